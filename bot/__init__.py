@@ -1,0 +1,1 @@
+"""Parity: explains why Adobe Journey Optimizer and Customer Journey Analytics numbers differ."""

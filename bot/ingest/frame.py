@@ -1,0 +1,56 @@
+"""The canonical frame: what every parser yields and the store accepts.
+
+One row per number: (source, captured_at, journey, journey_id, action, channel, day, metric)
+-> value. Parsers validate everything before returning, so the store can write without
+checking again.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SOURCES: tuple[str, ...] = ("ajo", "cja")
+
+# Column order of the canonical long CSV and of the frame.
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "source",
+    "captured_at",
+    "journey",
+    "journey_id",
+    "action",
+    "channel",
+    "day",
+    "metric",
+    "value",
+)
+
+# The identity of a number inside one file; two rows with the same key must agree.
+KEY_COLUMNS: tuple[str, ...] = (
+    "source",
+    "captured_at",
+    "journey",
+    "journey_id",
+    "action",
+    "channel",
+    "day",
+    "metric",
+)
+
+# dtypes of a validated frame. Strings are plain str ("" when the file left them empty);
+# day is midnight (no time zone) in the reporting calendar; captured_at is UTC.
+FRAME_DTYPES: dict[str, str] = {
+    "source": "str",
+    "captured_at": "datetime64[us, UTC]",
+    "journey": "str",
+    "journey_id": "str",
+    "action": "str",
+    "channel": "str",
+    "day": "datetime64[us]",
+    "metric": "str",
+    "value": "int64",
+}
+
+
+def empty_frame() -> pd.DataFrame:
+    """A frame with the canonical columns and no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in FRAME_DTYPES.items()})

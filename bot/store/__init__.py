@@ -1,0 +1,68 @@
+"""The snapshot store: what both products reported, when, and the latest value of each.
+
+`Store` is the one object the rest of Parity uses; it hides SQL and transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from bot.ingest.frame import SOURCES
+from bot.store import reader
+from bot.store.database import connect
+from bot.store.schema import journeys
+from bot.store.writer import SnapshotReport, save_frame
+
+__all__ = ["SnapshotReport", "Store"]
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect to `url`, creating or upgrading the schema."""
+        return cls(connect(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def save(self, frame: pd.DataFrame, origin: str) -> list[SnapshotReport]:
+        """Store a validated frame as snapshots: all of it or, on any error, none of it."""
+        with self.engine.begin() as conn:
+            return save_frame(conn, frame, origin)
+
+    def journey_names(self) -> dict[int, str]:
+        with self.engine.connect() as conn:
+            return reader.journey_names(conn)
+
+    def journey_keys(self, names: Sequence[str]) -> list[int]:
+        """Keys of the journeys with these display names."""
+        if not names:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(journeys.c.id).where(journeys.c.name.in_(list(names))))
+            return [key for (key,) in rows]
+
+    def comparison(
+        self,
+        start: date,
+        end: date,
+        metrics: Sequence[str] = (),
+        journey_keys: Sequence[int] = (),
+    ) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return reader.comparison_frame(conn, start, end, metrics, journey_keys)
+
+    def metrics_in_range(self, start: date, end: date) -> list[str]:
+        with self.engine.connect() as conn:
+            return reader.metrics_in_range(conn, start, end)
+
+    def overview(self) -> list[reader.SourceOverview]:
+        with self.engine.connect() as conn:
+            return [reader.source_overview(conn, source) for source in SOURCES]

@@ -1,0 +1,50 @@
+"""Engines for SQLite (embedded default) and PostgreSQL, with the schema kept current."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+
+from bot.store.schema import SCHEMA_VERSION, metadata, schema_info
+
+# version -> step that brings a database from version-1 to version. create_all adds new
+# tables by itself; steps are for changes to existing ones.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (Slack answers) run while an ingest writes; NORMAL is durable in WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA cache_size=-200000")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url`, with the schema created or upgraded."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _tune_sqlite)
+    upgrade(engine)
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Create missing tables and run pending migrations, in one transaction."""
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        version = conn.scalar(select(schema_info.c.version).where(schema_info.c.id == 1))
+        if version is None:
+            conn.execute(insert(schema_info).values(id=1, version=SCHEMA_VERSION))
+            return
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[step](conn)
+        if version < SCHEMA_VERSION:
+            conn.execute(update(schema_info).values(version=SCHEMA_VERSION))
