@@ -189,7 +189,8 @@ def test_overview_counts_snapshots_rows_and_freshness(store):
     store.save(frame({"source": "ajo", "day": "2026-11-21", "value": 6}), "b.csv")
     ajo, cja = store.overview()
     assert (ajo.source, ajo.snapshots, ajo.rows, ajo.last_origin) == ("ajo", 2, 2, "b.csv")
-    assert ajo.first_day == date(2026, 11, 20) and ajo.last_day == date(2026, 11, 21)
+    assert ajo.first_day == date(2026, 11, 20)
+    assert ajo.last_day == date(2026, 11, 21)
     assert ajo.last_captured_at.isoformat() == "2026-11-29T14:00:00+00:00"
     assert (cja.snapshots, cja.rows, cja.last_captured_at) == (0, 0, None)
 
