@@ -1,0 +1,1 @@
+"""Parity's benchmark: python -m bench (see bench/__main__.py)."""

@@ -1,0 +1,184 @@
+"""python -m bench: ingest rates, question latency and a DuckDB reference, as medians.
+
+Usage: python -m bench [--runs N] [--scale 1.0] [--postgres URL]
+PostgreSQL is measured when --postgres or TEST_DATABASE_URL names a database; each run uses
+a fresh schema that is dropped afterwards. Figures go to stdout as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.data import write_canonical_csv
+from bot.config import Settings
+from bot.ingest import read_file
+from bot.service import Parity
+from bot.store import Store
+
+LAST_DAY = date(2026, 11, 29)
+QUESTIONS = {
+    "30 days, Sent, all journeys": "why don't Sent numbers match?",
+    "13 months, every metric": "reconcile everything for last 13 months",
+}
+
+
+def row(label: str, value: str) -> None:
+    print(f"| {label} | {value} |", flush=True)
+
+
+def rate(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:,.0f} obs/s ({seconds:.2f} s for {rows:,} rows)"
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def ingest(url: str, files: list[Path]) -> Store:
+    store = Store.open(url)
+    for path in files:
+        store.save(read_file(path), path.name)
+    return store
+
+
+class PostgresSchema:
+    """A throwaway schema, so runs never see each other's rows."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base.replace("postgresql://", "postgresql+psycopg://", 1)
+        self.admin = create_engine(self.base)
+        self.name = f"bench_{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> str:
+        with self.admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {self.name}"))
+        url = make_url(self.base).update_query_dict({"options": f"-csearch_path={self.name}"})
+        return url.render_as_string(hide_password=False)
+
+    def __exit__(self, *exc) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {self.name} CASCADE"))
+        self.admin.dispose()
+
+
+def peak_memory_mb(path: Path, workdir: Path) -> float:
+    """Peak RSS of a separate process that parses and stores one file."""
+    code = (
+        "import resource, sys; from bot.ingest import read_file; from bot.store import Store;"
+        f"s = Store.open('sqlite:///{workdir / 'mem.db'}'); s.save(read_file(sys.argv[1]), 'f');"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.strip()) / 1024
+
+
+def duckdb_reference(files: list[Path], runs: int) -> dict[str, float]:
+    """The same aggregations in DuckDB, in memory (load time excluded)."""
+    import duckdb
+
+    con = duckdb.connect()
+    paths = ", ".join(f"'{p}'" for p in files)
+    con.execute(f"CREATE TABLE obs AS SELECT * FROM read_csv([{paths}], header=true)")
+    sql = """
+        SELECT journey, day, metric,
+               SUM(CASE WHEN source = 'ajo' THEN value ELSE 0 END),
+               SUM(CASE WHEN source = 'cja' THEN value ELSE 0 END)
+        FROM obs WHERE day BETWEEN ? AND ? {metric} GROUP BY journey, day, metric
+    """
+    month = ("2026-10-31", "2026-11-29")
+    year = ("2025-10-30", "2026-11-29")
+    return {
+        "30 days, Sent, all journeys": median_time(
+            lambda: con.execute(
+                sql.format(metric="AND metric IN ('sent', 'retries')"), month
+            ).fetchall(),
+            runs,
+        ),
+        "13 months, every metric": median_time(
+            lambda: con.execute(sql.format(metric=""), year).fetchall(), runs
+        ),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 400 days")
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        days = max(int(400 * args.scale), 31)
+        files = [workdir / f"{source}.csv" for source in ("ajo", "cja")]
+        rows = sum(write_canonical_csv(path, path.stem, LAST_DAY, days=days) for path in files)
+        per_file = rows // 2
+        print(f"{per_file:,} observations per source, {args.runs} runs, medians\n")
+        print("| measure | value |\n|---|---|")
+
+        parse_time = median_time(lambda: read_file(files[0]), args.runs)
+        row("parse + validate one file", rate(per_file, parse_time))
+
+        counter = iter(range(10**6))
+        ingest_sqlite = median_time(
+            lambda: ingest(f"sqlite:///{workdir / f'run{next(counter)}.db'}", files).close(),
+            max(args.runs // 2, 1),
+        )
+        row("ingest into SQLite (parse + store)", rate(rows, ingest_sqlite))
+
+        if args.postgres:
+
+            def pg_run() -> None:
+                with PostgresSchema(args.postgres) as url:
+                    ingest(url, files).close()
+
+            ingest_pg = median_time(pg_run, max(args.runs // 2, 1))
+            row("ingest into PostgreSQL (parse + store)", rate(rows, ingest_pg))
+
+        print(f"| peak memory, one file | {peak_memory_mb(files[0], workdir):,.0f} MB |")
+
+        store = ingest(f"sqlite:///{workdir / 'query.db'}", files)
+        app = Parity(store, Settings(today_override=LAST_DAY))
+        reference = duckdb_reference(files, args.runs)
+        for label, question in QUESTIONS.items():
+            app.ask(question)  # warm the connection and caches once
+            latency = median_time(lambda q=question: app.ask(q), args.runs)
+            ratio = latency / reference[label]
+            print(
+                f"| {label}: SQLite | {latency * 1000:,.0f} ms (DuckDB in memory "
+                f"{reference[label] * 1000:,.0f} ms, {ratio:.1f}x) |"
+            )
+        if args.postgres:
+            with PostgresSchema(args.postgres) as url:
+                pg_store = ingest(url, files)
+                pg_app = Parity(pg_store, Settings(today_override=LAST_DAY))
+                for label, question in QUESTIONS.items():
+                    pg_app.ask(question)
+                    latency = median_time(lambda q=question: pg_app.ask(q), args.runs)
+                    print(f"| {label}: PostgreSQL | {latency * 1000:,.0f} ms |")
+                pg_store.close()
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
