@@ -1,0 +1,191 @@
+"""Command line: python -m bot {demo,ask,chat,ingest,status}.
+
+Every command builds Settings once from the environment (flags override), opens the store
+and goes through bot.service, the same path Slack answers take.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from bot.config import Settings, load_settings
+from bot.errors import BadInput, ParityError
+from bot.ingest import read_file
+from bot.render import render
+from bot.service import Parity
+from bot.store import SnapshotReport, Store
+
+DEMO_DATABASE_URL = "sqlite:///parity-demo.db"
+DEMO_QUESTION = "why don't Sent numbers match?"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What became of one file given to ingest."""
+
+    name: str
+    reports: tuple[SnapshotReport, ...] = ()
+    error: str | None = None
+
+
+def ingest_files(
+    store: Store,
+    paths: Sequence[str],
+    source: str | None = None,
+    captured_at: datetime | None = None,
+) -> list[FileResult]:
+    """Ingest each file in its own transaction; a bad file stores nothing and says why."""
+    results = []
+    for path in paths:
+        try:
+            frame = read_file(path, source=source, captured_at=captured_at)
+            reports = store.save(frame, origin=Path(path).name)
+            results.append(FileResult(path, tuple(reports)))
+        except BadInput as error:
+            results.append(FileResult(path, error=str(error.in_file(path))))
+        except OSError as error:
+            results.append(FileResult(path, error=f"cannot read the file: {error.strerror}"))
+    return results
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(answer.text)
+
+
+def cmd_ask(app: Parity, args: argparse.Namespace) -> int:
+    if args.question == "-":
+        for line in sys.stdin:
+            if line.strip():
+                _print_answer(app.ask(line.strip(), today=args.today), args.json)
+                sys.stdout.flush()
+        return 0
+    answer = app.ask(args.question, today=args.today)
+    _print_answer(answer, args.json)
+    return 1 if answer.error_id else 0
+
+
+def cmd_chat(app: Parity, args: argparse.Namespace) -> int:
+    print("Ask about AJO and CJA numbers; 'help' for examples, 'quit' to leave.")
+    while True:
+        try:
+            question = input("parity> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in {"quit", "exit", "q"}:
+            return 0
+        if question:
+            print(app.ask(question, today=args.today).text)
+
+
+def cmd_ingest(app: Parity, args: argparse.Namespace) -> int:
+    results = ingest_files(app.store, args.files, args.source, args.captured_at)
+    print(render("ingest.j2", files=results), end="")
+    return 1 if any(r.error for r in results) else 0
+
+
+def cmd_status(app: Parity, args: argparse.Namespace) -> int:
+    _print_answer(app.ask("status", today=args.today), args.json)
+    return 0
+
+
+def cmd_demo(app: Parity, args: argparse.Namespace) -> int:
+    from bot.demo import generate  # only the demo needs the generator
+
+    today = args.today or app.today()
+    stored = 0
+    for frame in generate(today):
+        source = frame["source"].iloc[0]
+        reports = app.store.save(frame, origin=f"demo {source} export")
+        stored += sum(not r.duplicate for r in reports)
+    print(f"Demo store: {app.settings.database_url} ({stored} new snapshots).")
+    print(f"> {args.question}\n")
+    answer = app.ask(args.question, today=today)
+    _print_answer(answer, args.json)
+    if not args.json:
+        hint = f"PARITY_TODAY={today.isoformat()} " if args.today else ""
+        print(
+            "Ask more with:\n"
+            f'  DATABASE_URL={app.settings.database_url} {hint}python -m bot ask "QUESTION"\n'
+            f"  DATABASE_URL={app.settings.database_url} {hint}python -m bot chat"
+        )
+    return 0
+
+
+def _iso_datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", help="overrides DATABASE_URL")
+    common.add_argument("--today", type=date.fromisoformat, help="pretend today is YYYY-MM-DD")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Parity: why Adobe Journey Optimizer and CJA numbers differ.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    ask = command("ask", cmd_ask, "answer one question ('-' reads one per line from stdin)")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the JSON answer")
+
+    command("chat", cmd_chat, "ask questions interactively")
+
+    ingest = command("ingest", cmd_ingest, "store AJO or CJA exports (CSV)")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--source", choices=("ajo", "cja"), help="when the file has no column")
+    ingest.add_argument(
+        "--captured-at", type=_iso_datetime, help="when the numbers were captured (ISO 8601)"
+    )
+
+    status = command("status", cmd_status, "what is stored and how fresh it is")
+    status.add_argument("--json", action="store_true")
+
+    demo = command("demo", cmd_demo, "build a demo store and answer a question")
+    demo.add_argument("--question", default=DEMO_QUESTION)
+    demo.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        url = args.database_url or (DEMO_DATABASE_URL if args.command == "demo" else None)
+        settings: Settings = load_settings(database_url=url, today_override=args.today)
+        store = Store.open(settings.database_url)
+    except ParityError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except (ArgumentError, OperationalError) as error:
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        print(f"Cannot open the database {shown}: {reason}", file=sys.stderr)
+        return 2
+    try:
+        return args.handler(Parity(store, settings), args)
+    finally:
+        store.close()

@@ -1,0 +1,133 @@
+"""One Jinja2 environment for every reply; results in, text out.
+
+Templates compute nothing: they receive result objects and format them. The same template
+renders plain text (CLI) and Slack mrkdwn; the `flavour` variable decides bold marks and
+escaping. In mrkdwn every value from data or people goes through `esc`, which escapes
+exactly &, < and > (HTML autoescape would show &#39; in Slack).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+
+from bot.metrics import DISPLAY_NAMES
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+CAUSE_LABELS = {
+    "processing_lag": "processing lag",
+    "retries": "retries",
+    "datasource": "data source",
+    "timezone": "time zone",
+    "missing_data": "missing data",
+    "duplicate_data": "duplicate data",
+    "unexplained": "unexplained",
+}
+
+
+def escape_mrkdwn(text: object) -> str:
+    """Escape the three characters Slack treats as control characters in mrkdwn."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def format_number(value: int | float) -> str:
+    return f"{value:,.0f}"
+
+
+def format_signed(value: int) -> str:
+    return f"+{value:,}" if value > 0 else f"−{abs(value):,}" if value < 0 else "0"
+
+
+def format_pct(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f} %"
+
+
+def format_day(value: date | str) -> str:
+    day = _as_date(value)
+    return f"{day:%b} {day.day}"
+
+
+def format_span(start: date | str, end: date | str) -> str:
+    """ "Oct 31 – Nov 29, 2026", or one day when start is end."""
+    first, last = _as_date(start), _as_date(end)
+    if first == last:
+        return f"{format_day(first)}, {first.year}"
+    year = f", {first.year}" if first.year != last.year else ""
+    return f"{format_day(first)}{year} – {format_day(last)}, {last.year}"
+
+
+def format_days(days: Iterable[date | str]) -> str:
+    """Days as short runs: "Nov 23 – Nov 28, Dec 1"."""
+    ordered = sorted({_as_date(d) for d in days})
+    runs: list[tuple[date, date]] = []
+    for day in ordered:
+        if runs and day - runs[-1][1] == timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return ", ".join(
+        format_day(a) if a == b else f"{format_day(a)} – {format_day(b)}" for a, b in runs
+    )
+
+
+def format_age(hours: float | None) -> str:
+    """ "40 min ago", "5 h ago", "3 days ago"."""
+    if hours is None:
+        return "never"
+    if hours < 1:
+        return f"{max(round(hours * 60), 0)} min ago"
+    if hours < 48:
+        return f"{round(hours)} h ago"
+    return f"{round(hours / 24)} days ago"
+
+
+@pass_context
+def _esc(context, value: object) -> str:
+    return escape_mrkdwn(value) if context.get("flavour") == "mrkdwn" else str(value)
+
+
+@pass_context
+def _bold(context, value: object) -> str:
+    return f"*{value}*" if context.get("flavour") == "mrkdwn" else str(value)
+
+
+@cache
+def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+    """The shared environment, built once."""
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(
+        num=format_number,
+        signed=format_signed,
+        pct=format_pct,
+        day=format_day,
+        days=format_days,
+        esc=_esc,
+        bold=_bold,
+        cause_label=CAUSE_LABELS.__getitem__,
+        metric_name=DISPLAY_NAMES.__getitem__,
+        ago=format_age,
+    )
+    env.globals.update(span=format_span, cause_labels=CAUSE_LABELS)
+    return env
+
+
+def render(template: str, flavour: str = "plain", **context) -> str:
+    """Render `template` (a file in templates/) as plain text or Slack mrkdwn."""
+    text = environment().get_template(template).render(flavour=flavour, **context)
+    return text.strip() + "\n"

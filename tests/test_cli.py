@@ -1,0 +1,138 @@
+"""The command line end to end, as a person runs it, in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-29"
+
+
+def parity(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = None):
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PARITY_", "DATABASE_URL"))
+    }
+    environment["PYTHONPATH"] = str(ROOT)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    result = parity("demo", "--today", TODAY, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def test_demo_answers_the_sent_question(demo_dir):
+    result = parity("demo", "--today", TODAY, "--json", cwd=demo_dir)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.splitlines()[-1])
+    sent = answer["metrics"][0]
+    assert answer["intent"] == "reconcile"
+    assert answer["query"] == {
+        "metrics": ["sent"],
+        "journeys": [],
+        "start": "2026-10-31",
+        "end": "2026-11-29",
+    }
+    assert sent["causes"]["processing_lag"] > 0
+    assert sent["causes"]["retries"] > 0
+    assert sent["causes"]["datasource"] > 0
+    assert sum(sent["causes"].values()) == sent["delta"] == sent["ajo"] - sent["cja"]
+    assert sent["safe_range"]["end"] == "2026-11-22"
+    # The second run found the same content and stored nothing new.
+    assert "(0 new snapshots)" in result.stdout
+
+
+def test_demo_text_leads_with_the_verdict_and_ends_with_the_safe_range(demo_dir):
+    result = parity("demo", "--today", TODAY, cwd=demo_dir)
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    answer = lines[lines.index("> why don't Sent numbers match?") + 1 :]
+    assert answer[0].startswith("✅ Sent: the gap of ")
+    assert any("processing lag" in line for line in answer)
+    safe = next(line for line in answer if "Safe range for Sent" in line)
+    assert "Oct 31 – Nov 22, 2026" in safe
+
+
+def test_ask_reads_questions_from_stdin_one_json_per_line(demo_dir):
+    questions = "why don't sent numbers match?\nwhat is the weather\n\nstatus\n"
+    result = parity(
+        "ask", "-", "--json", "--today", TODAY, cwd=demo_dir,
+        stdin=questions, env={"DATABASE_URL": "sqlite:///parity-demo.db"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["intent"] for a in answers] == ["reconcile", "unknown", "status"]
+    assert answers[1]["metrics"] == []
+    assert "I did not understand" in answers[1]["text"]
+    assert [s["source"] for s in answers[2]["sources"]] == ["ajo", "cja"]
+
+
+def test_ingest_then_ask_then_status(tmp_path):
+    csv = tmp_path / "both.csv"
+    csv.write_text(
+        "source,captured_at,journey,journey_id,action,channel,day,metric,value\n"
+        'ajo,2026-11-29T08:00:00Z,Welcome Series,jo-1,Welcome,email,2026-11-10,sent,"1,000"\n'
+        "cja,2026-11-29T08:00:00Z,Welcome Series,,Welcome,email,2026-11-10,sent,990\n",
+        encoding="utf-8",
+    )
+    stored = parity("ingest", str(csv), cwd=tmp_path)
+    assert stored.returncode == 0, stored.stderr
+    assert "stored AJO snapshot #1 (1 rows)" in stored.stdout
+    again = parity("ingest", str(csv), cwd=tmp_path)
+    assert "already holds the same numbers; nothing to do" in again.stdout
+
+    asked = parity("ask", "reconcile sent in november", "--json", "--today", TODAY, cwd=tmp_path)
+    metric = json.loads(asked.stdout)["metrics"][0]
+    assert (metric["ajo"], metric["cja"], metric["causes"]["datasource"]) == (1000, 990, 10)
+
+    status = parity("status", "--today", TODAY, cwd=tmp_path)
+    assert "AJO: 1 snapshot, 1 rows" in status.stdout
+    assert (tmp_path / "parity.db").exists()
+
+
+def test_bad_file_stores_nothing_and_exits_non_zero(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("journey,day,metric,value\nWelcome,2026-11-10,sent,5\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "journey,day,metric,value\nWelcome,2026-11-10,sent,5\nWelcome,2026-11-11,sent,lots\n",
+        encoding="utf-8",
+    )
+    result = parity("ingest", str(bad), str(good), "--source", "ajo", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "bad.csv, line 3, column 'value'" in result.stdout
+    assert "good.csv: stored AJO snapshot #1" in result.stdout
+    status = parity("status", cwd=tmp_path)
+    assert "AJO: 1 snapshot, 1 rows" in status.stdout
+
+
+def test_asking_an_empty_store_explains_what_to_do(tmp_path):
+    result = parity("ask", "why don't sent numbers match", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "Nothing is stored yet" in result.stdout
+
+
+def test_invalid_configuration_names_every_variable(tmp_path):
+    result = parity(
+        "status", cwd=tmp_path, env={"PARITY_TIMEZONE": "Mars/Olympus", "PARITY_LAG_DAYS": "0"}
+    )
+    assert result.returncode == 2
+    assert "PARITY_TIMEZONE" in result.stderr
+    assert "PARITY_LAG_DAYS" in result.stderr
