@@ -1,0 +1,66 @@
+"""The columns that say what a number is about (source, journey, day...), in either layout.
+
+Both layouts describe a row the same way; wide files then spread one row over several
+numbers. Columns a file leaves out get one value for every row: the --source given, the
+default capture time, or "" for the optional journey_id, action and channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+import numpy as np
+import pyarrow as pa
+
+from bot.ingest import values
+from bot.ingest.detect import Layout
+from bot.ingest.values import CellError, Coded
+
+
+def dimensions(
+    table: pa.Table, layout: Layout, *, source: str | None, captured_at: np.datetime64
+) -> tuple[dict[str, Coded], list[CellError]]:
+    """Each dimension column parsed and coded, and the first bad cell of each column."""
+    parsers: dict[str, Callable[[str], Hashable]] = {
+        "source": values.source(source),
+        "captured_at": values.captured_at(captured_at),
+        "journey": values.journey,
+        "journey_id": values.text,
+        "action": values.text,
+        "channel": values.text,
+        "day": values.day,
+    }
+    missing: dict[str, Hashable] = {"source": source, "captured_at": captured_at}
+    coded: dict[str, Coded] = {}
+    errors: list[CellError] = []
+    for column, parse in parsers.items():
+        position = layout.columns.get(column)
+        if position is None:
+            # detect() refuses files without a journey or day, or without any source.
+            coded[column] = Coded.constant(missing.get(column, ""), table.num_rows)
+            continue
+        coded[column], error = values.code(
+            table.column(position), parse, position=position, name=layout.names[position]
+        )
+        if error:
+            errors.append(error)
+    for position in layout.unnamed:
+        _, error = values.code(
+            table.column(position), _nameless(position), position=position, name=""
+        )
+        if error:
+            errors.append(error)
+    return coded, errors
+
+
+def _nameless(position: int) -> Callable[[str], str]:
+    """Excel adds trailing empty columns: harmless while they stay empty."""
+
+    def parse(raw: str) -> str:
+        if raw.strip():
+            raise ValueError(
+                f"column {position + 1} has no name in the header but holds '{raw.strip()}'"
+            )
+        return ""
+
+    return parse

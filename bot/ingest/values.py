@@ -1,0 +1,264 @@
+"""Cell validation, vectorized: each distinct text value is parsed once, counts in bulk.
+
+A column comes back as `Coded`: one small code per row into a list of parsed values, with
+equal parsed values sharing a code ("Sends" and "sent" are one metric, "11/28/26" and
+"2026-11-28" one day). Codes make duplicate keys cheap to find and the frame cheap to build.
+
+Validators do not raise: they return the first bad cell as a `CellError`, so a parser can
+report the earliest problem in the file whichever column it is in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bot.ingest.frame import SOURCES
+from bot.metrics import METRICS, closest_label, metric_for_label
+
+
+@dataclass(frozen=True, order=True)
+class CellError:
+    """A bad cell: data row (0 = first after the header), column position, what is wrong.
+
+    `problem` may mention `{line}` and `{other}` (the line of `other_row`), filled in once line
+    numbers are known.
+    """
+
+    row: int
+    position: int
+    column: str
+    problem: str
+    other_row: int | None = None
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column as codes into its distinct parsed values."""
+
+    codes: np.ndarray
+    values: list
+
+    @classmethod
+    def constant(cls, value: Hashable, rows: int) -> Coded:
+        # A read-only view of one zero: no memory per row.
+        return cls(np.broadcast_to(np.int8(0), rows), [value])
+
+    def take(self, rows: np.ndarray) -> Coded:
+        return Coded(self.codes[rows], self.values)
+
+
+def code(
+    column: pa.ChunkedArray, parse: Callable[[str], Hashable], *, position: int, name: str
+) -> tuple[Coded, CellError | None]:
+    """Parse each distinct value of a dictionary-encoded column once; `parse` raises ValueError.
+
+    Chunks keep their own dictionaries (unifying them would copy every index), so raw values
+    are cached across chunks.
+    """
+    codes = np.empty(len(column), dtype=np.int32)
+    parsed: dict[Hashable, int] = {}
+    seen: dict[str, int | str] = {}  # raw -> code, or the problem with it
+    offset = 0
+    for chunk in column.chunks:
+        indices = chunk.indices.to_numpy(zero_copy_only=False)
+        dictionary = chunk.dictionary
+        # The first dictionary also holds the header cell (read as row 0, then sliced off):
+        # parse only values some row uses.
+        used = np.flatnonzero(np.bincount(indices, minlength=len(dictionary)))
+        remap = np.zeros(len(dictionary), dtype=np.int32)
+        bad = []
+        for index, raw in zip(used, dictionary.take(used).to_pylist(), strict=True):
+            if raw not in seen:
+                try:
+                    seen[raw] = parsed.setdefault(parse(raw), len(parsed))
+                except ValueError as error:
+                    seen[raw] = str(error)
+            if isinstance(seen[raw], str):
+                bad.append(index)
+            else:
+                remap[index] = seen[raw]
+        if bad:
+            row = int(np.flatnonzero(np.isin(indices, bad))[0])
+            problem = seen[dictionary[int(indices[row])].as_py()]
+            error = CellError(offset + row, position, name, str(problem))
+            return Coded.constant(None, len(column)), error
+        codes[offset : offset + len(indices)] = remap[indices]
+        offset += len(indices)
+    return Coded(_narrow(codes, len(parsed)), list(parsed)), None
+
+
+def _narrow(codes: np.ndarray, distinct: int) -> np.ndarray:
+    """Codes in the smallest integer type that holds them: a million rows, several columns."""
+    for kind in (np.int8, np.int16):
+        if distinct <= np.iinfo(kind).max:
+            return codes.astype(kind)
+    return codes
+
+
+def text(raw: str) -> str:
+    return raw.strip()
+
+
+def journey(raw: str) -> str:
+    name = raw.strip()
+    if not name:
+        raise ValueError("empty journey name (every row needs one)")
+    return name
+
+
+def metric(raw: str) -> str:
+    found = metric_for_label(raw)
+    if found is not None:
+        return found
+    if not raw.strip():
+        raise ValueError(f"empty metric (expected one of: {', '.join(METRICS)})")
+    suggestion = closest_label(raw)
+    hint = f"did you mean '{suggestion}'?" if suggestion else f"known: {', '.join(METRICS)}"
+    raise ValueError(f"unknown metric '{raw}' — {hint}")
+
+
+def source(given: str | None) -> Callable[[str], str]:
+    """Source cells: ajo or cja in any case; empty means the --source given, if any."""
+
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if not value:
+            if given is None:
+                raise ValueError("empty source (expected 'ajo' or 'cja', or give --source)")
+            return given
+        if value not in SOURCES:
+            raise ValueError(f"unknown source '{raw.strip()}' (expected 'ajo' or 'cja')")
+        if given is not None and value != given:
+            raise ValueError(f"source '{value}' in the file but --source {given} was given")
+        return value
+
+    return parse
+
+
+def captured_at(default: np.datetime64) -> Callable[[str], np.datetime64]:
+    """ISO 8601 cells, naive meaning UTC; empty means `default`. Values are naive UTC."""
+
+    def parse(raw: str) -> np.datetime64:
+        value = raw.strip()
+        if not value:
+            return default
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"bad captured_at '{value}' (expected ISO 8601, such as 2026-11-29T06:00:00Z)"
+            ) from None
+        return utc_naive(moment)
+
+    return parse
+
+
+def utc_naive(moment: datetime) -> np.datetime64:
+    """A datetime as microseconds since the epoch in UTC (naive datetimes are UTC already)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return np.datetime64(moment, "us")
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_US_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
+_WORKSPACE_DAY = re.compile(r"([A-Za-z]+)\.? (\d{1,2}),? (\d{4})")
+DAY_FORMATS = "YYYY-MM-DD, 'Nov 28, 2026', MM/DD/YYYY or MM/DD/YY"
+
+
+def day(raw: str) -> np.datetime64:
+    """ISO, Workspace ("Nov 28, 2026") and the US styles spreadsheets rewrite dates into."""
+    value = raw.strip()
+    try:
+        if match := _ISO_DAY.fullmatch(value):
+            year, month, dom = (int(g) for g in match.groups())
+        elif match := _US_DAY.fullmatch(value):
+            month, dom, year = (int(g) for g in match.groups())
+            # Two-digit years are this century's: reports are recent.
+            year += 2000 if year < 100 else 0
+        elif (match := _WORKSPACE_DAY.fullmatch(value)) and match[1].lower() in _MONTHS:
+            month, dom, year = _MONTHS[match[1].lower()], int(match[2]), int(match[3])
+        else:
+            raise ValueError
+        return np.datetime64(date(year, month, dom), "us")
+    except ValueError:
+        raise ValueError(f"bad date '{value}' (expected {DAY_FORMATS})") from None
+
+
+# Integral counts as products export them: 1234, 1,234, 1,234.0 (no sign, no exponent).
+_COUNT = r"^(\d+|\d{1,3}(,\d{3})+)(\.0*)?$"
+
+
+def counts(cells: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int | None, str]:
+    """Count cells -> int64, or the index of the first bad cell and what is wrong with it."""
+    try:
+        # Fast path: plain digits, which is what most exports hold.
+        values = pc.cast(cells, pa.int64())
+    except pa.ArrowInvalid:
+        values = None
+    if values is not None:
+        negative = pc.less(values, 0)
+        if not pc.any(negative).as_py():
+            return values.to_numpy(), None, ""
+        bad = int(np.flatnonzero(negative.to_numpy(zero_copy_only=False))[0])
+        return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]))
+
+    trimmed = pc.utf8_trim_whitespace(cells)
+    good = pc.match_substring_regex(trimmed, _COUNT)
+    if not pc.all(good).as_py():
+        bad = int(np.flatnonzero(~good.to_numpy(zero_copy_only=False))[0])
+        return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]))
+    digits = pc.replace_substring_regex(trimmed, r",|\.0*$", "")
+    try:
+        return pc.cast(digits, pa.int64()).to_numpy(), None, ""
+    except pa.ArrowInvalid:  # more than 19 digits
+        lengths = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
+        bad = int(np.flatnonzero(lengths >= 19)[0])
+        return np.zeros(0, np.int64), bad, f"value '{str(cells[bad]).strip()}' is too large"
+
+
+def _count_problem(raw: str) -> str:
+    value = raw.strip()
+    expected = "expected a whole number such as 1234 or 1,234"
+    if not value:
+        return f"empty value ({expected})"
+    number = value.replace(",", "")
+    try:
+        parsed = float(number)
+    except ValueError:
+        return f"value '{value}' is not a number ({expected})"
+    if parsed != parsed or parsed in (float("inf"), float("-inf")):
+        return f"value '{value}' is not a number ({expected})"
+    if parsed < 0 or number.startswith("-"):
+        return f"negative value '{value}' (counts cannot be below zero)"
+    if not parsed.is_integer():
+        return f"value '{value}' is not a whole number (counts are integers)"
+    return f"value '{value}' is not written as products export counts ({expected})"
