@@ -11,51 +11,19 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.config import Settings, load_settings
-from bot.errors import BadInput, ParityError
-from bot.ingest import read_file
+from bot.errors import ParityError
 from bot.render import render
-from bot.service import Parity
-from bot.store import SnapshotReport, Store
+from bot.service import Parity, ingest_files
+from bot.store import Store
 
 DEMO_DATABASE_URL = "sqlite:///parity-demo.db"
 DEMO_QUESTION = "why don't Sent numbers match?"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """What became of one file given to ingest."""
-
-    name: str
-    reports: tuple[SnapshotReport, ...] = ()
-    error: str | None = None
-
-
-def ingest_files(
-    store: Store,
-    paths: Sequence[str],
-    source: str | None = None,
-    captured_at: datetime | None = None,
-) -> list[FileResult]:
-    """Ingest each file in its own transaction; a bad file stores nothing and says why."""
-    results = []
-    for path in paths:
-        try:
-            frame = read_file(path, source=source, captured_at=captured_at)
-            reports = store.save(frame, origin=Path(path).name)
-            results.append(FileResult(path, tuple(reports)))
-        except BadInput as error:
-            results.append(FileResult(path, error=str(error.in_file(path))))
-        except OSError as error:
-            results.append(FileResult(path, error=f"cannot read the file: {error.strerror}"))
-    return results
 
 
 def _print_answer(answer, as_json: bool) -> None:
@@ -125,6 +93,18 @@ def cmd_demo(app: Parity, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(app: Parity, args: argparse.Namespace) -> int:
+    from bot import server
+
+    app.store.close()  # each server process opens its own store
+    socket_mode = args.socket_mode or (app.settings.slack_app_token and not args.http)
+    if socket_mode:
+        server.serve_socket_mode(app.settings)
+    else:
+        server.serve_http(app.settings, workers=args.processes)
+    return 0
+
+
 def _iso_datetime(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -161,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     status = command("status", cmd_status, "what is stored and how fresh it is")
     status.add_argument("--json", action="store_true")
 
+    serve = command("serve", cmd_serve, "run the Slack app (Socket Mode with SLACK_APP_TOKEN)")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--http", action="store_true", help="HTTP mode even with SLACK_APP_TOKEN")
+    mode.add_argument("--socket-mode", action="store_true", help="Socket Mode (SLACK_APP_TOKEN)")
+    serve.add_argument("--processes", type=int, default=1, help="HTTP worker processes")
+
     demo = command("demo", cmd_demo, "build a demo store and answer a question")
     demo.add_argument("--question", default=DEMO_QUESTION)
     demo.add_argument("--json", action="store_true")
@@ -187,5 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.handler(Parity(store, settings), args)
+    except ParityError as error:
+        print(error, file=sys.stderr)
+        return 2
     finally:
         store.close()

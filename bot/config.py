@@ -34,6 +34,21 @@ class Settings:
     tolerance_pct: float = 2.0
     tolerance_by_metric: Mapping[str, float] = field(default_factory=dict)
 
+    # Slack. Secrets are kept out of repr() so they never reach a log line.
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    # The Web API base URL: a corporate proxy, or a local stand-in in tests.
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = 3000
+    # Answers computed at once per process; more wait in line (acks never do).
+    workers: int = 8
+    # Post "working on it" when an answer takes longer than this, then update it in place.
+    working_notice_seconds: float = 1.5
+    # Who may ingest files from Slack; empty means anyone in a channel Parity is in.
+    ingest_channels: frozenset[str] = frozenset()
+    ingest_users: frozenset[str] = frozenset()
+
     def today(self) -> date:
         """Today in the reporting time zone, unless pinned."""
         if self.today_override is not None:
@@ -67,6 +82,18 @@ def _timezone(raw: str) -> str:
     return raw
 
 
+def _id_list(raw: str) -> frozenset[str]:
+    """Parse "C123, C456" into a set of Slack ids."""
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _seconds(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _tolerances(raw: str) -> dict[str, float]:
     """Parse "sent=2,opens=5" into {"sent": 2.0, "opens": 5.0}."""
     result: dict[str, float] = {}
@@ -88,7 +115,29 @@ _VARIABLES = {
     "PARITY_RETRY_WINDOW_DAYS": ("retry_window_days", _positive_int),
     "PARITY_TOLERANCE_PCT": ("tolerance_pct", _percentage),
     "PARITY_TOLERANCES": ("tolerance_by_metric", _tolerances),
+    "SLACK_BOT_TOKEN": ("slack_bot_token", str),
+    "SLACK_SIGNING_SECRET": ("slack_signing_secret", str),
+    "SLACK_APP_TOKEN": ("slack_app_token", str),
+    "SLACK_API_URL": ("slack_api_url", str),
+    "PORT": ("port", _positive_int),
+    "PARITY_WORKERS": ("workers", _positive_int),
+    "PARITY_WORKING_NOTICE_SECONDS": ("working_notice_seconds", _seconds),
+    "PARITY_INGEST_CHANNELS": ("ingest_channels", _id_list),
+    "PARITY_INGEST_USERS": ("ingest_users", _id_list),
 }
+
+
+def check_slack(settings: Settings, socket_mode: bool) -> None:
+    """Name every Slack variable the chosen mode needs and lacks."""
+    needed = {"SLACK_BOT_TOKEN": settings.slack_bot_token}
+    if socket_mode:
+        needed["SLACK_APP_TOKEN"] = settings.slack_app_token
+    else:
+        needed["SLACK_SIGNING_SECRET"] = settings.slack_signing_secret
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        mode = "Socket Mode" if socket_mode else "HTTP mode"
+        raise ConfigError(f"Missing configuration for {mode}: {', '.join(missing)}")
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:

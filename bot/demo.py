@@ -79,7 +79,7 @@ def _truth(rng: np.random.Generator, today: date) -> pd.DataFrame:
     frames = []
     for journey in JOURNEYS:
         for action_index, action in enumerate(journey.actions):
-            weekday = np.where(days.dayofweek >= 5, 0.62, 1.0)
+            weekday = np.where(days.day_of_week >= 5, 0.62, 1.0)
             trend = np.linspace(0.9, 1.1, len(days))
             base = journey.daily_sends / (1 + action_index)
             sends = rng.poisson(base * weekday * trend * rng.lognormal(0, 0.12, len(days)))

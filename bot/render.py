@@ -9,7 +9,7 @@ exactly &, < and > (HTML autoescape would show &#39; in Slack).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -90,6 +90,10 @@ def format_age(hours: float | None) -> str:
     return f"{round(hours / 24)} days ago"
 
 
+def format_age_from(then: datetime, now: datetime) -> str:
+    return format_age((now - then).total_seconds() / 3600)
+
+
 @pass_context
 def _esc(context, value: object) -> str:
     return escape_mrkdwn(value) if context.get("flavour") == "mrkdwn" else str(value)
@@ -122,6 +126,7 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         cause_label=CAUSE_LABELS.__getitem__,
         metric_name=DISPLAY_NAMES.__getitem__,
         ago=format_age,
+        ago_from=format_age_from,
     )
     env.globals.update(span=format_span, cause_labels=CAUSE_LABELS)
     return env

@@ -130,6 +130,11 @@ class MetricResult:
         return self.causes.get("unexplained", 0)
 
     @property
+    def unexplained_journeys(self) -> tuple[str, ...]:
+        """Journeys carrying unexplained gaps, the largest first."""
+        return tuple(b.label for b in self.by_journey if b.causes.get("unexplained"))
+
+    @property
     def unexplained_share(self) -> float:
         total = sum(abs(amount) for amount in self.causes.values())
         return round(100 * abs(self.unexplained) / total, 1) if total else 0.0

@@ -6,18 +6,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from bot.ingest.frame import SOURCES
-from bot.store import reader
+from bot.query import Query
+from bot.store import interactions, reader
 from bot.store.database import connect
 from bot.store.schema import journeys
 from bot.store.writer import SnapshotReport, save_frame
 
-__all__ = ["SnapshotReport", "Store"]
+__all__ = ["SnapshotReport", "Store", "StoredAnswer"]
+
+StoredAnswer = interactions.StoredAnswer
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Store:
@@ -66,3 +73,38 @@ class Store:
     def overview(self) -> list[reader.SourceOverview]:
         with self.engine.connect() as conn:
             return [reader.source_overview(conn, source) for source in SOURCES]
+
+    # Conversations (Slack): redelivery guard and stored answers.
+
+    def claim_event(self, event_id: str, lease: timedelta = timedelta(seconds=60)) -> bool:
+        """True when this process should handle the event (first delivery, or a failed one)."""
+        with self.engine.begin() as conn:
+            return interactions.claim_event(conn, event_id, _utcnow(), lease)
+
+    def finish_event(self, event_id: str) -> None:
+        with self.engine.begin() as conn:
+            interactions.finish_event(conn, event_id, _utcnow())
+            # Slack stops redelivering within minutes; an hour of memory is plenty.
+            interactions.purge_events(conn, _utcnow() - timedelta(hours=1))
+
+    def save_answer(
+        self, *, user_id: str, channel_id: str, question: str, query: Query, headline: str
+    ) -> int:
+        with self.engine.begin() as conn:
+            return interactions.save_answer(
+                conn,
+                now=_utcnow(),
+                user_id=user_id,
+                channel_id=channel_id,
+                question=question,
+                query=query,
+                headline=headline,
+            )
+
+    def load_answer(self, answer_id: int) -> StoredAnswer | None:
+        with self.engine.connect() as conn:
+            return interactions.load_answer(conn, answer_id)
+
+    def recent_answers(self, limit: int = 5) -> list[StoredAnswer]:
+        with self.engine.connect() as conn:
+            return interactions.recent_answers(conn, limit)

@@ -91,3 +91,26 @@ current_values = Table(
     PrimaryKeyConstraint("metric", "day", "journey_key", "action", "channel", "source"),
     sqlite_with_rowid=False,
 )
+
+# Slack deliveries already taken on, so a redelivered event is never answered twice.
+# A claim without done_at older than the lease is taken over: its first attempt failed.
+slack_events = Table(
+    "slack_events",
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("claimed_at", DateTime, nullable=False),
+    Column("done_at", DateTime),
+)
+
+# Answers given in Slack: buttons re-run the stored query, App Home lists the latest.
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False, index=True),
+    Column("user_id", String(50), nullable=False),
+    Column("channel_id", String(50), nullable=False),
+    Column("question", String(2000), nullable=False),
+    Column("query", String(4000), nullable=False),  # Query.to_dict() + intent, as JSON
+    Column("headline", String(500), nullable=False),
+)

@@ -1,0 +1,51 @@
+"""Builds the Bolt App and registers handlers/. A router only: no listener logic here."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+import handlers
+from bot.config import Settings
+from bot.service import Parity
+from bot.slack.client import make_client
+from bot.slack.replies import Replier
+from bot.store import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    """What listeners may use; built once per process."""
+
+    settings: Settings
+    store: Store
+    parity: Parity
+    replier: Replier
+
+
+def create_app(
+    settings: Settings, client: WebClient | None = None, store: Store | None = None
+) -> App:
+    """A Bolt App wired to Parity. Nothing talks to Slack until a request arrives."""
+    client = client or make_client(settings)
+    store = store or Store.open(settings.database_url)
+    parity = Parity(store, settings)
+    # Listeners run here after the ack; answers are computed in a second pool so a
+    # listener can post "working on it" while its answer is still being computed.
+    listeners = ThreadPoolExecutor(settings.workers, thread_name_prefix="parity-listener")
+    answers = ThreadPoolExecutor(settings.workers, thread_name_prefix="parity-answer")
+    app = App(
+        name="parity",
+        signing_secret=settings.slack_signing_secret or "",
+        client=client,
+        token_verification_enabled=False,
+        listener_executor=listeners,
+        logger=logging.getLogger("parity.slack"),
+    )
+    services = Services(settings, store, parity, Replier(client, parity, settings, answers))
+    handlers.register(app, services)
+    return app

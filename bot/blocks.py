@@ -1,0 +1,129 @@
+"""Block Kit messages from rendered mrkdwn, within Slack's limits.
+
+The one place that knows Slack's limits: 50 blocks a message, 3,000 characters a section,
+10 fields a section, 150 characters a header. Whatever does not fit in the first message
+spills into follow-up messages (posted in the thread), so nothing is cut. The top-level
+`text` carries the verdict: it is what notifications and screen readers show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+MAX_FIELDS = 10
+MAX_HEADER_CHARS = 150
+MAX_TEXT_CHARS = 3000
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    action_id: str
+    value: str
+    style: str | None = None  # "primary" | "danger" | None
+
+    def to_block_element(self) -> dict:
+        element = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": self.text[:75], "emoji": True},
+            "action_id": self.action_id,
+            "value": self.value[:2000],
+        }
+        if self.style:
+            element["style"] = self.style
+        return element
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[dict] = field(default_factory=list)
+
+    def to_kwargs(self) -> dict:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _chunks(paragraph: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
+    """Split a paragraph at line ends (or, for one huge line, anywhere) into <= limit."""
+    chunks: list[str] = []
+    current = ""
+    for line in paragraph.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def fields_section(fields: list[str]) -> list[dict]:
+    """Sections of at most 10 mrkdwn fields each."""
+    return [
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": _truncate(f, 2000)} for f in fields[i : i + MAX_FIELDS]
+            ],
+        }
+        for i in range(0, len(fields), MAX_FIELDS)
+    ]
+
+
+def header(text: str) -> dict:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": _truncate(text, MAX_HEADER_CHARS), "emoji": True},
+    }
+
+
+def actions(buttons: list[Button]) -> dict:
+    return {"type": "actions", "elements": [b.to_block_element() for b in buttons[:25]]}
+
+
+def build_messages(
+    mrkdwn: str,
+    *,
+    buttons: list[Button] | None = None,
+    title: str | None = None,
+    verdict: str | None = None,
+) -> list[Message]:
+    """The first message and its overflow, each within Slack's limits.
+
+    Paragraphs (separated by blank lines) become sections; buttons go on the first message.
+    """
+    paragraphs = [p.strip("\n") for p in mrkdwn.split("\n\n") if p.strip()]
+    sections = [section(chunk) for p in paragraphs for chunk in _chunks(p)]
+    lead = [header(title)] if title else []
+    tail = [actions(buttons)] if buttons else []
+    verdict = _truncate(
+        verdict or (paragraphs[0].split("\n")[0] if paragraphs else ""), MAX_TEXT_CHARS
+    )
+
+    room = MAX_BLOCKS - len(lead) - len(tail)
+    messages = [Message(verdict, [*lead, *sections[:room], *tail])]
+    rest = sections[room:]
+    part = 2
+    while rest:
+        messages.append(Message(f"{verdict} (continued, part {part})", rest[:MAX_BLOCKS]))
+        rest = rest[MAX_BLOCKS:]
+        part += 1
+    return messages

@@ -1,0 +1,67 @@
+"""Running Parity for Slack: HTTP mode under gunicorn, or Socket Mode.
+
+HTTP mode serves /slack/events (Bolt's WSGI adapter, signatures checked) and /healthz.
+Socket Mode needs no public URL. One Slack app uses one of the two, never both.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.config import Settings, check_slack
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def wsgi_app(app: App):
+    """/slack/events for Slack, /healthz for the platform's health checks."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz":
+            body = json.dumps({"ok": True}).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        return slack(environ, start_response)
+
+    return application
+
+
+def serve_http(settings: Settings, workers: int = 1) -> None:
+    """gunicorn with threads; each worker process builds its own App after the fork."""
+    from gunicorn.app.base import BaseApplication
+
+    from bot.app import create_app
+
+    check_slack(settings, socket_mode=False)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"0.0.0.0:{settings.port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", max(settings.workers, 4))
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", None)
+
+        def load(self):
+            return wsgi_app(create_app(settings))
+
+    log.info("HTTP mode on port %s (%s workers)", settings.port, workers)
+    Server().run()
+
+
+def serve_socket_mode(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+
+    check_slack(settings, socket_mode=True)
+    log.info("Socket Mode")
+    SocketModeHandler(create_app(settings), settings.slack_app_token).start()

@@ -1,0 +1,89 @@
+"""Exports shared in Slack: download (files:read), ingest through the CLI's parsers, report.
+
+A file shared where Parity is (a channel it is a member of, or its DM) is read with the
+same parsers as `python -m bot ingest`; one file is one transaction, so a bad file stores
+nothing and the reply says exactly what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.errors import BadInput
+from bot.ingest import read_bytes
+from bot.render import render
+from bot.service import FileResult
+from bot.store import Store
+
+MAX_BYTES = 200 * 1024 * 1024
+_TABULAR = {"csv", "tsv", "text", "json", "txt"}
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    id: str
+    name: str
+    filetype: str
+    size: int
+    url: str
+
+    @classmethod
+    def from_event(cls, data: dict) -> SharedFile:
+        return cls(
+            id=data.get("id", ""),
+            name=data.get("name") or data.get("title") or "file",
+            filetype=(data.get("filetype") or "").lower(),
+            size=int(data.get("size") or 0),
+            url=data.get("url_private_download") or data.get("url_private") or "",
+        )
+
+    @property
+    def looks_tabular(self) -> bool:
+        return self.filetype in _TABULAR or self.name.lower().endswith((".csv", ".tsv", ".json"))
+
+
+def allowed(settings: Settings, channel: str, user: str) -> bool:
+    """The optional allow-lists of channels and users that may ingest."""
+    if settings.ingest_channels and channel not in settings.ingest_channels:
+        return False
+    return not (settings.ingest_users and user not in settings.ingest_users)
+
+
+def source_hint(text: str, name: str) -> str | None:
+    """ajo or cja when the message or file name says so ("cja export.csv")."""
+    words = set(re.findall(r"[a-z]+", f"{text} {name}".lower()))
+    found = words & {"ajo", "cja"}
+    return found.pop() if len(found) == 1 else None
+
+
+def download(settings: Settings, file: SharedFile) -> bytes:
+    request = urllib.request.Request(
+        file.url, headers={"Authorization": f"Bearer {settings.slack_bot_token}"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        data = response.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise BadInput(f"the file is larger than {MAX_BYTES // 2**20} MB")
+    return data
+
+
+def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str) -> FileResult:
+    """Download and store one shared file; the result says what was stored or what is wrong."""
+    try:
+        data = download(settings, file)
+        frame = read_bytes(data, name=file.name, source=source_hint(text, file.name))
+        return FileResult(file.name, tuple(store.save(frame, origin=f"slack:{file.name}")))
+    except BadInput as error:
+        problem = str(error)
+        if "source" in problem and "--source" in problem:
+            problem += " Share it again with 'ajo' or 'cja' in the message."
+        return FileResult(file.name, error=problem)
+    except OSError as error:
+        return FileResult(file.name, error=f"I could not download it ({error}).")
+
+
+def report(results: list[FileResult]) -> str:
+    return render("ingest.j2", "mrkdwn", files=results)

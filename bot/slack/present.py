@@ -1,0 +1,64 @@
+"""Answers as Slack messages: mrkdwn from the shared templates, buttons, App Home."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.blocks import Button, Message, actions, build_messages, header, section
+from bot.render import render
+from bot.service import Answer
+from bot.store import StoredAnswer
+
+BY_JOURNEY = "parity_by_journey"
+BY_DAY = "parity_by_day"
+CHART = "parity_chart"
+POST = "parity_post"
+RERUN = "parity_rerun"
+HOME_ASK = "parity_home_ask"
+ANSWER_ACTIONS = (BY_JOURNEY, BY_DAY, CHART, POST, RERUN)
+
+HOME_QUESTIONS = (
+    "why don't Sent numbers match?",
+    "which dates are safe for sent?",
+    "reconcile everything last week",
+)
+
+
+def answer_buttons(answer_id: int, *, can_post: bool) -> list[Button]:
+    value = str(answer_id)
+    buttons = [
+        Button("By journey", BY_JOURNEY, value),
+        Button("By day", BY_DAY, value),
+        Button("Chart", CHART, value),
+    ]
+    if can_post:
+        buttons.append(Button("Post to channel", POST, value, style="primary"))
+    buttons.append(Button("Re-run", RERUN, value))
+    return buttons
+
+
+def answer_messages(answer: Answer, answer_id: int | None, *, can_post: bool) -> list[Message]:
+    """The answer (rendered for Slack) with buttons when it is a reconciliation."""
+    buttons = answer_buttons(answer_id, can_post=can_post) if answer_id else None
+    return build_messages(answer.text, buttons=buttons)
+
+
+def breakdown_messages(answer: Answer, by: str) -> list[Message]:
+    text = render("breakdown.j2", "mrkdwn", answer=answer, by=by)
+    return build_messages(text)
+
+
+def text_messages(mrkdwn: str) -> list[Message]:
+    return build_messages(mrkdwn)
+
+
+def home_view(status: Answer, recent: list[StoredAnswer]) -> dict:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    blocks = [
+        header("Parity · AJO vs CJA"),
+        section(status.text),
+        {"type": "divider"},
+        section(render("home.j2", "mrkdwn", recent=recent, now=now)),
+        actions([Button(q, HOME_ASK, q) for q in HOME_QUESTIONS]),
+    ]
+    return {"type": "home", "blocks": blocks}

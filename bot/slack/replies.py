@@ -1,0 +1,161 @@
+"""Delivering answers to Slack: threads, ephemeral replies, "working on it", charts.
+
+Listeners ack first and call into here afterwards. A slow answer gets a "working on it"
+message that is then updated in place; whatever does not fit in one message goes into the
+thread; a chart that cannot be attached leaves the answer in place and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import Message, section
+from bot.charts import chart_png
+from bot.config import Settings
+from bot.render import format_span
+from bot.service import Answer, Parity
+from bot.slack import present
+from bot.slack.client import webhook
+
+log = logging.getLogger(__name__)
+
+WORKING = Message("⏳ Working on it…", [section("⏳ Working on it…")])
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a reply goes: a channel (and thread), or a response_url for ephemeral replies."""
+
+    channel: str
+    user: str
+    thread_ts: str | None = None
+    response_url: str | None = None
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.response_url is not None
+
+
+@dataclass
+class Replier:
+    client: WebClient
+    parity: Parity
+    settings: Settings
+    pool: ThreadPoolExecutor
+
+    # --- answering -------------------------------------------------------------
+
+    def ask(self, target: Target, question: str) -> None:
+        """Answer a free-text question at `target`."""
+        self._answer(target, question, lambda: self.parity.ask(question, flavour="mrkdwn"))
+
+    def rerun(self, target: Target, stored) -> None:
+        """Answer a stored query again, as of today."""
+        self._answer(
+            target,
+            stored.question,
+            lambda: self.parity.answer(stored.query, self.parity.today(), "mrkdwn"),
+        )
+
+    def _answer(self, target: Target, question: str, compute: Callable[[], Answer]) -> None:
+        answer, placeholder = self._with_notice(target, compute)
+        answer_id = None
+        if answer.metrics and not answer.error:
+            answer_id = self.parity.store.save_answer(
+                user_id=target.user,
+                channel_id=target.channel,
+                question=question,
+                query=answer.query,
+                headline=answer.text.split("\n", 1)[0],
+            )
+        # An ephemeral answer only its asker sees can be shared with the channel.
+        messages = present.answer_messages(answer, answer_id, can_post=target.ephemeral)
+        self.deliver(target, messages, placeholder)
+
+    def _with_notice(self, target: Target, compute: Callable[[], Answer]):
+        """The answer, and the "working on it" message if one was posted while it ran.
+
+        The placeholder is the message's ts, or "" for an ephemeral reply (replaced
+        through the response_url rather than by ts).
+        """
+        future = self.pool.submit(compute)
+        try:
+            return future.result(timeout=self.settings.working_notice_seconds), None
+        except FutureTimeout:
+            placeholder = self.post(target, WORKING) or ""
+            return future.result(), placeholder
+
+    # --- sending ---------------------------------------------------------------
+
+    def post(self, target: Target, message: Message, *, replace: bool = False) -> str | None:
+        """Send one message; returns its ts (None for ephemeral replies)."""
+        if target.ephemeral:
+            response = webhook(target.response_url).send(
+                **message.to_kwargs(), response_type="ephemeral", replace_original=replace
+            )
+            if response.status_code != 200:
+                log.warning("response_url answered %s", response.status_code)
+            return None
+        result = self.client.chat_postMessage(
+            channel=target.channel, thread_ts=target.thread_ts, **message.to_kwargs()
+        )
+        return result["ts"]
+
+    def deliver(self, target: Target, messages: list[Message], placeholder: str | None = None):
+        """The first message (in place of the placeholder, if any), then the overflow."""
+        first, *rest = messages
+        if target.ephemeral:
+            self.post(target, first, replace=placeholder is not None)
+            for message in rest:
+                self.post(target, message)
+            return
+        if placeholder:
+            self.client.chat_update(channel=target.channel, ts=placeholder, **first.to_kwargs())
+            ts = placeholder
+        else:
+            ts = self.post(target, first)
+        thread = Target(target.channel, target.user, thread_ts=target.thread_ts or ts)
+        for message in rest:
+            self.post(thread, message)
+
+    def say(self, target: Target, mrkdwn: str) -> None:
+        self.deliver(target, present.text_messages(mrkdwn))
+
+    # --- charts ----------------------------------------------------------------
+
+    def chart(self, target: Target, answer: Answer) -> None:
+        """Attach one chart per metric to the thread; say so when Slack refuses."""
+        scope = format_span(answer.query.start, answer.query.end)
+        for result in answer.metrics[:3]:
+            png = chart_png(result, scope)
+            try:
+                self.client.files_upload_v2(
+                    channel=target.channel,
+                    thread_ts=target.thread_ts,
+                    content=png,
+                    filename=f"parity-{result.metric}.png",
+                    title=f"{result.metric}: AJO vs CJA, {scope}",
+                )
+            except SlackApiError as error:
+                reason = error.response.get("error", "unknown_error")
+                log.warning("chart upload failed: %s", reason)
+                self.say(
+                    target,
+                    f"⚠️ I could not attach the chart ({reason}). "
+                    + _CHART_HINTS.get(reason, "The answer above still stands."),
+                )
+                return
+
+
+_CHART_HINTS = {
+    "not_in_channel": "Invite me to this channel (/invite @Parity) and press Chart again.",
+    "missing_scope": "My Slack app needs the files:write scope; an admin can add it.",
+    "channel_not_found": "I cannot see this conversation; invite me and press Chart again.",
+}

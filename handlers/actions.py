@@ -1,0 +1,55 @@
+"""Buttons on answers: each re-runs the stored query, never re-parses text."""
+
+from __future__ import annotations
+
+import re
+
+from bot.slack import present
+from bot.slack.replies import Target
+
+_ANSWER_ACTION = re.compile("^(" + "|".join(present.ANSWER_ACTIONS) + ")$")
+
+
+def target_of(body: dict) -> Target:
+    """Reply in the answer's thread, or ephemerally when the answer was ephemeral."""
+    container = body.get("container", {})
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+    user = (body.get("user") or {}).get("id", "")
+    if container.get("is_ephemeral"):
+        return Target(channel, user, response_url=body.get("response_url"))
+    thread = message.get("thread_ts") or message.get("ts") or container.get("message_ts")
+    return Target(channel, user, thread_ts=thread)
+
+
+def press(services, body: dict) -> None:
+    action = body["actions"][0]
+    target = target_of(body)
+    stored = services.store.load_answer(int(action.get("value") or 0))
+    if stored is None:
+        services.replier.say(target, "That answer is no longer stored: please ask again.")
+        return
+    kind = action["action_id"]
+    if kind == present.RERUN:
+        services.replier.rerun(target, stored)
+        return
+    answer = services.parity.answer(stored.query, services.parity.today(), "mrkdwn")
+    if kind == present.BY_JOURNEY:
+        services.replier.deliver(target, present.breakdown_messages(answer, "journey"))
+    elif kind == present.BY_DAY:
+        services.replier.deliver(target, present.breakdown_messages(answer, "day"))
+    elif kind == present.CHART:
+        if target.ephemeral:  # a chart of a private answer goes to the asker's DM
+            dm = services.replier.client.conversations_open(users=target.user)["channel"]["id"]
+            target = Target(dm, target.user)
+        services.replier.chart(target, answer)
+    elif kind == present.POST:
+        public = Target(target.channel, target.user)
+        services.replier.deliver(public, present.answer_messages(answer, stored.id, can_post=False))
+
+
+def register(app, services) -> None:
+    @app.action(_ANSWER_ACTION)
+    def answer_button(ack, body):
+        ack()
+        press(services, body)

@@ -1,0 +1,32 @@
+"""A CSV export shared where Parity is: download, ingest, reply in the thread."""
+
+from __future__ import annotations
+
+from bot.slack import files
+from bot.slack.replies import Target
+from handlers.common import once
+
+
+def ingest_event(services, body: dict, event: dict) -> None:
+    channel, user = event["channel"], event.get("user", "")
+    target = Target(channel, user, thread_ts=event.get("thread_ts") or event.get("ts"))
+    shared = [files.SharedFile.from_event(f) for f in event.get("files", [])]
+    shared = [f for f in shared if f.looks_tabular]
+    if not shared:
+        return
+
+    def work() -> None:
+        if not files.allowed(services.settings, channel, user):
+            services.replier.say(target, "⚠️ Ingesting files is not enabled for you here.")
+            return
+        results = [
+            files.ingest_shared(services.settings, services.store, f, event.get("text", ""))
+            for f in shared
+        ]
+        services.replier.say(target, files.report(results))
+
+    once(services.store, body, work)
+
+
+def register(app, services) -> None:
+    """Shared files arrive as message events; handlers/messages.py routes them here."""

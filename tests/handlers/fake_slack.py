@@ -1,0 +1,173 @@
+"""A local stand-in for Slack's Web API, over real HTTP on port 0, recording every call.
+
+Speaks what Parity uses: auth.test, chat.postMessage/update, conversations.open,
+views.publish, the three-step files_upload_v2, response_url posts and file downloads.
+Failures can be queued per method (a 429 with Retry-After, a 500, an error payload).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+BOT_TOKEN = "xoxb-test-token"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    headers: dict
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    body: dict | None = None
+    headers: dict = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.files: dict[str, bytes] = {}
+        self.failures: dict[str, list[Failure]] = {}
+        self._ts = itertools.count(1)
+        self._changed = threading.Condition()
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def start(self) -> FakeSlack:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail(self, method: str, *failures: Failure) -> None:
+        self.failures.setdefault(method, []).extend(failures)
+
+    def record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def named(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """The first `count` calls of `method`, waiting for them to arrive."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.named(method)) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    made = [c.method for c in self.calls]
+                    raise AssertionError(f"{count} x {method} not called; calls: {made}")
+                self._changed.wait(left)
+            return self.named(method)[:count]
+
+    def next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def response_url(self, name: str = "cmd") -> str:
+        return f"{self.url}/response/{name}"
+
+
+def _params(handler: BaseHTTPRequestHandler, raw: bytes) -> dict:
+    content_type = handler.headers.get("Content-Type", "")
+    if "json" in content_type:
+        return json.loads(raw or b"{}")
+    if "form" in content_type:
+        return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode()).items()}
+    return {"_raw": raw}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    def _send(self, status: int, body, headers: dict | None = None) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        path = urlparse(self.path).path
+        if path.startswith("/files/"):
+            name = path.removeprefix("/files/")
+            self.fake.record(Call("file.download", {"name": name}, dict(self.headers)))
+            if self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+                self._send(403, b"forbidden")
+            else:
+                self._send(200, self.fake.files.get(name, b""))
+            return
+        self._send(404, {"ok": False, "error": "unknown_path"})
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path = urlparse(self.path).path
+        if path.startswith("/upload/"):
+            self.fake.record(Call("file.upload", {"bytes": len(raw)}, dict(self.headers)))
+            self._send(200, b"OK")
+            return
+        if path.startswith("/response/"):
+            self.fake.record(Call("response_url", json.loads(raw), dict(self.headers)))
+            self._send(200, b"ok")
+            return
+        method = path.removeprefix("/api/")
+        params = _params(self, raw)
+        queued = self.fake.failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            self.fake.record(Call(f"{method}!failed", params, dict(self.headers)))
+            self._send(failure.status, failure.body or {"ok": False}, failure.headers)
+            return
+        self.fake.record(Call(method, params, dict(self.headers)))
+        self._send(200, self._answer(method, params))
+
+    def _answer(self, method: str, params: dict) -> dict:
+        fake = self.fake
+        match method:
+            case "auth.test":
+                return {"ok": True, "user_id": "UPARITY", "bot_id": "BPARITY", "team_id": "T1"}
+            case "chat.postMessage" | "chat.update":
+                ts = params.get("ts") or fake.next_ts()
+                return {"ok": True, "channel": params.get("channel"), "ts": ts}
+            case "conversations.open":
+                return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
+            case "files.getUploadURLExternal":
+                file_id = f"F{len(fake.calls)}"
+                return {
+                    "ok": True,
+                    "upload_url": f"{fake.url}/upload/{file_id}",
+                    "file_id": file_id,
+                }
+            case "files.completeUploadExternal":
+                files = json.loads(params.get("files", "[]"))
+                return {"ok": True, "files": [{"id": f["id"]} for f in files]}
+            case _:
+                return {"ok": True}
