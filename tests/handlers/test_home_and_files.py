@@ -1,0 +1,130 @@
+"""App Home, and CSV exports shared in Slack."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.slack.client import make_client
+from bot.store.schema import snapshots
+from tests.handlers.conftest import Sender
+from tests.handlers.slack_requests import action_body, event_body, mention
+
+
+def _snapshot_count(store) -> int:
+    with store.engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(snapshots))
+
+
+def test_app_home_shows_snapshots_last_answers_and_quick_questions(send, fake):
+    send(event_body(mention("why don't sent numbers match?")))
+    fake.wait_for("chat.postMessage")
+    send(event_body({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}))
+    (publish,) = fake.wait_for("views.publish")
+    assert publish.params["user_id"] == "U1"
+    view = publish.params["view"]
+    assert view["type"] == "home"
+    texts = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    assert "• AJO: 5 snapshots" in texts[0]
+    assert "• CJA: 5 snapshots" in texts[0]
+    assert "why don't sent numbers match? — ✅ *Sent*: the gap of" in texts[1]
+    questions = [e["value"] for e in view["blocks"][-1]["elements"]]
+    assert "why don't Sent numbers match?" in questions
+
+
+def test_quick_question_from_home_is_answered_in_a_dm(send, fake):
+    send(action_body("parity_home_ask", "which dates are safe for sent?"), form=True)
+    (post,) = fake.wait_for("chat.postMessage")
+    assert post.params["channel"] == "D1"
+    assert "Safe range for Sent" in post.params["text"]
+
+
+def _shared(name: str, text: str = "", channel: str = "C1") -> dict:
+    return {
+        "type": "message",
+        "subtype": "file_share",
+        "channel": channel,
+        "channel_type": "channel",
+        "user": "U1",
+        "text": text,
+        "ts": "1699999999.000300",
+        "files": [
+            {
+                "id": "F1",
+                "name": name,
+                "filetype": "csv",
+                "size": 100,
+                "url_private_download": f"{{url}}/files/{name}",
+            }
+        ],
+    }
+
+
+def _share(send, fake, name, content: bytes, text="", channel="C1"):
+    fake.files[name] = content
+    event = _shared(name, text, channel)
+    event["files"][0]["url_private_download"] = f"{fake.url}/files/{name}"
+    send(event_body(event))
+
+
+GOOD = (
+    b"Day,Journey,Sends,Messages successfully sent\n"
+    b'"Nov 28, 2026",Welcome Series,"4,210","4,102"\n'
+    b'"Nov 27, 2026",Welcome Series,4000,3950\n'
+)
+
+
+def test_shared_csv_is_ingested_and_the_reply_says_what_was_stored(send, fake, store):
+    before = _snapshot_count(store)
+    _share(send, fake, "cja-export.csv", GOOD, text="fresh CJA numbers")
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert reply.params["thread_ts"] == "1699999999.000300"
+    assert "✅ cja-export.csv: stored CJA snapshot" in reply.params["text"]
+    assert (
+        "(4 rows): 1 journey, 2 days (Nov 27 – Nov 28, 2026), metrics Delivered, Sent"
+        in (reply.params["text"])
+    )
+    (download,) = fake.named("file.download")
+    assert download.headers["Authorization"] == "Bearer xoxb-test-token"
+    assert _snapshot_count(store) == before + 1
+
+
+def test_bad_csv_is_refused_with_the_problem_and_nothing_stored(send, fake, store):
+    before = _snapshot_count(store)
+    bad = GOOD + b'"Nov 26, 2026",Welcome Series,lots,3950\n'
+    _share(send, fake, "ajo.csv", bad, text="ajo")
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "❌ ajo.csv: nothing stored." in reply.params["text"]
+    assert "line 4, column 'Sends'" in reply.params["text"]
+    assert _snapshot_count(store) == before
+
+
+def test_csv_without_a_source_asks_for_one(send, fake, store):
+    _share(send, fake, "export.csv", GOOD)
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "'ajo' or 'cja'" in reply.params["text"]
+
+
+def test_ingest_allow_list_is_enforced(fake, slack_settings, store):
+    locked = replace(slack_settings, ingest_channels=frozenset({"C9"}))
+    send = Sender(create_app(locked, client=make_client(locked), store=store))
+    before = _snapshot_count(store)
+    _share(send, fake, "cja.csv", GOOD)
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "not enabled" in reply.params["text"]
+    assert fake.named("file.download") == []
+    assert _snapshot_count(store) == before
+
+
+def test_a_mention_with_a_file_ingests_instead_of_answering(send, fake):
+    fake.files["cja.csv"] = GOOD
+    event = mention("here is the cja export", files=_shared("cja.csv")["files"])
+    event["files"][0]["url_private_download"] = f"{fake.url}/files/cja.csv"
+    send(event_body(event))
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "stored CJA snapshot" in reply.params["text"]
+    time.sleep(0.2)
+    assert len(fake.named("chat.postMessage")) == 1
