@@ -65,6 +65,12 @@ def format_span(start: date | str, end: date | str) -> str:
     return f"{format_day(first)}{year} – {format_day(last)}, {last.year}"
 
 
+def format_scope(start: date, end: date, journeys: Iterable[str]) -> str:
+    """"Oct 31 – Nov 29, 2026 · all journeys", for titles outside the templates."""
+    names = ", ".join(journeys) or "all journeys"
+    return f"{format_span(start, end)} · {names}"
+
+
 def format_days(days: Iterable[date | str]) -> str:
     """Days as short runs: "Nov 23 – Nov 28, Dec 1"."""
     ordered = sorted({_as_date(d) for d in days})

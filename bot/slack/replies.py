@@ -19,7 +19,8 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import Message, section
 from bot.charts import chart_png
 from bot.config import Settings
-from bot.render import format_span
+from bot.metrics import DISPLAY_NAMES
+from bot.render import format_scope
 from bot.service import Answer, Parity
 from bot.slack import present
 from bot.slack.client import webhook
@@ -132,7 +133,8 @@ class Replier:
 
     def chart(self, target: Target, answer: Answer) -> None:
         """Attach one chart per metric to the thread; say so when Slack refuses."""
-        scope = format_span(answer.query.start, answer.query.end)
+        query = answer.query
+        scope = format_scope(query.start, query.end, query.journeys)
         for result in answer.metrics[:3]:
             png = chart_png(result, scope)
             try:
@@ -141,7 +143,7 @@ class Replier:
                     thread_ts=target.thread_ts,
                     content=png,
                     filename=f"parity-{result.metric}.png",
-                    title=f"{result.metric}: AJO vs CJA, {scope}",
+                    title=f"{DISPLAY_NAMES[result.metric]}: AJO vs CJA, {scope}",
                 )
             except SlackApiError as error:
                 reason = error.response.get("error", "unknown_error")
