@@ -66,6 +66,13 @@ class Store:
         with self.engine.connect() as conn:
             return reader.comparison_frame(conn, start, end, metrics, journey_keys)
 
+    def settling_history(
+        self, captured_since: datetime, max_age_days: int, metrics: Sequence[str] = ()
+    ) -> pd.DataFrame:
+        """How far values moved after each age, per source and metric (see reader)."""
+        with self.engine.connect() as conn:
+            return reader.settling_history(conn, captured_since, max_age_days, metrics)
+
     def metrics_in_range(self, start: date, end: date) -> list[str]:
         with self.engine.connect() as conn:
             return reader.metrics_in_range(conn, start, end)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, insert, select, update
 
-from bot.store.schema import journeys
+from bot.store.schema import journeys, series
 
 
 def name_key(name: str) -> str:
@@ -57,3 +57,20 @@ def resolve_journeys(
                 by_id[external_id] = key
         resolved[(name, external_id)] = key
     return resolved
+
+
+def resolve_series(
+    conn: Connection, triples: Iterable[tuple[int, str, str]]
+) -> dict[tuple[int, str, str], int]:
+    """Map (journey_key, action, channel) to series ids, creating the missing ones."""
+    wanted = set(triples)
+    known = {
+        (row.journey_key, row.action, row.channel): row.id
+        for row in conn.execute(select(series))
+        if (row.journey_key, row.action, row.channel) in wanted
+    }
+    for journey_key, action, channel in sorted(wanted - known.keys()):
+        known[(journey_key, action, channel)] = conn.execute(
+            insert(series).values(journey_key=journey_key, action=action, channel=channel)
+        ).inserted_primary_key[0]
+    return known

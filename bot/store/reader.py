@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, Integer, and_, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
-from bot.store.schema import current_values, journeys, snapshots
+from bot.store.schema import all_observations, current_values, journeys, snapshots
 
 COMPARISON_COLUMNS = ("journey_key", "day", "metric", "ajo", "cja", "ajo_rows", "cja_rows")
+HISTORY_COLUMNS = (
+    "source", "metric", "age_days", "series", "volume", "change", "abs_change"
+)  # fmt: skip
 
 
 def _by_source(source: str, value):
@@ -52,6 +57,90 @@ def comparison_frame(
     frame = pd.DataFrame(conn.execute(statement).all(), columns=list(COMPARISON_COLUMNS))
     frame["day"] = pd.to_datetime(frame["day"]).astype("datetime64[us]")
     for column in ("ajo", "cja", "ajo_rows", "cja_rows", "journey_key"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+class whole_days_between(FunctionElement):
+    """Whole days from a date to a later timestamp (a capture's age in days, rounded down).
+
+    Date arithmetic is the one thing SQL dialects spell differently: SQLite counts in Julian
+    days, PostgreSQL (and the SQL standard) subtracts into an interval.
+    """
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(whole_days_between)
+def _days_standard(element, compiler, **kw):
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(EXTRACT(DAY FROM ({later} - CAST({earlier} AS TIMESTAMP))) AS INTEGER)"
+
+
+@compiles(whole_days_between, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def settling_history(
+    conn: Connection,
+    captured_since: datetime,
+    max_age_days: int,
+    metrics: Sequence[str] = (),
+) -> pd.DataFrame:
+    """How much each source's values still moved after a capture, per metric and age.
+
+    Every stored number (journey, action, channel, day) seen by a snapshot captured since
+    `captured_since`, at most `max_age_days` after its day, is compared with the same
+    number in the latest such snapshot. One row per (source, metric, age in whole days):
+    `series` numbers seen again later, their `volume` at that age, and the net `change` to
+    their latest value, and the absolute size of those changes (to tell drift from jitter).
+    Window functions pair each value with the latest and GROUP BY folds them, so only a few
+    hundred rows leave the database however long the history is.
+    """
+    observations = all_observations()
+    o, s = observations.c, snapshots.c
+    age = whole_days_between(s.captured_at, o.day)
+    key = (s.source, o.metric, o.series_id, o.day)
+    order = (s.captured_at, s.id)
+    conditions = [s.captured_at >= captured_since.replace(tzinfo=None), age >= 0]
+    conditions.append(age <= max_age_days)
+    if metrics:
+        conditions.append(o.metric.in_(list(metrics)))
+    values = (
+        select(
+            s.source,
+            o.metric,
+            age.label("age_days"),
+            o.value,
+            func.last_value(o.value)
+            .over(partition_by=key, order_by=order, rows=(0, None))
+            .label("latest"),
+            func.count().over(partition_by=key, order_by=order, rows=(1, None)).label("later"),
+        )
+        .select_from(observations.join(snapshots, o.snapshot_id == s.id))
+        .where(and_(*conditions))
+        .subquery()
+    )
+    v = values.c
+    statement = (
+        select(
+            v.source,
+            v.metric,
+            v.age_days,
+            func.count().label("series"),
+            func.sum(v.value).label("volume"),
+            func.sum(v.latest - v.value).label("change"),
+            func.sum(func.abs(v.latest - v.value)).label("abs_change"),
+        )
+        .where(v.later > 0)
+        .group_by(v.source, v.metric, v.age_days)
+        .order_by(v.source, v.metric, v.age_days)
+    )
+    frame = pd.DataFrame(conn.execute(statement).all(), columns=list(HISTORY_COLUMNS))
+    for column in HISTORY_COLUMNS[2:]:
         frame[column] = frame[column].astype("int64")
     return frame
 

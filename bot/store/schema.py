@@ -1,9 +1,8 @@
-"""Tables: snapshots and their observations (history), the latest value per key, journeys.
+"""Tables: snapshots, their numbers (current and superseded), journeys and series.
 
-`observations` keeps every number of every snapshot, so the history of a day's value can be
-read back (how long each source takes to settle). `current_values` holds, per key, the value
-of the latest snapshot that has it: the "as of" read the reconciliation runs on, maintained
-at ingest so that questions never resolve history at read time.
+Every number of every snapshot is kept, so the history of a day's value can be read back
+(how long each source takes to settle). The latest capture's value per key is kept apart,
+maintained at ingest, so that questions never resolve history at read time.
 """
 
 from __future__ import annotations
@@ -14,13 +13,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
+    select,
+    union_all,
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
@@ -62,35 +62,63 @@ journeys = Table(
     Column("external_id", String(200), unique=True),
 )
 
-observations = Table(
-    "observations",
+# One stored series: a journey's action on a channel. Data rows carry its id, which keeps
+# them narrow (ingest speed is mostly row width and index order).
+series = Table(
+    "series",
     metadata,
-    Column("snapshot_id", Integer, ForeignKey("snapshots.id"), nullable=False),
+    Column("id", Integer, primary_key=True, autoincrement=True),
     Column("journey_key", Integer, ForeignKey("journeys.id"), nullable=False),
     Column("action", String(300), nullable=False),
     Column("channel", String(50), nullable=False),
-    Column("day", Date, nullable=False),
-    Column("metric", String(32), nullable=False),
-    Column("value", BigInteger, nullable=False),
-    Index("ix_observations_snapshot", "snapshot_id"),
+    UniqueConstraint("journey_key", "action", "channel", name="uq_series"),
 )
 
+# Each stored number is in exactly one of two tables. `current_values` holds, per key, the
+# value of the latest capture that has it: the "as of" read every question runs on.
+# `superseded_values` holds the values later captures replaced: the history that tells how
+# long each source takes to settle. A first capture of some days is written once, straight
+# into current_values; only re-captured keys move their old value into the history.
+# No per-row foreign keys: the writer creates parents in the same transaction, and checking
+# keys per row would double the cost of an ingest.
 current_values = Table(
     "current_values",
     metadata,
     Column("metric", String(32), nullable=False),
     Column("day", Date, nullable=False),
     Column("journey_key", Integer, nullable=False),
-    Column("action", String(300), nullable=False),
-    Column("channel", String(50), nullable=False),
+    Column("series_id", Integer, nullable=False),
     Column("source", String(8), nullable=False),
     Column("value", BigInteger, nullable=False),
     Column("snapshot_id", Integer, nullable=False),
     Column("captured_at", DateTime, nullable=False),
-    # metric, day first: questions filter on them, and SQLite groups along this order.
-    PrimaryKeyConstraint("metric", "day", "journey_key", "action", "channel", "source"),
+    # metric, day, journey first: questions filter on them, and SQLite groups along this
+    # order without sorting. journey_key follows from series_id; it is here for that order.
+    PrimaryKeyConstraint("metric", "day", "journey_key", "series_id", "source"),
     sqlite_with_rowid=False,
 )
+
+superseded_values = Table(
+    "superseded_values",
+    metadata,
+    Column("snapshot_id", Integer, nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("series_id", Integer, nullable=False),
+    Column("value", BigInteger, nullable=False),
+    PrimaryKeyConstraint("snapshot_id", "metric", "day", "series_id"),
+    sqlite_with_rowid=False,
+)
+
+
+def all_observations():
+    """Every number of every snapshot: (snapshot_id, metric, day, series_id, value)."""
+    columns = ("snapshot_id", "metric", "day", "series_id", "value")
+    return union_all(
+        select(*(current_values.c[c] for c in columns)),
+        select(*(superseded_values.c[c] for c in columns)),
+    ).subquery("observations")
+
 
 # Slack deliveries already taken on, so a redelivered event is never answered twice.
 # A claim without done_at older than the lease is taken over: its first attempt failed.

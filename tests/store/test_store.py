@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.store import Store, writer
-from bot.store.schema import current_values, observations, snapshots
+from bot.store.schema import current_values, snapshots, superseded_values
 from tests.builders import frame
 
 DAY = "2026-11-20"
@@ -54,9 +54,9 @@ def test_latest_capture_wins_even_when_ingested_first(store):
         "newest.csv",
     )
     assert _compare(store).iloc[0]["cja"] == 95
-    # Every capture is kept as history.
-    assert _count(store, observations) == 3
+    # Every capture is kept: the latest as the current value, the others as history.
     assert _count(store, current_values) == 1
+    assert _count(store, superseded_values) == 2
 
 
 def test_same_content_twice_is_a_no_op_that_says_so(store):
@@ -162,7 +162,7 @@ def test_filters_by_metric_journey_and_dates(store):
 
 def test_a_failure_midway_stores_nothing(store, monkeypatch):
     calls = []
-    original = writer._refresh_current
+    original = writer._store_values
 
     def fail_on_second(conn, *args):
         calls.append(args)
@@ -170,14 +170,14 @@ def test_a_failure_midway_stores_nothing(store, monkeypatch):
             raise RuntimeError("disk full")
         original(conn, *args)
 
-    monkeypatch.setattr(writer, "_refresh_current", fail_on_second)
+    monkeypatch.setattr(writer, "_store_values", fail_on_second)
     both = frame(
         {"source": "ajo", "day": DAY, "value": 5}, {"source": "cja", "day": DAY, "value": 4}
     )
     with pytest.raises(RuntimeError):
         store.save(both, "both.csv")
     assert _count(store, snapshots) == 0
-    assert _count(store, observations) == 0
+    assert _count(store, current_values) == 0
     assert store.journey_names() == {}
 
 
@@ -202,3 +202,23 @@ def test_reopening_keeps_data_and_schema(database_url):
     again = Store.open(database_url)
     assert _count(again, snapshots) == 1
     again.close()
+
+
+def test_partly_overlapping_capture_replaces_only_what_it_has(store):
+    store.save(
+        frame(
+            {"source": "cja", "day": "2026-11-20", "value": 70, "captured_at": "2026-11-21T00:00Z"},
+            {"source": "cja", "day": "2026-11-21", "value": 10, "captured_at": "2026-11-21T00:00Z"},
+        ),
+        "monday.csv",
+    )
+    store.save(
+        frame(
+            {"source": "cja", "day": "2026-11-21", "value": 80, "captured_at": "2026-11-22T00:00Z"},
+            {"source": "cja", "day": "2026-11-22", "value": 20, "captured_at": "2026-11-22T00:00Z"},
+        ),
+        "tuesday.csv",
+    )
+    result = _compare(store)
+    assert result["cja"].tolist() == [70, 80, 20]
+    assert _count(store, superseded_values) == 1
