@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-SOURCES: tuple[str, ...] = ("ajo", "cja")
+from bot.products import SOURCES
+
+__all__ = ["CANONICAL_COLUMNS", "FRAME_DTYPES", "KEY_COLUMNS", "SOURCES", "empty_frame"]
 
 # Column order of the canonical long CSV and of the frame.
 CANONICAL_COLUMNS: tuple[str, ...] = (

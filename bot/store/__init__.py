@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from bot.ingest.frame import SOURCES
+from bot.products import SOURCES
 from bot.query import Query
 from bot.store import interactions, reader
+from bot.store.clock import ClockRecords
 from bot.store.database import connect
 from bot.store.schema import journeys
 from bot.store.writer import SnapshotReport, save_frame
@@ -115,3 +116,9 @@ class Store:
     def recent_answers(self, limit: int = 5) -> list[StoredAnswer]:
         with self.engine.connect() as conn:
             return interactions.recent_answers(conn, limit)
+
+    # The clock (bot.schedule): digest schedules, scheduled runs, heartbeat.
+
+    @property
+    def clock(self) -> ClockRecords:
+        return ClockRecords(self.engine)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Integer, and_, case, func, select
+from sqlalchemy import Connection, Integer, String, and_, case, func, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -21,6 +21,12 @@ HISTORY_COLUMNS = (
 
 def _by_source(source: str, value):
     return func.sum(case((current_values.c.source == source, value), else_=0))
+
+
+def _frame(rows: list, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows to a frame column by column (pandas probes each SQLAlchemy Row slowly)."""
+    values = list(zip(*rows, strict=True)) or [() for _ in columns]
+    return pd.DataFrame(dict(zip(columns, values, strict=True)))
 
 
 def comparison_frame(
@@ -40,7 +46,9 @@ def comparison_frame(
     statement = (
         select(
             cv.journey_key,
-            cv.day,
+            # As the driver gives it (text on SQLite, a date on PostgreSQL): pandas converts
+            # a whole column at once, far faster than a date object per row.
+            type_coerce(cv.day, String).label("day"),
             cv.metric,
             _by_source("ajo", cv.value).label("ajo"),
             _by_source("cja", cv.value).label("cja"),
@@ -54,8 +62,11 @@ def comparison_frame(
         statement = statement.where(cv.metric.in_(metrics))
     if journey_keys:
         statement = statement.where(cv.journey_key.in_(journey_keys))
-    frame = pd.DataFrame(conn.execute(statement).all(), columns=list(COMPARISON_COLUMNS))
-    frame["day"] = pd.to_datetime(frame["day"]).astype("datetime64[us]")
+    frame = _frame(conn.execute(statement).all(), COMPARISON_COLUMNS)
+    frame["day"] = pd.to_datetime(frame["day"].astype(str), format="%Y-%m-%d").astype(
+        "datetime64[us]"
+    )
+    frame["metric"] = frame["metric"].astype(str)
     for column in ("ajo", "cja", "ajo_rows", "cja_rows", "journey_key"):
         frame[column] = frame[column].astype("int64")
     return frame

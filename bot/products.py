@@ -1,0 +1,3 @@
+"""The two products Parity compares, as their numbers are tagged everywhere."""
+
+SOURCES: tuple[str, ...] = ("ajo", "cja")
