@@ -124,6 +124,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 400 days")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument(
+        "--slack-commands", type=int, default=200, help="0 skips the Slack HTTP benchmark"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,6 +169,23 @@ def main() -> int:
             print(
                 f"| {label}: SQLite | {latency * 1000:,.0f} ms (DuckDB in memory "
                 f"{reference[label] * 1000:,.0f} ms, {ratio:.1f}x) |"
+            )
+        if args.slack_commands:
+            from bench import slack
+
+            figures = slack.run(
+                f"sqlite:///{workdir / 'query.db'}",
+                LAST_DAY.isoformat(),
+                commands=args.slack_commands,
+                concurrency=20,
+            )
+            row(
+                f"/parity over HTTP, {args.slack_commands} signed commands, 20 at a time: ack",
+                f"p50 {figures['ack_p50_ms']:.0f} ms, p99 {figures['ack_p99_ms']:.0f} ms",
+            )
+            row(
+                "... time until the answer reached Slack",
+                f"p50 {figures['answer_p50_s']:.2f} s, p95 {figures['answer_p95_s']:.2f} s",
             )
         if args.postgres:
             with PostgresSchema(args.postgres) as url:

@@ -24,6 +24,7 @@ class Call:
     params: dict
     headers: dict
     at: float = field(default_factory=time.monotonic)
+    path: str = ""
 
 
 @dataclass
@@ -135,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"OK")
             return
         if path.startswith("/response/"):
-            self.fake.record(Call("response_url", json.loads(raw), dict(self.headers)))
+            self.fake.record(Call("response_url", json.loads(raw), dict(self.headers), path=path))
             self._send(200, b"ok")
             return
         method = path.removeprefix("/api/")
