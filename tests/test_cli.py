@@ -136,3 +136,21 @@ def test_invalid_configuration_names_every_variable(tmp_path):
     assert result.returncode == 2
     assert "PARITY_TIMEZONE" in result.stderr
     assert "PARITY_LAG_DAYS" in result.stderr
+
+
+def test_chat_answers_until_quit(demo_dir):
+    result = parity(
+        "chat", "--today", TODAY, cwd=demo_dir,
+        stdin="status\nwhich dates are safe for sent?\nquit\n",
+        env={"DATABASE_URL": "sqlite:///parity-demo.db"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("parity> ") == 3
+    assert "Parity status" in result.stdout
+    assert "Safe range for Sent: Oct 31 – Nov 22, 2026" in result.stdout
+
+
+def test_serve_without_slack_configuration_names_what_is_missing(tmp_path):
+    result = parity("serve", "--http", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in result.stderr
