@@ -37,6 +37,22 @@ class Button:
 
 
 @dataclass(frozen=True)
+class ChannelPicker:
+    """A conversations menu: the chosen channel arrives as the action's selected_conversation."""
+
+    placeholder: str
+    action_id: str
+
+    def to_block_element(self) -> dict:
+        return {
+            "type": "conversations_select",
+            "action_id": self.action_id,
+            "placeholder": {"type": "plain_text", "text": self.placeholder[:150]},
+            "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+        }
+
+
+@dataclass(frozen=True)
 class Message:
     text: str
     blocks: list[dict] = field(default_factory=list)
@@ -95,16 +111,20 @@ def header(text: str) -> dict:
     }
 
 
-def actions(buttons: list[Button]) -> dict:
-    return {"type": "actions", "elements": [b.to_block_element() for b in buttons[:25]]}
+def actions(elements: list[Button | ChannelPicker], block_id: str | None = None) -> dict:
+    block = {"type": "actions", "elements": [e.to_block_element() for e in elements[:25]]}
+    if block_id:
+        block["block_id"] = block_id[:255]
+    return block
 
 
 def build_messages(
     mrkdwn: str,
     *,
-    buttons: list[Button] | None = None,
+    buttons: list[Button | ChannelPicker] | None = None,
     title: str | None = None,
     verdict: str | None = None,
+    actions_id: str | None = None,
 ) -> list[Message]:
     """The first message and its overflow, each within Slack's limits.
 
@@ -113,7 +133,7 @@ def build_messages(
     paragraphs = [p.strip("\n") for p in mrkdwn.split("\n\n") if p.strip()]
     sections = [section(chunk) for p in paragraphs for chunk in _chunks(p)]
     lead = [header(title)] if title else []
-    tail = [actions(buttons)] if buttons else []
+    tail = [actions(buttons, actions_id)] if buttons else []
     verdict = _truncate(
         verdict or (paragraphs[0].split("\n")[0] if paragraphs else ""), MAX_TEXT_CHARS
     )

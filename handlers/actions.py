@@ -7,7 +7,7 @@ import re
 from bot.slack import present
 from bot.slack.replies import Target
 
-_ANSWER_ACTION = re.compile("^(" + "|".join(present.ANSWER_ACTIONS) + ")$")
+_ANSWER_ACTION = re.compile("^(" + "|".join((*present.ANSWER_ACTIONS, present.POST_TO)) + ")$")
 
 
 def target_of(body: dict) -> Target:
@@ -25,7 +25,8 @@ def target_of(body: dict) -> Target:
 def press(services, body: dict) -> None:
     action = body["actions"][0]
     target = target_of(body)
-    stored = services.store.load_answer(int(action.get("value") or 0))
+    answer_id = action.get("value") or present.answer_of_block(action.get("block_id", ""))
+    stored = services.store.load_answer(int(answer_id or 0))
     if stored is None:
         services.replier.say(target, "That answer is no longer stored: please ask again.")
         return
@@ -43,9 +44,11 @@ def press(services, body: dict) -> None:
             dm = services.replier.client.conversations_open(users=target.user)["channel"]["id"]
             target = Target(dm, target.user)
         services.replier.chart(target, answer)
-    elif kind == present.POST:
-        public = Target(target.channel, target.user)
-        services.replier.deliver(public, present.answer_messages(answer, stored.id, can_post=False))
+    elif kind in (present.POST, present.POST_TO):
+        channel = action.get("selected_conversation") or target.channel
+        services.replier.share(
+            target, channel, present.answer_messages(answer, stored.id, can_post=False)
+        )
 
 
 def register(app, services) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.blocks import Button, Message, actions, build_messages, header, section
+from bot.blocks import Button, ChannelPicker, Message, actions, build_messages, header, section
 from bot.render import render
 from bot.service import Answer
 from bot.store import StoredAnswer
@@ -13,6 +13,7 @@ BY_JOURNEY = "parity_by_journey"
 BY_DAY = "parity_by_day"
 CHART = "parity_chart"
 POST = "parity_post"
+POST_TO = "parity_post_to"
 RERUN = "parity_rerun"
 HOME_ASK = "parity_home_ask"
 ANSWER_ACTIONS = (BY_JOURNEY, BY_DAY, CHART, POST, RERUN)
@@ -24,7 +25,20 @@ HOME_QUESTIONS = (
 )
 
 
-def answer_buttons(answer_id: int, *, can_post: bool) -> list[Button]:
+def answer_block_id(answer_id: int) -> str:
+    """The actions block names its answer: a channel menu has no value of its own."""
+    return f"parity_answer_{answer_id}"
+
+
+def answer_of_block(block_id: str) -> int | None:
+    prefix = "parity_answer_"
+    return int(block_id[len(prefix) :]) if block_id.startswith(prefix) else None
+
+
+def answer_buttons(
+    answer_id: int, *, can_post: bool, pick_channel: bool = False
+) -> list[Button | ChannelPicker]:
+    """Drill-down buttons; sharing is a button on a private reply, a channel menu in a DM."""
     value = str(answer_id)
     buttons = [
         Button("By journey", BY_JOURNEY, value),
@@ -34,13 +48,19 @@ def answer_buttons(answer_id: int, *, can_post: bool) -> list[Button]:
     if can_post:
         buttons.append(Button("Post to channel", POST, value, style="primary"))
     buttons.append(Button("Re-run", RERUN, value))
+    if pick_channel:
+        buttons.append(ChannelPicker("Post to channel…", POST_TO))
     return buttons
 
 
-def answer_messages(answer: Answer, answer_id: int | None, *, can_post: bool) -> list[Message]:
+def answer_messages(
+    answer: Answer, answer_id: int | None, *, can_post: bool, pick_channel: bool = False
+) -> list[Message]:
     """The answer (rendered for Slack) with buttons when it is a reconciliation."""
-    buttons = answer_buttons(answer_id, can_post=can_post) if answer_id else None
-    return build_messages(answer.text, buttons=buttons)
+    if not answer_id:
+        return build_messages(answer.text)
+    buttons = answer_buttons(answer_id, can_post=can_post, pick_channel=pick_channel)
+    return build_messages(answer.text, buttons=buttons, actions_id=answer_block_id(answer_id))
 
 
 def breakdown_messages(answer: Answer, by: str) -> list[Message]:

@@ -43,6 +43,10 @@ class Target:
     def ephemeral(self) -> bool:
         return self.response_url is not None
 
+    @property
+    def is_dm(self) -> bool:
+        return self.channel.startswith("D") and not self.ephemeral
+
 
 @dataclass
 class Replier:
@@ -77,7 +81,9 @@ class Replier:
                 headline=answer.text.split("\n", 1)[0],
             )
         # An ephemeral answer only its asker sees can be shared with the channel.
-        messages = present.answer_messages(answer, answer_id, can_post=target.ephemeral)
+        messages = present.answer_messages(
+            answer, answer_id, can_post=target.ephemeral, pick_channel=target.is_dm
+        )
         self.deliver(target, messages, placeholder)
 
     def _with_notice(self, target: Target, compute: Callable[[], Answer]):
@@ -125,6 +131,18 @@ class Replier:
         thread = Target(target.channel, target.user, thread_ts=target.thread_ts or ts)
         for message in rest:
             self.post(thread, message)
+
+    def share(self, origin: Target, channel: str, messages: list[Message]) -> None:
+        """Post an answer publicly in `channel`; tell the asker if Slack refuses."""
+        try:
+            self.deliver(Target(channel, origin.user), messages)
+        except SlackApiError as error:
+            reason = error.response.get("error", "unknown_error")
+            self.say(
+                origin,
+                f"⚠️ I could not post in <#{channel}> ({reason}). "
+                "Invite me there (/invite @Parity) and try again.",
+            )
 
     def say(self, target: Target, mrkdwn: str) -> None:
         self.deliver(target, present.text_messages(mrkdwn))

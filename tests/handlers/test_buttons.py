@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from urllib.parse import parse_qs, urlencode
+
 from tests.handlers.fake_slack import Failure
-from tests.handlers.slack_requests import action_body, command_body, event_body, mention
+from tests.handlers.slack_requests import (
+    action_body,
+    command_body,
+    direct_message,
+    event_body,
+    mention,
+)
 
 
 def _answered(send, fake, question="why don't sent numbers match?") -> tuple[str, str]:
@@ -108,3 +117,41 @@ def test_unknown_answer_id_asks_to_ask_again(send, fake):
     send(action_body("parity_by_day", "999999"), form=True)
     (reply,) = fake.wait_for("chat.postMessage")
     assert "no longer stored" in reply.params["text"]
+
+
+def _dm_answer(send, fake) -> str:
+    send(event_body(direct_message("why don't sent numbers match?")))
+    (post,) = fake.wait_for("chat.postMessage")
+    actions = post.params["blocks"][-1]
+    picker = actions["elements"][-1]
+    assert picker["type"] == "conversations_select"
+    assert picker["action_id"] == "parity_post_to"
+    return actions["block_id"]
+
+
+def _picked(block_id: str, channel: str) -> str:
+    payload = json.loads(parse_qs(action_body("parity_post_to", ""))["payload"][0])
+    payload["channel"] = {"id": "D1"}
+    payload["container"]["channel_id"] = "D1"
+    payload["actions"] = [
+        {"type": "conversations_select", "action_id": "parity_post_to", "block_id": block_id,
+         "selected_conversation": channel, "action_ts": "1"}
+    ]  # fmt: skip
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def test_post_to_channel_from_a_dm_answer(send, fake):
+    block_id = _dm_answer(send, fake)
+    send(_picked(block_id, "C7"), form=True)
+    _, public = fake.wait_for("chat.postMessage", 2)
+    assert public.params["channel"] == "C7"
+    assert public.params["text"].startswith("✅ *Sent*")
+
+
+def test_post_to_a_channel_parity_is_not_in_says_so(send, fake):
+    block_id = _dm_answer(send, fake)
+    fake.fail("chat.postMessage", Failure(200, {"ok": False, "error": "not_in_channel"}))
+    send(_picked(block_id, "C8"), form=True)
+    _, notice = fake.wait_for("chat.postMessage", 2)
+    assert notice.params["channel"] == "D1"
+    assert "could not post in <#C8> (not_in_channel)" in notice.params["text"]
