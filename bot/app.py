@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from bot.service import Parity
 from bot.slack.client import make_client
 from bot.slack.replies import Replier
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,4 +51,13 @@ def create_app(
     )
     services = Services(settings, store, parity, Replier(client, parity, settings, answers))
     handlers.register(app, services)
+    app.error(_log_failure)
     return app
+
+
+def _log_failure(error: Exception, body: dict) -> None:
+    """Listener failures the answer path did not turn into a reply (Slack refusing a post,
+    a download dropping): logged once, with what kind of request it was, never the body."""
+    kind = body.get("type") or body.get("command") or "request"
+    event = (body.get("event") or {}).get("type", "")
+    log.error("error %s handling %s %s", uuid.uuid4().hex[:8], kind, event, exc_info=error)
