@@ -38,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.store.identity import resolve_journeys, resolve_series
 from bot.store.schema import current_values, snapshots, superseded_values
 
+_BATCH_ROWS = 100_000
 _HASHED_COLUMNS = ["journey", "journey_id", "action", "channel", "day", "metric", "value"]
 _SERIES_COLUMNS = ["journey", "journey_id", "action", "channel"]
 
@@ -78,19 +79,26 @@ class SnapshotReport:
 
 
 def content_hash(source: str, group: pd.DataFrame) -> str:
-    """Identifies the numbers of a snapshot regardless of when they were captured."""
+    """Identifies the numbers of a snapshot regardless of when they were captured.
+
+    Each column is hashed as its distinct values plus the codes that point at them, which
+    never turns a million strings into Python objects.
+    """
     digest = hashlib.sha256(source.encode())
-    hashed = pd.util.hash_pandas_object(group[_HASHED_COLUMNS], index=False)
-    digest.update(hashed.to_numpy().tobytes())
+    for column in _HASHED_COLUMNS:
+        codes, uniques = pd.factorize(group[column])
+        digest.update(np.ascontiguousarray(codes, dtype=np.int64).tobytes())
+        digest.update("\x1f".join(map(str, uniques)).encode())
     return digest.hexdigest()
 
 
 def save_frame(conn: Connection, frame: pd.DataFrame, origin: str) -> list[SnapshotReport]:
     """Store a validated canonical frame inside the caller's transaction."""
-    groups = frame.groupby(["source", "captured_at"], sort=True).indices
-    if len(groups) == 1:  # the usual case: no copy of a possibly large frame
-        ((source, captured),) = groups
+    if frame["source"].nunique() == 1 and frame["captured_at"].nunique() == 1:
+        # The usual case: one capture of one product, written without copying the frame.
+        source, captured = frame["source"].iloc[0], frame["captured_at"].iloc[0]
         return [_save_group(conn, source, captured.to_pydatetime(), frame, origin)]
+    groups = frame.groupby(["source", "captured_at"], sort=True).indices
     return [
         _save_group(conn, source, captured.to_pydatetime(), frame.iloc[rows], origin)
         for (source, captured), rows in groups.items()
@@ -211,9 +219,9 @@ def _store_values(
             current_values.name,
             {
                 **columns,
-                "source": np.full(n, source, dtype=object),
+                "source": _constant(n, source),
                 "snapshot_id": np.full(n, snapshot_id),
-                "captured_at": np.full(n, stamp, dtype=object),
+                "captured_at": _constant(n, stamp),
             },
         )
         return
@@ -222,6 +230,13 @@ def _store_values(
     _bulk_insert(conn, staging.name, columns)
     _merge_staging(conn, snapshot_id, source, captured)
     staging.drop(conn)
+
+
+def _constant(n: int, text: str) -> np.ndarray:
+    """n references to one string (np.full would make n copies of it)."""
+    array = np.empty(n, dtype=object)
+    array.fill(text)
+    return array
 
 
 def _overlaps(conn: Connection, source: str, columns: dict) -> bool:
@@ -254,10 +269,11 @@ def _bulk_insert(conn: Connection, table: str, columns: dict[str, np.ndarray]) -
                 copy.write(buffer.getbuffer())
     else:
         placeholders = ", ".join("?" * len(names))
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
-            zip(*(columns[name].tolist() for name in names), strict=True),
-        )
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})"
+        total = len(columns[names[0]])
+        for start in range(0, total, _BATCH_ROWS):  # Python objects for a batch at a time
+            batch = (columns[name][start : start + _BATCH_ROWS].tolist() for name in names)
+            cursor.executemany(sql, zip(*batch, strict=True))
     cursor.close()
 
 
