@@ -1,7 +1,9 @@
 """The reconciliation core: a comparison frame and a query in, one result per metric out.
 
 Pure: no Slack, no templates, no I/O. The caller hands it the aggregated frame the store
-produced for the query (see bot.store.reader.comparison_frame).
+produced for the query (see bot.store.reader.comparison_frame), ideally a day wider on each
+side so the first and last days have neighbours for the time-zone fit, and the snapshot
+history (bot.store.reader.settling_history) to learn how long values take to settle.
 """
 
 from __future__ import annotations
@@ -14,28 +16,95 @@ import pandas as pd
 from bot.config import Settings
 from bot.metrics import EVIDENCE_ONLY, METRICS, RETRY_AFFECTED
 from bot.query import Query
-from bot.reconcile.causes import Rules, attribute
-from bot.reconcile.result import CAUSES, Breakdown, MetricResult, SafeRange
+from bot.reconcile.causes import Attribution, Rules, attribute
+from bot.reconcile.detectors import SIDES, with_neighbours
+from bot.reconcile.evidence import Describer
+from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
+from bot.reconcile.settling import learn
 
-__all__ = ["CAUSES", "Breakdown", "MetricResult", "SafeRange", "metrics_needed", "reconcile"]
+__all__ = [
+    "CAUSES",
+    "SETTLE_HORIZON_DAYS",
+    "Breakdown",
+    "CauseDetail",
+    "MetricResult",
+    "SafeRange",
+    "attributions",
+    "metrics_needed",
+    "reconcile",
+]
+
+
+# The oldest age, in days, at which snapshot history is read for values still moving.
+SETTLE_HORIZON_DAYS = 30
+
+
+# A metric from the same dataset as a retry-affected one, with no retries in it: it shares
+# Sent's processing lag and time-zone shift, so it shows how far CJA got on a young day.
+RETRY_SIBLING = "delivered"
 
 
 def metrics_needed(metrics: tuple[str, ...]) -> tuple[str, ...]:
-    """The metrics to read from the store for these: retry-affected ones need AJO's retries."""
+    """The metrics to read from the store for these: retry-affected ones need AJO's retries
+    (and Delivered, to infer retries when AJO's count is not stored)."""
     if not metrics:
         return ()
-    extra = ("retries",) if RETRY_AFFECTED.intersection(metrics) else ()
+    extra = ("retries", RETRY_SIBLING) if RETRY_AFFECTED.intersection(metrics) else ()
     return tuple(dict.fromkeys((*metrics, *extra)))
 
 
-def rules_for(metric: str, settings: Settings, today: date) -> Rules:
+def rules_for(
+    metric: str, settings: Settings, today: date, history: pd.DataFrame | None = None
+) -> Rules:
     return Rules(
         today=today,
         lag_days=settings.lag_days,
         retry_window_days=settings.retry_window_days,
         tolerance_pct=settings.tolerance_for(metric),
+        settling=learn(history, metric, settings.settle_change_pct)
+        if history is not None
+        else None,
     )
+
+
+def attributions(
+    frame: pd.DataFrame,
+    query: Query,
+    today: date,
+    settings: Settings,
+    history: pd.DataFrame | None = None,
+) -> dict[str, tuple[Rules, Attribution]]:
+    """Per metric of the query: its rules and its cells split into causes (one per journey
+    and day of the query's range). `reconcile` summarizes these; the evaluation scores them.
+    """
+    start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
+    inside = frame.loc[(frame["day"] >= start) & (frame["day"] <= end)]
+    present = set(inside["metric"].unique())
+    reported = tuple(m for m in METRICS if m in present and m not in EVIDENCE_ONLY)
+    retries = inside.loc[inside["metric"] == "retries", ["journey_key", "day", "ajo", "ajo_rows"]]
+    measured = bool((retries["ajo_rows"] > 0).any())
+    result = {}
+    for metric in query.metrics or reported:
+        cells = with_neighbours(frame.loc[frame["metric"] == metric])
+        cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
+        if metric in RETRY_AFFECTED:
+            cells = cells.merge(
+                retries[["journey_key", "day", "ajo"]].rename(columns={"ajo": "ajo_retries"}),
+                on=["journey_key", "day"],
+                how="left",
+            ).fillna({"ajo_retries": 0})
+            sibling = inside.loc[inside["metric"] == RETRY_SIBLING]
+            cells = cells.merge(
+                sibling[["journey_key", "day", "ajo", "cja"]].rename(
+                    columns={"ajo": "sibling_ajo", "cja": "sibling_cja"}
+                ),
+                on=["journey_key", "day"],
+                how="left",
+            ).fillna({"sibling_ajo": 0, "sibling_cja": 0})
+        rules = rules_for(metric, settings, today, history)
+        result[metric] = (rules, attribute(cells, metric, rules, retries_measured=measured))
+    return result
 
 
 def reconcile(
@@ -44,27 +113,36 @@ def reconcile(
     journey_names: Mapping[int, str],
     today: date,
     settings: Settings,
+    history: pd.DataFrame | None = None,
 ) -> tuple[MetricResult, ...]:
-    """Compare AJO and CJA for each metric of the query and explain every difference."""
-    present = set(frame["metric"].unique())
-    reported = tuple(m for m in METRICS if m in present and m not in EVIDENCE_ONLY)
-    metrics = query.metrics or reported
+    """Compare AJO and CJA for each metric of the query and explain every difference.
 
-    retries = frame.loc[frame["metric"] == "retries", ["journey_key", "day", "ajo"]]
+    `frame` may reach one day beyond the query on each side (neighbours for the time-zone
+    fit; never reported). `history` is the snapshot history; None means none was consulted
+    and the documented rules apply silently.
+    """
+    start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
+    zero_metrics = _zero_metrics(frame.loc[(frame["day"] >= start) & (frame["day"] <= end)])
     results = []
-    for metric in metrics:
-        cells = frame.loc[frame["metric"] == metric]
-        if metric in RETRY_AFFECTED:
-            cells = cells.merge(
-                retries.rename(columns={"ajo": "ajo_retries"}),
-                on=["journey_key", "day"],
-                how="left",
-            ).fillna({"ajo_retries": 0})
-        rules = rules_for(metric, settings, today)
-        cells = attribute(cells, metric, rules)
-        cells["journey"] = cells["journey_key"].map(journey_names).fillna("(unknown journey)")
-        results.append(_summarize(metric, cells, query, rules))
+    for metric, (rules, attribution) in attributions(
+        frame, query, today, settings, history
+    ).items():
+        details = Describer(metric, attribution, rules, journey_names, zero_metrics).details()
+        results.append(_summarize(metric, attribution, journey_names, query, rules, details))
     return tuple(results)
+
+
+def _zero_metrics(frame: pd.DataFrame) -> dict[tuple[int, str], tuple[str, ...]]:
+    """Per (journey, side): the metrics that side reports nothing for while the other does."""
+    totals = frame.groupby(["journey_key", "metric"])[["ajo", "cja"]].sum().reset_index()
+    result: dict[tuple[int, str], tuple[str, ...]] = {}
+    for side in SIDES:
+        other = "cja" if side == "ajo" else "ajo"
+        zero = totals.loc[(totals[side] == 0) & (totals[other] > 0)]
+        for key, group in zero.groupby("journey_key"):
+            order = {m: i for i, m in enumerate(METRICS)}
+            result[(key, side)] = tuple(sorted(group["metric"], key=order.__getitem__))
+    return result
 
 
 def _breakdowns(cells: pd.DataFrame, by: str) -> list[Breakdown]:
@@ -84,7 +162,16 @@ def _breakdowns(cells: pd.DataFrame, by: str) -> list[Breakdown]:
     return rows
 
 
-def _summarize(metric: str, cells: pd.DataFrame, query: Query, rules: Rules) -> MetricResult:
+def _summarize(
+    metric: str,
+    attribution: Attribution,
+    journey_names: Mapping[int, str],
+    query: Query,
+    rules: Rules,
+    details: tuple[CauseDetail, ...],
+) -> MetricResult:
+    cells = attribution.cells
+    cells["journey"] = cells["journey_key"].map(journey_names).fillna("(unknown journey)")
     totals = {cause: int(cells[cause].sum()) for cause in CAUSES}
     by_journey = _breakdowns(cells, "journey")
     # Journeys with the most unexplained difference first: that is where to look.
@@ -103,4 +190,5 @@ def _summarize(metric: str, cells: pd.DataFrame, query: Query, rules: Rules) -> 
         safe_range=safe_range(metric, query.start, query.end, rules),
         tolerance_pct=rules.tolerance_pct,
         cause_days=cause_days,
+        details=details,
     )

@@ -1,21 +1,43 @@
 """Splitting each (journey, day) difference into causes whose amounts add up exactly.
 
 Causes are taken in order of how certain their evidence is, each from what the previous
-ones left: processing lag (the day is not final), retries (AJO's Sent counts messages still
-in the retry queue), the data-source difference (within tolerance), and what is left is
-unexplained. Every amount is an integer, so sums per day, journey and in total are exact.
+ones left:
+
+1. duplicate data: one side about double the other over a run of settled days;
+2. time zone: days swing with the day-to-day change in volume; fitted on settled days and
+   applied to every day of the journey, the days still being processed included;
+3. retries, measured: AJO's Sent counts messages its own Retries metric says are still in
+   the retry queue; CJA's never will, however long it processes, so this comes before lag
+   and before missing data (Adobe);
+4. missing data: one side has nothing where the other has volume (a zero is not noise);
+   found before everything else, as its zeros would mislead the other tests;
+5. retries, inferred (AJO's Retries metric not stored): on days younger than the retry
+   queue lasts, Sent short of how far Delivered got (same dataset and lag, no retries), or
+   without Delivered a settled day's shortfall beyond the journey's usual difference;
+6. data source: a journey's remaining residual on settled days, within the tolerance; on
+   days still being processed, the journey's usual rate of it (of unexplained, for a
+   journey beyond the tolerance);
+7. processing lag: the rest of a day that is not final, by Adobe's rule (today) or because
+   snapshot history shows the source's values still moving at that age;
+8. unexplained: what is left.
+
+Every amount is an integer and each step subtracts what it takes, so sums per day, journey
+and in total are exact.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from bot.metrics import RETRY_AFFECTED
+from bot.reconcile import datasource, retries
+from bot.reconcile.detectors import CellView, Finding, duplicate, missing, neighbour, timezone
 from bot.reconcile.result import CAUSES
+from bot.reconcile.settling import Settling
 
 
 @dataclass(frozen=True)
@@ -26,67 +48,144 @@ class Rules:
     lag_days: int
     retry_window_days: int
     tolerance_pct: float
+    # What snapshot history says about this metric; None when no history was consulted.
+    settling: Settling | None = None
+
+    @property
+    def learned_lag_days(self) -> int:
+        return self.settling.days if self.settling else 0
+
+    @property
+    def lag_window(self) -> int:
+        """Days still being processed: the documented window, or longer if history says so."""
+        return max(self.lag_days, self.learned_lag_days)
 
 
-def attribute(cells: pd.DataFrame, metric: str, rules: Rules) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class Attribution:
+    """One metric's cells with a column per cause, and the findings behind them."""
+
+    cells: pd.DataFrame
+    findings: tuple[Finding, ...] = ()
+    # Facts about the documented causes, for their evidence sentences.
+    facts: dict = field(default_factory=dict)
+
+
+class _Ledger:
+    """The running split: what each cause took and what is left."""
+
+    def __init__(self, delta: np.ndarray) -> None:
+        self.rest = delta.astype(np.int64)
+        self.amounts = {cause: np.zeros(len(delta), dtype=np.int64) for cause in CAUSES}
+        self.findings: list[Finding] = []
+
+    def take(self, cause: str, amount: np.ndarray) -> None:
+        amount = amount.astype(np.int64)
+        self.amounts[cause] += amount
+        self.rest = self.rest - amount
+
+    def record(self, finding: Finding) -> None:
+        self.take(finding.cause, finding.amount)
+        self.findings.append(finding)
+
+
+def attribute(
+    cells: pd.DataFrame, metric: str, rules: Rules, retries_measured: bool = True
+) -> Attribution:
     """Add one column per cause to `cells` (one row per journey and day of one metric).
 
-    `cells` has ajo, cja, day and, for retry-affected metrics, ajo_retries: AJO's count of
-    messages in the retry queue for that journey and day.
+    `cells` has ajo, cja, day, journey_key, the `*_rows` counts and, for retry-affected
+    metrics, ajo_retries: AJO's count of messages in the retry queue for that journey and
+    day; `retries_measured` is False when AJO's Retries metric was not stored at all.
+    Optional ajo_prev/ajo_next (AJO's value the day before and after) serve the time-zone
+    fit at the edges of the range.
     """
-    cells = cells.copy()
-    delta = (cells["ajo"] - cells["cja"]).to_numpy()
-    age = (pd.Timestamp(rules.today) - cells["day"]).dt.days.to_numpy()
-    zero = np.zeros(len(cells), dtype=np.int64)
+    cells = cells.sort_values(["journey_key", "day"], kind="stable").reset_index(drop=True)
+    view = CellView.of(cells, rules.today)
+    ledger = _Ledger(view.ajo - view.cja)
+    documented_lag = view.age < rules.lag_days
+    lagging = view.age < rules.lag_window
+    settled = ~lagging
+    young = view.age < rules.retry_window_days
 
-    # Adobe: the most recent day is still being processed in one product or the other.
-    lagging = age < rules.lag_days
-    processing_lag = np.where(lagging, delta, 0)
-    rest = delta - processing_lag
+    # Missing data is found first (its zeros would confuse every other test) but takes its
+    # amount after duplicates and measured retries: AJO's queued retries are in its Sent
+    # whether or not CJA has the day.
+    gaps = missing.detect(view, ledger.rest, settled)
+    holes = np.zeros(len(view), dtype=bool)
+    for finding in gaps:
+        holes |= finding.mask
+    for finding in duplicate.detect(view, ledger.rest, settled & ~holes):
+        ledger.record(finding)
+    doubled = ledger.amounts["duplicate_data"] != 0
 
-    retries = zero
-    if metric in RETRY_AFFECTED and "ajo_retries" in cells:
-        # Only an AJO surplus can be retries, and no more than AJO says it is retrying.
-        queued = cells["ajo_retries"].to_numpy()
-        young = ~lagging & (age < rules.retry_window_days)
-        retries = np.where(young & (rest > 0), np.minimum(rest, queued), 0)
-        rest = rest - retries
-
-    datasource = _datasource(cells["journey_key"].to_numpy(), cells, rest, rules.tolerance_pct)
-    unexplained = rest - datasource
-
-    amounts = {
-        "processing_lag": processing_lag,
-        "retries": retries,
-        "datasource": datasource,
-        "unexplained": unexplained,
-    }
-    for cause in CAUSES:
-        cells[cause] = amounts.get(cause, zero).astype(np.int64)
-    return cells
-
-
-def _datasource(
-    journey_keys: np.ndarray, cells: pd.DataFrame, rest: np.ndarray, tolerance_pct: float
-) -> np.ndarray:
-    """The part of `rest` that is the two data sources' normal difference.
-
-    Adobe's 1-2 % band describes report totals, so it is applied to each journey's total
-    over the range: a journey whose residuals add up to more than the tolerance of its
-    volume is unexplained as a whole, never partly excused. Single days are too small for a
-    percentage (5 opens against 4 is 20 %), so a day only stands out on its own when its
-    residual exceeds both the tolerance and the counting noise of its volume.
-    """
-    share = tolerance_pct / 100
-    volume = np.maximum(cells["ajo"].to_numpy(), cells["cja"].to_numpy()).astype(float)
-    outlier = np.abs(rest) > share * volume + 3 * np.sqrt(volume) + 1
-    judged = pd.DataFrame(
-        {
-            "journey": journey_keys,
-            "rest": np.where(outlier, 0, rest),
-            "volume": np.where(outlier, 0, volume),
-        }
+    # AJO is the reference of the time-zone fit: its own duplicate copies come off first;
+    # a day whose AJO value or AJO neighbours are missing cannot show a swing, nor can a
+    # day with a side missing.
+    ajo_missing = np.zeros(len(view), dtype=bool)
+    for finding in gaps:
+        if finding.facts["side"] == "ajo":
+            ajo_missing |= finding.mask
+    ajo_copies = np.maximum(ledger.amounts["duplicate_data"], 0)
+    reference = replace(
+        view,
+        ajo=view.ajo - ajo_copies,
+        ajo_prev=view.ajo_prev - neighbour(view, ajo_copies, -1),
+        ajo_next=view.ajo_next - neighbour(view, ajo_copies, 1),
     )
-    totals = judged.groupby("journey")[["rest", "volume"]].transform("sum")
-    within = np.abs(totals["rest"].to_numpy()) <= share * totals["volume"].to_numpy()
-    return np.where(within & ~outlier, rest, 0)
+    whole = ~holes & ~_spread(view, ajo_missing)
+    for finding in timezone.detect(reference, ledger.rest, settled & whole, whole):
+        ledger.record(finding)
+
+    volume = np.maximum(view.ajo, view.cja) - np.abs(ledger.amounts["duplicate_data"])
+    older = settled & ~young & whole & ~doubled
+    share = rules.tolerance_pct / 100
+    usual = retries.baseline(view, ledger.rest, older, volume, share)
+    retry_affected = metric in RETRY_AFFECTED
+    if retry_affected and retries_measured:
+        queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
+        found = retries.measured(ledger.rest, queued, young, usual.rate * volume)
+        ledger.take("retries", found)
+    for finding in gaps:
+        ledger.record(replace(finding, amount=np.where(finding.mask, ledger.rest, 0)))
+    volume = volume - np.abs(ledger.amounts["missing_data"])
+
+    if retry_affected and not retries_measured:
+        queue_days = (view.age < retries.QUEUE_DAYS) & young & ~holes & ~doubled
+        found = retries.inferred(
+            view,
+            ledger.rest,
+            window=settled & queue_days,
+            usual=usual,
+            volume=volume,
+            sibling=retries.from_sibling(view, ledger.rest, queue_days, older),
+        )
+        if found:
+            ledger.record(found)
+
+    band = datasource.band(view.journey, ledger.rest, volume, settled, rules.tolerance_pct)
+    ledger.take("datasource", band.amount)
+    # Days still being processed: the journey's usual difference first (data source when it
+    # is inside the band, unexplained when beyond), then lag takes the rest.
+    expected = np.where(lagging & ~holes, np.rint(band.rates * volume), 0).astype(np.int64)
+    ledger.take("datasource", np.where(band.within, expected, 0))
+    ledger.take("unexplained", np.where(band.within, 0, expected))
+    ledger.take("processing_lag", np.where(lagging & ~holes, ledger.rest, 0))
+    ledger.take("unexplained", ledger.rest)
+
+    for cause in CAUSES:
+        cells[cause] = ledger.amounts[cause]
+    lag_taken = ledger.amounts["processing_lag"] != 0
+    facts = {
+        "documented_lag_days": view.dates(lag_taken & documented_lag),
+        "learned_lag_days": view.dates(lag_taken & ~documented_lag),
+        "retries_measured": retries_measured,
+        "largest_band_pct": band.largest_pct,
+        "volume": volume,
+    }
+    return Attribution(cells, tuple(ledger.findings), facts)
+
+
+def _spread(view: CellView, mask: np.ndarray) -> np.ndarray:
+    """`mask` and the days next to its days, within the same journey."""
+    return mask | neighbour(view, mask, -1) | neighbour(view, mask, 1)

@@ -66,12 +66,41 @@ class SafeRange:
 
 
 @dataclass(frozen=True)
+class CauseDetail:
+    """Why one cause was found: what was seen, how sure, and what to check.
+
+    `evidence` and `check` are finished sentences (they go into the JSON as they are);
+    `days` and `journeys` are the data they were written from, for anyone who wants more.
+    """
+
+    cause: str
+    amount: int
+    confidence: str  # high | medium | low
+    evidence: str
+    check: str = ""
+    days: tuple[date, ...] = ()
+    journeys: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "cause": self.cause,
+            "amount": self.amount,
+            "confidence": self.confidence,
+            "evidence": self.evidence,
+            "check": self.check,
+        }
+
+
+@dataclass(frozen=True)
 class RankedCause:
     cause: str
     amount: int
     # Share of the absolute gap, 0-100; shares of all causes add up to 100.
     share: float
     days: tuple[date, ...] = ()
+    confidence: str = ""
+    evidence: str = ""
+    check: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +115,8 @@ class MetricResult:
     tolerance_pct: float
     # Days on which each cause was found, for the text ("Nov 29 is still being processed").
     cause_days: Mapping[str, tuple[date, ...]] = field(default_factory=dict)
+    # One per cause with a non-zero amount, unexplained included.
+    details: tuple[CauseDetail, ...] = ()
 
     @property
     def delta(self) -> int:
@@ -108,22 +139,39 @@ class MetricResult:
             return "match"
         return "unexplained" if self.causes.get("unexplained") else "explained"
 
+    def detail(self, cause: str) -> CauseDetail | None:
+        return next((d for d in self.details if d.cause == cause), None)
+
     @property
     def ranked_causes(self) -> tuple[RankedCause, ...]:
-        """Non-zero causes, largest share of the gap first, unexplained last."""
+        """Non-zero causes, largest share of the gap first, unexplained left out."""
+        return tuple(c for c in self._ranked() if c.cause != "unexplained")
+
+    @property
+    def unexplained_detail(self) -> RankedCause | None:
+        return next((c for c in self._ranked() if c.cause == "unexplained"), None)
+
+    def _ranked(self) -> list[RankedCause]:
         total = sum(abs(amount) for amount in self.causes.values())
-        ranked = [
-            RankedCause(
-                cause,
-                amount,
-                round(100 * abs(amount) / total, 1) if total else 0.0,
-                self.cause_days.get(cause, ()),
+        ranked = []
+        for cause, amount in self.causes.items():
+            if not amount:
+                continue
+            detail = self.detail(cause)
+            ranked.append(
+                RankedCause(
+                    cause,
+                    amount,
+                    round(100 * abs(amount) / total, 1) if total else 0.0,
+                    self.cause_days.get(cause, ()),
+                    detail.confidence if detail else "",
+                    detail.evidence if detail else "",
+                    detail.check if detail else "",
+                )
             )
-            for cause, amount in self.causes.items()
-            if amount and cause != "unexplained"
-        ]
-        ranked.sort(key=lambda c: -abs(c.amount))
-        return tuple(ranked)
+        # Largest share first; unexplained always last: it is what is left.
+        ranked.sort(key=lambda c: (c.cause == "unexplained", -abs(c.amount)))
+        return ranked
 
     @property
     def unexplained(self) -> int:
@@ -151,4 +199,11 @@ class MetricResult:
             "by_journey": [row.to_dict("journey") for row in self.by_journey],
             "safe_range": self.safe_range.to_dict(),
             "tolerance_pct": self.tolerance_pct,
+            "causes_detail": [self._detail_dict(c) for c in self._ranked()],
         }
+
+    def _detail_dict(self, ranked: RankedCause) -> dict:
+        detail = self.detail(ranked.cause)
+        if detail is None:
+            return CauseDetail(ranked.cause, ranked.amount, "", "").to_dict()
+        return detail.to_dict()

@@ -1,4 +1,10 @@
-"""The safe date range: the days of a question whose numbers have stopped moving."""
+"""The safe date range: the days of a question whose numbers have stopped moving.
+
+The documented rules are the floor: never today (nor the lag window), and for
+retry-affected metrics never the retry window. Snapshot history can only make the range
+shorter: when a source's values kept moving longer than the rules allow for, the range ends
+before that age. With too little history the rules apply, and the reason says so.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,34 @@ from bot.metrics import RETRY_AFFECTED
 from bot.reconcile.causes import Rules
 from bot.reconcile.result import SafeRange
 
+TOO_LITTLE_HISTORY = "documented rules: too little snapshot history yet to learn when values settle"
+
 
 def _days_back(days: int) -> str:
     return "yesterday" if days == 1 else f"{days} days back"
 
 
+def _days_old(days: int) -> str:
+    return "1 day old" if days == 1 else f"{days} days old"
+
+
 def safe_range(metric: str, start: date, end: date, rules: Rules) -> SafeRange:
-    """Never today (nor the lag window); for retry-affected metrics never the retry window."""
+    """The longest range from `start` whose days have all settled by the rules and history."""
     if metric in RETRY_AFFECTED:
         settle_days = max(rules.retry_window_days, rules.lag_days)
         why = f"ends {_days_back(settle_days)}, after retries converge"
     else:
         settle_days = rules.lag_days
         why = f"ends {_days_back(settle_days)}: the latest days are still being processed"
+    settling = rules.settling
+    slowest = settling.slowest if settling else None
+    if slowest is not None and slowest.settle_days > settle_days:
+        settle_days = slowest.settle_days
+        why = (
+            f"ends {_days_back(settle_days)}: in past snapshots {slowest.name}'s values kept "
+            f"moving until {_days_old(slowest.moving_until or 0)}"
+        )
+    note = f"; {TOO_LITTLE_HISTORY}" if settling is not None and not settling.enough else ""
     last_settled = rules.today - timedelta(days=settle_days)
 
     if start > last_settled:
@@ -28,8 +49,8 @@ def safe_range(metric: str, start: date, end: date, rules: Rules) -> SafeRange:
             None,
             None,
             f"every day asked about is still settling; compare days up to "
-            f"{last_settled.isoformat()} instead",
+            f"{last_settled.isoformat()} instead{note}",
         )
     if end <= last_settled:
-        return SafeRange(start, end, "every day asked about has settled")
-    return SafeRange(start, last_settled, why)
+        return SafeRange(start, end, f"every day asked about has settled{note}")
+    return SafeRange(start, last_settled, why + note)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Connection, Integer, String, and_, case, func, select, type_coerce
@@ -116,8 +116,19 @@ def settling_history(
     age = whole_days_between(s.captured_at, o.day)
     key = (s.source, o.metric, o.series_id, o.day)
     order = (s.captured_at, s.id)
-    conditions = [s.captured_at >= captured_since.replace(tzinfo=None), age >= 0]
-    conditions.append(age <= max_age_days)
+    since = captured_since.astimezone(UTC).replace(tzinfo=None)
+    # A source needs two captures for anything to be compared; a day more than the horizon
+    # before the first capture is too old for every capture (this bound uses the key).
+    compared = (
+        select(s.source).where(s.captured_at >= since).group_by(s.source).having(func.count() >= 2)
+    )
+    conditions = [
+        s.captured_at >= since,
+        s.source.in_(compared),
+        o.day >= (since - timedelta(days=max_age_days + 1)).date(),
+        age >= 0,
+        age <= max_age_days,
+    ]
     if metrics:
         conditions.append(o.metric.in_(list(metrics)))
     values = (

@@ -1,0 +1,66 @@
+"""The data-source band: Adobe says the two products' sources differ by 1-2 %.
+
+The band describes report totals, so it is applied to each journey's settled days over the
+range: a journey whose residuals add up to more than the tolerance of its volume is
+unexplained as a whole, never partly excused. Single days are too small for a percentage
+(5 opens against 4 is 20 %), so a day only stands out on its own when its residual exceeds
+both the tolerance and the counting noise of its volume. The tolerance is never stretched:
+a journey's data-source amount is always within the tolerance of its volume.
+
+Each journey has a usual rate (its judged residual over its volume); days still being
+processed carry that same difference, so `rates` hands it to the processing-lag step: as
+data source for a journey inside the band, as unexplained for one beyond it (a data-view
+filter keeps filtering the latest days too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True, eq=False)
+class Band:
+    amount: np.ndarray  # the data-source part of each settled cell
+    rates: np.ndarray  # per cell: its journey's usual residual, as a share of volume
+    within: np.ndarray  # per cell: its journey is inside the band (the rate is data source)
+    largest_pct: float  # the largest in-band journey's residual, in % of its volume
+
+
+def outliers(rest: np.ndarray, volume: np.ndarray, share: float) -> np.ndarray:
+    """Days whose residual is beyond both the tolerance and the counting noise."""
+    return np.abs(rest) > share * volume + 3 * np.sqrt(volume) + 1
+
+
+def band(
+    journeys: np.ndarray,
+    rest: np.ndarray,
+    volume: np.ndarray,
+    settled: np.ndarray,
+    tolerance_pct: float,
+) -> Band:
+    """Judge each journey's settled residual against the tolerance."""
+    share = tolerance_pct / 100
+    judged = settled & ~outliers(rest, volume, share)
+    frame = pd.DataFrame(
+        {
+            "journey": journeys,
+            "rest": np.where(judged, rest, 0),
+            "volume": np.where(judged, volume, 0).astype(float),
+        }
+    )
+    totals = frame.groupby("journey")[["rest", "volume"]].transform("sum")
+    total_rest = totals["rest"].to_numpy()
+    total_volume = totals["volume"].to_numpy()
+    within = np.abs(total_rest) <= share * total_volume
+    rates = np.where(total_volume > 0, total_rest / np.maximum(total_volume, 1), 0.0)
+    in_band = within & (total_volume > 0)
+    pct = np.abs(rates[in_band]) * 100
+    return Band(
+        amount=np.where(judged & within, rest, 0).astype(np.int64),
+        rates=rates,
+        within=within,
+        largest_pct=float(pct.max()) if len(pct) else 0.0,
+    )

@@ -1,0 +1,136 @@
+"""Detectors for the causes Adobe's documentation only implies: each looks at one metric's
+cells (one per journey and day) and the part of their gap earlier causes left, and returns
+findings: the amount it explains per cell, how sure it is, and the facts its evidence
+sentence is written from (bot.reconcile.evidence).
+
+Detectors are pure functions of numpy arrays; they never see Slack, text or the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+SIDES = ("ajo", "cja")
+
+
+@dataclass(frozen=True, eq=False)
+class Finding:
+    """One pattern seen in one metric: per-cell amounts and the facts behind them."""
+
+    cause: str
+    amount: np.ndarray  # signed int64 per cell; zero where the finding says nothing
+    confidence: str  # high | medium | low
+    facts: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.amount != 0
+
+
+@dataclass(frozen=True, eq=False)
+class CellView:
+    """One metric's cells as arrays, sorted by journey then day."""
+
+    journey: np.ndarray
+    day: np.ndarray  # datetime64[D]
+    age: np.ndarray  # days before today
+    ajo: np.ndarray
+    cja: np.ndarray
+    ajo_rows: np.ndarray
+    cja_rows: np.ndarray
+    # AJO's value for the same journey the day before and the day after (0 when none).
+    ajo_prev: np.ndarray
+    ajo_next: np.ndarray
+    # For Sent: Delivered on both sides (same dataset, no retries); 0 when not stored.
+    sibling_ajo: np.ndarray
+    sibling_cja: np.ndarray
+
+    @classmethod
+    def of(cls, cells: pd.DataFrame, today: date) -> CellView:
+        days = cells["day"].to_numpy().astype("datetime64[D]")
+
+        def ints(column: str) -> np.ndarray:
+            if column not in cells:
+                return np.zeros(len(cells), dtype=np.int64)
+            return cells[column].to_numpy().astype(np.int64)
+
+        return cls(
+            journey=cells["journey_key"].to_numpy(),
+            day=days,
+            age=(np.datetime64(today, "D") - days).astype(np.int64),
+            ajo=ints("ajo"),
+            cja=ints("cja"),
+            ajo_rows=ints("ajo_rows"),
+            cja_rows=ints("cja_rows"),
+            ajo_prev=ints("ajo_prev"),
+            ajo_next=ints("ajo_next"),
+            sibling_ajo=ints("sibling_ajo"),
+            sibling_cja=ints("sibling_cja"),
+        )
+
+    def __len__(self) -> int:
+        return len(self.journey)
+
+    def side(self, name: str) -> np.ndarray:
+        return self.ajo if name == "ajo" else self.cja
+
+    def rows(self, name: str) -> np.ndarray:
+        return self.ajo_rows if name == "ajo" else self.cja_rows
+
+    def journeys(self) -> Iterator[tuple[object, np.ndarray]]:
+        """(journey key, mask) for each journey, in key order."""
+        for key in np.unique(self.journey):
+            yield key, self.journey == key
+
+    def dates(self, mask: np.ndarray) -> tuple[date, ...]:
+        return tuple(sorted({d.item() for d in np.unique(self.day[mask])}))
+
+    def keys(self, mask: np.ndarray) -> tuple:
+        return tuple(k.item() if hasattr(k, "item") else k for k in np.unique(self.journey[mask]))
+
+
+def neighbour(view: CellView, values: np.ndarray, step: int) -> np.ndarray:
+    """Per cell, `values` of the same journey's day before (step -1) or after (step 1);
+    0 where that day is not among the cells."""
+    result = np.zeros_like(values)
+    consecutive = (view.journey[1:] == view.journey[:-1]) & (
+        (view.day[1:] - view.day[:-1]).astype(np.int64) == 1
+    )
+    if step < 0:
+        result[1:] = np.where(consecutive, values[:-1], 0)
+    else:
+        result[:-1] = np.where(consecutive, values[1:], 0)
+    return result
+
+
+def runs(view: CellView, mask: np.ndarray) -> list[np.ndarray]:
+    """Runs of consecutive days, per journey, among the cells in `mask`: index arrays."""
+    found = []
+    for _, journey in view.journeys():
+        index = np.flatnonzero(journey & mask)
+        if not len(index):
+            continue
+        gaps = np.diff(view.day[index]).astype(np.int64) != 1
+        found.extend(np.split(index, np.flatnonzero(gaps) + 1))
+    return found
+
+
+def with_neighbours(cells: pd.DataFrame) -> pd.DataFrame:
+    """Add ajo_prev and ajo_next: AJO's value for the same journey a day before and after.
+
+    `cells` may reach a day beyond the question's range on either side, so the first and
+    last days have neighbours too; days with no row count as 0.
+    """
+    keyed = cells.groupby(["journey_key", "day"])["ajo"].sum()
+    result = cells.copy()
+    for column, shift in (("ajo_prev", -1), ("ajo_next", 1)):
+        index = pd.MultiIndex.from_arrays(
+            [cells["journey_key"], cells["day"] + pd.Timedelta(days=shift)]
+        )
+        result[column] = keyed.reindex(index).fillna(0).astype(np.int64).to_numpy()
+    return result

@@ -1,0 +1,127 @@
+"""Duplicated data: one side is about double the other over a run of days.
+
+A dataset added twice to the CJA connection, or a backfill ingested twice, doubles every
+event of the days it covers; an AJO export stored twice under two names does the same on
+the AJO side. A settled day is a candidate when the larger side is between RATIO_LOW and
+RATIO_HIGH times the smaller one and the excess is beyond counting noise (Z_MIN standard
+deviations, so tens of sends a day never qualify by chance). A run of at least MIN_RUN
+consecutive candidates on the same side is a duplicate when its overall ratio is close to
+two (RUN_LOW to RUN_HIGH: room for the data-source difference and a time-zone shift), or
+close to twice the ratio of its ordinary days (a doubling on top of a steady filter).
+
+Half the other side's volume missing (a partial outage) gives the same ratio; the two are
+told apart by which side moved against ordinary days (the same weekdays a week away, else
+the run's edges): a doubled side jumps up while the other side stays level, where an outage
+leaves the larger side level and drops the other.
+The duplicate copy is half the doubled side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.reconcile.detectors import CellView, Finding, neighbour, runs
+
+RATIO_LOW, RATIO_HIGH = 1.5, 2.7
+RUN_LOW, RUN_HIGH = 1.7, 2.4
+# A single day between two doubled days, still this far above the other side, is bridged
+# (a time-zone shift can pull one doubled day out of the band).
+BRIDGE_RATIO = 1.2
+Z_MIN = 4.0
+MIN_RUN = 2
+EDGE_DAYS = 3
+
+
+def _ordinary(
+    view: CellView, index: np.ndarray, doubled: np.ndarray, other: np.ndarray, usable: np.ndarray
+) -> tuple[list[int], list[int]]:
+    """Run days with ordinary days to compare with, and those ordinary days: the same
+    weekdays a week before and after (weekly patterns cancel), else the days next to it."""
+    ratio = doubled / np.maximum(other, 1)
+    same = (view.journey == view.journey[index[0]]) & usable & (ratio < RATIO_LOW)
+    inside, reference = [], []
+    for i in index:
+        week = np.flatnonzero(same & (np.abs((view.day - view.day[i]).astype(np.int64)) == 7))
+        if len(week):
+            inside.append(int(i))
+            reference.extend(int(w) for w in week)
+    if not reference:
+        before = (view.day[index[0]] - view.day).astype(np.int64)
+        after = (view.day - view.day[index[-1]]).astype(np.int64)
+        near = ((before >= 1) & (before <= EDGE_DAYS)) | ((after >= 1) & (after <= EDGE_DAYS))
+        inside, reference = [int(i) for i in index], [int(r) for r in np.flatnonzero(same & near)]
+    if not other[reference].sum() or not doubled[reference].sum():
+        return [], []
+    return inside, reference
+
+
+def _doubled(doubled: np.ndarray, other: np.ndarray, index: np.ndarray, ordinary) -> bool:
+    """Is the run about twice the other side, outright or against its ordinary days (a
+    journey CJA usually has 20 % less of is 1.6 times when doubled)?"""
+    ratio = doubled[index].sum() / other[index].sum()
+    if RUN_LOW <= ratio <= RUN_HIGH:
+        return True
+    inside, reference = ordinary
+    if not reference or ratio < RATIO_LOW:
+        return False
+    usual = doubled[reference].sum() / other[reference].sum()
+    return RUN_LOW <= doubled[inside].sum() / other[inside].sum() / usual <= RUN_HIGH
+
+
+def _jumped(doubled: np.ndarray, other: np.ndarray, ordinary) -> bool:
+    """Did the doubled side jump, against ordinary days, more than the other side dropped?"""
+    inside, reference = ordinary
+    if not reference:
+        return True  # nothing to compare with: the ratio is all there is
+    jump = doubled[inside].mean() / doubled[reference].mean()
+    level = other[inside].mean() / other[reference].mean()
+    # Duplicate: jump ~ 2v and level ~ v; outage on the other side: jump ~ v, level ~ v/2.
+    return jump * level >= 1
+
+
+def detect(view: CellView, rest: np.ndarray, usable: np.ndarray) -> list[Finding]:
+    """One finding per run of doubled days (per journey and side)."""
+    big = np.maximum(view.ajo, view.cja)
+    small = np.minimum(view.ajo, view.cja)
+    ratio = big / np.maximum(small, 1)
+    candidate = (
+        usable
+        & (small > 0)
+        & (ratio >= RATIO_LOW)
+        & (ratio <= RATIO_HIGH)
+        & (big - small >= Z_MIN * np.sqrt(big))
+    )
+    findings = []
+    for side, on_side in (("cja", view.cja > view.ajo), ("ajo", view.ajo > view.cja)):
+        doubled, other = view.side(side), view.side("ajo" if side == "cja" else "cja")
+        found = candidate & on_side
+        leaning = usable & (doubled >= BRIDGE_RATIO * other)
+        found |= leaning & neighbour(view, found, -1) & neighbour(view, found, 1)
+        for index in runs(view, found):
+            if len(index) < MIN_RUN:
+                continue
+            ordinary = _ordinary(view, index, doubled, other, usable)
+            if not _doubled(doubled, other, index, ordinary):
+                continue
+            if not _jumped(doubled, other, ordinary):
+                continue
+            run_ratio = doubled[index].sum() / other[index].sum()
+            copies = doubled[index] // 2
+            amount = np.zeros(len(view), dtype=np.int64)
+            amount[index] = -copies if side == "cja" else copies
+            close = abs(run_ratio - 2) <= 0.1 and len(index) >= 3
+            findings.append(
+                Finding(
+                    "duplicate_data",
+                    amount,
+                    "high" if close else "medium",
+                    {
+                        "side": side,
+                        "journeys": view.keys(amount != 0),
+                        "days": view.dates(amount != 0),
+                        "ratio": round(float(run_ratio), 2),
+                        "copies": int(copies.sum()),
+                    },
+                )
+            )
+    return findings

@@ -1,0 +1,132 @@
+"""Time zones: CJA's data view and AJO's report cut days at different hours.
+
+If CJA's calendar runs h hours behind AJO's, the events of the first h hours of each AJO day
+land on the previous CJA day: CJA(d) = (1 - f) A(d) + f A(d + 1), so the gap of day d is
+f (A(d) - A(d + 1)), the day-to-day change in volume times the share f of a day that moved.
+Ahead, the last hours move to the next day: gap = g (A(d) - A(d - 1)). Over the range the
+shifts cancel, so totals agree while days swing.
+
+Per journey, the settled days' remaining gap is fitted by least squares to a proportional
+data-source difference c A(d) plus one shift term, for each direction; the better direction
+is kept when its share is positive, beyond noise (t >= T_MIN), and the shift explains at
+least MIN_EXPLAINED of the gap's variation once the proportional part is removed. One day
+far off the fit (an outage, say) is left out of the fit and stays for later causes. The
+offset in hours is 24 f: exact when events spread evenly over the day, an underestimate
+when they cluster in daytime hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.reconcile.detectors import CellView, Finding
+
+MIN_DAYS = 7
+T_MIN = 5.0
+MIN_EXPLAINED = 0.5
+# Events moved over the range, below which a shift is not worth telling.
+MIN_MOVED = 10
+
+
+@dataclass(frozen=True)
+class Fit:
+    share: float  # f or g: the share of a day's events that moved to the neighbouring day
+    t: float
+    explained: float  # share of the gap's variation (beyond c A) the shift explains
+    kept: np.ndarray  # positions used in the final fit
+
+
+def _least_squares(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float] | None:
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        return None
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    residual = y - x @ coef
+    return coef, float(residual @ residual)
+
+
+def _fit(y: np.ndarray, volume: np.ndarray, shift: np.ndarray) -> Fit | None:
+    """Fit y = c volume + share shift, dropping days far off the first fit."""
+    kept = np.arange(len(y))
+    for attempt in range(2):
+        x = np.column_stack([volume[kept], shift[kept]])
+        solved = _least_squares(y[kept], x)
+        if solved is None:
+            return None
+        coef, sse = solved
+        residual = y - np.column_stack([volume, shift]) @ coef
+        scale = 1.4826 * np.median(np.abs(residual[kept] - np.median(residual[kept])))
+        outliers = np.abs(residual) > 4 * scale + 1
+        if attempt or not outliers[kept].any():
+            break
+        kept = np.flatnonzero(~outliers)
+        if len(kept) < MIN_DAYS:
+            return None
+    reduced = _least_squares(y[kept], volume[kept, None])
+    if reduced is None or reduced[1] <= 0:
+        return None
+    dof = max(len(kept) - 2, 1)
+    covariance = np.linalg.pinv(x.T @ x) * (sse / dof)
+    spread = float(np.sqrt(max(covariance[1, 1], 0.0)))
+    t = float(coef[1] / spread) if spread > 0 else float("inf") * np.sign(coef[1])
+    return Fit(float(coef[1]), t, 1 - sse / reduced[1], kept)
+
+
+def _shift(view: CellView, direction: str, index: np.ndarray) -> np.ndarray:
+    """AJO's change to the next day (CJA behind) or from the previous day (ahead)."""
+    neighbour = view.ajo_next if direction == "behind" else view.ajo_prev
+    return (view.ajo[index] - neighbour[index]).astype(float)
+
+
+def detect(
+    view: CellView, rest: np.ndarray, fit_on: np.ndarray, apply_to: np.ndarray
+) -> list[Finding]:
+    """One finding per journey whose days swing with the change in volume.
+
+    The fit uses the `fit_on` days (settled, AJO and its neighbours whole); the shift it
+    finds is applied to every `apply_to` day of the journey, including days still being
+    processed, whose shift is as predictable as any other's.
+    """
+    findings = []
+    for _, journey in view.journeys():
+        index = np.flatnonzero(journey & fit_on)
+        if len(index) < MIN_DAYS:
+            continue
+        y = rest[index].astype(float)
+        volume = view.ajo[index].astype(float)
+        shifts = {d: _shift(view, d, index) for d in ("behind", "ahead")}
+        fits = {d: _fit(y, volume, s) for d, s in shifts.items()}
+        candidates = [
+            (d, f)
+            for d, f in fits.items()
+            if f and 0 < f.share <= 1 and f.t >= T_MIN and f.explained >= MIN_EXPLAINED
+        ]
+        if not candidates:
+            continue
+        direction, fit = max(candidates, key=lambda c: c[1].explained)
+        applied = np.flatnonzero(journey & apply_to)
+        moved = np.rint(fit.share * _shift(view, direction, applied)).astype(np.int64)
+        if np.abs(moved).sum() < MIN_MOVED:
+            continue
+        amount = np.zeros(len(view), dtype=np.int64)
+        amount[applied] = moved
+        strong = fit.t >= 2 * T_MIN and fit.explained >= 0.8
+        findings.append(
+            Finding(
+                "timezone",
+                amount,
+                "high" if strong else "medium",
+                {
+                    "direction": direction,
+                    "share": fit.share,
+                    "hours": 24 * fit.share,
+                    "explained": fit.explained,
+                    "journeys": view.keys(journey),
+                    "days": view.dates(amount != 0),
+                    "volume": int(view.ajo[index].sum()),
+                    "total_gap": int(rest[index].sum()),
+                },
+            )
+        )
+    return findings

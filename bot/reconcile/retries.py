@@ -1,0 +1,169 @@
+"""Retries: AJO's Sent counts messages still in the retry queue; CJA's does not (Adobe).
+
+Both compare a young day with the journey's settled days outside the retry window, which
+say what "normal" is for it (its usual difference, and its day-to-day scatter).
+
+Measured: AJO's own Retries count for a journey and day bounds the amount; it is taken up
+to the day's surplus beyond the journey's usual difference.
+
+Inferred, when AJO's Retries metric is not in the stored exports, only on days younger
+than the retry queue lasts (QUEUE_DAYS). With Delivered stored (from_sibling): Delivered
+comes from the same dataset, lags and shifts like Sent but has no retries, so Sent short of
+how far Delivered got is retries, days still being processed included. Otherwise the retry
+window alone says where to look: the part of a settled young day's shortfall beyond the
+journey's usual difference. Either way at most MAX_SHARE of AJO's Sent (soft bounces are a
+few percent of sends), and only when the journey's total stands out from its day-to-day
+scatter (NOISE_Z standard deviations). A steady shortfall (a filter, say) is the same on
+old and young days, so it never passes for retries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.reconcile.datasource import outliers
+from bot.reconcile.detectors import CellView, Finding
+
+MAX_SHARE = 0.10
+# Adobe: an email stays in the retry queue for at most 84 hours, so only days younger than
+# this can still hold queued retries (the retry window adds margin for convergence).
+QUEUE_DAYS = 4
+# Older settled days needed to know a journey's usual difference.
+MIN_BASELINE_DAYS = 3
+# Older days needed to measure the journey's day-to-day scatter (else counting noise).
+MIN_SCATTER_DAYS = 7
+NOISE_Z = 2.0
+# AJO's Delivered on a day, for CJA's share of it to say how far CJA got that day.
+MIN_SIBLING = 50
+
+
+@dataclass(frozen=True, eq=False)
+class Baseline:
+    """Per cell, its journey's usual difference (a share of volume) on older settled days."""
+
+    rate: np.ndarray
+    spread: np.ndarray  # the journey's day-to-day scatter around it; NaN when unmeasured
+    compared: np.ndarray  # the journey had older days to compare with
+
+
+def baseline(
+    view: CellView, rest: np.ndarray, older: np.ndarray, volume: np.ndarray, share: float
+) -> Baseline:
+    """What is usual for each journey, from its older days; a day far off (an outage, an
+    undetected doubling) says nothing about what is usual and is left out."""
+    older = older & ~outliers(rest, volume, share)
+    rate = np.zeros(len(view))
+    spread = np.full(len(view), np.nan)
+    compared = np.zeros(len(view), dtype=bool)
+    for _, journey in view.journeys():
+        old = journey & older
+        if old.sum() < MIN_BASELINE_DAYS:
+            continue
+        rate[journey] = rest[old].sum() / max(volume[old].sum(), 1)
+        compared[journey] = True
+        if old.sum() >= MIN_SCATTER_DAYS:
+            # Both products count the same events: their day-to-day scatter, not counting
+            # noise of the volume, is what a retry shortfall must stand out from.
+            scatter = rest[old] - rate[journey][0] * volume[old]
+            mad = float(np.median(np.abs(scatter - np.median(scatter))))
+            spread[journey] = max(1.4826 * mad, 1.0)
+    return Baseline(rate, spread, compared)
+
+
+def measured(
+    rest: np.ndarray, queued: np.ndarray, window: np.ndarray, usual: np.ndarray
+) -> np.ndarray:
+    """No more than AJO says it is retrying, nor than the day's surplus beyond usual."""
+    surplus = rest - np.rint(usual).astype(np.int64)
+    return np.where(window, np.clip(np.minimum(surplus, queued), 0, None), 0).astype(np.int64)
+
+
+def _queued_beyond(view: CellView, days: np.ndarray, normal: tuple[float, float]) -> np.ndarray:
+    """AJO's Sent beyond what CJA's Sent implies, once Delivered says how far CJA got."""
+    sent_ratio, sibling_ratio = normal
+    reached = (view.sibling_cja[days] / view.sibling_ajo[days]) / sibling_ratio
+    expected = view.cja[days] / np.maximum(reached * sent_ratio, 1e-9)
+    return view.ajo[days] - expected
+
+
+def _thinning(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Relative variance of the share `kept / total` of the same events (binomial)."""
+    share = np.clip(kept / np.maximum(total, 1), 0.01, 0.999)
+    return (1 - share) / (share * np.maximum(total, 1))
+
+
+def from_sibling(
+    view: CellView, rest: np.ndarray, young: np.ndarray, older: np.ndarray
+) -> np.ndarray:
+    """Queued retries on young days, days still being processed included, read from Delivered.
+
+    Delivered comes from the same dataset as Sent and has no retries in it, so on any day
+    CJA's Delivered over AJO's (against its usual ratio on older days) is how far CJA got,
+    lag and time-zone shift included; Sent short of that same share is short of retries.
+    """
+    amount = np.zeros(len(view), dtype=np.int64)
+    readable = (view.sibling_ajo >= MIN_SIBLING) & (view.sibling_cja > 0) & (view.cja > 0)
+    for _, journey in view.journeys():
+        days, old = journey & young & readable, journey & older & readable
+        if not days.any() or old.sum() < MIN_BASELINE_DAYS:
+            continue
+        normal = (
+            view.cja[old].sum() / view.ajo[old].sum(),
+            view.sibling_cja[old].sum() / view.sibling_ajo[old].sum(),
+        )
+        queued = _queued_beyond(view, days, normal)
+        scatter = _queued_beyond(view, old, normal)
+        spread = 1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))
+        counting = view.ajo[days] * np.sqrt(
+            _thinning(view.sibling_cja[days], view.sibling_ajo[days])
+            + _thinning(view.cja[days], view.ajo[days])
+        )
+        noise = np.sqrt((np.maximum(counting, spread) ** 2).sum())
+        if queued.sum() <= NOISE_Z * noise:
+            continue
+        cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), np.maximum(rest[days], 0))
+        amount[days] = np.clip(np.rint(queued), 0, cap).astype(np.int64)
+    return amount
+
+
+def inferred(
+    view: CellView,
+    rest: np.ndarray,
+    window: np.ndarray,
+    usual: Baseline,
+    volume: np.ndarray,
+    sibling: np.ndarray | None = None,
+) -> Finding | None:
+    """Retries inferred from the window alone, after any read from Delivered (`sibling`)."""
+    amount = np.zeros(len(view), dtype=np.int64) if sibling is None else sibling.copy()
+    for _, journey in view.journeys():
+        days = journey & window
+        if not days.any() or amount[journey].any():
+            continue
+        spread = usual.spread[days][0]
+        if np.isnan(spread):
+            spread = np.sqrt(max(volume[days].mean(), 1.0))
+        excess = np.rint(rest[days] - usual.rate[days] * volume[days]).astype(np.int64)
+        if excess.sum() <= NOISE_Z * spread * np.sqrt(days.sum()):
+            continue
+        cap = np.floor(MAX_SHARE * view.ajo[days]).astype(np.int64)
+        amount[days] = np.clip(excess, 0, cap)
+    if not amount.any():
+        return None
+    mask = amount != 0
+    compared = bool(usual.compared[mask].all())
+    from_delivered = sibling is not None and bool(sibling.any())
+    return Finding(
+        "retries",
+        amount,
+        "medium" if compared or from_delivered else "low",
+        {
+            "inferred": True,
+            "compared": compared,
+            "from_delivered": from_delivered,
+            "journeys": view.keys(mask),
+            "days": view.dates(mask),
+        },
+    )

@@ -1,0 +1,113 @@
+"""Learned lag: from successive snapshots, the age at which each source's values stop moving.
+
+Adobe documents that the latest day is not final; how long a day keeps moving depends on
+the team's datasets and exports. Every stored snapshot is history: a number captured when
+its day was k days old, and captured again later, either moved or did not. The history
+frame (bot.store.reader.settling_history) sums, per source, metric and age k, the values
+seen at that age, their net change up to the latest capture, and the size of those changes.
+
+A source's values are still moving at age k when the days captured at that age changed, in
+total, by at least the settling threshold (0.1 % by default) and in one direction more than
+counting jitter would (the net change beats three times the square root of the absolute
+changes). The learned lag is one day past the oldest age still moving. With too few values
+seen twice, nothing is learned and the documented rules apply.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+SOURCE_NAMES = {"ajo": "AJO", "cja": "CJA"}
+# Values seen again later, for one age to be judged at all.
+MIN_SERIES_PER_AGE = 5
+# Values seen again later, over all ages, for a source and metric to be learned.
+MIN_SERIES = 30
+# How far, in standard deviations of symmetric jitter, a net change must go to be drift.
+JITTER_Z = 3.0
+
+
+@dataclass(frozen=True)
+class SourceSettling:
+    """What one source's snapshot history says about one metric."""
+
+    source: str
+    # Numbers seen in a later snapshot too (the evidence the lag is learned from).
+    series: int
+    # The oldest age, in days, at which values were still moving; None when none moved.
+    moving_until: int | None
+
+    @property
+    def enough(self) -> bool:
+        return self.series >= MIN_SERIES
+
+    @property
+    def settle_days(self) -> int:
+        """Days after which a day's value has stopped moving (0: never seen moving)."""
+        return 0 if self.moving_until is None else self.moving_until + 1
+
+    @property
+    def name(self) -> str:
+        return SOURCE_NAMES.get(self.source, self.source.upper())
+
+
+@dataclass(frozen=True)
+class Settling:
+    """How long one metric takes to settle in each source, as far as history shows."""
+
+    metric: str
+    sources: tuple[SourceSettling, ...] = ()
+    # False when no history was consulted at all (a caller without a store).
+    consulted: bool = False
+
+    @property
+    def learned(self) -> tuple[SourceSettling, ...]:
+        return tuple(s for s in self.sources if s.enough)
+
+    @property
+    def enough(self) -> bool:
+        """Some source has enough history to learn from."""
+        return bool(self.learned)
+
+    @property
+    def slowest(self) -> SourceSettling | None:
+        """The learned source whose values keep moving longest."""
+        learned = sorted(self.learned, key=lambda s: (-s.settle_days, s.source))
+        return learned[0] if learned else None
+
+    @property
+    def days(self) -> int:
+        """The learned lag in days (0 when nothing was learned)."""
+        slowest = self.slowest
+        return slowest.settle_days if slowest else 0
+
+    @property
+    def series(self) -> int:
+        return sum(s.series for s in self.sources)
+
+
+def _moving(rows: pd.DataFrame, change_pct: float) -> pd.Series:
+    """Per age: did the values captured at that age still move?"""
+    judged = rows["series"] >= MIN_SERIES_PER_AGE
+    net = rows["change"].abs()
+    material = net >= rows["volume"] * change_pct / 100
+    beyond_jitter = net > JITTER_Z * rows["abs_change"].map(math.sqrt)
+    return judged & material & beyond_jitter & (net > 0)
+
+
+def learn(history: pd.DataFrame | None, metric: str, change_pct: float) -> Settling:
+    """Learn, per source, when `metric` stops moving; `history` as the store returns it."""
+    if history is None:
+        return Settling(metric)
+    sources = []
+    for source in sorted(SOURCE_NAMES):
+        rows = history.loc[(history["source"] == source) & (history["metric"] == metric)]
+        if rows.empty:
+            sources.append(SourceSettling(source, 0, None))
+            continue
+        moving = rows.loc[_moving(rows, change_pct), "age_days"]
+        until = int(moving.max()) if len(moving) else None
+        sources.append(SourceSettling(source, int(rows["series"].sum()), until))
+    return Settling(metric, tuple(sources), consulted=True)

@@ -1,0 +1,76 @@
+"""The settling history: one aggregated query over every snapshot, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from bot.store import Store
+from tests.builders import frame
+
+D1, D2 = "2026-11-20", "2026-11-25"
+SINCE = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _captures(store: Store) -> None:
+    """CJA's Sent for two days captured four times; AJO's once (nothing to compare)."""
+    captures = {
+        "2026-11-21T06:00:00Z": {D1: 900},
+        "2026-11-23T06:00:00Z": {D1: 1000},
+        "2026-11-26T06:00:00Z": {D1: 1000, D2: 400},
+        "2026-11-28T06:00:00Z": {D1: 1000, D2: 500},
+    }
+    for captured, values in captures.items():
+        rows = [
+            {"source": "cja", "day": day, "value": value, "captured_at": captured}
+            for day, value in values.items()
+        ]
+        rows.append({"source": "cja", "day": D1, "value": 7, "captured_at": captured,
+                     "metric": "opens"})  # fmt: skip
+        store.save(frame(*rows), f"cja {captured}")
+    store.save(frame({"source": "ajo", "day": D1, "value": 1000}), "ajo.csv")
+
+
+def _rows(history: pd.DataFrame) -> list[tuple]:
+    return [tuple(r) for r in history.itertuples(index=False)]
+
+
+def test_values_are_compared_with_their_latest_capture_per_source_metric_and_age(store):
+    _captures(store)
+    history = store.settling_history(SINCE, 30, ("sent",))
+    assert list(history.columns) == [
+        "source", "metric", "age_days", "series", "volume", "change", "abs_change"
+    ]  # fmt: skip
+    assert _rows(history) == [
+        ("cja", "sent", 1, 2, 1300, 200, 200),  # D1 900 -> 1000, D2 400 -> 500
+        ("cja", "sent", 3, 1, 1000, 0, 0),
+        ("cja", "sent", 6, 1, 1000, 0, 0),
+    ]
+    assert history["age_days"].dtype == "int64"
+
+
+def test_all_metrics_and_the_age_horizon(store):
+    _captures(store)
+    history = store.settling_history(SINCE, 5)
+    # D1's captures at 6 and 8 days old are beyond the horizon: its latest is at 3 days.
+    assert _rows(history) == [
+        ("cja", "opens", 1, 1, 7, 0, 0),
+        ("cja", "sent", 1, 2, 1300, 200, 200),
+    ]
+
+
+def test_only_snapshots_captured_since_count(store):
+    _captures(store)
+    later = datetime(2026, 11, 22, tzinfo=UTC)
+    assert _rows(store.settling_history(later, 30, ("sent",))) == [
+        ("cja", "sent", 1, 1, 400, 100, 100),
+        ("cja", "sent", 3, 1, 1000, 0, 0),
+        ("cja", "sent", 6, 1, 1000, 0, 0),
+    ]
+
+
+def test_an_empty_store_has_no_history(store):
+    history = store.settling_history(SINCE, 30, ("sent",))
+    assert history.empty
+    assert list(history.columns)[:3] == ["source", "metric", "age_days"]

@@ -1,0 +1,96 @@
+"""Parity.reconcile end to end on a real store: margins for the time-zone fit, and the lag
+learned from snapshot history, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.service import Parity
+from tests.builders import frame
+from tests.conftest import TODAY
+
+SHARE_AT_AGE = {0: 0.5, 1: 0.9, 2: 0.99}  # CJA's share of a day's opens, by age in days
+
+
+def final(day_index: int) -> int:
+    return 1000 + 10 * day_index
+
+
+def _store_history(store) -> None:
+    """AJO's final opens for 40 days; CJA captured every morning for 12 days, the last three
+    days of each capture still filling in."""
+    days = [TODAY - timedelta(days=39 - i) for i in range(40)]
+    store.save(
+        frame(*[{"source": "ajo", "day": d.isoformat(), "value": final(i), "metric": "opens"}
+                for i, d in enumerate(days)]),
+        "ajo.csv",
+    )  # fmt: skip
+    for back in range(11, -1, -1):
+        captured = TODAY - timedelta(days=back)
+        rows = []
+        for i, day in enumerate(days):
+            age = (captured - day).days
+            if 0 <= age <= 30:
+                value = round(final(i) * SHARE_AT_AGE.get(age, 1.0))
+                at = f"{captured}T06:00:00Z"
+                rows.append({"source": "cja", "day": day.isoformat(), "value": value,
+                             "metric": "opens", "captured_at": at})  # fmt: skip
+        store.save(frame(*rows), f"cja {captured}")
+
+
+def test_days_still_moving_in_history_are_lag_and_end_the_safe_range(store, settings):
+    _store_history(store)
+    answer = Parity(store, settings).ask("why don't opens match?", today=TODAY)
+    opens = answer.to_dict()["metrics"][0]
+    expected_lag = round(final(39) * 0.5) + round(final(38) * 0.1) + round(final(37) * 0.01)
+    assert opens["causes"]["processing_lag"] == expected_lag
+    assert opens["causes"]["unexplained"] == 0
+    assert [d["day"] for d in opens["by_day"] if d["causes"]] == [
+        "2026-11-27", "2026-11-28", "2026-11-29"
+    ]  # fmt: skip
+    assert opens["safe_range"] == {
+        "start": "2026-10-31",
+        "end": "2026-11-26",
+        "reason": "ends 3 days back: in past snapshots CJA's values kept moving until 2 days old",
+    }
+    lag = opens["causes_detail"][0]
+    assert lag["cause"] == "processing_lag"
+    assert "in past snapshots CJA's Opens kept moving until 2 days old" in lag["evidence"]
+    assert "in past snapshots CJA's Opens kept moving until 2 days old" in answer.text
+
+
+def test_one_snapshot_each_falls_back_to_the_documented_rules_and_says_so(store, settings):
+    store.save(
+        frame({"source": "ajo", "day": "2026-11-20", "value": 100, "metric": "opens"},
+              {"source": "cja", "day": "2026-11-20", "value": 99, "metric": "opens"}),
+        "both.csv",
+    )  # fmt: skip
+    answer = Parity(store, settings).ask("opens", today=TODAY)
+    reason = answer.to_dict()["metrics"][0]["safe_range"]["reason"]
+    assert reason == (
+        "ends yesterday: the latest days are still being processed; documented rules: too "
+        "little snapshot history yet to learn when values settle"
+    )
+
+
+def test_the_day_before_the_range_is_read_for_the_time_zone_fit(store, settings):
+    # CJA 6 h ahead: each day gets a quarter of the day before's events.
+    volumes = [4000, 2400, 5200, 3600, 1600, 4400, 3000] * 6
+    days = [TODAY - timedelta(days=45 - i) for i in range(42)]
+    rows = []
+    for i, day in enumerate(days):
+        cja = volumes[i] - volumes[i] // 4 + (volumes[i - 1] // 4 if i else 0)
+        rows.append({"source": "ajo", "day": day.isoformat(), "value": volumes[i]})
+        rows.append({"source": "cja", "day": day.isoformat(), "value": cja})
+    store.save(frame(*rows), "both.csv")
+    start = days[12]  # AJO 4,400 after 1,600: CJA has 4,400 - 1,100 + 400
+    answer = Parity(store, settings).ask(
+        f"sent from {start.isoformat()} to {days[-3].isoformat()}", today=TODAY
+    )
+    sent = answer.to_dict()["metrics"][0]
+    assert sent["causes"]["unexplained"] == 0
+    assert sent["causes"]["timezone"] == sent["delta"]
+    assert sent["by_day"][0] == {
+        "day": start.isoformat(), "ajo": 4400, "cja": 3700, "delta": 700,
+        "causes": {"timezone": 700},
+    }  # fmt: skip
