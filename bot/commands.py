@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 USAGE = (
     "/parity why <question> · /parity safe <metric> [journey] · "
-    "/parity reconcile <journey> <dates> · /parity digest · /parity status · /parity help"
+    "/parity reconcile <journey> <dates> · /parity digest [preview|set|off] · /parity status · "
+    "/parity help"
 )
 
 

@@ -8,6 +8,7 @@ exactly &, < and > (HTML autoescape would show &#39; in Slack).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -18,6 +19,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from bot.metrics import DISPLAY_NAMES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 
 CAUSE_LABELS = {
     "processing_lag": "processing lag",
@@ -66,7 +69,7 @@ def format_span(start: date | str, end: date | str) -> str:
 
 
 def format_scope(start: date, end: date, journeys: Iterable[str]) -> str:
-    """"Oct 31 – Nov 29, 2026 · all journeys", for titles outside the templates."""
+    """ "Oct 31 – Nov 29, 2026 · all journeys", for titles outside the templates."""
     names = ", ".join(journeys) or "all journeys"
     return f"{format_span(start, end)} · {names}"
 
@@ -100,9 +103,31 @@ def format_age_from(then: datetime, now: datetime) -> str:
     return format_age((now - then).total_seconds() / 3600)
 
 
+def format_duration(hours: float) -> str:
+    """ "40 min", "5 h", "3 days": how long until something happens."""
+    if hours < 1:
+        return f"{max(round(hours * 60), 1)} min"
+    if hours < 48:
+        return f"{round(hours)} h"
+    return f"{round(hours / 24)} days"
+
+
+def format_when(moment: datetime) -> str:
+    """ "Mon Nov 30, 09:00", in the moment's own time zone."""
+    return f"{moment:%a %b} {moment.day}, {moment:%H:%M}"
+
+
 @pass_context
 def _esc(context, value: object) -> str:
     return escape_mrkdwn(value) if context.get("flavour") == "mrkdwn" else str(value)
+
+
+@pass_context
+def _channel(context, channel_id: str) -> str:
+    """A link to a channel in mrkdwn (<#C123>), the bare id elsewhere or when it is not one."""
+    if context.get("flavour") == "mrkdwn" and _CHANNEL_ID.fullmatch(channel_id):
+        return f"<#{channel_id}>"
+    return f"#{_esc(context, channel_id)}"
 
 
 @pass_context
@@ -133,6 +158,9 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         metric_name=DISPLAY_NAMES.__getitem__,
         ago=format_age,
         ago_from=format_age_from,
+        duration=format_duration,
+        when=format_when,
+        channel=_channel,
     )
     env.globals.update(span=format_span, cause_labels=CAUSE_LABELS)
     return env

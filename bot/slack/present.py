@@ -57,6 +57,10 @@ def answer_messages(
     answer: Answer, answer_id: int | None, *, can_post: bool, pick_channel: bool = False
 ) -> list[Message]:
     """The answer (rendered for Slack) with buttons when it is a reconciliation."""
+    if answer.digest is not None and not answer.error:  # a message and its thread
+        from bot.slack.digest import digest_messages  # it builds on this module's buttons
+
+        return digest_messages(answer.digest, answer_id, can_post=can_post)
     if not answer_id:
         return build_messages(answer.text)
     buttons = answer_buttons(answer_id, can_post=can_post, pick_channel=pick_channel)
@@ -74,9 +78,11 @@ def text_messages(mrkdwn: str) -> list[Message]:
 
 def home_view(status: Answer, recent: list[StoredAnswer]) -> dict:
     now = datetime.now(UTC).replace(tzinfo=None)
+    # Status paragraphs (snapshots and clock; digest schedules and problems) as sections.
+    status_sections = build_messages(status.text)[0].blocks
     blocks = [
         header("Parity · AJO vs CJA"),
-        section(status.text),
+        *status_sections,
         {"type": "divider"},
         section(render("home.j2", "mrkdwn", recent=recent, now=now)),
         actions([Button(q, HOME_ASK, q) for q in HOME_QUESTIONS]),

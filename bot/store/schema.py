@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -141,4 +142,53 @@ answers = Table(
     Column("question", String(2000), nullable=False),
     Column("query", String(4000), nullable=False),  # Query.to_dict() + intent, as JSON
     Column("headline", String(500), nullable=False),
+)
+
+# Weekly digests: one schedule per channel (setting it again replaces it). The clock reads
+# this table, so a schedule set from Slack or the CLI is picked up without a restart.
+digest_schedules = Table(
+    "digest_schedules",
+    metadata,
+    Column("channel_id", String(50), primary_key=True),
+    Column("weekday", Integer, nullable=False),  # 0 = Monday
+    Column("hour", Integer, nullable=False),
+    Column("minute", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False),  # an IANA name
+    Column("skip_unchanged", Boolean, nullable=False),
+    Column("created_by", String(50), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# One row per scheduled run (a digest post, a pull) and period: the row is the claim, so the
+# unique constraint is what makes two clocks, a restart or a retry post a week only once.
+# status: claimed | posted | failed | skipped. A failed row with retry_at is retried then;
+# without it, it was given up and status shows it. steps_done and message_ts record how far
+# a post got, so a retry never sends a message twice.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_key", String(100), nullable=False),
+    Column("period", String(40), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("scheduled_for", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("claimed_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("retry_at", DateTime),
+    Column("error", String(1000)),
+    Column("steps_done", Integer, nullable=False),
+    Column("message_ts", String(40)),
+    UniqueConstraint("job_key", "period", name="uq_job_runs_period"),
+)
+
+# The clock's latest sign of life (one row): status warns when it is stale.
+clock_heartbeat = Table(
+    "clock_heartbeat",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("beat_at", DateTime, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("owner", String(200), nullable=False),
 )

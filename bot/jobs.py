@@ -1,0 +1,236 @@
+"""Scheduled runs, each done at most once per period: weekly digests and snapshot pulls.
+
+Every run goes through `guarded`, which decides with the time the run was scheduled for and
+an explicit `now`:
+
+- later than the misfire grace (the clock was down): a 'skipped' row records it; no post;
+- otherwise the run is claimed by inserting its (job, period) row; whoever fails to insert
+  leaves it alone, so two clocks, the cron job and the sweep, or a restart never run it twice;
+- a claim whose process died is taken over after a lease; a failed attempt is retried after
+  a back-off, up to PARITY_JOB_ATTEMPTS; then the failure is recorded and status shows it.
+
+The clock (bot.schedule) and `python -m bot digest` both come here; nothing here sleeps or
+reads the wall clock to decide, so tests drive it with the times they choose.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.digest import build_digest
+from bot.errors import ConfigError, ParityError
+from bot.pulls import PullFunction
+from bot.service import Parity
+from bot.slack.digest import digest_chart, digest_messages, post_digest
+from bot.store import Store
+from bot.store.runs import POSTED, SKIPPED, Run, digest_key, pull_key
+from bot.store.schedules import StoredSchedule
+from bot.weekly import Weekly, last_fire
+
+log = logging.getLogger(__name__)
+
+# A claim older than this, not finished, belongs to a process that died.
+LEASE = timedelta(minutes=10)
+# Waits before the second, third... attempt of a failed run.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What runs need; built once by the clock (or a test) and handed to every run."""
+
+    settings: Settings
+    store: Store
+    client: WebClient | None = None  # None: no Slack token, digests cannot be posted
+    pulls: Mapping[str, PullFunction] = field(default_factory=dict)
+    now: Callable[[], datetime] = utcnow  # the wall clock, for the records only
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(seconds=self.settings.misfire_grace_seconds)
+
+    @property
+    def parity(self) -> Parity:
+        return Parity(self.store, self.settings)
+
+    def reporting_day(self, now: datetime) -> date:
+        """The date of `now` in the reporting calendar: the digest's "today".
+
+        A pinned PARITY_TODAY is for questions and replays; scheduled runs follow `now`.
+        """
+        return now.astimezone(ZoneInfo(self.settings.timezone)).date()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one attempt to run: posted | skipped | late | busy | retrying | failed."""
+
+    status: str
+    job_key: str
+    period: str
+    detail: str = ""
+
+
+class SkipRun(Exception):
+    """Raised by a run's work to finish it as 'skipped' (nothing changed since last week)."""
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return f"Slack refused: {error.response.get('error', 'unknown_error')}"
+    return f"{type(error).__name__}: {error}"
+
+
+def guarded(
+    runtime: Runtime,
+    job_key: str,
+    period: str,
+    scheduled_for: datetime,
+    now: datetime,
+    work: Callable[[Run], str | None],
+) -> Outcome:
+    """Run `work` for (job, period) unless it is too late, done, or someone else's."""
+    records = runtime.store.clock
+    if now - scheduled_for > runtime.grace:
+        why = (
+            f"missed: due {scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC, and the clock "
+            f"was not running until {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC "
+            f"(more than the {runtime.grace} grace)"
+        )
+        if records.record_skip(job_key, period, scheduled_for, now, why):
+            log.warning("%s %s %s", job_key, period, why)
+            return Outcome("skipped", job_key, period, why)
+        return Outcome("late", job_key, period)
+    run = records.claim(job_key, period, scheduled_for, now, LEASE)
+    if run is None:
+        return Outcome("busy", job_key, period)
+    try:
+        note = work(run)
+    except SkipRun as skip:
+        records.finish(run.id, runtime.now(), SKIPPED, str(skip))
+        return Outcome("skipped", job_key, period, str(skip))
+    except ParityError as error:  # told as it is; trying again cannot help
+        records.fail(run.id, runtime.now(), str(error), None)
+        return Outcome("failed", job_key, period, str(error))
+    except Exception as error:
+        log.exception("%s %s attempt %d failed", job_key, period, run.attempts)
+        retry = None
+        if run.attempts < runtime.settings.job_attempts:
+            retry = now + BACKOFF[min(run.attempts, len(BACKOFF)) - 1]
+        records.fail(run.id, runtime.now(), _describe(error), retry)
+        return Outcome("retrying" if retry else "failed", job_key, period, _describe(error))
+    records.finish(run.id, runtime.now(), POSTED, note)
+    return Outcome("posted", job_key, period, note or "")
+
+
+# --- the weekly digest --------------------------------------------------------------------
+
+
+def weekly_of(schedule: StoredSchedule) -> Weekly:
+    return Weekly(schedule.weekday, schedule.hour, schedule.minute, schedule.timezone)
+
+
+def run_digest(
+    runtime: Runtime, schedule: StoredSchedule, scheduled_for: datetime, now: datetime
+) -> Outcome:
+    """Post the channel's digest for the week of `scheduled_for`, once."""
+    period = weekly_of(schedule).period(scheduled_for)
+
+    def work(run: Run) -> str | None:
+        if runtime.client is None:
+            raise ConfigError("SLACK_BOT_TOKEN is not set, so the clock cannot post digests.")
+        digest = build_digest(runtime.parity, runtime.reporting_day(now), now)
+        if schedule.skip_unchanged and digest.unchanged and not run.steps_done:
+            raise SkipRun("nothing changed since last week")
+        answer_id = runtime.store.save_answer(  # the buttons re-run the stored query
+            user_id="",
+            channel_id=schedule.channel_id,
+            question=f"weekly digest {period}",
+            query=digest.query,
+            headline=digest_messages(digest, None, can_post=False)[0].text,
+        )
+        messages = digest_messages(digest, answer_id, can_post=False)
+        chart = digest_chart(digest) if run.steps_done <= len(messages) else None
+        return post_digest(
+            runtime.client, runtime.store.clock, run, schedule.channel_id, messages, chart
+        )
+
+    return guarded(runtime, digest_key(schedule.channel_id), period, scheduled_for, now, work)
+
+
+def due_digests(runtime: Runtime, now: datetime) -> list[Outcome]:
+    """Run every digest whose latest time has come and that is not done: catch-up, retries.
+
+    A schedule's times before it was last set do not count: setting Monday 09:00 on a
+    Tuesday means next Monday, not a post now.
+    """
+    outcomes = []
+    for schedule in runtime.store.clock.schedules():
+        due = weekly_of(schedule).last_run(now, not_before=schedule.updated_at)
+        if due is not None:
+            outcomes.append(run_digest(runtime, schedule, due, now))
+    return outcomes
+
+
+# --- snapshot pulls -----------------------------------------------------------------------
+
+
+def pull_trigger(settings: Settings, name: str) -> CronTrigger:
+    return CronTrigger.from_crontab(settings.pulls[name], timezone=ZoneInfo(settings.timezone))
+
+
+def run_pull(runtime: Runtime, name: str, scheduled_for: datetime, now: datetime) -> Outcome:
+    """Run one configured pull for its scheduled time, once."""
+    period = f"{scheduled_for.astimezone(UTC):%Y-%m-%dT%H:%M}Z"
+
+    def work(run: Run) -> str | None:
+        pull = runtime.pulls.get(name)
+        if pull is None:
+            raise ConfigError(f"no connector provides the pull '{name}'")
+        until = runtime.reporting_day(now)
+        since = until - timedelta(days=runtime.settings.pull_days - 1)
+        return _pulled(pull(runtime.settings, runtime.store, since, until, now))
+
+    return guarded(runtime, pull_key(name), period, scheduled_for, now, work)
+
+
+def _pulled(result: object) -> str | None:
+    """The run's note: what a pull stored (connectors return their snapshot reports)."""
+    if result is None:
+        return None
+    if isinstance(result, list | tuple):
+        new = [r for r in result if not getattr(r, "duplicate", False)]
+        ids = " ".join(f"#{r.snapshot_id}" for r in new if hasattr(r, "snapshot_id"))
+        stored = f"{len(new)} new snapshot(s)" + (f" ({ids})" if ids else "")
+        return f"{stored}, {len(result) - len(new)} unchanged"
+    return str(result)[:500]
+
+
+def due_pulls(runtime: Runtime, now: datetime) -> list[Outcome]:
+    """Run every configured pull whose latest time (within twice the grace) is not done."""
+    outcomes = []
+    for name in sorted(runtime.settings.pulls):
+        trigger = pull_trigger(runtime.settings, name)
+        due = last_fire(trigger, now, lookback=2 * runtime.grace)
+        if due is not None:
+            outcomes.append(run_pull(runtime, name, due, now))
+    return outcomes
+
+
+def sweep(runtime: Runtime, now: datetime) -> list[Outcome]:
+    """Everything due and not done, after giving up runs that can no longer happen in time."""
+    runtime.store.clock.expire(now, runtime.grace, LEASE)
+    return due_digests(runtime, now) + due_pulls(runtime, now)
