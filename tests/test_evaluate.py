@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.evaluate import INJECTABLE, evaluate, plan
 from bot.evaluate.questions import QUESTIONS, score_intents
 from bot.evaluate.scenarios import CAUSES, TODAY, Scenario, build
-from bot.evaluate.scoring import score
+from bot.evaluate.scoring import score, where_it_went
 from bot.query import Query
 from tests.test_cli import parity
 
@@ -82,3 +82,9 @@ def test_the_evaluate_command_prints_json(tmp_path):
     assert report["scenarios"] == 8
     assert set(report["attributed_correctly_pct"]) == {*CAUSES, "overall"}
     assert report["intents"]["questions"] == len(QUESTIONS)
+
+
+def test_where_it_went_shows_which_cause_took_the_true_amount():
+    went = where_it_went(_scenario("retries"), SETTINGS, "retries")
+    assert went["retries"] == 0
+    assert went["processing_lag"] == 400  # today, no retry evidence: lag took the 400

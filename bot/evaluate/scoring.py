@@ -69,3 +69,21 @@ def score(scenario: Scenario, settings: Settings) -> Score:
         true[cause] = int(np.abs(t).sum())
         correct[cause] = int(overlap.sum())
     return Score(true, correct)
+
+
+def where_it_went(scenario: Scenario, settings: Settings, cause: str) -> dict[str, int]:
+    """Diagnostic: on the cells where `cause` has a true amount, how much of that amount each
+    cause was found to hold (the overlap, as `score` counts it, per found cause). What the
+    true cause did not get shows up under the cause that took it."""
+    merged = scenario.truth.merge(
+        found_cells(scenario, settings), on=KEYS, how="left", suffixes=("", "_found")
+    )
+    t = merged[cause].to_numpy(dtype=float)
+    went = {}
+    for other in CAUSES:
+        f = merged[f"{other}_found"].fillna(0).to_numpy(dtype=float)
+        overlap = np.where(
+            (t != 0) & (np.sign(t) == np.sign(f)), np.minimum(np.abs(t), np.abs(f)), 0
+        )
+        went[other] = int(overlap.sum())
+    return went

@@ -158,7 +158,7 @@ def attribute(
             window=settled & queue_days,
             usual=usual,
             volume=volume,
-            sibling=retries.from_sibling(view, ledger.rest, queue_days, older),
+            sibling=retries.from_sibling(view, ledger.rest, queue_days, older, usual.rate * volume),
         )
         if found:
             ledger.record(found)

@@ -95,13 +95,16 @@ def _thinning(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
 
 
 def from_sibling(
-    view: CellView, rest: np.ndarray, young: np.ndarray, older: np.ndarray
+    view: CellView, rest: np.ndarray, young: np.ndarray, older: np.ndarray, usual: np.ndarray
 ) -> np.ndarray:
     """Queued retries on young days, days still being processed included, read from Delivered.
 
     Delivered comes from the same dataset as Sent and has no retries in it, so on any day
     CJA's Delivered over AJO's (against its usual ratio on older days) is how far CJA got,
     lag and time-zone shift included; Sent short of that same share is short of retries.
+    The cap is the day's surplus beyond the journey's `usual` difference (in counts), not
+    the gap itself: where CJA usually counts more, retries can exceed what is left of the
+    gap, and the usual difference comes back as data source (as with measured retries).
     """
     amount = np.zeros(len(view), dtype=np.int64)
     readable = (view.sibling_ajo >= MIN_SIBLING) & (view.sibling_cja > 0) & (view.cja > 0)
@@ -123,7 +126,8 @@ def from_sibling(
         noise = np.sqrt((np.maximum(counting, spread) ** 2).sum())
         if queued.sum() <= NOISE_Z * noise:
             continue
-        cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), np.maximum(rest[days], 0))
+        surplus = rest[days] - np.rint(usual[days])
+        cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), np.maximum(surplus, 0))
         amount[days] = np.clip(np.rint(queued), 0, cap).astype(np.int64)
     return amount
 
