@@ -20,16 +20,8 @@ from bot.config import Settings
 from bot.evaluate.questions import IntentScore, score_intents
 from bot.evaluate.scenarios import CAUSES, TODAY, build
 from bot.evaluate.scoring import Score, score
+from bot.render import CAUSE_LABELS as LABELS
 
-LABELS = {
-    "processing_lag": "processing lag",
-    "retries": "retries",
-    "datasource": "data source",
-    "timezone": "time zone",
-    "missing_data": "missing data",
-    "duplicate_data": "duplicate data",
-    "unexplained": "unexplained",
-}
 INJECTABLE = tuple(c for c in CAUSES if c != "datasource")  # the drift is always there
 
 
