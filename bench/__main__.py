@@ -1,6 +1,6 @@
 """python -m bench: ingest rates, question latency and a DuckDB reference, as medians.
 
-Usage: python -m bench [--runs N] [--scale 1.0] [--postgres URL]
+Usage: python -m bench [--runs N] [--scale 1.0] [--postgres URL] [--workspace-rows N]
 PostgreSQL is measured when --postgres or TEST_DATABASE_URL names a database; each run uses
 a fresh schema that is dropped afterwards. Figures go to stdout as a Markdown table.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.data import write_canonical_csv
+from bench.data import write_api_pages, write_canonical_csv, write_workspace_csv
 from bot.config import Settings
 from bot.ingest import read_file
 from bot.service import Parity
@@ -78,17 +78,47 @@ class PostgresSchema:
         self.admin.dispose()
 
 
-def peak_memory_mb(path: Path, workdir: Path) -> float:
-    """Peak RSS of a separate process that parses and stores one file."""
-    code = (
-        "import resource, sys; from bot.ingest import read_file; from bot.store import Store;"
-        f"s = Store.open('sqlite:///{workdir / 'mem.db'}'); s.save(read_file(sys.argv[1]), 'f');"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    )
+def streamed_peak_mb(path: Path, workdir: Path, store: bool = True) -> float:
+    """Peak RSS of a separate process that streams one export (into SQLite, if `store`)."""
+    if store:
+        work = (
+            "from bot.loading import load_file; from bot.store import Store;"
+            f"s = Store.open('sqlite:///{workdir / 'stream.db'}'); r = load_file(s, sys.argv[1]);"
+            "assert r.error is None, r.error;"
+        )
+    else:
+        work = "from bot.ingest import stream_file; sum(len(c) for c in stream_file(sys.argv[1]));"
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork+exec, so a child started by a
+    # large parent (this one, after parsing the whole file) would report the parent's peak.
+    peak = "print(next(x.split()[1] for x in open('/proc/self/status') if x.startswith('VmHWM')))"
+    code = f"import sys; {work} {peak}"
     out = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
     )
+    (workdir / "stream.db").unlink(missing_ok=True)
     return int(out.stdout.strip()) / 1024
+
+
+def export_formats(workdir: Path, runs: int, workspace_rows: int) -> None:
+    """Rows for the product formats: a Workspace CSV and 100 pages of Reporting API JSON."""
+    workspace = workdir / "workspace.csv"
+    observations = write_workspace_csv(workspace, workspace_rows, LAST_DAY)
+    seconds = median_time(lambda: read_file(workspace), runs)
+    row(
+        f"ingest a {workspace_rows:,}-row Workspace CSV (parse + validate)",
+        rate(observations, seconds),
+    )
+    pages = workdir / "reports.json"
+    observations = write_api_pages(pages, 100, 2000, LAST_DAY)
+    seconds = median_time(lambda: read_file(pages), runs)
+    row("ingest 100 pages of Reporting API JSON (parse + validate)", rate(observations, seconds))
+    parse_only = streamed_peak_mb(workspace, workdir, store=False)
+    stored = streamed_peak_mb(workspace, workdir)
+    row(
+        f"peak memory, {workspace_rows:,}-row Workspace CSV streamed",
+        f"{parse_only:,.0f} MB parsing, {stored:,.0f} MB parsing and storing in SQLite",
+    )
+    workspace.unlink()
 
 
 def duckdb_reference(files: list[Path], runs: int) -> dict[str, float]:
@@ -127,6 +157,9 @@ def main() -> int:
     parser.add_argument(
         "--slack-commands", type=int, default=200, help="0 skips the Slack HTTP benchmark"
     )
+    parser.add_argument(
+        "--workspace-rows", type=int, default=1_000_000, help="rows of the Workspace CSV export"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,7 +190,8 @@ def main() -> int:
             ingest_pg = median_time(pg_run, max(args.runs // 2, 1))
             row("ingest into PostgreSQL (parse + store)", rate(rows, ingest_pg))
 
-        print(f"| peak memory, one file | {peak_memory_mb(files[0], workdir):,.0f} MB |")
+        print(f"| peak memory, one file | {streamed_peak_mb(files[0], workdir):,.0f} MB |")
+        export_formats(workdir, max(args.runs // 2, 1), args.workspace_rows)
 
         store = ingest(f"sqlite:///{workdir / 'query.db'}", files)
         app = Parity(store, Settings(today_override=LAST_DAY))

@@ -52,3 +52,91 @@ def write_canonical_csv(
     )
     pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
     return n
+
+
+WORKSPACE_METRICS = (
+    "Sends (AJO)",
+    "Delivered (AJO)",
+    "Bounces For Outbound Channels (AJO)",
+    "Email Opens (AJO)",
+    "Clicks (AJO)",
+)
+
+
+def write_workspace_csv(
+    path: Path, rows: int, last_day: date, days: int = 400, seed: int = 3
+) -> int:
+    """A Workspace export: one freeform table, journeys x days, five "(AJO)" metrics.
+
+    Numbers are written as Workspace's totals are ("1,234"): the slower path to parse.
+    Returns the number of observations (rows x 5).
+    """
+    rng = np.random.default_rng(seed)
+    journeys = -(-rows // days)
+    first = last_day - timedelta(days=days - 1)
+    labels = np.array(
+        [
+            f"{first + timedelta(days=d):%b} {(first + timedelta(days=d)).day}, "
+            f"{(first + timedelta(days=d)).year}"
+            for d in range(days)
+        ]
+    )
+    values = rng.poisson(1000, (rows, len(WORKSPACE_METRICS)))
+    header = (
+        "#" + "=" * 65 + "\n# Parity benchmark\n# Data view: AJO Enabled Data View (prod)\n"
+        f"# Date: {labels[0]} - {labels[-1]}\n#" + "=" * 65 + "\n\n"
+        "#" + "#" * 45 + "\n# Freeform table\n#" + "#" * 45 + "\n"
+        ",," + ",".join(WORKSPACE_METRICS) + "\n"
+        "Journey Name (AJO),Day," + ",".join(f'"{t:,}"' for t in values.sum(axis=0)) + "\n"
+    )
+    path.write_text(header)
+    index = np.arange(rows)
+    table = pa.table(
+        {
+            "journey": pa.array(np.char.add("Journey ", (index // days % journeys).astype(str))),
+            "day": pa.array(labels[index % days]),
+            **{f"m{i}": pa.array(_thousands(values[:, i])) for i in range(len(WORKSPACE_METRICS))},
+        }
+    )
+    with path.open("ab") as out:
+        pa_csv.write_csv(
+            table, out, pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+        )
+    return rows * len(WORKSPACE_METRICS)
+
+
+def _thousands(numbers: np.ndarray) -> np.ndarray:
+    """1234 -> "1,234" (numbers below a million), vectorized."""
+    high, low = numbers // 1000, numbers % 1000
+    grouped = np.char.add(np.char.add(high.astype(str), ","), np.char.zfill(low.astype(str), 3))
+    return np.where(numbers >= 1000, grouped, numbers.astype(str))
+
+
+def write_api_pages(
+    path: Path, pages: int, rows_per_page: int, last_day: date, seed: int = 4
+) -> int:
+    """Reporting API answers saved as JSON Lines: one page per journey, one row per day."""
+    import json
+
+    rng = np.random.default_rng(seed)
+    metrics = [("0", "metrics/sends_ajo"), ("1", "metrics/delivered_ajo"),
+               ("2", "metrics/bounces_for_outbound_channels_ajo"), ("3", "metrics/email_opens_ajo"),
+               ("4", "metrics/clicks_ajo")]  # fmt: skip
+    days = [last_day - timedelta(days=rows_per_page - 1 - d) for d in range(rows_per_page)]
+    item_ids = [f"{d.year - 1900}{d.month - 1:02d}{d.day:02d}" for d in days]
+    labels = [f"{d:%b} {d.day}, {d.year}" for d in days]
+    request = {"metricContainer": {"metrics": [{"columnId": c, "id": i} for c, i in metrics]},
+               "dimension": "variables/daterangeday"}  # fmt: skip
+    with path.open("w") as out:
+        for page in range(pages):
+            data = rng.poisson(1000, (rows_per_page, len(metrics))).astype(float).tolist()
+            response = {
+                "totalPages": 1, "firstPage": True, "lastPage": True, "number": 0,
+                "columns": {"dimension": {"id": "variables/daterangeday", "type": "time"},
+                            "columnIds": [c for c, _ in metrics]},
+                "rows": [{"itemId": i, "value": v, "data": d}
+                         for i, v, d in zip(item_ids, labels, data, strict=True)],
+            }  # fmt: skip
+            document = {"journey": f"Journey {page}", "request": request, "response": response}
+            out.write(json.dumps(document) + "\n")
+    return pages * rows_per_page * len(metrics)

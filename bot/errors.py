@@ -57,3 +57,7 @@ class NoSnapshots(ParityError):
 
 class ConfigError(ParityError):
     """One or more environment variables are missing or invalid (all are named)."""
+
+
+class PullFailed(ParityError):
+    """A connector could not fetch a product's numbers (the service said no, or kept failing)."""

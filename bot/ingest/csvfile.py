@@ -38,7 +38,7 @@ class Header:
 
 def read_header(utf8: Utf8) -> Header:
     """The first non-blank record. Tab-separated text (Excel's "Unicode text") is accepted too."""
-    head = utf8.data[utf8.start : utf8.start + _HEAD_BYTES]
+    head = utf8.data[utf8.start : min(utf8.start + _HEAD_BYTES, utf8.stop)]
     try:
         # Incremental: a character cut in two at the end of the head is not an error.
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _HEAD_BYTES)
@@ -65,11 +65,11 @@ def read_table(utf8: Utf8, header: Header, text_columns: Collection[int]) -> pa.
     data = utf8.data
     # An odd number of quotes may mean a quoted field that never ends, which pyarrow would
     # silently stretch to the end of the file.
-    if b'"' in data and data.count(b'"', utf8.start) % 2:
+    if b'"' in data and data.count(b'"', utf8.start, utf8.stop) % 2:
         _check_quotes(utf8, header)
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(utf8.start)),
+            pa.BufferReader(pa.py_buffer(data).slice(utf8.start, utf8.stop - utf8.start)),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=header.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -103,14 +103,14 @@ def _records(utf8: Utf8, header: Header, *, strict: bool = False):
     """(data row, first line, fields) for every record after the header, as pyarrow counts them."""
     reader = csv.reader(utf8.text(), delimiter=header.delimiter, strict=strict)
     row = -1  # the header is row -1
-    start = 1
+    start = utf8.first_line
     try:
         for record in reader:
             if record:  # pyarrow skips blank lines, so they do not count as rows
                 if row >= 0:
                     yield row, start, record
                 row += 1
-            start = reader.line_num + 1
+            start = reader.line_num + utf8.first_line
     except csv.Error as error:
         # Unclosed quotes end here: at the end of the data, or past the csv field size limit.
         raise BadInput(

@@ -22,25 +22,43 @@ NOT_TEXT = "not a CSV text file"
 
 @dataclass(frozen=True)
 class Utf8:
-    """UTF-8 bytes of a file; the text starts at `start` (after any BOM)."""
+    """UTF-8 bytes of a file; the text starts at `start` (after any BOM) and ends at `end`.
+
+    A window (`end`, `first_line`) is one table of a file holding several: it reads and
+    reports line numbers as the file does.
+    """
 
     data: bytes
     start: int
+    end: int | None = None
+    # the physical line `start` is on
+    first_line: int = 1
+
+    @property
+    def stop(self) -> int:
+        return len(self.data) if self.end is None else self.end
 
     def is_blank(self) -> bool:
         """True when there is nothing but whitespace (checked on the head first: files are big)."""
-        head = self.data[self.start : self.start + 4096]
+        head = self.data[self.start : min(self.start + 4096, self.stop)]
         if head.strip():
             return False
-        return not self.data[self.start :].strip()
+        return not self.data[self.start : self.stop].strip()
+
+    def window(self, start: int, end: int) -> Utf8:
+        """The text from byte `start` to `end`, numbering lines as the whole file does."""
+        return Utf8(self.data, start, end, self.first_line + self.data.count(b"\n", 0, start))
 
     def text(self) -> io.TextIOWrapper:
         """The text as a stream, for the slow paths that only run once a file is known to be bad.
 
-        A stream, not a str: a big file is not held twice; "utf-8-sig" skips the BOM.
+        A stream, not a str: a big file is not held twice (a window is copied, tables are small).
         """
+        whole = self.start == 0 and self.end is None
+        data = self.data if whole else self.data[self.start : self.stop]
+        # "utf-8-sig" skips a BOM at the very start; a window starts after it.
         return io.TextIOWrapper(
-            io.BytesIO(self.data), encoding="utf-8-sig", errors="replace", newline=""
+            io.BytesIO(data), encoding="utf-8-sig", errors="replace", newline=""
         )
 
 
@@ -71,12 +89,12 @@ def line_at(text: str, position: int) -> int:
 def bad_utf8_line(utf8: Utf8) -> BadInput | None:
     """Where a file stops being UTF-8, as an error naming the line, or None if it is valid."""
     try:
-        utf8.data[utf8.start :].decode("utf-8")
+        utf8.data[utf8.start : utf8.stop].decode("utf-8")
     except UnicodeDecodeError as error:
         valid = error.object[: error.start].decode("utf-8")
         byte = error.object[error.start]
         return BadInput(
             f"{NOT_TEXT}: byte 0x{byte:02X} is not UTF-8 text (save the file as CSV UTF-8)",
-            line=line_at(valid, len(valid)),
+            line=line_at(valid, len(valid)) + utf8.first_line - 1,
         )
     return None

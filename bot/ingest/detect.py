@@ -23,7 +23,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "captured_at": ("captured at",),
     "journey": ("journey", "journey name"),
     "journey_id": ("journey id",),
-    "action": ("action", "action name"),
+    "action": ("action", "action name", "journey action name", "journey action node name"),
     "channel": ("channel",),
     "day": ("day", "date"),
 }
@@ -34,6 +34,20 @@ _NAME_TO_COLUMN = {
     for column, aliases in (DIMENSIONS | _LONG_ONLY).items()
     for alias in (column, *aliases)
 }
+# CJA's automatic data view suffixes every component: "Journey Name (AJO)".
+_PRODUCT_SUFFIX = " (ajo)"
+
+
+def column_for_name(name: str) -> str | None:
+    """The canonical column a header names ("Journey Name (AJO)" -> journey), or None."""
+    key = normalize_label(name)
+    return _NAME_TO_COLUMN.get(key) or _NAME_TO_COLUMN.get(key.removesuffix(_PRODUCT_SUFFIX))
+
+
+class NoLayout(BadInput):
+    """The header fits neither the long nor the wide layout (other formats may still fit)."""
+
+
 _LONG_CHOICES = {normalize_label(c): c for c in CANONICAL_COLUMNS}
 _WIDE_CHOICES = {alias: alias for aliases in DIMENSIONS.values() for alias in aliases} | {
     label: label for label in LABEL_TO_METRIC
@@ -61,7 +75,7 @@ class Layout:
         return {position for position, _ in self.metrics}
 
 
-def detect(names: tuple[str, ...], *, source_given: bool) -> Layout:
+def detect(names: tuple[str, ...], *, source_given: bool, journey_given: bool = False) -> Layout:
     """The layout a header describes, or a BadInput (line 1) saying what does not fit."""
     columns: dict[str, list[int]] = {}
     metrics: dict[str, list[int]] = {}
@@ -69,7 +83,7 @@ def detect(names: tuple[str, ...], *, source_given: bool) -> Layout:
     for position, name in enumerate(names):
         if not name:
             unnamed.append(position)
-        elif (column := _NAME_TO_COLUMN.get(normalize_label(name))) is not None:
+        elif (column := column_for_name(name)) is not None:
             columns.setdefault(column, []).append(position)
         elif (metric := metric_for_label(name)) is not None:
             metrics.setdefault(metric, []).append(position)
@@ -92,10 +106,10 @@ def detect(names: tuple[str, ...], *, source_given: bool) -> Layout:
         _refuse_unknown(names, unknown, _WIDE_CHOICES, f"a wide file has {_WIDE_HINT}")
         _refuse_repeats(names, columns)
         _refuse_repeats(names, metrics, what="metric ")
-        if "journey" not in columns:
+        if "journey" not in columns and not journey_given:
             raise BadInput(
                 "missing column 'Journey' (a wide file needs a journey column: "
-                "'Journey' or 'Journey Name')",
+                "'Journey' or 'Journey Name'; or give --journey)",
                 line=1,
                 column="Journey",
             )
@@ -169,7 +183,7 @@ def _neither(
     columns: dict[str, list[int]],
     metrics: dict[str, list[int]],
     unknown: list[int],
-) -> BadInput:
+) -> NoLayout:
     """Neither layout fits: say why for each, and point at a likely misspelling."""
     wide_lacks = []
     if "day" not in columns:
@@ -185,7 +199,7 @@ def _neither(
         name = names[position]
         suggestion = _suggest(name, _LONG_CHOICES | _WIDE_CHOICES)
         if suggestion:
-            return BadInput(
+            return NoLayout(
                 f"{problem}. Column '{name}' — did you mean '{suggestion}'?", line=1, column=name
             )
-    return BadInput(problem, line=1)
+    return NoLayout(problem, line=1)

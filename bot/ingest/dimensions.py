@@ -7,7 +7,7 @@ default capture time, or "" for the optional journey_id, action and channel.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -18,9 +18,18 @@ from bot.ingest.values import CellError, Coded
 
 
 def dimensions(
-    table: pa.Table, layout: Layout, *, source: str | None, captured_at: np.datetime64
+    table: pa.Table,
+    layout: Layout,
+    *,
+    source: str | None,
+    captured_at: np.datetime64,
+    constants: Mapping[str, Hashable] | None = None,
 ) -> tuple[dict[str, Coded], list[CellError]]:
-    """Each dimension column parsed and coded, and the first bad cell of each column."""
+    """Each dimension column parsed and coded, and the first bad cell of each column.
+
+    `constants` give columns the file states once rather than per row (an export's journey,
+    its product); they must already be valid values.
+    """
     parsers: dict[str, Callable[[str], Hashable]] = {
         "source": values.source(source),
         "captured_at": values.captured_at(captured_at),
@@ -31,12 +40,14 @@ def dimensions(
         "day": values.day,
     }
     missing: dict[str, Hashable] = {"source": source, "captured_at": captured_at}
+    missing.update(constants or {})
     coded: dict[str, Coded] = {}
     errors: list[CellError] = []
     for column, parse in parsers.items():
         position = layout.columns.get(column)
         if position is None:
-            # detect() refuses files without a journey or day, or without any source.
+            # detect() refuses files without a journey or day, or without any source,
+            # unless the caller states them.
             coded[column] = Coded.constant(missing.get(column, ""), table.num_rows)
             continue
         coded[column], error = values.code(

@@ -188,10 +188,16 @@ _MONTHS = {
     )
     for name in names
 }
-_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# ISO days, also as midnight timestamps ("2026-11-28T00:00:00Z": APIs and AJO downloads).
+_ISO_DAY = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?)?"
+)
 _US_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
 _WORKSPACE_DAY = re.compile(r"([A-Za-z]+)\.? (\d{1,2}),? (\d{4})")
-DAY_FORMATS = "YYYY-MM-DD, 'Nov 28, 2026', MM/DD/YYYY or MM/DD/YY"
+# Excel shows "Nov 28, 2026" as 28-Nov-26 once it has read it as a date, and saves it so.
+_EXCEL_DAY = re.compile(r"(\d{1,2})[- ]([A-Za-z]+)\.?[- ](\d{4}|\d{2})")
+_TOTALS = frozenset({"total", "totals", "grand total"})
+DAY_FORMATS = "YYYY-MM-DD, 'Nov 28, 2026', MM/DD/YYYY, MM/DD/YY or 28-Nov-26"
 
 
 def day(raw: str) -> np.datetime64:
@@ -206,10 +212,17 @@ def day(raw: str) -> np.datetime64:
             year += 2000 if year < 100 else 0
         elif (match := _WORKSPACE_DAY.fullmatch(value)) and match[1].lower() in _MONTHS:
             month, dom, year = _MONTHS[match[1].lower()], int(match[2]), int(match[3])
+        elif (match := _EXCEL_DAY.fullmatch(value)) and match[2].lower() in _MONTHS:
+            dom, month, year = int(match[1]), _MONTHS[match[2].lower()], int(match[3])
+            year += 2000 if year < 100 else 0
         else:
             raise ValueError
         return np.datetime64(date(year, month, dom), "us")
     except ValueError:
+        if value.casefold() in _TOTALS:
+            raise ValueError(
+                f"'{value}' is not a date: a totals row? (remove it; Parity adds days up itself)"
+            ) from None
         raise ValueError(f"bad date '{value}' (expected {DAY_FORMATS})") from None
 
 

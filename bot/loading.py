@@ -1,0 +1,68 @@
+"""Export files into the store: one transaction per file, in chunks when the file is large.
+
+A large one-table Workspace export is parsed batch by batch (bot.ingest.stream_file) and
+each chunk is written by the store's save_frame inside the file's single transaction, so
+memory stays flat and a file refused at its end (say, totals that show it was cut short)
+still stores nothing. The chunks of one file are one capture, stored as one snapshot.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from bot.errors import BadInput
+from bot.ingest import stream_file
+from bot.store import SnapshotReport, Store
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What became of one file: its snapshots, or why nothing was stored; and what was noticed."""
+
+    name: str
+    reports: tuple[SnapshotReport, ...] = ()
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+    format: str = ""
+
+
+def load_file(
+    store: Store,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    captured_at: datetime | None = None,
+    journey: str | None = None,
+    metric_ids: Mapping[str, str] | None = None,
+) -> Loaded:
+    """Parse and store one export; a bad file stores nothing and says why."""
+    name = str(path)
+    try:
+        chunks = stream_file(
+            path, source=source, captured_at=captured_at, journey=journey, metric_ids=metric_ids
+        )
+        reports = save_chunks(store, chunks, origin=Path(path).name)
+    except BadInput as error:
+        return Loaded(name, error=str(error.in_file(name)))
+    except OSError as error:
+        return Loaded(name, error=f"cannot read the file: {error.strerror}")
+    return Loaded(name, tuple(reports), notes=tuple(chunks.notes), format=chunks.format)
+
+
+def save_chunks(store: Store, chunks: Iterable[pd.DataFrame], origin: str) -> list[SnapshotReport]:
+    """Write a file's frames in one transaction: a single frame as usual (it may hold both
+    products), a file read in several chunks as one snapshot."""
+    frames = iter(chunks)
+    first = next(frames, None)
+    if first is None:
+        raise BadInput("the file holds no numbers")
+    second = next(frames, None)
+    if second is None:
+        return store.save(first, origin)
+    return [store.save_stream(itertools.chain((first, second), frames), origin)]

@@ -1,0 +1,74 @@
+"""Export files into the store: one transaction per file, also when it is read in chunks."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+
+from bot.loading import load_file
+from bot.store.schema import snapshots
+from tests.ingest.helpers import FIXTURES
+from tests.ingest.test_stream import workspace
+
+CAPTURED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def snapshot_count(store) -> int:
+    with store.engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(snapshots))
+
+
+def test_an_export_is_stored_with_its_notes(store):
+    loaded = load_file(store, FIXTURES / "workspace_by_day.csv", captured_at=CAPTURED)
+
+    assert loaded.error is None
+    assert loaded.format == "CJA Workspace export (CSV)"
+    assert loaded.notes == (
+        "table 'Welcome Series' (line 10): columns Parity does not use were left out: Open rate",
+    )
+    (report,) = loaded.reports
+    assert (report.source, report.rows, report.journeys) == ("cja", 16, ("Welcome Series",))
+    assert (report.first_day, report.last_day) == (date(2026, 11, 25), date(2026, 11, 28))
+
+
+def test_a_large_file_in_chunks_is_one_capture_in_one_report(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.ingest.stream.STREAM_BYTES", 1000)
+    monkeypatch.setattr("bot.ingest.stream.BLOCK_BYTES", 16_384)
+    path = tmp_path / "big.csv"
+    path.write_text(workspace(3000))
+
+    loaded = load_file(store, path, captured_at=CAPTURED)
+
+    (report,) = loaded.reports
+    assert report.rows == 6000
+    assert report.journeys == ("J0", "J1", "J2")
+    assert report.captured_at == CAPTURED
+    assert snapshot_count(store) == 1  # the chunks are one snapshot, not one each
+    again = load_file(store, path, captured_at=CAPTURED)
+    assert [r.duplicate for r in again.reports] == [True]
+    assert again.reports[0].snapshot_id == report.snapshot_id
+    assert snapshot_count(store) == 1
+
+
+def test_a_file_refused_after_some_chunks_stores_nothing(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.ingest.stream.STREAM_BYTES", 1000)
+    monkeypatch.setattr("bot.ingest.stream.BLOCK_BYTES", 16_384)
+    path = tmp_path / "big.csv"
+    path.write_text(workspace(3000, cut=True))
+
+    loaded = load_file(store, path, captured_at=CAPTURED)
+
+    assert loaded.reports == ()
+    assert "looks cut short" in loaded.error
+    assert loaded.error.startswith(str(path))
+    assert snapshot_count(store) == 0
+
+
+def test_a_bad_file_says_why_and_stores_nothing(store):
+    loaded = load_file(store, FIXTURES / "ajo_empty.csv")
+
+    assert loaded.error == (
+        f"{FIXTURES / 'ajo_empty.csv'}: the AJO report's widgets by date have no rows"
+    )
+    assert snapshot_count(store) == 0
