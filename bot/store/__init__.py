@@ -17,7 +17,7 @@ from bot.store import interactions, reader
 from bot.store.clock import ClockRecords
 from bot.store.database import connect
 from bot.store.schema import journeys
-from bot.store.writer import SnapshotReport, save_frame
+from bot.store.writer import SnapshotReport, save_frame, save_stream
 
 __all__ = ["SnapshotReport", "Store", "StoredAnswer"]
 
@@ -44,6 +44,11 @@ class Store:
         """Store a validated frame as snapshots: all of it or, on any error, none of it."""
         with self.engine.begin() as conn:
             return save_frame(conn, frame, origin)
+
+    def save_stream(self, chunks, origin: str) -> SnapshotReport:
+        """Store a file read in chunks as one snapshot, in one transaction."""
+        with self.engine.begin() as conn:
+            return save_stream(conn, chunks, origin)
 
     def journey_names(self) -> dict[int, str]:
         with self.engine.connect() as conn:

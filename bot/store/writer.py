@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -32,9 +34,11 @@ from sqlalchemy import (
     literal,
     select,
     true,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.errors import BadInput
 from bot.store.identity import resolve_journeys, resolve_series
 from bot.store.schema import current_values, snapshots, superseded_values
 
@@ -129,13 +133,9 @@ def _series_codes(conn: Connection, group: pd.DataFrame) -> tuple[np.ndarray, np
     return journey_keys[codes], series_ids[codes]
 
 
-def _save_group(
-    conn: Connection, source: str, captured_at: datetime, group: pd.DataFrame, origin: str
-) -> SnapshotReport:
-    captured_utc = captured_at.astimezone(UTC).replace(tzinfo=None)
-    digest = content_hash(source, group)
+def _summary(source: str, captured_at: datetime, group: pd.DataFrame, origin: str) -> dict:
     days = group["day"]
-    summary = {
+    return {
         "source": source,
         "captured_at": captured_at.astimezone(UTC),
         "origin": origin,
@@ -145,29 +145,104 @@ def _save_group(
         "first_day": days.min().date(),
         "last_day": days.max().date(),
     }
-    existing = conn.scalar(
+
+
+def _stored_snapshot(conn: Connection, source: str, digest: str) -> int | None:
+    return conn.scalar(
         select(snapshots.c.id).where(
             snapshots.c.source == source, snapshots.c.content_hash == digest
         )
     )
-    if existing is not None:
-        return SnapshotReport(**summary, snapshot_id=existing, duplicate=True)
 
-    snapshot_id = conn.execute(
+
+def _insert_snapshot(conn: Connection, summary: dict, digest: str) -> int:
+    return conn.execute(
         insert(snapshots).values(
-            source=source,
-            captured_at=captured_utc,
+            source=summary["source"],
+            captured_at=summary["captured_at"].replace(tzinfo=None),
             ingested_at=datetime.now(UTC).replace(tzinfo=None),
-            origin=origin[:500],
+            origin=summary["origin"][:500],
             content_hash=digest,
-            row_count=len(group),
+            row_count=summary["rows"],
             first_day=summary["first_day"],
             last_day=summary["last_day"],
         )
     ).inserted_primary_key[0]
 
+
+def _save_group(
+    conn: Connection, source: str, captured_at: datetime, group: pd.DataFrame, origin: str
+) -> SnapshotReport:
+    summary = _summary(source, captured_at, group, origin)
+    digest = content_hash(source, group)
+    existing = _stored_snapshot(conn, source, digest)
+    if existing is not None:
+        return SnapshotReport(**summary, snapshot_id=existing, duplicate=True)
+    snapshot_id = _insert_snapshot(conn, summary, digest)
+    _write_values(conn, snapshot_id, summary, group)
+    return SnapshotReport(**summary, snapshot_id=snapshot_id)
+
+
+def save_stream(conn: Connection, chunks: Iterable[pd.DataFrame], origin: str) -> SnapshotReport:
+    """One snapshot from a file read in chunks (one capture of one product), in the caller's
+    transaction. Known to be a duplicate only at the end, so the writes sit in a savepoint
+    that is rolled back when the same content was stored before."""
+    savepoint = conn.begin_nested()
+    digest = hashlib.sha256()
+    summary: dict | None = None
+    snapshot_id = 0
+    for chunk in chunks:
+        if chunk.empty:
+            continue
+        source, captured = chunk["source"].iloc[0], chunk["captured_at"].iloc[0].to_pydatetime()
+        part = _summary(source, captured, chunk, origin)
+        if summary is None:
+            summary = part
+            snapshot_id = _insert_snapshot(conn, summary, f"pending:{uuid.uuid4().hex}")
+        elif (source, part["captured_at"]) != (summary["source"], summary["captured_at"]):
+            raise ValueError("a file read in chunks must hold one capture of one product")
+        else:
+            summary = _merged(summary, part)
+        if chunk["source"].nunique() != 1 or chunk["captured_at"].nunique() != 1:
+            raise ValueError("a file read in chunks must hold one capture of one product")
+        digest.update(content_hash(source, chunk).encode())
+        _write_values(conn, snapshot_id, summary, chunk)
+    if summary is None:
+        savepoint.rollback()
+        raise BadInput("the file holds no numbers")
+    final = digest.hexdigest()
+    existing = _stored_snapshot(conn, summary["source"], final)
+    if existing is not None:
+        savepoint.rollback()
+        return SnapshotReport(**summary, snapshot_id=existing, duplicate=True)
+    conn.execute(
+        update(snapshots)
+        .where(snapshots.c.id == snapshot_id)
+        .values(
+            content_hash=final,
+            row_count=summary["rows"],
+            first_day=summary["first_day"],
+            last_day=summary["last_day"],
+        )
+    )
+    savepoint.commit()
+    return SnapshotReport(**summary, snapshot_id=snapshot_id)
+
+
+def _merged(seen: dict, part: dict) -> dict:
+    return {
+        **seen,
+        "rows": seen["rows"] + part["rows"],
+        "journeys": tuple(sorted({*seen["journeys"], *part["journeys"]})),
+        "metrics": tuple(sorted({*seen["metrics"], *part["metrics"]})),
+        "first_day": min(seen["first_day"], part["first_day"]),
+        "last_day": max(seen["last_day"], part["last_day"]),
+    }
+
+
+def _write_values(conn: Connection, snapshot_id: int, summary: dict, group: pd.DataFrame) -> None:
     journey_keys, series_ids = _series_codes(conn, group)
-    day_codes, day_values = pd.factorize(days, sort=True)
+    day_codes, day_values = pd.factorize(group["day"], sort=True)
     metric_codes, metric_values = pd.factorize(group["metric"], sort=True)
     rows = _in_key_order(
         metric_codes,
@@ -176,6 +251,7 @@ def _save_group(
         series_ids,
         group["value"].to_numpy(dtype=np.int64),
     )
+    del journey_keys, series_ids, day_codes, metric_codes  # a million rows each: free them now
     columns = {
         "metric": np.asarray(metric_values, dtype=object)[rows["metric"]],
         "day": np.asarray(day_values.strftime("%Y-%m-%d"), dtype=object)[rows["day"]],
@@ -183,8 +259,8 @@ def _save_group(
         "series_id": rows["series"],
         "value": rows["value"],
     }
-    _store_values(conn, snapshot_id, source, captured_utc, columns)
-    return SnapshotReport(**summary, snapshot_id=snapshot_id)
+    captured = summary["captured_at"].replace(tzinfo=None)
+    _store_values(conn, snapshot_id, summary["source"], captured, columns)
 
 
 def _in_key_order(metric, day, journey, series_ids, values) -> dict[str, np.ndarray]:
