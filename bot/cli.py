@@ -1,4 +1,4 @@
-"""Command line: python -m bot {demo,ask,chat,ingest,status}.
+"""Command line: python -m bot {demo,ask,chat,ingest,pull,status,serve,digest,clock}.
 
 Every command builds Settings once from the environment (flags override), opens the store
 and goes through bot.service, the same path Slack answers take.
@@ -16,10 +16,13 @@ from datetime import date, datetime
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from bot.cli_clock import add_commands
+from bot.cli_pull import add_commands as add_pull_commands
+from bot.cli_pull import add_ingest_options, cmd_ingest
 from bot.config import Settings, load_settings
 from bot.errors import ParityError
-from bot.render import render
-from bot.service import Parity, ingest_files
+from bot.evaluate import cmd_evaluate
+from bot.service import Parity
 from bot.store import Store
 
 DEMO_DATABASE_URL = "sqlite:///parity-demo.db"
@@ -57,12 +60,6 @@ def cmd_chat(app: Parity, args: argparse.Namespace) -> int:
             return 0
         if question:
             print(app.ask(question, today=args.today).text)
-
-
-def cmd_ingest(app: Parity, args: argparse.Namespace) -> int:
-    results = ingest_files(app.store, args.files, args.source, args.captured_at)
-    print(render("ingest.j2", files=results), end="")
-    return 1 if any(r.error for r in results) else 0
 
 
 def cmd_status(app: Parity, args: argparse.Namespace) -> int:
@@ -131,12 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("chat", cmd_chat, "ask questions interactively")
 
-    ingest = command("ingest", cmd_ingest, "store AJO or CJA exports (CSV)")
+    ingest = command("ingest", cmd_ingest, "store AJO or CJA exports (CSV, JSON)")
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument("--source", choices=("ajo", "cja"), help="when the file has no column")
     ingest.add_argument(
         "--captured-at", type=_iso_datetime, help="when the numbers were captured (ISO 8601)"
     )
+    add_ingest_options(ingest)
 
     status = command("status", cmd_status, "what is stored and how fresh it is")
     status.add_argument("--json", action="store_true")
@@ -147,9 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--socket-mode", action="store_true", help="Socket Mode (SLACK_APP_TOKEN)")
     serve.add_argument("--processes", type=int, default=1, help="HTTP worker processes")
 
+    add_commands(command)  # digest, clock
+    add_pull_commands(command)  # pull
+
     demo = command("demo", cmd_demo, "build a demo store and answer a question")
     demo.add_argument("--question", default=DEMO_QUESTION)
     demo.add_argument("--json", action="store_true")
+
+    evaluate = command("evaluate", cmd_evaluate, "score cause attribution on generated data")
+    evaluate.add_argument("--scenarios", type=int, default=140, help="how many to generate")
+    evaluate.add_argument("--seed", type=int, default=1)
+    evaluate.add_argument("--json", action="store_true")
     return parser
 
 

@@ -8,10 +8,13 @@ tests build it directly.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import ConfigError
 from bot.metrics import METRICS
@@ -33,6 +36,10 @@ class Settings:
     # Residuals within this share of the volume are the two data sources' normal difference.
     tolerance_pct: float = 2.0
     tolerance_by_metric: Mapping[str, float] = field(default_factory=dict)
+    # A day's value has settled once later snapshots move it by less than this share (%).
+    settle_change_pct: float = 0.1
+    # How far back snapshot history is read to learn how long values take to settle.
+    history_days: int = 60
 
     # Slack. Secrets are kept out of repr() so they never reach a log line.
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -48,6 +55,51 @@ class Settings:
     # Who may ingest files from Slack; empty means anyone in a channel Parity is in.
     ingest_channels: frozenset[str] = frozenset()
     ingest_users: frozenset[str] = frozenset()
+
+    # The clock (python -m bot clock): how often it re-reads schedules, retries failed runs
+    # and writes its heartbeat; status calls it stale after three missed beats.
+    clock_sync_seconds: int = 60
+    # A run late by up to this much (the clock was down) still happens, once; later, it is
+    # recorded as skipped. Posting Monday's digest on Tuesday would only confuse.
+    misfire_grace_seconds: int = 3600
+    # Attempts at a scheduled run (a digest post, a pull) before the failure is recorded.
+    job_attempts: int = 3
+    # Warn (digest, status) when a source has had no snapshot for longer than this.
+    snapshot_max_age_hours: int = 48
+    # Snapshot pulls the clock runs: connector name -> crontab in `timezone`.
+    pulls: Mapping[str, str] = field(default_factory=dict)
+    # Days back (today included) each pull fetches: re-reading recent days is how Parity
+    # learns how long each source takes to settle.
+    pull_days: int = 14
+
+    # Adobe Developer Console, OAuth Server-to-Server credential (the CJA and AEP pulls).
+    adobe_client_id: str | None = None
+    adobe_client_secret: str | None = field(default=None, repr=False)
+    adobe_scopes: tuple[str, ...] = ()
+    adobe_org_id: str | None = None
+    adobe_ims_url: str = "https://ims-na1.adobelogin.com/ims/token/v3"
+    # CJA Reporting API: base URL, data view, canonical metric -> CJA metric id, the
+    # dimension naming journeys, and the journeys to pull (empty: every journey with data).
+    cja_api_url: str = "https://cja.adobe.io"
+    cja_data_view: str | None = None
+    cja_metrics: Mapping[str, str] = field(default_factory=dict)
+    cja_journey_dimension: str = (
+        "variables/_experience.customerJourneyManagement.entities.journey.journeyName"
+    )
+    cja_journeys: tuple[str, ...] = ()
+    # AEP Query Service (PostgreSQL protocol). The password is the IMS access token unless
+    # one is given (an expiring credential from Queries > Credentials). AEP_QS_URL, a whole
+    # SQLAlchemy URL, replaces the parts (tests, proxies).
+    aep_qs_host: str | None = None
+    aep_qs_port: int = 80
+    aep_qs_database: str | None = None
+    aep_qs_user: str | None = None
+    aep_qs_password: str | None = field(default=None, repr=False)
+    aep_qs_url: str | None = field(default=None, repr=False)
+
+    def cja_metric_ids(self) -> dict[str, str]:
+        """CJA metric id -> canonical metric: how saved Reporting API answers are read."""
+        return {metric_id: metric for metric, metric_id in self.cja_metrics.items()}
 
     def today(self) -> date:
         """Today in the reporting time zone, unless pinned."""
@@ -106,6 +158,49 @@ def _tolerances(raw: str) -> dict[str, float]:
     return result
 
 
+def _pulls(raw: str) -> dict[str, str]:
+    """Parse "cja=0 */6 * * *; ajo=30 5 * * *" into {name: crontab}, checking each crontab."""
+    result: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        name, sep, crontab = part.partition("=")
+        name, crontab = name.strip(), " ".join(crontab.split())
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"'{part}' is not NAME=CRONTAB (NAME such as cja)")
+        try:
+            CronTrigger.from_crontab(crontab, timezone="UTC")
+        except ValueError as error:
+            raise ValueError(f"'{crontab}' is not a crontab for {name}: {error}") from None
+        result[name] = crontab
+    return result
+
+
+def _url(raw: str) -> str:
+    if not re.fullmatch(r"https?://\S+", raw):
+        raise ValueError("must be an http:// or https:// URL")
+    return raw.rstrip("/")
+
+
+def _names(raw: str) -> tuple[str, ...]:
+    """Parse "openid, AdobeID" (commas) into a tuple of names."""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _journeys(raw: str) -> tuple[str, ...]:
+    """Parse "Welcome Series; Black Friday, US" (semicolons: names may hold commas)."""
+    return tuple(part.strip() for part in raw.split(";") if part.strip())
+
+
+def _cja_metrics(raw: str) -> dict[str, str]:
+    """Parse "sent=metrics/sends_ajo,bounces=metrics/bounces" into {metric: CJA metric id}."""
+    result: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        metric, sep, metric_id = (piece.strip() for piece in part.partition("="))
+        if not sep or metric not in METRICS or not metric_id:
+            raise ValueError(f"'{part}' is not METRIC=CJA_METRIC_ID with a known metric")
+        result[metric] = metric_id
+    return result
+
+
 # variable -> (Settings field, parser)
 _VARIABLES = {
     "DATABASE_URL": ("database_url", str),
@@ -115,6 +210,8 @@ _VARIABLES = {
     "PARITY_RETRY_WINDOW_DAYS": ("retry_window_days", _positive_int),
     "PARITY_TOLERANCE_PCT": ("tolerance_pct", _percentage),
     "PARITY_TOLERANCES": ("tolerance_by_metric", _tolerances),
+    "PARITY_SETTLE_CHANGE_PCT": ("settle_change_pct", _percentage),
+    "PARITY_HISTORY_DAYS": ("history_days", _positive_int),
     "SLACK_BOT_TOKEN": ("slack_bot_token", str),
     "SLACK_SIGNING_SECRET": ("slack_signing_secret", str),
     "SLACK_APP_TOKEN": ("slack_app_token", str),
@@ -124,6 +221,28 @@ _VARIABLES = {
     "PARITY_WORKING_NOTICE_SECONDS": ("working_notice_seconds", _seconds),
     "PARITY_INGEST_CHANNELS": ("ingest_channels", _id_list),
     "PARITY_INGEST_USERS": ("ingest_users", _id_list),
+    "PARITY_CLOCK_SYNC_SECONDS": ("clock_sync_seconds", _positive_int),
+    "PARITY_MISFIRE_GRACE_SECONDS": ("misfire_grace_seconds", _positive_int),
+    "PARITY_JOB_ATTEMPTS": ("job_attempts", _positive_int),
+    "PARITY_SNAPSHOT_MAX_AGE_HOURS": ("snapshot_max_age_hours", _positive_int),
+    "PARITY_PULLS": ("pulls", _pulls),
+    "PARITY_PULL_DAYS": ("pull_days", _positive_int),
+    "ADOBE_CLIENT_ID": ("adobe_client_id", str),
+    "ADOBE_CLIENT_SECRET": ("adobe_client_secret", str),
+    "ADOBE_SCOPES": ("adobe_scopes", _names),
+    "ADOBE_ORG_ID": ("adobe_org_id", str),
+    "ADOBE_IMS_URL": ("adobe_ims_url", _url),
+    "CJA_API_URL": ("cja_api_url", _url),
+    "CJA_DATA_VIEW": ("cja_data_view", str),
+    "CJA_METRICS": ("cja_metrics", _cja_metrics),
+    "CJA_JOURNEY_DIMENSION": ("cja_journey_dimension", str),
+    "CJA_JOURNEYS": ("cja_journeys", _journeys),
+    "AEP_QS_HOST": ("aep_qs_host", str),
+    "AEP_QS_PORT": ("aep_qs_port", _positive_int),
+    "AEP_QS_DATABASE": ("aep_qs_database", str),
+    "AEP_QS_USER": ("aep_qs_user", str),
+    "AEP_QS_PASSWORD": ("aep_qs_password", str),
+    "AEP_QS_URL": ("aep_qs_url", str),
 }
 
 

@@ -11,16 +11,18 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from bot.clock_status import ClockStatus, clock_status
 from bot.config import Settings
+from bot.digest import Digest, build_digest
 from bot.errors import BadInput, NoSnapshots, ParityError, UnknownJourney
 from bot.ingest import read_file
 from bot.language import parse_question
 from bot.metrics import DISPLAY_NAMES, METRICS
 from bot.query import Query
-from bot.reconcile import MetricResult, metrics_needed, reconcile
+from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
 from bot.render import render
 from bot.store import SnapshotReport, Store
 from bot.store.reader import SourceOverview
@@ -33,7 +35,7 @@ _TEMPLATES = {
     "status": "status.j2",
     "help": "help.j2",
     "unknown": "help.j2",
-    "digest": "reconcile.j2",
+    "digest": "digest.j2",
 }
 
 
@@ -51,6 +53,9 @@ class Answer:
     error: str | None = None
     error_id: str | None = None
     text: str = ""
+    # The weekly digest (intent digest) and the clock's state (intent status).
+    digest: Digest | None = None
+    clock: ClockStatus | None = None
 
     @property
     def unexplained_metrics(self) -> tuple[str, ...]:
@@ -68,6 +73,10 @@ class Answer:
             result["sources"] = [source.to_dict() for source in self.sources]
         if self.error:
             result["error"] = {"message": self.error, "id": self.error_id}
+        if self.digest:
+            result["digest"] = self.digest.to_dict()
+        if self.clock:
+            result["clock"] = self.clock.to_dict()
         return result
 
 
@@ -101,10 +110,14 @@ class Parity:
         """Answer an already parsed query (buttons and schedules re-run stored queries)."""
         now = datetime.now(UTC)
         answer = Answer(intent=query.intent, query=query, today=today, now=now)
-        if query.intent in ("reconcile", "safe_range", "digest"):
+        if query.intent in ("reconcile", "safe_range"):
             answer = replace(answer, metrics=self.reconcile(query, today))
+        elif query.intent == "digest":
+            digest = build_digest(self, today, now, query)
+            answer = replace(answer, query=digest.query, metrics=digest.metrics, digest=digest)
         elif query.intent == "status":
-            answer = replace(answer, sources=tuple(self.store.overview()))
+            clock = clock_status(self.store, self.settings, now)
+            answer = replace(answer, sources=tuple(self.store.overview()), clock=clock)
         elif query.intent in ("help", "unknown"):
             names = self.store.journey_names()
             answer = replace(answer, journeys=tuple(sorted(set(names.values()))))
@@ -122,8 +135,13 @@ class Parity:
             wanted = ", ".join(f"'{u}'" for u in query.unmatched)
             raise UnknownJourney(f"No journey matches {wanted}. Known journeys: {known}.")
         keys = self.store.journey_keys(query.journeys)
-        frame = self.store.comparison(query.start, query.end, metrics_needed(query.metrics), keys)
-        return reconcile(frame, query, names, today, self.settings)
+        metrics = metrics_needed(query.metrics)
+        # A day either side: the first and last days' neighbours, for the time-zone fit.
+        margin = timedelta(days=1)
+        frame = self.store.comparison(query.start - margin, query.end + margin, metrics, keys)
+        since = datetime.combine(today - timedelta(days=self.settings.history_days), time(), UTC)
+        history = self.store.settling_history(since, SETTLE_HORIZON_DAYS, metrics)
+        return reconcile(frame, query, names, today, self.settings, history)
 
     def render(self, answer: Answer, flavour: str = "plain") -> str:
         template = "error.j2" if answer.error else _TEMPLATES[answer.intent]
@@ -133,6 +151,8 @@ class Parity:
             answer=answer,
             metric_names=[DISPLAY_NAMES[m] for m in METRICS],
             journeys=answer.journeys,
+            digest=answer.digest,
+            part="all",
         )
 
     def _failure(
