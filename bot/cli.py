@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=handler, needs_store=True)
         return sub
 
     ask = command("ask", cmd_ask, "answer one question ('-' reads one per line from stdin)")
@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true")
 
     evaluate = command("evaluate", cmd_evaluate, "score cause attribution on generated data")
+    evaluate.set_defaults(needs_store=False)  # it generates its own data in memory
     evaluate.add_argument("--scenarios", type=int, default=140, help="how many to generate")
     evaluate.add_argument("--seed", type=int, default=1)
     evaluate.add_argument("--json", action="store_true")
@@ -168,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         url = args.database_url or (DEMO_DATABASE_URL if args.command == "demo" else None)
         settings: Settings = load_settings(database_url=url, today_override=args.today)
-        store = Store.open(settings.database_url)
+        store = Store.open(settings.database_url) if args.needs_store else None
     except ParityError as error:
         print(error, file=sys.stderr)
         return 2
@@ -183,4 +184,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     finally:
-        store.close()
+        if store is not None:
+            store.close()

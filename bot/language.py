@@ -52,7 +52,11 @@ INTENT_KEYWORDS: tuple[tuple[str, str], ...] = (
         r"reconcil\w*|compar\w*|match\w*|mismatch\w*|gaps?|differ\w*|diffs?|discrepanc\w*"
         r"|vs|versus|against|why|explain\w*|add up|disagree\w*|deltas?|off by|wrong",
     ),
-    ("help", r"help|what can you do|what do you do|how do i|commands?|usage|examples?"),
+    (
+        "help",
+        r"help|what can (?:you do|i ask)|what do you do|what should i ask|how do i"
+        r"|commands?|usage|examples?",
+    ),
 )
 
 # Free-text forms on top of the product labels in bot.metrics (singular/plural is forgiven
