@@ -30,7 +30,6 @@ def cmd_ingest(app, args: argparse.Namespace) -> int:
         for path in args.files
     ]
     print(render("ingest.j2", files=results), end="")
-    _print_notes(f"{result.name}: {note}" for result in results for note in result.notes)
     return 1 if any(r.error for r in results) else 0
 
 

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from bot.clock_status import ClockStatus, clock_status
 from bot.config import Settings
 from bot.digest import Digest, build_digest
-from bot.errors import BadInput, NoSnapshots, ParityError, UnknownJourney
-from bot.ingest import read_file
+from bot.errors import NoSnapshots, ParityError, UnknownJourney
 from bot.language import parse_question
 from bot.metrics import DISPLAY_NAMES, METRICS
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
 from bot.render import render
-from bot.store import SnapshotReport, Store
+from bot.store import Store
 from bot.store.reader import SourceOverview
 
 log = logging.getLogger(__name__)
@@ -167,32 +164,3 @@ class Parity:
             error_id=error_id,
         )
         return replace(answer, text=self.render(answer, flavour))
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """What became of one file given to ingest."""
-
-    name: str
-    reports: tuple[SnapshotReport, ...] = ()
-    error: str | None = None
-
-
-def ingest_files(
-    store: Store,
-    paths: Sequence[str],
-    source: str | None = None,
-    captured_at: datetime | None = None,
-) -> list[FileResult]:
-    """Ingest each file in its own transaction; a bad file stores nothing and says why."""
-    results = []
-    for path in paths:
-        try:
-            frame = read_file(path, source=source, captured_at=captured_at)
-            reports = store.save(frame, origin=Path(path).name)
-            results.append(FileResult(path, tuple(reports)))
-        except BadInput as error:
-            results.append(FileResult(path, error=str(error.in_file(path))))
-        except OSError as error:
-            results.append(FileResult(path, error=f"cannot read the file: {error.strerror}"))
-    return results

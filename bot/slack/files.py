@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.errors import BadInput
 from bot.ingest import read_bytes
+from bot.loading import Loaded
 from bot.render import render
-from bot.service import FileResult
 from bot.store import Store
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -70,20 +70,31 @@ def download(settings: Settings, file: SharedFile) -> bytes:
     return data
 
 
-def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str) -> FileResult:
+def _read(data: bytes, file: SharedFile, text: str):
+    """Product exports say which product they are from; a plain CSV may need the hint."""
+    try:
+        return read_bytes(data, name=file.name)
+    except BadInput as error:
+        hint = source_hint(text, file.name)
+        if hint is None or "--source" not in error.problem:
+            raise
+        return read_bytes(data, name=file.name, source=hint)
+
+
+def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str) -> Loaded:
     """Download and store one shared file; the result says what was stored or what is wrong."""
     try:
-        data = download(settings, file)
-        frame = read_bytes(data, name=file.name, source=source_hint(text, file.name))
-        return FileResult(file.name, tuple(store.save(frame, origin=f"slack:{file.name}")))
+        frame = _read(download(settings, file), file, text)
+        reports = tuple(store.save(frame, origin=f"slack:{file.name}"))
+        return Loaded(file.name, reports, notes=tuple(frame.attrs.get("notes", ())))
     except BadInput as error:
         problem = str(error)
-        if "source" in problem and "--source" in problem:
+        if "--source" in problem:
             problem += " Share it again with 'ajo' or 'cja' in the message."
-        return FileResult(file.name, error=problem)
-    except OSError as error:
-        return FileResult(file.name, error=f"I could not download it ({error}).")
+        return Loaded(file.name, error=problem)
+    except (OSError, ValueError) as error:  # ValueError: a malformed download URL
+        return Loaded(file.name, error=f"I could not download it ({error}).")
 
 
-def report(results: list[FileResult]) -> str:
+def report(results: list[Loaded]) -> str:
     return render("ingest.j2", "mrkdwn", files=results)

@@ -85,11 +85,12 @@ def test_ingest_names_the_format_problems_and_notes(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("✅ ")
     assert "stored CJA snapshot #1 (8 rows)" in lines[0]
-    assert "stored CJA snapshot #2 (9 rows)" in lines[1]
-    assert lines[2] == (
+    # A file's notes follow its own line.
+    assert lines[1] == (
         f"⚠️ {FIXTURES / 'workspace_extra_totals.csv'}: table 'Welcome Series' (line 10): a "
         "totals row in the table says Sends (AJO) 4,300 but the rows add up to 4,310"
     )
+    assert "stored CJA snapshot #2 (9 rows)" in lines[2]
 
 
 def test_ingest_refuses_a_conflicting_source(tmp_path):

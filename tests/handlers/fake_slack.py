@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -119,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlparse(self.path).path
         if path.startswith("/files/"):
-            name = path.removeprefix("/files/")
+            name = unquote(path.removeprefix("/files/"))
             self.fake.record(Call("file.download", {"name": name}, dict(self.headers)))
             if self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
                 self._send(403, b"forbidden")

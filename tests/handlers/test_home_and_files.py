@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 
@@ -66,7 +67,7 @@ def _shared(name: str, text: str = "", channel: str = "C1") -> dict:
 def _share(send, fake, name, content: bytes, text="", channel="C1"):
     fake.files[name] = content
     event = _shared(name, text, channel)
-    event["files"][0]["url_private_download"] = f"{fake.url}/files/{name}"
+    event["files"][0]["url_private_download"] = f"{fake.url}/files/{quote(name)}"
     send(event_body(event))
 
 
@@ -128,3 +129,27 @@ def test_a_mention_with_a_file_ingests_instead_of_answering(send, fake):
     assert "stored CJA snapshot" in reply.params["text"]
     time.sleep(0.2)
     assert len(fake.named("chat.postMessage")) == 1
+
+
+WORKSPACE = (
+    b"#=================================================================\n"
+    b"# Weekly AJO check\n"
+    b"# Data view: AJO Enabled Data View (prod)\n"
+    b"# Date: Nov 27, 2026 - Nov 28, 2026\n"
+    b"#=================================================================\n"
+    b"\n"
+    b"##############################################\n"
+    b"# Welcome Series\n"
+    b"##############################################\n"
+    b",Sends (AJO)\n"
+    b"Day,8210\n"
+    b'"Nov 27, 2026",4000\n'
+    b'"Nov 28, 2026",4210\n'
+)
+
+
+def test_a_product_export_needs_no_hint_even_when_its_name_says_otherwise(send, fake):
+    _share(send, fake, "ajo numbers.csv", WORKSPACE, text="for Welcome Series")
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "✅ ajo numbers.csv: stored CJA snapshot" in reply.params["text"]
+    assert "1 journey, 2 days (Nov 27 – Nov 28, 2026), metrics Sent" in reply.params["text"]
