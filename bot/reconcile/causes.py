@@ -12,7 +12,8 @@ ones left:
 4. missing data: one side has nothing where the other has volume (a zero is not noise);
    found before everything else, as its zeros would mislead the other tests;
 5. retries, inferred (AJO's Retries metric not stored): on days younger than the retry
-   queue lasts, Sent short of how far Delivered got (same dataset and lag, no retries), or
+   queue lasts, Sent short of how far Delivered got (same dataset and lag, no retries;
+   pooled across journeys, fitted to one retry period), or
    without Delivered a settled day's shortfall beyond the journey's usual difference;
 6. data source: a journey's remaining residual on settled days, within the tolerance; on
    days still being processed, the journey's usual rate of it (of unexplained, for a
@@ -152,13 +153,22 @@ def attribute(
 
     if retry_affected and not retries_measured:
         queue_days = (view.age < retries.QUEUE_DAYS) & young & ~holes & ~doubled
+        sibling, period = retries.from_sibling(
+            view,
+            ledger.rest,
+            queue_days,
+            older,
+            usual.rate * volume,
+            ledger.amounts["timezone"],
+        )
         found = retries.inferred(
             view,
             ledger.rest,
             window=settled & queue_days,
             usual=usual,
             volume=volume,
-            sibling=retries.from_sibling(view, ledger.rest, queue_days, older, usual.rate * volume),
+            sibling=sibling,
+            period=period,
         )
         if found:
             ledger.record(found)

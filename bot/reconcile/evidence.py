@@ -144,8 +144,9 @@ class Describer:
         facts = inferred[0].facts
         if facts["from_delivered"]:
             how = (
-                "read against Delivered, which shares Sent's dataset and lag but not its "
-                "retries, and against each journey's usual difference on older days"
+                "read against Delivered pooled across journeys (it shares Sent's dataset and "
+                "lag but not its retries) and each journey's usual difference on older days, "
+                f"then fitted to one queue draining over {facts['period']:g} days for all journeys"
             )
         elif facts["compared"]:
             how = "beyond each journey's usual difference on older days"

@@ -9,12 +9,15 @@ to the day's surplus beyond the journey's usual difference.
 Inferred, when AJO's Retries metric is not in the stored exports, only on days younger
 than the retry queue lasts (QUEUE_DAYS). With Delivered stored (from_sibling): Delivered
 comes from the same dataset, lags and shifts like Sent but has no retries, so Sent short of
-how far Delivered got is retries, days still being processed included. Otherwise the retry
-window alone says where to look: the part of a settled young day's shortfall beyond the
-journey's usual difference. Either way at most MAX_SHARE of AJO's Sent (soft bounces are a
-few percent of sends), and only when the journey's total stands out from its day-to-day
-scatter (NOISE_Z standard deviations). A steady shortfall (a filter, say) is the same on
-old and young days, so it never passes for retries.
+how far Delivered got that day (pooled across journeys, bot.reconcile.reach) is retries,
+days still being processed included; each day's reading is then replaced by one curve per
+journey draining over one retry period (bot.reconcile.decay), since a single day's reading
+is as noisy as the retries. Otherwise the retry window alone says where to look: the part
+of a settled young day's shortfall beyond the journey's usual difference. Either way at
+most MAX_SHARE of AJO's Sent (soft bounces are a few percent of sends), and only when the
+journey's total stands out from its day-to-day scatter (NOISE_Z standard deviations). A
+steady shortfall (a filter, say) is the same on old and young days, so it never passes for
+retries; nor does a journey whose older days are all far off: nothing says what is usual.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.reconcile import decay
 from bot.reconcile.datasource import outliers
 from bot.reconcile.detectors import CellView, Finding
+from bot.reconcile.reach import Reach, pooled
 
 MAX_SHARE = 0.10
 # Adobe: an email stays in the retry queue for at most 84 hours, so only days younger than
@@ -35,8 +40,6 @@ MIN_BASELINE_DAYS = 3
 # Older days needed to measure the journey's day-to-day scatter (else counting noise).
 MIN_SCATTER_DAYS = 7
 NOISE_Z = 2.0
-# AJO's Delivered on a day, for CJA's share of it to say how far CJA got that day.
-MIN_SIBLING = 50
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +49,9 @@ class Baseline:
     rate: np.ndarray
     spread: np.ndarray  # the journey's day-to-day scatter around it; NaN when unmeasured
     compared: np.ndarray  # the journey had older days to compare with
+    # The journey had older days, but nearly all far off the tolerance: a steady difference
+    # (a filter, say) whose young days say nothing about retries.
+    steady: np.ndarray
 
 
 def baseline(
@@ -53,13 +59,15 @@ def baseline(
 ) -> Baseline:
     """What is usual for each journey, from its older days; a day far off (an outage, an
     undetected doubling) says nothing about what is usual and is left out."""
-    older = older & ~outliers(rest, volume, share)
+    far = outliers(rest, volume, share)
     rate = np.zeros(len(view))
+    steady = np.zeros(len(view), dtype=bool)
     spread = np.full(len(view), np.nan)
     compared = np.zeros(len(view), dtype=bool)
     for _, journey in view.journeys():
-        old = journey & older
+        old = journey & older & ~far
         if old.sum() < MIN_BASELINE_DAYS:
+            steady[journey] = (journey & older).sum() >= MIN_BASELINE_DAYS
             continue
         rate[journey] = rest[old].sum() / max(volume[old].sum(), 1)
         compared[journey] = True
@@ -69,7 +77,7 @@ def baseline(
             scatter = rest[old] - rate[journey][0] * volume[old]
             mad = float(np.median(np.abs(scatter - np.median(scatter))))
             spread[journey] = max(1.4826 * mad, 1.0)
-    return Baseline(rate, spread, compared)
+    return Baseline(rate, spread, compared, steady)
 
 
 def measured(
@@ -80,12 +88,13 @@ def measured(
     return np.where(window, np.clip(np.minimum(surplus, queued), 0, None), 0).astype(np.int64)
 
 
-def _queued_beyond(view: CellView, days: np.ndarray, normal: tuple[float, float]) -> np.ndarray:
-    """AJO's Sent beyond what CJA's Sent implies, once Delivered says how far CJA got."""
-    sent_ratio, sibling_ratio = normal
-    reached = (view.sibling_cja[days] / view.sibling_ajo[days]) / sibling_ratio
-    expected = view.cja[days] / np.maximum(reached * sent_ratio, 1e-9)
-    return view.ajo[days] - expected
+def _beyond(
+    view: CellView, days: np.ndarray, shift: np.ndarray, reach: Reach | None, normal: float
+) -> np.ndarray:
+    """AJO's Sent beyond what CJA's Sent implies, once `reach` says how far CJA got (None:
+    all of it), after the journey's usual ratio `normal` and its time-zone `shift`."""
+    share = reach.share[days] if reach is not None else 1.0
+    return view.ajo[days] - shift[days] - view.cja[days] / max(normal, 1e-9) / share
 
 
 def _thinning(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -95,41 +104,50 @@ def _thinning(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
 
 
 def from_sibling(
-    view: CellView, rest: np.ndarray, young: np.ndarray, older: np.ndarray, usual: np.ndarray
-) -> np.ndarray:
+    view: CellView,
+    rest: np.ndarray,
+    young: np.ndarray,
+    older: np.ndarray,
+    usual: np.ndarray,
+    shift: np.ndarray,
+) -> tuple[np.ndarray, float]:
     """Queued retries on young days, days still being processed included, read from Delivered.
 
     Delivered comes from the same dataset as Sent and has no retries in it, so on any day
-    CJA's Delivered over AJO's (against its usual ratio on older days) is how far CJA got,
-    lag and time-zone shift included; Sent short of that same share is short of retries.
-    The cap is the day's surplus beyond the journey's `usual` difference (in counts), not
-    the gap itself: where CJA usually counts more, retries can exceed what is left of the
-    gap, and the usual difference comes back as data source (as with measured retries).
+    CJA's Delivered over AJO's, pooled across journeys (bot.reconcile.reach), is how far CJA
+    got; Sent short of that same share, beyond the journey's usual ratio and its time-zone
+    `shift`, is short of retries. The cap is the day's surplus beyond the journey's `usual`
+    difference (in counts), not the gap itself: where CJA usually counts more, retries can
+    exceed what is left of the gap, and the usual difference comes back as data source (as
+    with measured retries).
     """
     amount = np.zeros(len(view), dtype=np.int64)
-    readable = (view.sibling_ajo >= MIN_SIBLING) & (view.sibling_cja > 0) & (view.cja > 0)
+    reach = pooled(view, older, shift)
+    readings = []
     for _, journey in view.journeys():
-        days, old = journey & young & readable, journey & older & readable
+        days = journey & young & reach.known & (view.cja > 0)
+        old = journey & older & reach.known
         if not days.any() or old.sum() < MIN_BASELINE_DAYS:
             continue
-        normal = (
-            view.cja[old].sum() / view.ajo[old].sum(),
-            view.sibling_cja[old].sum() / view.sibling_ajo[old].sum(),
-        )
-        queued = _queued_beyond(view, days, normal)
-        scatter = _queued_beyond(view, old, normal)
+        normal = view.cja[old].sum() / max((view.ajo[old] - shift[old]).sum(), 1)
+        queued = _beyond(view, days, shift, reach, normal)
+        scatter = _beyond(view, old, shift, None, normal)
         spread = 1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))
-        counting = view.ajo[days] * np.sqrt(
-            _thinning(view.sibling_cja[days], view.sibling_ajo[days])
-            + _thinning(view.cja[days], view.ajo[days])
-        )
-        noise = np.sqrt((np.maximum(counting, spread) ** 2).sum())
-        if queued.sum() <= NOISE_Z * noise:
+        counting = view.ajo[days] * np.sqrt(_thinning(view.cja[days], view.ajo[days]))
+        reading = (view.ajo[days] - queued) ** 2 * reach.relvar[days]
+        variance = np.maximum(np.maximum(counting, spread) ** 2 + reading, 1.0)
+        index = np.flatnonzero(days)
+        readings.append(decay.Reading(index, queued, variance, view.ajo[days], view.age[days]))
+    period = decay.fit(readings)
+    for reading in readings:
+        fitted = decay.amounts(reading, period, NOISE_Z)
+        if fitted is None:
             continue
+        days = reading.index
         surplus = rest[days] - np.rint(usual[days])
         cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), np.maximum(surplus, 0))
-        amount[days] = np.clip(np.rint(queued), 0, cap).astype(np.int64)
-    return amount
+        amount[days] = np.clip(np.rint(fitted), 0, cap).astype(np.int64)
+    return amount, period
 
 
 def inferred(
@@ -139,12 +157,13 @@ def inferred(
     usual: Baseline,
     volume: np.ndarray,
     sibling: np.ndarray | None = None,
+    period: float = decay.PERIODS[-1],
 ) -> Finding | None:
     """Retries inferred from the window alone, after any read from Delivered (`sibling`)."""
     amount = np.zeros(len(view), dtype=np.int64) if sibling is None else sibling.copy()
     for _, journey in view.journeys():
         days = journey & window
-        if not days.any() or amount[journey].any():
+        if not days.any() or amount[journey].any() or usual.steady[days].any():
             continue
         spread = usual.spread[days][0]
         if np.isnan(spread):
@@ -167,6 +186,7 @@ def inferred(
             "inferred": True,
             "compared": compared,
             "from_delivered": from_delivered,
+            "period": period,
             "journeys": view.keys(mask),
             "days": view.dates(mask),
         },

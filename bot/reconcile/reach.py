@@ -1,0 +1,95 @@
+"""How far CJA got on each day: Delivered's completeness, pooled across journeys.
+
+CJA processes a day's events together, whichever journey they belong to, so on a day still
+being processed every journey's Delivered is short by the same share (Adobe: both products
+sync from the same data lake and process it at their own speed). One journey's Delivered
+says that share with binomial noise as large as a day's retries (±75 on 22 k against ~450);
+the day's Delivered summed over the journeys says it with the noise of their total.
+
+Each journey's Delivered is first divided by its usual CJA/AJO ratio on older settled days
+(its data-source difference); the pooled share is then a ratio of sums, so each journey
+counts by its volume. The journey's own Delivered stays in the pool: its Sent and Delivered
+are thinned by the same processing, so it is the closest witness, not a bias.
+
+A journey whose days are shifted by a time zone slides its events to the neighbouring day
+by its own intraday profile; its AJO Delivered is shifted the same way before it is pooled
+(the time-zone finding on Sent, scaled by Delivered's usual share of Sent). Reading such a
+journey against its own Delivered alone instead was tried: it lost more than it gained on
+the evaluation's generated stores, its one-journey reading being as noisy as above.
+
+The uncertainty of a share is the day-to-day scatter of the same ratio on older days (the
+two products' data sources wobble by a few tenths of a percent) plus the binomial thinning
+of the day's Delivered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.reconcile.detectors import CellView
+
+# AJO's Delivered on a day, for CJA's share of it to say anything.
+MIN_SIBLING = 50
+# Older days a journey needs for its usual ratio, and a pool for its day-to-day scatter.
+MIN_RATIO_DAYS = 3
+MIN_SCATTER_DAYS = 5
+
+
+@dataclass(frozen=True, eq=False)
+class Reach:
+    """Per cell: the share of its day CJA had processed, and how sure that share is."""
+
+    share: np.ndarray  # 1.0 where unknown
+    relvar: np.ndarray  # relative variance of `share`
+    known: np.ndarray  # the journey's Delivered was read and pooled for this day
+
+
+def _binomial(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
+    share = np.clip(kept / np.maximum(total, 1.0), 0.01, 0.999)
+    return (1 - share) / (share * np.maximum(total, 1.0))
+
+
+def _group(view: CellView, group: np.ndarray, older: np.ndarray, expected: np.ndarray):
+    """The share of each day for the cells in `group`, its relative variance per cell."""
+    days, index = np.unique(view.day, return_inverse=True)
+
+    def per_day(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(index, np.where(mask, values, 0), len(days))
+
+    got, want = per_day(view.sibling_cja, group), per_day(expected, group)
+    total = per_day(view.sibling_ajo, group)
+    share = np.where(want > 0, got / np.maximum(want, 1e-9), 1.0)
+    # The wobble from the older days' cells alone (a journey doubled or out on a day is not
+    # among them).
+    got_old, want_old = per_day(view.sibling_cja, group & older), per_day(expected, group & older)
+    scatter = got_old[want_old > 0] / want_old[want_old > 0] - 1.0
+    wobble = 0.0
+    if len(scatter) >= MIN_SCATTER_DAYS:
+        wobble = (1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))) ** 2
+    return share[index], (wobble + _binomial(got, total))[index], want[index] > 0
+
+
+def pooled(view: CellView, older: np.ndarray, shift: np.ndarray) -> Reach:
+    """CJA's completeness of each day, from Delivered of every journey readable that day.
+
+    `older` are the settled days outside the retry window (what "usual" is learned from);
+    `shift` is, per cell, the time-zone part of Sent's gap already found (0 elsewhere).
+    """
+    n = len(view)
+    ratio, delivered_share = np.zeros(n), np.zeros(n)
+    readable = (view.sibling_ajo >= MIN_SIBLING) & (view.sibling_cja > 0)
+    usable = np.zeros(n, dtype=bool)
+    for _, journey in view.journeys():
+        old = journey & older & readable
+        if old.sum() >= MIN_RATIO_DAYS:
+            ratio[journey] = view.sibling_cja[old].sum() / view.sibling_ajo[old].sum()
+            delivered_share[journey] = view.sibling_ajo[old].sum() / max(view.ajo[old].sum(), 1)
+            usable |= journey & readable
+    # AJO's Delivered as CJA would show it once processed: its usual ratio, its shift.
+    expected = ratio * (view.sibling_ajo - delivered_share * shift)
+    usable &= expected > 0
+    share, relvar, seen = _group(view, usable, older, expected)
+    known = usable & seen
+    return Reach(np.where(known, share, 1.0), np.where(known, relvar, 0.0), known)

@@ -1,0 +1,108 @@
+"""Inferred retries: Delivered's completeness pooled across journeys, one retry period."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bot.reconcile import decay
+from bot.reconcile.detectors import CellView
+from bot.reconcile.reach import pooled
+from tests.reconcile.series import TODAY, detail, run, series, volumes
+
+
+def _view(*frames: pd.DataFrame) -> CellView:
+    """Sent cells with Delivered as the sibling columns, as bot.reconcile hands them over."""
+    cells = pd.concat(frames, ignore_index=True)
+    sent = cells.loc[cells["metric"] == "sent"].drop(columns="metric")
+    delivered = cells.loc[cells["metric"] == "delivered", ["journey_key", "day", "ajo", "cja"]]
+    sent = sent.merge(
+        delivered.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"}),
+        on=["journey_key", "day"],
+    )
+    return CellView.of(sent.sort_values(["journey_key", "day"]).reset_index(drop=True), TODAY)
+
+
+def test_the_days_completeness_is_pooled_over_journeys_by_volume():
+    big, small = np.full(10, 10_000), np.full(10, 1_000)
+    big_cja, small_cja = big.copy(), small.copy()
+    big_cja[-1], small_cja[-1] = 6_000, 500  # today: 60 % of one, 50 % of the other
+    view = _view(
+        series(big, big, journey=1),
+        series(big, big_cja, journey=1, metric="delivered"),
+        series(small, small, journey=2),
+        series(small, small_cja, journey=2, metric="delivered"),
+    )
+    older = view.age >= 4
+    reach = pooled(view, older, np.zeros(len(view)))
+    today = view.age == 0
+    # (6,000 + 500) / (10,000 + 1,000), the same for both journeys.
+    assert np.allclose(reach.share[today], 6_500 / 11_000)
+    assert np.allclose(reach.share[~today], 1.0)
+    assert reach.known.all()
+
+
+def test_each_journeys_usual_delivered_ratio_comes_off_before_pooling():
+    ajo = np.full(10, 10_000)
+    cja = np.full(10, 9_900)  # CJA's Delivered is always 1 % short for this journey
+    cja[-1] = 4_950  # half of what it will be
+    view = _view(series(ajo, ajo), series(ajo, cja, metric="delivered"))
+    reach = pooled(view, view.age >= 4, np.zeros(len(view)))
+    assert np.isclose(reach.share[view.age == 0][0], 0.5)
+
+
+def test_the_retry_period_is_the_one_whose_curve_fits_every_journey():
+    age = np.array([3, 2, 1, 0])
+    readings = []
+    for index, (volume, share) in enumerate(((20_000, 0.02), (5_000, 0.01))):
+        sent = np.full(4, float(volume))
+        queued = share * sent * decay.still_queued(age, 2.0)
+        readings.append(
+            decay.Reading(np.arange(4) + 4 * index, queued, np.full(4, 100.0), sent, age)
+        )
+    assert decay.fit(readings) == 2.0
+    assert np.allclose(decay.amounts(readings[0], 2.0, 2.0), [0, 0, 100, 300])
+    assert decay.still_queued(np.array([0, 1, 3]), 3.5).round(3).tolist() == [0.857, 0.571, 0.0]
+
+
+def test_a_share_within_noise_is_not_retries():
+    age = np.array([2, 1, 0])
+    reading = decay.Reading(
+        np.arange(3), np.array([-40.0, 30.0, 20.0]), np.full(3, 900.0), np.full(3, 5_000.0), age
+    )
+    assert decay.amounts(reading, 3.5, 2.0) is None
+
+
+def test_a_small_journeys_retries_today_are_read_against_every_journeys_delivered():
+    """Journey 2's own Delivered says CJA has 50 % of today (its counting noise), which alone
+    would leave no retries at all; the day's Delivered over both journeys says about 59 %,
+    and its Sent is short of that by its retries."""
+    big, small = volumes(seed=41, days=30, level=20_000, spread=0.1), np.full(30, 2_000)
+    queued = np.zeros(30, dtype=np.int64)
+    queued[-4:] = [0, 20, 40, 60]  # 1 %, 2 %, 3 % of the last three days, draining
+    processed = np.ones(30)
+    processed[-1] = 0.6
+    frames = (
+        series(big, np.rint(big * processed).astype(np.int64), journey=1),
+        series(big, np.rint(big * processed).astype(np.int64), journey=1, metric="delivered"),
+        series(small + queued, np.rint(small * processed).astype(np.int64), journey=2),
+        series(small, np.where(np.arange(30) == 29, 1_000, small), journey=2, metric="delivered"),
+    )
+    result = run(*frames)["sent"]
+    by_journey = {b.label: b.causes for b in result.by_journey}
+    # 120 queued; the pooled share (journey 2's own 50 % in it, by its volume) reads 118.
+    assert by_journey["Cart Abandon Reminder"]["retries"] == 118
+    assert by_journey["Welcome Series"]["retries"] == 0
+    evidence = detail(result, "retries")["evidence"]
+    assert "The figure is inferred: AJO's Retries metric is not stored" in evidence
+    assert "Delivered pooled across journeys" in evidence
+
+
+def test_a_journey_filtered_beyond_the_tolerance_has_no_retries_inferred():
+    """Every older day is far off (a data-view filter dropping 12 %): nothing says what is
+    usual, so the young days' shortfall is not read as retries."""
+    ajo = volumes(seed=42, days=30, level=6_000, spread=0.1)
+    cja = np.rint(ajo * 0.88).astype(np.int64)
+    sent = run(series(ajo, cja, last_ago=1), start_ago=30, end_ago=1)["sent"]
+    assert sent.causes["retries"] == 0
+    assert sent.causes["unexplained"] == int((ajo - cja).sum())
