@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -28,6 +29,15 @@ class Services:
     store: Store
     parity: Parity
     replier: Replier
+    work: ThreadPoolExecutor
+
+    def later(self, fn: Callable, *args) -> None:
+        """Run a command's or a button's work after its ack, without holding the listener.
+
+        Bolt answers Slack only once a listener has called ack(), and listeners wait for a
+        free thread: work done inside them would delay other requests' acks behind it.
+        """
+        self.work.submit(fn, *args).add_done_callback(_log_exception)
 
 
 def create_app(
@@ -37,9 +47,11 @@ def create_app(
     client = client or make_client(settings)
     store = store or Store.open(settings.database_url)
     parity = Parity(store, settings)
-    # Listeners run here after the ack; answers are computed in a second pool so a
-    # listener can post "working on it" while its answer is still being computed.
+    # Listeners only parse and ack (events are acked by Bolt before they run); the work
+    # runs in `work`, and answers in `answers`, so that a listener can post "working on
+    # it" while its answer is still being computed.
     listeners = ThreadPoolExecutor(settings.workers, thread_name_prefix="parity-listener")
+    work = ThreadPoolExecutor(settings.workers, thread_name_prefix="parity-work")
     answers = ThreadPoolExecutor(settings.workers, thread_name_prefix="parity-answer")
     app = App(
         name="parity",
@@ -49,10 +61,16 @@ def create_app(
         listener_executor=listeners,
         logger=logging.getLogger("parity.slack"),
     )
-    services = Services(settings, store, parity, Replier(client, parity, settings, answers))
+    replier = Replier(client, parity, settings, answers)
+    services = Services(settings, store, parity, replier, work)
     handlers.register(app, services)
     app.error(_log_failure)
     return app
+
+
+def _log_exception(future) -> None:
+    if (error := future.exception()) is not None:
+        log.error("error %s in background work", uuid.uuid4().hex[:8], exc_info=error)
 
 
 def _log_failure(error: Exception, body: dict) -> None:

@@ -55,4 +55,4 @@ def register(app, services) -> None:
     @app.action(_ANSWER_ACTION)
     def answer_button(ack, body):
         ack()
-        press(services, body)
+        services.later(press, services, body)

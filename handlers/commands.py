@@ -44,4 +44,4 @@ def register(app, services) -> None:
     @app.command("/parity")
     def parity_command(ack, command):
         ack()
-        run_command(services, command)
+        services.later(run_command, services, command)

@@ -22,9 +22,9 @@ def register(app, services) -> None:
     @app.event("app_home_opened")
     def home_opened(event):
         if event.get("tab", "home") == "home":
-            publish_home(services, event["user"])
+            services.later(publish_home, services, event["user"])
 
     @app.action(present.HOME_ASK)
     def home_question(ack, body):
         ack()
-        ask_from_home(services, body)
+        services.later(ask_from_home, services, body)

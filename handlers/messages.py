@@ -33,8 +33,8 @@ def on_message(services, body: dict, event: dict) -> None:
 def register(app, services) -> None:
     @app.event("app_mention")
     def app_mention(body, event):
-        answer_event(services, body, event)
+        services.later(answer_event, services, body, event)
 
     @app.event("message")
     def message(body, event):
-        on_message(services, body, event)
+        services.later(on_message, services, body, event)

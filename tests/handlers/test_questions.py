@@ -129,3 +129,23 @@ def test_slash_subcommands(send, fake, text, expected):
     send(command_body(text, fake.response_url()), form=True)
     (reply,) = fake.wait_for("response_url")
     assert expected in reply.params["text"] + json.dumps(reply.params.get("blocks", []))
+
+
+def test_acks_never_wait_behind_answers_still_running(fake, monkeypatch, slack_settings, store):
+    original = Parity.ask
+
+    def slow_ask(self, question, *args, **kwargs):
+        time.sleep(1.0)
+        return original(self, question, *args, **kwargs)
+
+    monkeypatch.setattr(Parity, "ask", slow_ask)
+    one_thread = replace(slack_settings, workers=1)
+    send = Sender(create_app(one_thread, client=make_client(one_thread), store=store))
+    acks = []
+    for i in range(3):
+        started = time.monotonic()
+        response = send(command_body("status", fake.response_url(f"c{i}")), form=True)
+        acks.append(time.monotonic() - started)
+        assert response.status == 200
+    assert max(acks) < 0.5, acks
+    assert len(fake.wait_for("response_url", 3, timeout=20)) == 3
