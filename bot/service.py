@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.clock_status import ClockStatus, clock_status
@@ -21,6 +21,7 @@ from bot.metrics import DISPLAY_NAMES, METRICS
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
 from bot.render import render
+from bot.result_cache import ResultCache
 from bot.store import Store
 from bot.store.reader import SourceOverview
 
@@ -83,6 +84,7 @@ class Parity:
 
     store: Store
     settings: Settings
+    results: ResultCache = field(default_factory=ResultCache, repr=False)
 
     def today(self) -> date:
         return self.settings.today()
@@ -121,6 +123,16 @@ class Parity:
         return replace(answer, text=self.render(answer, flavour))
 
     def reconcile(self, query: Query, today: date) -> tuple[MetricResult, ...]:
+        """The results for a query, computed once per version of the stored data.
+
+        Results change only when snapshots are ingested, and many people ask the same
+        question the same day: identical queries share one computation (concurrent ones
+        wait for it) until the store's version moves.
+        """
+        key = (query.metrics, query.journeys, query.start, query.end, today, query.unmatched)
+        return self.results.get((key, self.store.version()), lambda: self._reconcile(query, today))
+
+    def _reconcile(self, query: Query, today: date) -> tuple[MetricResult, ...]:
         names = self.store.journey_names()
         if not names:
             raise NoSnapshots(

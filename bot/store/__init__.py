@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from bot.products import SOURCES
 from bot.query import Query
 from bot.store import interactions, reader
 from bot.store.clock import ClockRecords
 from bot.store.database import connect
-from bot.store.schema import journeys
+from bot.store.schema import journeys, snapshots
 from bot.store.writer import SnapshotReport, save_frame, save_stream
 
 __all__ = ["SnapshotReport", "Store", "StoredAnswer"]
@@ -49,6 +49,13 @@ class Store:
         """Store a file read in chunks as one snapshot, in one transaction."""
         with self.engine.begin() as conn:
             return save_stream(conn, chunks, origin)
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever a snapshot is stored: what cached results are keyed by."""
+        with self.engine.connect() as conn:
+            return tuple(
+                conn.execute(select(func.coalesce(func.max(snapshots.c.id), 0), func.count())).one()
+            )
 
     def journey_names(self) -> dict[int, str]:
         with self.engine.connect() as conn:
