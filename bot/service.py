@@ -85,6 +85,7 @@ class Parity:
     store: Store
     settings: Settings
     results: ResultCache = field(default_factory=ResultCache, repr=False)
+    histories: ResultCache = field(default_factory=ResultCache, repr=False)
 
     def today(self) -> date:
         return self.settings.today()
@@ -130,9 +131,10 @@ class Parity:
         wait for it) until the store's version moves.
         """
         key = (query.metrics, query.journeys, query.start, query.end, today, query.unmatched)
-        return self.results.get((key, self.store.version()), lambda: self._reconcile(query, today))
+        version = self.store.version()
+        return self.results.get((key, version), lambda: self._reconcile(query, today, version))
 
-    def _reconcile(self, query: Query, today: date) -> tuple[MetricResult, ...]:
+    def _reconcile(self, query: Query, today: date, version) -> tuple[MetricResult, ...]:
         names = self.store.journey_names()
         if not names:
             raise NoSnapshots(
@@ -149,7 +151,12 @@ class Parity:
         margin = timedelta(days=1)
         frame = self.store.comparison(query.start - margin, query.end + margin, metrics, keys)
         since = datetime.combine(today - timedelta(days=self.settings.history_days), time(), UTC)
-        history = self.store.settling_history(since, SETTLE_HORIZON_DAYS, metrics)
+        # What history teaches about settling changes only with new snapshots, and every
+        # question of a day reads the same history: learned once per store version.
+        history = self.histories.get(
+            (version, since, metrics),
+            lambda: self.store.settling_history(since, SETTLE_HORIZON_DAYS, metrics),
+        )
         return reconcile(frame, query, names, today, self.settings, history)
 
     def render(self, answer: Answer, flavour: str = "plain") -> str:

@@ -59,3 +59,19 @@ def test_answers_follow_new_snapshots(tmp_path):
     fresh = app.ask("reconcile sent in november").metrics[0]
     assert (first.cja, fresh.cja) == (0, 99)
     store.close()
+
+
+def test_settling_history_is_read_once_per_store_version(tmp_path, monkeypatch):
+    store = Store.open(f"sqlite:///{tmp_path / 'p.db'}")
+    app = Parity(store, Settings(today_override=TODAY))
+    store.save(frame({"source": "ajo", "day": "2026-11-10", "value": 100}), "a.csv")
+    reads = []
+    original = store.settling_history
+    monkeypatch.setattr(store, "settling_history", lambda *a: reads.append(a) or original(*a))
+    app.ask("reconcile sent in november")
+    app.ask("reconcile sent last week")
+    assert len(reads) == 1
+    store.save(frame({"source": "cja", "day": "2026-11-10", "value": 99}), "c.csv")
+    app.ask("reconcile sent last week")
+    assert len(reads) == 2
+    store.close()
