@@ -86,10 +86,6 @@ class Store:
         with self.engine.connect() as conn:
             return reader.settling_history(conn, captured_since, max_age_days, metrics)
 
-    def metrics_in_range(self, start: date, end: date) -> list[str]:
-        with self.engine.connect() as conn:
-            return reader.metrics_in_range(conn, start, end)
-
     def overview(self) -> list[reader.SourceOverview]:
         with self.engine.connect() as conn:
             return [reader.source_overview(conn, source) for source in SOURCES]

@@ -178,13 +178,6 @@ def journey_names(conn: Connection) -> dict[int, str]:
     return dict(conn.execute(select(journeys.c.id, journeys.c.name)).all())
 
 
-def metrics_in_range(conn: Connection, start: date, end: date) -> list[str]:
-    """Metrics that either source reported in the range."""
-    cv = current_values.c
-    rows = conn.execute(select(cv.metric).where(cv.day >= start, cv.day <= end).group_by(cv.metric))
-    return [metric for (metric,) in rows]
-
-
 @dataclass(frozen=True)
 class SourceOverview:
     """How much one source has stored and how fresh it is."""
