@@ -8,10 +8,11 @@ here decides an amount.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
+from bot.formatting import format_days
 from bot.metrics import DISPLAY_NAMES
 from bot.reconcile.causes import Attribution, Rules
 from bot.reconcile.detectors import Finding
@@ -42,21 +43,6 @@ COMPONENTS = {
     "displays": "Displays (AJO)",
 }
 SIDE_NAMES = {"ajo": "AJO", "cja": "CJA"}
-
-
-def format_days(days: Iterable[date]) -> str:
-    """Days as short runs: "Nov 23 – Nov 28, Dec 1"."""
-    runs: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if runs and day - runs[-1][1] == timedelta(days=1):
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-
-    def short(d: date) -> str:
-        return f"{d:%b} {d.day}"
-
-    return ", ".join(short(a) if a == b else f"{short(a)} – {short(b)}" for a, b in runs)
 
 
 def format_names(names: Sequence[str], limit: int = 3) -> str:

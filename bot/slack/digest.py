@@ -16,8 +16,9 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import Message, build_messages
 from bot.charts import chart_png
 from bot.digest import Digest
+from bot.formatting import format_span
 from bot.metrics import DISPLAY_NAMES
-from bot.render import format_span, render
+from bot.render import render
 from bot.slack import present
 from bot.store.clock import ClockRecords
 from bot.store.runs import Run

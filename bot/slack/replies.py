@@ -19,8 +19,8 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import Message, section
 from bot.charts import chart_png
 from bot.config import Settings
+from bot.formatting import format_scope
 from bot.metrics import DISPLAY_NAMES
-from bot.render import format_scope
 from bot.service import Answer, Parity
 from bot.slack import present
 from bot.slack.client import webhook
