@@ -40,9 +40,10 @@ __all__ = [
 SETTLE_HORIZON_DAYS = 30
 
 
-# A metric from the same dataset as a retry-affected one, with no retries in it: it shares
-# Sent's processing lag and time-zone shift, so it shows how far CJA got on a young day.
-RETRY_SIBLING = "delivered"
+# Metrics from the same dataset as Sent (AJO's message feedback) with no retries in them:
+# they share Sent's processing lag and time-zone shift, so together they show how far CJA
+# got on a young day. Delivered carries nearly all of it; the others add their volume.
+RETRY_WITNESSES = ("delivered", "bounces", "errors", "excluded")
 
 
 def metrics_needed(metrics: tuple[str, ...]) -> tuple[str, ...]:
@@ -50,7 +51,7 @@ def metrics_needed(metrics: tuple[str, ...]) -> tuple[str, ...]:
     (and Delivered, to infer retries when AJO's count is not stored)."""
     if not metrics:
         return ()
-    extra = ("retries", RETRY_SIBLING) if RETRY_AFFECTED.intersection(metrics) else ()
+    extra = ("retries", *RETRY_WITNESSES) if RETRY_AFFECTED.intersection(metrics) else ()
     return tuple(dict.fromkeys((*metrics, *extra)))
 
 
@@ -94,17 +95,22 @@ def attributions(
                 on=["journey_key", "day"],
                 how="left",
             ).fillna({"ajo_retries": 0})
-            sibling = inside.loc[inside["metric"] == RETRY_SIBLING]
-            cells = cells.merge(
-                sibling[["journey_key", "day", "ajo", "cja"]].rename(
-                    columns={"ajo": "sibling_ajo", "cja": "sibling_cja"}
-                ),
-                on=["journey_key", "day"],
-                how="left",
-            ).fillna({"sibling_ajo": 0, "sibling_cja": 0})
+            cells = cells.merge(_witness(inside), on=["journey_key", "day"], how="left").fillna(
+                {"sibling_ajo": 0, "sibling_cja": 0}
+            )
         rules = rules_for(metric, settings, today, history)
         result[metric] = (rules, attribute(cells, metric, rules, retries_measured=measured))
     return result
+
+
+def _witness(inside: pd.DataFrame) -> pd.DataFrame:
+    """Per journey and day, the retry witnesses summed on each side (sibling_ajo and
+    sibling_cja). A cell one side lacks (a metric not in the data view or the export, a day
+    not exported) says nothing about how far CJA got, and is left out."""
+    rows = inside.loc[inside["metric"].isin(RETRY_WITNESSES)]
+    rows = rows.loc[(rows["ajo"] > 0) & (rows["cja"] > 0)]
+    summed = rows.groupby(["journey_key", "day"], as_index=False)[["ajo", "cja"]].sum()
+    return summed.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
 
 
 def reconcile(

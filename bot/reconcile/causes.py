@@ -12,14 +12,16 @@ ones left:
 4. missing data: one side has nothing where the other has volume (a zero is not noise);
    found before everything else, as its zeros would mislead the other tests;
 5. retries, inferred (AJO's Retries metric not stored): on days younger than the retry
-   queue lasts, Sent short of how far Delivered got (same dataset and lag, no retries;
-   pooled across journeys, fitted to one retry period), or
-   without Delivered a settled day's shortfall beyond the journey's usual difference;
+   queue lasts, Sent short of how far its witnesses got (Delivered, Bounces, Errors and
+   Excluded: same dataset and lag, no retries; pooled across journeys, fitted to one retry
+   period), or without them a settled day's shortfall beyond the journey's usual
+   difference;
 6. data source: a journey's remaining residual on settled days, within the tolerance; on
    days still being processed, the journey's usual rate of it (of unexplained, for a
    journey beyond the tolerance);
-7. processing lag: the rest of a day that is not final, by Adobe's rule (today) or because
-   snapshot history shows the source's values still moving at that age;
+7. processing lag: the rest of a day that is not final, by Adobe's rule (today), because
+   snapshot history shows the source's values still moving at that age, or because Sent's
+   witnesses show CJA still short on a young day across journeys;
 8. unexplained: what is left.
 
 Every amount is an integer and each step subtracts what it takes, so sums per day, journey
@@ -37,6 +39,7 @@ import pandas as pd
 from bot.metrics import RETRY_AFFECTED
 from bot.reconcile import datasource, retries
 from bot.reconcile.detectors import CellView, Finding, duplicate, missing, neighbour, timezone
+from bot.reconcile.reach import Reach, pooled, still_processing
 from bot.reconcile.result import CAUSES
 from bot.reconcile.settling import Settling
 
@@ -141,8 +144,15 @@ def attribute(
     volume = np.maximum(view.ajo, view.cja) - np.abs(ledger.amounts["duplicate_data"])
     older = settled & ~young & whole & ~doubled
     share = rules.tolerance_pct / 100
-    usual = retries.baseline(view, ledger.rest, older, volume, share)
+    # Older days that say what is usual: not an outage or a day far off the tolerance.
+    typical = older & ~datasource.outliers(ledger.rest, volume, share)
     retry_affected = metric in RETRY_AFFECTED
+    # How far CJA got on each day, from Sent's retry-free witnesses (none for other metrics).
+    reach = pooled(view, typical, ledger.amounts["timezone"])
+    arriving = still_processing(view, reach, young) & ~lagging & ~holes
+    lagging = lagging | arriving
+    settled = ~lagging
+    usual = retries.baseline(view, ledger.rest, older, volume, share)
     if retry_affected and retries_measured:
         queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
         found = retries.measured(ledger.rest, queued, young, usual.rate * volume)
@@ -153,13 +163,14 @@ def attribute(
 
     if retry_affected and not retries_measured:
         queue_days = (view.age < retries.QUEUE_DAYS) & young & ~holes & ~doubled
-        sibling, period = retries.from_sibling(
+        witnessed = retries.from_sibling(
             view,
             ledger.rest,
             queue_days,
-            older,
+            typical,
             usual.rate * volume,
             ledger.amounts["timezone"],
+            reach,
         )
         found = retries.inferred(
             view,
@@ -167,8 +178,7 @@ def attribute(
             window=settled & queue_days,
             usual=usual,
             volume=volume,
-            sibling=sibling,
-            period=period,
+            witnessed=witnessed,
         )
         if found:
             ledger.record(found)
@@ -188,7 +198,9 @@ def attribute(
     lag_taken = ledger.amounts["processing_lag"] != 0
     facts = {
         "documented_lag_days": view.dates(lag_taken & documented_lag),
-        "learned_lag_days": view.dates(lag_taken & ~documented_lag),
+        "learned_lag_days": view.dates(lag_taken & ~documented_lag & ~arriving),
+        "witnessed_lag_days": view.dates(lag_taken & arriving),
+        "witnessed_short_pct": _short_pct(reach, lag_taken & arriving),
         "retries_measured": retries_measured,
         "largest_band_pct": band.largest_pct,
         "volume": volume,
@@ -199,3 +211,8 @@ def attribute(
 def _spread(view: CellView, mask: np.ndarray) -> np.ndarray:
     """`mask` and the days next to its days, within the same journey."""
     return mask | neighbour(view, mask, -1) | neighbour(view, mask, 1)
+
+
+def _short_pct(reach: Reach, mask: np.ndarray) -> float:
+    """How far short (percent) the witnesses showed CJA, on the day furthest behind."""
+    return round(100 * (1 - float(reach.share[mask].min())), 1) if mask.any() else 0.0

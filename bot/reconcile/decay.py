@@ -58,9 +58,45 @@ def fit(readings: list[Reading]) -> float:
     return PERIODS[int(np.argmin(misfits))]
 
 
-def amounts(reading: Reading, period: float, z: float) -> np.ndarray | None:
-    """Per day, the fitted retries; None when the journey's share is not beyond noise."""
-    share, score, _ = _share(reading, period)
-    if score <= z:
-        return None
-    return share * reading.volume * still_queued(reading.age, period)
+def _estimate(reading: Reading, period: float) -> tuple[float, float]:
+    """The journey's own share for this period (unclipped) and its variance."""
+    x = reading.volume * still_queued(reading.age, period)
+    weight = float((x * x / reading.variance).sum())
+    if weight <= 0:
+        return 0.0, np.inf
+    return float((reading.queued * x / reading.variance).sum()) / weight, 1.0 / weight
+
+
+def amounts(readings: list[Reading], period: float, z: float) -> list[np.ndarray | None]:
+    """Per journey and day, the fitted retries; None where its share is not beyond noise.
+
+    Each journey's share is read from its own days, then drawn towards the share of all
+    journeys as far as the journeys agree (empirical Bayes, DerSimonian-Laird): journeys
+    sent through the same configuration see similar soft bounces, and a small journey's own
+    reading is mostly noise. Journeys that plainly differ (a push journey never retries)
+    widen the spread between journeys and keep their own readings.
+    """
+    own = [_estimate(r, period) for r in readings]
+    known = [(s, v) for s, v in own if np.isfinite(v)]
+    if not known:
+        return [None] * len(readings)
+    shares = np.array([s for s, _ in known])
+    weights = 1.0 / np.array([v for _, v in known])
+    mean = float((weights * shares).sum() / weights.sum())
+    q = float((weights * (shares - mean) ** 2).sum())
+    scale = weights.sum() - (weights**2).sum() / weights.sum()
+    between = max(0.0, (q - (len(known) - 1)) / scale) if scale > 0 else 0.0
+    result: list[np.ndarray | None] = []
+    for reading, (share, variance) in zip(readings, own, strict=True):
+        if between == 0.0 or not np.isfinite(variance):
+            precision = weights.sum() if between == 0.0 else 1.0 / between
+            drawn, spread = mean, 1.0 / precision
+        else:
+            precision = 1.0 / variance + 1.0 / between
+            drawn = (share / variance + mean / between) / precision
+            spread = 1.0 / precision
+        if drawn <= z * np.sqrt(spread):
+            result.append(None)
+            continue
+        result.append(drawn * reading.volume * still_queued(reading.age, period))
+    return result

@@ -108,9 +108,16 @@ class Describer:
             f"{format_days(days)} {verb} still being processed (the latest day is never final)"
         )
         check = "leave these days out of the comparison or ask again once they settle"
+        witnessed = self.facts.get("witnessed_lag_days", ())
+        if witnessed:
+            evidence += (
+                f"; on {format_days(witnessed)} CJA's retry-free metrics from Sent's dataset "
+                "(Delivered, Bounces, Errors, Excluded, as stored) were still up to "
+                f"{self.facts['witnessed_short_pct']:.1f} % short across journeys"
+            )
         settling = self.rules.settling
         if not self.facts["learned_lag_days"] or settling is None or settling.slowest is None:
-            return "high", evidence, check
+            return ("medium" if witnessed else "high"), evidence, check
         slowest = settling.slowest
         evidence += (
             f"; in past snapshots {slowest.name}'s {self.label} kept moving until "
@@ -130,9 +137,10 @@ class Describer:
         facts = inferred[0].facts
         if facts["from_delivered"]:
             how = (
-                "read against Delivered pooled across journeys (it shares Sent's dataset and "
-                "lag but not its retries) and each journey's usual difference on older days, "
-                f"then fitted to one queue draining over {facts['period']:g} days for all journeys"
+                "read against Delivered pooled across journeys (with Bounces, Errors and "
+                "Excluded where stored: they share Sent's dataset and lag but not its retries) "
+                "and each journey's usual difference on older days, then fitted to one queue "
+                f"draining over {facts['period']:g} days, journeys that agree sharing their rate"
             )
         elif facts["compared"]:
             how = "beyond each journey's usual difference on older days"

@@ -1,4 +1,8 @@
-"""How far CJA got on each day: Delivered's completeness, pooled across journeys.
+"""How far CJA got on each day: the witnesses' completeness, pooled across journeys.
+
+The witnesses are Sent's retry-free siblings from its dataset (Delivered, Bounces, Errors,
+Excluded), summed per journey and day as stored (bot.reconcile); Delivered carries nearly
+all of their volume, so "Delivered" below stands for the sum.
 
 CJA processes a day's events together, whichever journey they belong to, so on a day still
 being processed every journey's Delivered is short by the same share (Adobe: both products
@@ -32,6 +36,10 @@ from bot.reconcile.detectors import CellView
 
 # AJO's Delivered on a day, for CJA's share of it to say anything.
 MIN_SIBLING = 50
+# A day is still being processed when its pooled share is short beyond this many standard
+# deviations of its uncertainty, and by at least SHORT_FLOOR.
+PROCESSING_Z = 3.0
+SHORT_FLOOR = 0.005
 # Older days a journey needs for its usual ratio, and a pool for its day-to-day scatter.
 MIN_RATIO_DAYS = 3
 MIN_SCATTER_DAYS = 5
@@ -84,8 +92,14 @@ def pooled(view: CellView, older: np.ndarray, shift: np.ndarray) -> Reach:
     for _, journey in view.journeys():
         old = journey & older & readable
         if old.sum() >= MIN_RATIO_DAYS:
-            ratio[journey] = view.sibling_cja[old].sum() / view.sibling_ajo[old].sum()
-            delivered_share[journey] = view.sibling_ajo[old].sum() / max(view.ajo[old].sum(), 1)
+            share = view.sibling_ajo[old].sum() / max(view.ajo[old].sum(), 1)
+            # The shift moves events between days; over a run of days cut out of the range
+            # it does not cancel (the run's first and last days keep what moved across).
+            shifted = (view.sibling_ajo[old] - share * shift[old]).sum()
+            if shifted <= 0:
+                continue
+            ratio[journey] = view.sibling_cja[old].sum() / shifted
+            delivered_share[journey] = share
             usable |= journey & readable
     # AJO's Delivered as CJA would show it once processed: its usual ratio, its shift.
     expected = ratio * (view.sibling_ajo - delivered_share * shift)
@@ -93,3 +107,16 @@ def pooled(view: CellView, older: np.ndarray, shift: np.ndarray) -> Reach:
     share, relvar, seen = _group(view, usable, older, expected)
     known = usable & seen
     return Reach(np.where(known, share, 1.0), np.where(known, relvar, 0.0), known)
+
+
+def still_processing(view: CellView, reach: Reach, young: np.ndarray) -> np.ndarray:
+    """Young days the witnesses show CJA has not finished: every journey's cells on a day
+    whose pooled share is short beyond its noise (a recent day still arriving is lag, even
+    when the documented rule calls it final)."""
+    short = 1.0 - reach.share
+    behind = (
+        young
+        & reach.known
+        & (short > np.maximum(PROCESSING_Z * np.sqrt(reach.relvar), SHORT_FLOOR))
+    )
+    return np.isin(view.day, view.day[behind])

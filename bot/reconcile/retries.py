@@ -4,20 +4,22 @@ Both compare a young day with the journey's settled days outside the retry windo
 say what "normal" is for it (its usual difference, and its day-to-day scatter).
 
 Measured: AJO's own Retries count for a journey and day bounds the amount; it is taken up
-to the day's surplus beyond the journey's usual difference.
+to the larger of the day's gap and its surplus beyond the journey's usual difference.
 
 Inferred, when AJO's Retries metric is not in the stored exports, only on days younger
-than the retry queue lasts (QUEUE_DAYS). With Delivered stored (from_sibling): Delivered
-comes from the same dataset, lags and shifts like Sent but has no retries, so Sent short of
-how far Delivered got that day (pooled across journeys, bot.reconcile.reach) is retries,
-days still being processed included; each day's reading is then replaced by one curve per
-journey draining over one retry period (bot.reconcile.decay), since a single day's reading
-is as noisy as the retries. Otherwise the retry window alone says where to look: the part
-of a settled young day's shortfall beyond the journey's usual difference. Either way at
-most MAX_SHARE of AJO's Sent (soft bounces are a few percent of sends), and only when the
-journey's total stands out from its day-to-day scatter (NOISE_Z standard deviations). A
-steady shortfall (a filter, say) is the same on old and young days, so it never passes for
-retries; nor does a journey whose older days are all far off: nothing says what is usual.
+than the retry queue lasts (QUEUE_DAYS). With a witness stored (from_sibling): Delivered,
+Bounces, Errors and Excluded come from Sent's dataset, lag and shift like Sent but hold no
+retries, so Sent short of how far they got that day (pooled across journeys,
+bot.reconcile.reach) is retries, days still being processed included; each day's reading is
+then replaced by one curve per journey draining over one retry period, journeys that agree
+sharing their rate (bot.reconcile.decay), since a single day's reading is as noisy as the
+retries. A journey the witnesses could read keeps what they said, none included. Otherwise
+the retry window alone says where to look: the part of a settled young day's shortfall
+beyond the journey's usual difference. Either way at most MAX_SHARE of AJO's Sent (soft
+bounces are a few percent of sends), and only when the journey's share stands out from its
+noise (NOISE_Z standard deviations). A steady shortfall (a filter, say) is the same on old
+and young days, so it never passes for retries; nor does a journey whose older days are
+all far off: nothing says what is usual.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy as np
 from bot.reconcile import decay
 from bot.reconcile.datasource import outliers
 from bot.reconcile.detectors import CellView, Finding
-from bot.reconcile.reach import Reach, pooled
+from bot.reconcile.reach import Reach
 
 MAX_SHARE = 0.10
 # Adobe: an email stays in the retry queue for at most 84 hours, so only days younger than
@@ -83,9 +85,12 @@ def baseline(
 def measured(
     rest: np.ndarray, queued: np.ndarray, window: np.ndarray, usual: np.ndarray
 ) -> np.ndarray:
-    """No more than AJO says it is retrying, nor than the day's surplus beyond usual."""
+    """No more than AJO says it is retrying, nor than the larger of the day's gap and its
+    surplus beyond the journey's usual difference: where CJA usually counts more, retries
+    can exceed the gap; where the day merely drifted below usual, its gap still holds them."""
     surplus = rest - np.rint(usual).astype(np.int64)
-    return np.where(window, np.clip(np.minimum(surplus, queued), 0, None), 0).astype(np.int64)
+    room = np.maximum(surplus, rest)
+    return np.where(window, np.clip(np.minimum(room, queued), 0, None), 0).astype(np.int64)
 
 
 def _beyond(
@@ -103,6 +108,16 @@ def _thinning(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
     return (1 - share) / (share * np.maximum(total, 1))
 
 
+@dataclass(frozen=True, eq=False)
+class Witnessed:
+    """Retries read from the witnesses: the amount per cell, the fitted retry period, and
+    the journeys that could be read (whatever their reading said, it stands)."""
+
+    amount: np.ndarray
+    period: float
+    read: np.ndarray
+
+
 def from_sibling(
     view: CellView,
     rest: np.ndarray,
@@ -110,7 +125,8 @@ def from_sibling(
     older: np.ndarray,
     usual: np.ndarray,
     shift: np.ndarray,
-) -> tuple[np.ndarray, float]:
+    reach: Reach,
+) -> Witnessed:
     """Queued retries on young days, days still being processed included, read from Delivered.
 
     Delivered comes from the same dataset as Sent and has no retries in it, so on any day
@@ -122,7 +138,7 @@ def from_sibling(
     with measured retries).
     """
     amount = np.zeros(len(view), dtype=np.int64)
-    reach = pooled(view, older, shift)
+    read = np.zeros(len(view), dtype=bool)
     readings = []
     for _, journey in view.journeys():
         days = journey & young & reach.known & (view.cja > 0)
@@ -138,16 +154,16 @@ def from_sibling(
         variance = np.maximum(np.maximum(counting, spread) ** 2 + reading, 1.0)
         index = np.flatnonzero(days)
         readings.append(decay.Reading(index, queued, variance, view.ajo[days], view.age[days]))
+        read |= journey
     period = decay.fit(readings)
-    for reading in readings:
-        fitted = decay.amounts(reading, period, NOISE_Z)
+    for reading, fitted in zip(readings, decay.amounts(readings, period, NOISE_Z), strict=True):
         if fitted is None:
             continue
         days = reading.index
         surplus = rest[days] - np.rint(usual[days])
         cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), np.maximum(surplus, 0))
         amount[days] = np.clip(np.rint(fitted), 0, cap).astype(np.int64)
-    return amount, period
+    return Witnessed(amount, period, read)
 
 
 def inferred(
@@ -156,14 +172,18 @@ def inferred(
     window: np.ndarray,
     usual: Baseline,
     volume: np.ndarray,
-    sibling: np.ndarray | None = None,
-    period: float = decay.PERIODS[-1],
+    witnessed: Witnessed | None = None,
 ) -> Finding | None:
-    """Retries inferred from the window alone, after any read from Delivered (`sibling`)."""
-    amount = np.zeros(len(view), dtype=np.int64) if sibling is None else sibling.copy()
+    """Retries inferred from the window alone, for journeys the witnesses could not read,
+    after those they could (`witnessed`)."""
+    if witnessed is None:
+        witnessed = Witnessed(
+            np.zeros(len(view), dtype=np.int64), decay.PERIODS[-1], window & False
+        )
+    amount = witnessed.amount.copy()
     for _, journey in view.journeys():
         days = journey & window
-        if not days.any() or amount[journey].any() or usual.steady[days].any():
+        if not days.any() or witnessed.read[days].any() or usual.steady[days].any():
             continue
         spread = usual.spread[days][0]
         if np.isnan(spread):
@@ -177,7 +197,7 @@ def inferred(
         return None
     mask = amount != 0
     compared = bool(usual.compared[mask].all())
-    from_delivered = sibling is not None and bool(sibling.any())
+    from_delivered = bool(witnessed.amount.any())
     return Finding(
         "retries",
         amount,
@@ -186,7 +206,7 @@ def inferred(
             "inferred": True,
             "compared": compared,
             "from_delivered": from_delivered,
-            "period": period,
+            "period": witnessed.period,
             "journeys": view.keys(mask),
             "days": view.dates(mask),
         },

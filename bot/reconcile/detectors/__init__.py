@@ -46,7 +46,8 @@ class CellView:
     # AJO's value for the same journey the day before and the day after (0 when none).
     ajo_prev: np.ndarray
     ajo_next: np.ndarray
-    # For Sent: Delivered on both sides (same dataset, no retries); 0 when not stored.
+    # For Sent: its witnesses (Delivered, Bounces, Errors, Excluded: same dataset, no
+    # retries) summed on each side; 0 when none is stored.
     sibling_ajo: np.ndarray
     sibling_cja: np.ndarray
 

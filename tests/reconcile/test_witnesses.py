@@ -1,0 +1,121 @@
+"""Sent's retry-free witnesses (Delivered, Bounces, Errors, Excluded): how far CJA got on a
+day, what that says about lag and retries, and measured retries on a day that drifted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.reconcile.detectors import CellView
+from bot.reconcile.reach import pooled
+from tests.reconcile.series import detail, run, series, shifted, volumes
+
+
+def test_a_young_day_still_arriving_in_every_journey_is_lag_not_retries():
+    """Two days back is final by the documented rule, but every journey's Delivered in CJA
+    is 15 % short that day: CJA is still processing it, and Sent's gap there is lag."""
+    frames = []
+    for journey, level in ((1, 9_000), (2, 6_000)):
+        sent = volumes(seed=50 + journey, days=30, level=level, spread=0.1)
+        delivered = np.rint(sent * 0.97).astype(np.int64)
+        processed = np.ones(30)
+        processed[-3] = 0.85  # two days back
+        processed[-1] = 0.5  # today
+        frames += [
+            series(sent, np.rint(sent * processed).astype(np.int64), journey=journey),
+            series(
+                delivered,
+                np.rint(delivered * processed).astype(np.int64),
+                journey=journey,
+                metric="delivered",
+            ),
+        ]
+    result = run(*frames)["sent"]
+    two_back = result.by_day[-3]
+    assert two_back.causes["processing_lag"] == two_back.delta
+    assert result.causes["retries"] == 0
+    assert result.causes["unexplained"] == 0
+    evidence = detail(result, "processing_lag")["evidence"]
+    assert "were still up to 15.0 % short across journeys" in evidence
+
+
+def test_a_day_the_witnesses_show_complete_is_not_lag():
+    """The same store with nothing missing two days back: no lag beyond today."""
+    sent = volumes(seed=53, days=30, level=9_000, spread=0.1)
+    delivered = np.rint(sent * 0.97).astype(np.int64)
+    processed = np.ones(30)
+    processed[-1] = 0.5
+    result = run(
+        series(sent, np.rint(sent * processed).astype(np.int64)),
+        series(delivered, np.rint(delivered * processed).astype(np.int64), metric="delivered"),
+    )["sent"]
+    assert [d.causes["processing_lag"] != 0 for d in result.by_day[-3:]] == [False, False, True]
+
+
+def test_retries_today_are_read_from_bounces_and_excluded_without_delivered():
+    """No Delivered stored: Bounces and Excluded come from the same dataset and are as far
+    processed as Sent, so today's retries still stand apart from today's lag."""
+    sent = volumes(seed=54, days=30, level=30_000, spread=0.1)
+    queued = np.zeros(30, dtype=np.int64)
+    queued[-3:] = np.rint(sent[-3:] * np.array([0.01, 0.02, 0.03])).astype(np.int64)
+    processed = np.ones(30)
+    processed[-1] = 0.6
+    cja_of = lambda values: np.rint(values * processed).astype(np.int64)  # noqa: E731
+    bounces = np.rint(sent * 0.02).astype(np.int64)
+    excluded = np.rint(sent * 0.03).astype(np.int64)
+    result = run(
+        series(sent + queued, cja_of(sent)),
+        series(bounces, cja_of(bounces), metric="bounces"),
+        series(excluded, cja_of(excluded), metric="excluded"),
+    )["sent"]
+    assert abs(result.causes["retries"] - int(queued.sum())) <= 0.05 * queued.sum()
+    today = result.by_day[-1]
+    assert abs(today.causes["retries"] - int(queued[-1])) <= 0.05 * queued[-1]
+    assert "Bounces, Errors and Excluded where stored" in detail(result, "retries")["evidence"]
+
+
+def test_a_journey_whose_witnesses_show_no_retries_gets_none_from_the_window():
+    """CJA's Sent is short on the young days, but so is its Delivered, by the same share:
+    the witnesses were read and found no retries, so the window alone does not invent them."""
+    sent = volumes(seed=55, days=30, level=8_000, spread=0.1)
+    delivered = np.rint(sent * 0.97).astype(np.int64)
+    kept = np.ones(30)
+    kept[-4:-1] = 0.996  # settled by the rules, a little short on both
+    result = run(
+        series(sent, np.rint(sent * kept).astype(np.int64), last_ago=0),
+        series(delivered, np.rint(delivered * kept).astype(np.int64), metric="delivered"),
+        start_ago=29,
+        end_ago=1,
+    )["sent"]
+    assert result.causes["retries"] == 0
+
+
+def test_a_time_zone_shift_on_older_days_does_not_bias_how_far_cja_got():
+    """CJA six hours behind: the older days a journey's usual ratio is learned from keep
+    what moved across their edges; corrected for the shift, a settled day reads complete."""
+    sent = volumes(seed=56, days=30, level=20_000, spread=0.3)
+    delivered = np.rint(sent * 0.97).astype(np.int64)
+    sent_cells = series(sent, shifted(sent, 6))
+    cells = sent_cells.assign(sibling_ajo=delivered, sibling_cja=shifted(delivered, 6))
+    view = CellView.of(cells.drop(columns="metric"), sent_cells["day"].max().date())
+    shift = (view.ajo - view.cja).astype(float)
+    older = view.age >= 7
+    reach = pooled(view, older, shift)
+    settled_young = (view.age >= 1) & (view.age < 7)
+    assert np.allclose(reach.share[settled_young], 1.0, atol=0.003)
+
+
+def test_measured_retries_stand_on_a_day_that_drifted_below_usual():
+    """CJA is usually 1.2 % short; one young day it is only 0.8 % short yet AJO says 130
+    messages are queued: the day's gap holds them, so all 130 are retries."""
+    ajo = np.full(30, 50_000)
+    cja = np.rint(ajo * (1 - 0.012)).astype(np.int64)
+    retries = np.zeros(30, dtype=np.int64)
+    retries[-2] = 130
+    cja[-2] = int(ajo[-2] * (1 - 0.008))  # the day's own drift
+    frames = (
+        series(ajo + retries, cja),
+        series(retries, np.zeros(30), metric="retries", cja_rows=[0] * 30),
+    )
+    sent = run(*frames, start_ago=29, end_ago=1)["sent"]
+    assert sent.by_day[-1].causes["retries"] == 130
+    assert sent.causes["retries"] == 130
