@@ -139,8 +139,9 @@ class Describer:
             how = (
                 "read against Delivered pooled across journeys (with Bounces, Errors and "
                 "Excluded where stored: they share Sent's dataset and lag but not its retries) "
-                "and each journey's usual difference on older days, then fitted to one queue "
-                f"draining over {facts['period']:g} days, journeys that agree sharing their rate"
+                "and each journey's usual difference on older days, together with AJO's Sent "
+                "beyond AJO's own Delivered, then fitted to one queue draining over "
+                f"{facts['period']:g} days, journeys that agree sharing their rate"
             )
         elif facts["compared"]:
             how = "beyond each journey's usual difference on older days"

@@ -118,6 +118,27 @@ class Witnessed:
     read: np.ndarray
 
 
+def _mad(values: np.ndarray) -> float:
+    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
+
+
+def _with_ajos_own(
+    view: CellView, days: np.ndarray, old: np.ndarray, queued: np.ndarray, variance: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The reading against CJA combined with AJO's own: AJO's Sent beyond what AJO's own
+    witnesses imply at the journey's usual ratio of them. That one has neither CJA's lag
+    nor the two data sources' wobble in it, only the day-to-day scatter of that ratio on
+    older days; the two are weighed by their variances."""
+    ratio = view.sibling_ajo[old].sum() / max(view.ajo[old].sum(), 1)
+    if ratio <= 0:
+        return queued, variance
+    beyond = view.ajo - view.sibling_ajo / ratio
+    scatter = _mad(beyond[old] / np.maximum(view.ajo[old], 1))
+    own_variance = np.maximum((scatter * view.ajo[days]) ** 2, 1.0)
+    precision = 1 / variance + 1 / own_variance
+    return (queued / variance + beyond[days] / own_variance) / precision, 1 / precision
+
+
 def from_sibling(
     view: CellView,
     rest: np.ndarray,
@@ -132,10 +153,11 @@ def from_sibling(
     Delivered comes from the same dataset as Sent and has no retries in it, so on any day
     CJA's Delivered over AJO's, pooled across journeys (bot.reconcile.reach), is how far CJA
     got; Sent short of that same share, beyond the journey's usual ratio and its time-zone
-    `shift`, is short of retries. The cap is the day's surplus beyond the journey's `usual`
-    difference (in counts), not the gap itself: where CJA usually counts more, retries can
-    exceed what is left of the gap, and the usual difference comes back as data source (as
-    with measured retries).
+    `shift`, is short of retries. AJO's own Sent beyond its own Delivered says the same
+    without CJA in it; the two readings are combined. The cap is the larger of the day's gap
+    and its surplus beyond the journey's `usual` difference (in counts): where CJA usually
+    counts more, retries can exceed what is left of the gap, and the usual difference comes
+    back as data source (as with measured retries).
     """
     amount = np.zeros(len(view), dtype=np.int64)
     read = np.zeros(len(view), dtype=bool)
@@ -151,7 +173,8 @@ def from_sibling(
         spread = 1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))
         counting = view.ajo[days] * np.sqrt(_thinning(view.cja[days], view.ajo[days]))
         reading = (view.ajo[days] - queued) ** 2 * reach.relvar[days]
-        variance = np.maximum(np.maximum(counting, spread) ** 2 + reading, 1.0)
+        variance = np.maximum(counting**2 + spread**2 + reading, 1.0)
+        queued, variance = _with_ajos_own(view, days, old, queued, variance)
         index = np.flatnonzero(days)
         readings.append(decay.Reading(index, queued, variance, view.ajo[days], view.age[days]))
         read |= journey
@@ -161,7 +184,9 @@ def from_sibling(
             continue
         days = reading.index
         surplus = rest[days] - np.rint(usual[days])
-        cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), np.maximum(surplus, 0))
+        cap = np.minimum(
+            np.floor(MAX_SHARE * view.ajo[days]), np.maximum(surplus, rest[days]).clip(0)
+        )
         amount[days] = np.clip(np.rint(fitted), 0, cap).astype(np.int64)
     return Witnessed(amount, period, read)
 
