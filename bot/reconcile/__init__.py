@@ -96,7 +96,7 @@ def attributions(
                 how="left",
             ).fillna({"ajo_retries": 0})
             cells = cells.merge(_witness(inside), on=["journey_key", "day"], how="left").fillna(
-                {"sibling_ajo": 0, "sibling_cja": 0}
+                {"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0}
             )
         rules = rules_for(metric, settings, today, history)
         result[metric] = (rules, attribute(cells, metric, rules, retries_measured=measured))
@@ -105,12 +105,15 @@ def attributions(
 
 def _witness(inside: pd.DataFrame) -> pd.DataFrame:
     """Per journey and day, the retry witnesses summed on each side (sibling_ajo and
-    sibling_cja). A cell one side lacks (a metric not in the data view or the export, a day
-    not exported) says nothing about how far CJA got, and is left out."""
-    rows = inside.loc[inside["metric"].isin(RETRY_WITNESSES)]
-    rows = rows.loc[(rows["ajo"] > 0) & (rows["cja"] > 0)]
-    summed = rows.groupby(["journey_key", "day"], as_index=False)[["ajo", "cja"]].sum()
-    return summed.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
+    sibling_cja), and on AJO's side alone (own_witness). A cell one side lacks (a metric not
+    in the data view or the export, a day not exported) says nothing about how far CJA got,
+    and is left out of the first two; AJO's own reading only needs AJO's side."""
+    rows = inside.loc[inside["metric"].isin(RETRY_WITNESSES) & (inside["ajo"] > 0)]
+    keys = ["journey_key", "day"]
+    both = rows.loc[rows["cja"] > 0].groupby(keys, as_index=False)[["ajo", "cja"]].sum()
+    both = both.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
+    own = rows.groupby(keys, as_index=False)["ajo"].sum().rename(columns={"ajo": "own_witness"})
+    return own.merge(both, on=keys, how="left")
 
 
 def reconcile(

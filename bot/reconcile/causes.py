@@ -167,6 +167,7 @@ def attribute(
             view,
             ledger.rest,
             queue_days,
+            older,
             typical,
             usual.rate * volume,
             ledger.amounts["timezone"],

@@ -122,21 +122,49 @@ def _mad(values: np.ndarray) -> float:
     return 1.4826 * float(np.median(np.abs(values - np.median(values))))
 
 
-def _with_ajos_own(
-    view: CellView, days: np.ndarray, old: np.ndarray, queued: np.ndarray, variance: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The reading against CJA combined with AJO's own: AJO's Sent beyond what AJO's own
-    witnesses imply at the journey's usual ratio of them. That one has neither CJA's lag
-    nor the two data sources' wobble in it, only the day-to-day scatter of that ratio on
-    older days; the two are weighed by their variances."""
-    ratio = view.sibling_ajo[old].sum() / max(view.ajo[old].sum(), 1)
-    if ratio <= 0:
-        return queued, variance
-    beyond = view.ajo - view.sibling_ajo / ratio
-    scatter = _mad(beyond[old] / np.maximum(view.ajo[old], 1))
-    own_variance = np.maximum((scatter * view.ajo[days]) ** 2, 1.0)
-    precision = 1 / variance + 1 / own_variance
-    return (queued / variance + beyond[days] / own_variance) / precision, 1 / precision
+def _against_cja(
+    view: CellView, days: np.ndarray, old: np.ndarray, shift: np.ndarray, reach: Reach
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per day of `days`: Sent short of how far CJA's witnesses got, and its variance."""
+    days = days & reach.known & (view.cja > 0)
+    old = old & reach.known
+    if not days.any() or old.sum() < MIN_BASELINE_DAYS:
+        return None
+    normal = view.cja[old].sum() / max((view.ajo[old] - shift[old]).sum(), 1)
+    queued = _beyond(view, days, shift, reach, normal)
+    spread = _mad(_beyond(view, old, shift, None, normal))
+    counting = view.ajo[days] * np.sqrt(_thinning(view.cja[days], view.ajo[days]))
+    reading = (view.ajo[days] - queued) ** 2 * reach.relvar[days]
+    return days, (queued, np.maximum(counting**2 + spread**2 + reading, 1.0))
+
+
+def _ajos_own(
+    view: CellView, days: np.ndarray, old: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+    """Per day of `days`: AJO's Sent beyond what AJO's own witnesses imply at the journey's
+    usual ratio of them, and its variance (the ratio's day-to-day scatter on older days).
+    Neither CJA's lag nor the two data sources' wobble is in it."""
+    days = days & (view.own_witness > 0)
+    old = old & (view.own_witness > 0) & (view.ajo > 0)
+    if not days.any() or old.sum() < MIN_BASELINE_DAYS:
+        return None
+    ratio = view.own_witness[old].sum() / max(view.ajo[old].sum(), 1)
+    beyond = view.ajo - view.own_witness / ratio
+    scatter = _mad(beyond[old] / view.ajo[old])
+    return days, (beyond[days], np.maximum((scatter * view.ajo[days]) ** 2, 1.0))
+
+
+def _combined(n: int, *readings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Readings of the same days weighed by their variances: (days, queued, variance)."""
+    weighted, precision = np.zeros(n), np.zeros(n)
+    for found in readings:
+        if found is None:
+            continue
+        days, (queued, variance) = found
+        weighted[days] += queued / variance
+        precision[days] += 1 / variance
+    days = precision > 0
+    return days, weighted[days] / precision[days], 1 / precision[days]
 
 
 def from_sibling(
@@ -144,6 +172,7 @@ def from_sibling(
     rest: np.ndarray,
     young: np.ndarray,
     older: np.ndarray,
+    typical: np.ndarray,
     usual: np.ndarray,
     shift: np.ndarray,
     reach: Reach,
@@ -163,18 +192,14 @@ def from_sibling(
     read = np.zeros(len(view), dtype=bool)
     readings = []
     for _, journey in view.journeys():
-        days = journey & young & reach.known & (view.cja > 0)
-        old = journey & older & reach.known
-        if not days.any() or old.sum() < MIN_BASELINE_DAYS:
+        days = journey & young & (view.ajo > 0)
+        days, queued, variance = _combined(
+            len(view),
+            _against_cja(view, days, journey & typical, shift, reach),
+            _ajos_own(view, days, journey & older),
+        )
+        if not days.any():
             continue
-        normal = view.cja[old].sum() / max((view.ajo[old] - shift[old]).sum(), 1)
-        queued = _beyond(view, days, shift, reach, normal)
-        scatter = _beyond(view, old, shift, None, normal)
-        spread = 1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))
-        counting = view.ajo[days] * np.sqrt(_thinning(view.cja[days], view.ajo[days]))
-        reading = (view.ajo[days] - queued) ** 2 * reach.relvar[days]
-        variance = np.maximum(counting**2 + spread**2 + reading, 1.0)
-        queued, variance = _with_ajos_own(view, days, old, queued, variance)
         index = np.flatnonzero(days)
         readings.append(decay.Reading(index, queued, variance, view.ajo[days], view.age[days]))
         read |= journey

@@ -141,3 +141,23 @@ def test_ajos_own_delivered_reads_retries_through_a_wobbling_data_source():
         end_ago=1,
     )["sent"]
     assert abs(result.causes["retries"] - int(queued.sum())) <= 0.1 * queued.sum()
+
+
+def test_a_filtered_journey_still_shows_ajos_queued_retries():
+    """A data-view filter drops 12 % of the journey in CJA (unexplained, and no older day
+    says what is usual against CJA), while AJO's Sent beyond AJO's own Delivered still reads
+    the queue; CJA's Delivered is not even in the data view."""
+    sent = volumes(seed=58, days=30, level=20_000, spread=0.1)
+    delivered = np.rint(sent * 0.97).astype(np.int64)
+    queued = np.zeros(30, dtype=np.int64)
+    queued[-3:-1] = np.rint(sent[-3:-1] * np.array([0.006, 0.012])).astype(np.int64)
+    cja = np.rint(sent * 0.88).astype(np.int64)
+    result = run(
+        series(sent + queued, cja),
+        series(delivered, np.zeros(30), metric="delivered", cja_rows=[0] * 30),
+        start_ago=29,
+        end_ago=1,
+    )["sent"]
+    assert abs(result.causes["retries"] - int(queued.sum())) <= 0.1 * queued.sum()
+    assert result.causes["datasource"] == 0  # 12 % is far beyond the tolerance
+    assert result.causes["unexplained"] == result.delta - result.causes["retries"]

@@ -50,6 +50,8 @@ class CellView:
     # retries) summed on each side; 0 when none is stored.
     sibling_ajo: np.ndarray
     sibling_cja: np.ndarray
+    # For Sent: AJO's side of its witnesses, wherever AJO has them (CJA's side or not).
+    own_witness: np.ndarray
 
     @classmethod
     def of(cls, cells: pd.DataFrame, today: date) -> CellView:
@@ -72,6 +74,7 @@ class CellView:
             ajo_next=ints("ajo_next"),
             sibling_ajo=ints("sibling_ajo"),
             sibling_cja=ints("sibling_cja"),
+            own_witness=ints("own_witness"),
         )
 
     def __len__(self) -> int:
