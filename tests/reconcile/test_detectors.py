@@ -151,6 +151,18 @@ def test_cja_losing_half_for_a_few_days_is_an_outage_not_an_ajo_duplicate():
     assert result.causes["unexplained"] == int((ajo[12:15] - cja[12:15]).sum())
 
 
+def test_an_outage_on_days_of_unusually_high_volume_is_not_an_ajo_duplicate():
+    """AJO sends half as much again on two days (a campaign push) and CJA has only 47 % of
+    them: AJO's jump roughly matches CJA's drop, and a CJA outage is the likelier story."""
+    ajo = volumes(seed=14, days=30, level=40_000, spread=0.05)
+    ajo[12:14] = np.rint(ajo[12:14] * 1.45).astype(np.int64)
+    cja = ajo.copy()
+    cja[12:14] = np.rint(ajo[12:14] * 0.47).astype(np.int64)
+    result = run(series(ajo, cja))["sent"]
+    assert result.causes["duplicate_data"] == 0
+    assert result.causes["unexplained"] == int((ajo[12:14] - cja[12:14]).sum())
+
+
 def test_one_doubled_day_is_not_a_run():
     ajo = volumes(seed=13, days=30, level=3000)
     cja = ajo.copy()

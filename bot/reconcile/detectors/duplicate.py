@@ -13,7 +13,8 @@ Half the other side's volume missing (a partial outage) gives the same ratio; th
 told apart by which side moved against ordinary days (the same weekdays a week away, else
 the run's edges): a doubled side jumps up while the other side stays level, where an outage
 leaves the larger side level and drops the other.
-The duplicate copy is half the doubled side.
+AJO doubled needs more of that evidence than CJA doubled (AJO_EVIDENCE). The duplicate copy
+is half the doubled side.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ BRIDGE_RATIO = 1.2
 Z_MIN = 4.0
 MIN_RUN = 2
 EDGE_DAYS = 3
+# AJO doubled is rarer than CJA half missing: the store replaces a re-ingested export
+# rather than adding it, so AJO doubles only when two exports label the same numbers
+# differently, while a CJA ingestion outage is common. When AJO is the larger side, its
+# jump must beat the other side's drop by this factor before the run is a duplicate.
+AJO_EVIDENCE = 1.25
 
 
 def _ordinary(
@@ -68,15 +74,17 @@ def _doubled(doubled: np.ndarray, other: np.ndarray, index: np.ndarray, ordinary
     return RUN_LOW <= doubled[inside].sum() / other[inside].sum() / usual <= RUN_HIGH
 
 
-def _jumped(doubled: np.ndarray, other: np.ndarray, ordinary) -> bool:
-    """Did the doubled side jump, against ordinary days, more than the other side dropped?"""
+def _jumped(doubled: np.ndarray, other: np.ndarray, ordinary, evidence: float = 1.0) -> bool:
+    """Did the doubled side jump, against ordinary days, more than the other side dropped
+    (by the factor `evidence`)?"""
     inside, reference = ordinary
     if not reference:
         return True  # nothing to compare with: the ratio is all there is
     jump = doubled[inside].mean() / doubled[reference].mean()
     level = other[inside].mean() / other[reference].mean()
-    # Duplicate: jump ~ 2v and level ~ v; outage on the other side: jump ~ v, level ~ v/2.
-    return jump * level >= 1
+    # Duplicate: jump ~ 2v and level ~ v; outage on the other side: jump ~ v, level ~ v/2,
+    # where v is the days' own swing against ordinary days.
+    return jump * level >= evidence
 
 
 def detect(view: CellView, rest: np.ndarray, usable: np.ndarray) -> list[Finding]:
@@ -103,7 +111,7 @@ def detect(view: CellView, rest: np.ndarray, usable: np.ndarray) -> list[Finding
             ordinary = _ordinary(view, index, doubled, other, usable)
             if not _doubled(doubled, other, index, ordinary):
                 continue
-            if not _jumped(doubled, other, ordinary):
+            if not _jumped(doubled, other, ordinary, AJO_EVIDENCE if side == "ajo" else 1.0):
                 continue
             run_ratio = doubled[index].sum() / other[index].sum()
             copies = doubled[index] // 2
