@@ -155,7 +155,7 @@ def attribute(
     usual = retries.baseline(view, ledger.rest, older, volume, share)
     if retry_affected and retries_measured:
         queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
-        found = retries.measured(ledger.rest, queued, young, usual.rate * volume)
+        found = retries.measured(ledger.rest, queued, young, usual.rate * volume, usual.spread)
         ledger.take("retries", found)
     for finding in gaps:
         ledger.record(replace(finding, amount=np.where(finding.mask, ledger.rest, 0)))

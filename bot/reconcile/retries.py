@@ -83,13 +83,21 @@ def baseline(
 
 
 def measured(
-    rest: np.ndarray, queued: np.ndarray, window: np.ndarray, usual: np.ndarray
+    rest: np.ndarray,
+    queued: np.ndarray,
+    window: np.ndarray,
+    usual: np.ndarray,
+    scatter: np.ndarray | None = None,
 ) -> np.ndarray:
     """No more than AJO says it is retrying, nor than the larger of the day's gap and its
-    surplus beyond the journey's usual difference: where CJA usually counts more, retries
-    can exceed the gap; where the day merely drifted below usual, its gap still holds them."""
+    surplus beyond the journey's usual difference, give or take the journey's day-to-day
+    `scatter` (NOISE_Z of it; none where unmeasured): where CJA usually counts more,
+    retries can exceed the gap; a day that drifted below usual still holds them."""
     surplus = rest - np.rint(usual).astype(np.int64)
-    room = np.maximum(surplus, rest)
+    room = np.maximum(surplus, rest).astype(float)
+    if scatter is not None:
+        room += NOISE_Z * np.nan_to_num(scatter)
+    room = np.floor(room).astype(np.int64)
     return np.where(window, np.clip(np.minimum(room, queued), 0, None), 0).astype(np.int64)
 
 
