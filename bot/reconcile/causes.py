@@ -172,6 +172,7 @@ def attribute(
             usual.rate * volume,
             ledger.amounts["timezone"],
             reach,
+            usual.spread,
         )
         found = retries.inferred(
             view,

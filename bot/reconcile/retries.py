@@ -82,6 +82,18 @@ def baseline(
     return Baseline(rate, spread, compared, steady)
 
 
+def room(rest: np.ndarray, usual: np.ndarray, scatter: np.ndarray | None = None) -> np.ndarray:
+    """How many retries a day can hold: the larger of its gap and its surplus beyond the
+    journey's usual difference, give or take the journey's day-to-day `scatter` (NOISE_Z
+    of it; none where unmeasured). Where CJA usually counts more, retries can exceed the
+    gap; a day that drifted below usual still holds them."""
+    surplus = rest - np.rint(usual).astype(np.int64)
+    space = np.maximum(surplus, rest).astype(float)
+    if scatter is not None:
+        space += NOISE_Z * np.nan_to_num(scatter)
+    return np.floor(space).astype(np.int64)
+
+
 def measured(
     rest: np.ndarray,
     queued: np.ndarray,
@@ -89,16 +101,9 @@ def measured(
     usual: np.ndarray,
     scatter: np.ndarray | None = None,
 ) -> np.ndarray:
-    """No more than AJO says it is retrying, nor than the larger of the day's gap and its
-    surplus beyond the journey's usual difference, give or take the journey's day-to-day
-    `scatter` (NOISE_Z of it; none where unmeasured): where CJA usually counts more,
-    retries can exceed the gap; a day that drifted below usual still holds them."""
-    surplus = rest - np.rint(usual).astype(np.int64)
-    room = np.maximum(surplus, rest).astype(float)
-    if scatter is not None:
-        room += NOISE_Z * np.nan_to_num(scatter)
-    room = np.floor(room).astype(np.int64)
-    return np.where(window, np.clip(np.minimum(room, queued), 0, None), 0).astype(np.int64)
+    """No more than AJO says it is retrying, nor than the day can hold (`room`)."""
+    found = np.minimum(room(rest, usual, scatter), queued)
+    return np.where(window, np.clip(found, 0, None), 0).astype(np.int64)
 
 
 def _beyond(
@@ -184,6 +189,7 @@ def from_sibling(
     usual: np.ndarray,
     shift: np.ndarray,
     reach: Reach,
+    scatter: np.ndarray | None = None,
 ) -> Witnessed:
     """Queued retries on young days, days still being processed included, read from Delivered.
 
@@ -191,10 +197,9 @@ def from_sibling(
     CJA's Delivered over AJO's, pooled across journeys (bot.reconcile.reach), is how far CJA
     got; Sent short of that same share, beyond the journey's usual ratio and its time-zone
     `shift`, is short of retries. AJO's own Sent beyond its own Delivered says the same
-    without CJA in it; the two readings are combined. The cap is the larger of the day's gap
-    and its surplus beyond the journey's `usual` difference (in counts): where CJA usually
-    counts more, retries can exceed what is left of the gap, and the usual difference comes
-    back as data source (as with measured retries).
+    without CJA in it; the two readings are combined. The cap is what the day can hold
+    (`room`, from its gap, its surplus beyond the journey's `usual` difference in counts and
+    the journey's day-to-day `scatter`), as with measured retries.
     """
     amount = np.zeros(len(view), dtype=np.int64)
     read = np.zeros(len(view), dtype=bool)
@@ -216,10 +221,8 @@ def from_sibling(
         if fitted is None:
             continue
         days = reading.index
-        surplus = rest[days] - np.rint(usual[days])
-        cap = np.minimum(
-            np.floor(MAX_SHARE * view.ajo[days]), np.maximum(surplus, rest[days]).clip(0)
-        )
+        space = room(rest[days], usual[days], None if scatter is None else scatter[days])
+        cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), space.clip(0))
         amount[days] = np.clip(np.rint(fitted), 0, cap).astype(np.int64)
     return Witnessed(amount, period, read)
 
