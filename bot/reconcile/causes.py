@@ -148,8 +148,10 @@ def attribute(
     typical = older & ~datasource.outliers(ledger.rest, volume, share)
     retry_affected = metric in RETRY_AFFECTED
     # How far CJA got on each day, from Sent's retry-free witnesses (none for other metrics).
-    reach = pooled(view, typical, ledger.amounts["timezone"])
-    arriving = still_processing(view, reach, young) & ~lagging & ~holes
+    reach = pooled(view, typical, ledger.amounts["timezone"]) if retry_affected else None
+    arriving = np.zeros(len(view), dtype=bool)
+    if reach is not None:
+        arriving = still_processing(view, reach, young) & ~lagging & ~holes
     lagging = lagging | arriving
     settled = ~lagging
     usual = retries.baseline(view, ledger.rest, older, volume, share)
@@ -215,6 +217,8 @@ def _spread(view: CellView, mask: np.ndarray) -> np.ndarray:
     return mask | neighbour(view, mask, -1) | neighbour(view, mask, 1)
 
 
-def _short_pct(reach: Reach, mask: np.ndarray) -> float:
+def _short_pct(reach: Reach | None, mask: np.ndarray) -> float:
     """How far short (percent) the witnesses showed CJA, on the day furthest behind."""
-    return round(100 * (1 - float(reach.share[mask].min())), 1) if mask.any() else 0.0
+    if reach is None or not mask.any():
+        return 0.0
+    return round(100 * (1 - float(reach.share[mask].min())), 1)
