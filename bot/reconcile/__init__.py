@@ -16,12 +16,14 @@ import pandas as pd
 from bot.config import Settings
 from bot.metrics import EVIDENCE_ONLY, METRICS, RETRY_AFFECTED
 from bot.query import Query
+from bot.reconcile import witnesses
 from bot.reconcile.causes import Attribution, Rules, attribute
 from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import Describer
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settling import learn
+from bot.reconcile.witnesses import RETRY_WITNESSES
 
 __all__ = [
     "CAUSES",
@@ -38,12 +40,6 @@ __all__ = [
 
 # The oldest age, in days, at which snapshot history is read for values still moving.
 SETTLE_HORIZON_DAYS = 30
-
-
-# Metrics from the same dataset as Sent (AJO's message feedback) with no retries in them:
-# they share Sent's processing lag and time-zone shift, so together they show how far CJA
-# got on a young day. Delivered carries nearly all of it; the others add their volume.
-RETRY_WITNESSES = ("delivered", "bounces", "errors", "excluded")
 
 
 def metrics_needed(metrics: tuple[str, ...]) -> tuple[str, ...]:
@@ -95,25 +91,13 @@ def attributions(
                 on=["journey_key", "day"],
                 how="left",
             ).fillna({"ajo_retries": 0})
-            cells = cells.merge(_witness(inside), on=["journey_key", "day"], how="left").fillna(
-                {"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0}
-            )
+            older = pd.Timestamp(today) - pd.Timedelta(days=settings.retry_window_days)
+            cells = cells.merge(
+                witnesses.summed(inside, older), on=["journey_key", "day"], how="left"
+            ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
         rules = rules_for(metric, settings, today, history)
         result[metric] = (rules, attribute(cells, metric, rules, retries_measured=measured))
     return result
-
-
-def _witness(inside: pd.DataFrame) -> pd.DataFrame:
-    """Per journey and day, the retry witnesses summed on each side (sibling_ajo and
-    sibling_cja), and on AJO's side alone (own_witness). A cell one side lacks (a metric not
-    in the data view or the export, a day not exported) says nothing about how far CJA got,
-    and is left out of the first two; AJO's own reading only needs AJO's side."""
-    rows = inside.loc[inside["metric"].isin(RETRY_WITNESSES) & (inside["ajo"] > 0)]
-    keys = ["journey_key", "day"]
-    both = rows.loc[rows["cja"] > 0].groupby(keys, as_index=False)[["ajo", "cja"]].sum()
-    both = both.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
-    own = rows.groupby(keys, as_index=False)["ajo"].sum().rename(columns={"ajo": "own_witness"})
-    return own.merge(both, on=keys, how="left")
 
 
 def reconcile(

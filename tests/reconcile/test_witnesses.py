@@ -179,3 +179,24 @@ def test_measured_retries_stand_through_a_days_usual_scatter():
     )
     sent = run(*frames, start_ago=29, end_ago=1)["sent"]
     assert sent.by_day[-2].causes["retries"] == 100
+
+
+def test_ajos_own_reading_uses_the_witness_that_tracks_sent_most_tightly():
+    """AJO's Delivered is a steady 97 % of Sent; its Excluded swings by a third from day to
+    day. Summed, Excluded's swings (about 1 % of Sent) would bury the queue; Delivered alone
+    reads it. CJA wobbles by 1 % a day, so the reading against CJA cannot help either."""
+    rng = np.random.default_rng(60)
+    sent = volumes(seed=60, days=30, level=20_000, spread=0.1)
+    delivered = np.rint(sent * 0.97).astype(np.int64)
+    excluded = np.rint(sent * 0.03 * rng.uniform(0.67, 1.33, 30)).astype(np.int64)
+    queued = np.zeros(30, dtype=np.int64)
+    queued[-3:-1] = np.rint(sent[-3:-1] * np.array([0.006, 0.012])).astype(np.int64)
+    wobble = lambda values: np.rint(values * rng.normal(1, 0.01, 30)).astype(np.int64)  # noqa: E731
+    result = run(
+        series(sent + queued, wobble(sent)),
+        series(delivered, wobble(delivered), metric="delivered"),
+        series(excluded, wobble(excluded), metric="excluded"),
+        start_ago=29,
+        end_ago=1,
+    )["sent"]
+    assert abs(result.causes["retries"] - int(queued.sum())) <= 0.1 * queued.sum()
