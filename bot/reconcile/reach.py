@@ -1,8 +1,8 @@
 """How far CJA got on each day: the witnesses' completeness, pooled across journeys.
 
 The witnesses are Sent's retry-free siblings from its dataset (Delivered, Bounces, Errors,
-Excluded), summed per journey and day as stored (bot.reconcile.witnesses); Delivered carries nearly
-all of their volume, so "Delivered" below stands for the sum.
+Excluded), summed per journey and day as stored (bot.reconcile.witnesses); Delivered
+carries nearly all of their volume, so "Delivered" below stands for the sum.
 
 CJA processes a day's events together, whichever journey they belong to, so on a day still
 being processed every journey's Delivered is short by the same share (Adobe: both products
