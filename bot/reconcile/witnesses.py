@@ -6,8 +6,6 @@ is queued retries (bot.reconcile.retries). Delivered carries nearly all of their
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -59,15 +57,28 @@ def _own(rows: pd.DataFrame, sent: pd.DataFrame, older: pd.Timestamp) -> pd.Data
 
 def _scatter(witness: np.ndarray, sent: np.ndarray) -> np.ndarray:
     """Per column of `witness` (days x candidates): the relative day-to-day scatter of Sent
-    beyond it at their usual ratio (infinite with fewer than three days seen)."""
-    seen = witness > 0
-    ratio = (witness * seen).sum(axis=0) / np.maximum((sent[:, None] * seen).sum(axis=0), 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        relative = np.where(seen, (sent[:, None] - witness / ratio) / sent[:, None], np.nan)
-    if not seen.any():
+    beyond it at their usual ratio (its median absolute deviation; infinite with fewer than
+    three days seen). All columns at once: a journey has a handful of candidates."""
+    if not len(witness):
         return np.full(witness.shape[1], np.inf)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        middle = np.nanmedian(relative, axis=0)
-        scatter = np.nanmedian(np.abs(relative - middle), axis=0)
-    return np.where(seen.sum(axis=0) >= 3, scatter, np.inf)
+    seen = witness > 0
+    count = seen.sum(axis=0)
+    ratio = np.where(seen, sent[:, None], 0).sum(axis=0) / np.maximum(
+        np.where(seen, witness, 0).sum(axis=0), 1e-9
+    )
+    # Unseen cells are +inf (sorted last); inf - inf in them is masked out again.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(seen, (sent[:, None] - witness * ratio) / sent[:, None], np.inf)
+        middle = _medians(relative, count)
+        deviation = np.where(seen, np.abs(relative - middle), np.inf)
+    return np.where(count >= 3, _medians(deviation, count), np.inf)
+
+
+def _medians(values: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Column medians of the first `count` values in sorted order (the rest are +inf)."""
+    ordered = np.sort(values, axis=0)
+    columns = np.arange(values.shape[1])
+    last = len(values) - 1
+    low = ordered[np.clip((count - 1) // 2, 0, last), columns]
+    high = ordered[np.clip(count // 2, 0, last), columns]
+    return np.where(count > 0, (low + high) / 2, np.inf)
