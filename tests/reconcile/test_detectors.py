@@ -163,6 +163,18 @@ def test_an_outage_on_days_of_unusually_high_volume_is_not_an_ajo_duplicate():
     assert result.causes["unexplained"] == int((ajo[12:14] - cja[12:14]).sum())
 
 
+def test_a_doubled_run_is_found_when_a_time_zone_shift_stretches_a_day_past_2_7():
+    """CJA six hours behind and doubled on two days; the second day's shift brings in a
+    quarter of a campaign day, so it is 2.8 times AJO: still the same doubled run."""
+    ajo = volumes(seed=15, days=30, level=10_000, spread=0.05)
+    ajo[16] = int(ajo[15] * 2.6)  # a campaign day right after the run
+    cja = shifted(ajo, 6)
+    cja[14:16] *= 2
+    assert cja[15] / ajo[15] > 2.7
+    result = run(series(ajo, cja))["sent"]
+    assert result.causes["duplicate_data"] == -int((cja[14:16] // 2).sum())
+
+
 def test_one_doubled_day_is_not_a_run():
     ajo = volumes(seed=13, days=30, level=3000)
     cja = ajo.copy()

@@ -23,7 +23,9 @@ import numpy as np
 
 from bot.reconcile.detectors import CellView, Finding, neighbour, runs
 
-RATIO_LOW, RATIO_HIGH = 1.5, 2.7
+# A doubled day is up to 3 times the other side: a time-zone shift on top can bring in
+# part of a much bigger neighbouring day (2.7 missed a batch journey's doubled run).
+RATIO_LOW, RATIO_HIGH = 1.5, 3.0
 RUN_LOW, RUN_HIGH = 1.7, 2.4
 # A single day between two doubled days, still this far above the other side, is bridged
 # (a time-zone shift can pull one doubled day out of the band).
