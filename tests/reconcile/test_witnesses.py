@@ -10,6 +10,19 @@ from bot.reconcile.reach import pooled
 from tests.reconcile.series import detail, run, series, shifted, volumes
 
 
+def _queue(sent: np.ndarray) -> np.ndarray:
+    """AJO's queued retries in `sent`, draining over 3.5 days: 0.6 % of two days back and
+    1.2 % of yesterday."""
+    queued = np.zeros(len(sent), dtype=np.int64)
+    queued[-3:-1] = np.rint(sent[-3:-1] * np.array([0.006, 0.012])).astype(np.int64)
+    return queued
+
+
+def _wobbled(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """CJA's count when its data source wobbles by 1 % a day against AJO's."""
+    return np.rint(values * rng.normal(1, 0.01, len(values))).astype(np.int64)
+
+
 def test_a_young_day_still_arriving_in_every_journey_is_lag_not_retries():
     """Two days back is final by the documented rule, but every journey's Delivered in CJA
     is 15 % short that day: CJA is still processing it, and Sent's gap there is lag."""
@@ -130,13 +143,10 @@ def test_ajos_own_delivered_reads_retries_through_a_wobbling_data_source():
     rng = np.random.default_rng(57)
     sent = volumes(seed=57, days=30, level=20_000, spread=0.1)
     delivered = np.rint(sent * 0.97).astype(np.int64)
-    queued = np.zeros(30, dtype=np.int64)
-    # A queue draining over 3.5 days: 0.6 % two days back, 1.2 % yesterday.
-    queued[-3:-1] = np.rint(sent[-3:-1] * np.array([0.006, 0.012])).astype(np.int64)
-    wobble = lambda values: np.rint(values * rng.normal(1, 0.01, 30)).astype(np.int64)  # noqa: E731
+    queued = _queue(sent)
     result = run(
-        series(sent + queued, wobble(sent)),
-        series(delivered, wobble(delivered), metric="delivered"),
+        series(sent + queued, _wobbled(sent, rng)),
+        series(delivered, _wobbled(delivered, rng), metric="delivered"),
         start_ago=29,
         end_ago=1,
     )["sent"]
@@ -149,8 +159,7 @@ def test_a_filtered_journey_still_shows_ajos_queued_retries():
     the queue; CJA's Delivered is not even in the data view."""
     sent = volumes(seed=58, days=30, level=20_000, spread=0.1)
     delivered = np.rint(sent * 0.97).astype(np.int64)
-    queued = np.zeros(30, dtype=np.int64)
-    queued[-3:-1] = np.rint(sent[-3:-1] * np.array([0.006, 0.012])).astype(np.int64)
+    queued = _queue(sent)
     cja = np.rint(sent * 0.88).astype(np.int64)
     result = run(
         series(sent + queued, cja),
@@ -189,13 +198,11 @@ def test_ajos_own_reading_uses_the_witness_that_tracks_sent_most_tightly():
     sent = volumes(seed=60, days=30, level=20_000, spread=0.1)
     delivered = np.rint(sent * 0.97).astype(np.int64)
     excluded = np.rint(sent * 0.03 * rng.uniform(0.67, 1.33, 30)).astype(np.int64)
-    queued = np.zeros(30, dtype=np.int64)
-    queued[-3:-1] = np.rint(sent[-3:-1] * np.array([0.006, 0.012])).astype(np.int64)
-    wobble = lambda values: np.rint(values * rng.normal(1, 0.01, 30)).astype(np.int64)  # noqa: E731
+    queued = _queue(sent)
     result = run(
-        series(sent + queued, wobble(sent)),
-        series(delivered, wobble(delivered), metric="delivered"),
-        series(excluded, wobble(excluded), metric="excluded"),
+        series(sent + queued, _wobbled(sent, rng)),
+        series(delivered, _wobbled(delivered, rng), metric="delivered"),
+        series(excluded, _wobbled(excluded, rng), metric="excluded"),
         start_ago=29,
         end_ago=1,
     )["sent"]
