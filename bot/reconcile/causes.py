@@ -165,7 +165,7 @@ def attribute(
 
     if retry_affected and not retries_measured:
         queue_days = (view.age < retries.QUEUE_DAYS) & young & ~holes & ~doubled
-        witnessed = retries.from_sibling(
+        witnessed = retries.from_witnesses(
             view,
             ledger.rest,
             queue_days,

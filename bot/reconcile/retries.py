@@ -7,7 +7,7 @@ Measured: AJO's own Retries count for a journey and day bounds the amount; it is
 to the larger of the day's gap and its surplus beyond the journey's usual difference.
 
 Inferred, when AJO's Retries metric is not in the stored exports, only on days younger
-than the retry queue lasts (QUEUE_DAYS). With a witness stored (from_sibling): Delivered,
+than the retry queue lasts (QUEUE_DAYS). With a witness stored (from_witnesses): Delivered,
 Bounces, Errors and Excluded come from Sent's dataset, lag and shift like Sent but hold no
 retries, so Sent short of how far they got that day (pooled across journeys,
 bot.reconcile.reach) is retries, days still being processed included; each day's reading is
@@ -56,6 +56,12 @@ class Baseline:
     steady: np.ndarray
 
 
+def _mad(values: np.ndarray) -> float:
+    """The spread of `values` as a standard deviation, from their median absolute
+    deviation (a few outlying days do not move it)."""
+    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
+
+
 def baseline(
     view: CellView, rest: np.ndarray, older: np.ndarray, volume: np.ndarray, share: float
 ) -> Baseline:
@@ -77,8 +83,7 @@ def baseline(
             # Both products count the same events: their day-to-day scatter, not counting
             # noise of the volume, is what a retry shortfall must stand out from.
             scatter = rest[old] - rate[journey][0] * volume[old]
-            mad = float(np.median(np.abs(scatter - np.median(scatter))))
-            spread[journey] = max(1.4826 * mad, 1.0)
+            spread[journey] = max(_mad(scatter), 1.0)
     return Baseline(rate, spread, compared, steady)
 
 
@@ -131,13 +136,9 @@ class Witnessed:
     read: np.ndarray
 
 
-def _mad(values: np.ndarray) -> float:
-    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
-
-
 def _against_cja(
     view: CellView, days: np.ndarray, old: np.ndarray, shift: np.ndarray, reach: Reach
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
     """Per day of `days`: Sent short of how far CJA's witnesses got, and its variance."""
     days = days & reach.known & (view.cja > 0)
     old = old & reach.known
@@ -180,7 +181,7 @@ def _combined(n: int, *readings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return days, weighted[days] / precision[days], 1 / precision[days]
 
 
-def from_sibling(
+def from_witnesses(
     view: CellView,
     rest: np.ndarray,
     young: np.ndarray,
@@ -191,7 +192,8 @@ def from_sibling(
     reach: Reach,
     scatter: np.ndarray | None = None,
 ) -> Witnessed:
-    """Queued retries on young days, days still being processed included, read from Delivered.
+    """Queued retries on young days, days still being processed included, read from Sent's
+    witnesses (bot.reconcile.witnesses; Delivered below stands for them).
 
     Delivered comes from the same dataset as Sent and has no retries in it, so on any day
     CJA's Delivered over AJO's, pooled across journeys (bot.reconcile.reach), is how far CJA
