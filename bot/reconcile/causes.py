@@ -154,7 +154,7 @@ def attribute(
         arriving = still_processing(view, reach, young) & ~lagging & ~holes
     lagging = lagging | arriving
     settled = ~lagging
-    usual = retries.baseline(view, ledger.rest, older, volume, share)
+    usual = retries.baseline(view, ledger.rest, older, typical, volume)
     if retry_affected and retries_measured:
         queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
         found = retries.measured(ledger.rest, queued, young, usual.rate * volume, usual.spread)

@@ -39,25 +39,6 @@ def still_queued(age: np.ndarray, period: float) -> np.ndarray:
     return np.clip(1 - (age + 0.5) / period, 0, 1)
 
 
-def _share(reading: Reading, period: float) -> tuple[float, float, float]:
-    """The journey's share for this period, its z-score and weighted squared misfit."""
-    x = reading.volume * still_queued(reading.age, period)
-    weight = (x * x / reading.variance).sum()
-    if weight <= 0:
-        return 0.0, 0.0, float((reading.queued**2 / reading.variance).sum())
-    share = max(float((reading.queued * x / reading.variance).sum() / weight), 0.0)
-    misfit = float(((reading.queued - share * x) ** 2 / reading.variance).sum())
-    return share, share * float(np.sqrt(weight)), misfit
-
-
-def fit(readings: list[Reading]) -> float:
-    """The retry period (days) whose curve fits all journeys' readings best."""
-    if not readings:
-        return PERIODS[-1]
-    misfits = [sum(_share(r, p)[2] for r in readings) for p in PERIODS]
-    return PERIODS[int(np.argmin(misfits))]
-
-
 def _estimate(reading: Reading, period: float) -> tuple[float, float]:
     """The journey's own share for this period (unclipped) and its variance."""
     x = reading.volume * still_queued(reading.age, period)
@@ -65,6 +46,22 @@ def _estimate(reading: Reading, period: float) -> tuple[float, float]:
     if weight <= 0:
         return 0.0, np.inf
     return float((reading.queued * x / reading.variance).sum()) / weight, 1.0 / weight
+
+
+def _misfit(reading: Reading, period: float) -> float:
+    """The weighted squared misfit of the journey's readings to its own curve (no negative
+    share) for this period."""
+    share = max(_estimate(reading, period)[0], 0.0)
+    x = reading.volume * still_queued(reading.age, period)
+    return float(((reading.queued - share * x) ** 2 / reading.variance).sum())
+
+
+def fit(readings: list[Reading]) -> float:
+    """The retry period (days) whose curve fits all journeys' readings best."""
+    if not readings:
+        return PERIODS[-1]
+    misfits = [sum(_misfit(r, p) for r in readings) for p in PERIODS]
+    return PERIODS[int(np.argmin(misfits))]
 
 
 def amounts(readings: list[Reading], period: float, z: float) -> list[np.ndarray | None]:

@@ -108,7 +108,7 @@ class Describer:
             f"{format_days(days)} {verb} still being processed (the latest day is never final)"
         )
         check = "leave these days out of the comparison or ask again once they settle"
-        witnessed = self.facts.get("witnessed_lag_days", ())
+        witnessed = self.facts["witnessed_lag_days"]
         if witnessed:
             evidence += (
                 f"; on {format_days(witnessed)} CJA's retry-free metrics from Sent's dataset "

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.reconcile import decay
-from bot.reconcile.datasource import outliers
 from bot.reconcile.detectors import CellView, Finding
 from bot.reconcile.reach import Reach
 
@@ -63,17 +62,16 @@ def _mad(values: np.ndarray) -> float:
 
 
 def baseline(
-    view: CellView, rest: np.ndarray, older: np.ndarray, volume: np.ndarray, share: float
+    view: CellView, rest: np.ndarray, older: np.ndarray, typical: np.ndarray, volume: np.ndarray
 ) -> Baseline:
-    """What is usual for each journey, from its older days; a day far off (an outage, an
-    undetected doubling) says nothing about what is usual and is left out."""
-    far = outliers(rest, volume, share)
+    """What is usual for each journey, from its `typical` older days: a day far off (an
+    outage, an undetected doubling) says nothing about what is usual and is left out."""
     rate = np.zeros(len(view))
     steady = np.zeros(len(view), dtype=bool)
     spread = np.full(len(view), np.nan)
     compared = np.zeros(len(view), dtype=bool)
     for _, journey in view.journeys():
-        old = journey & older & ~far
+        old = journey & typical
         if old.sum() < MIN_BASELINE_DAYS:
             steady[journey] = (journey & older).sum() >= MIN_BASELINE_DAYS
             continue
@@ -235,14 +233,10 @@ def inferred(
     window: np.ndarray,
     usual: Baseline,
     volume: np.ndarray,
-    witnessed: Witnessed | None = None,
+    witnessed: Witnessed,
 ) -> Finding | None:
     """Retries inferred from the window alone, for journeys the witnesses could not read,
     after those they could (`witnessed`)."""
-    if witnessed is None:
-        witnessed = Witnessed(
-            np.zeros(len(view), dtype=np.int64), decay.PERIODS[-1], window & False
-        )
     amount = witnessed.amount.copy()
     for _, journey in view.journeys():
         days = journey & window
