@@ -1,7 +1,7 @@
 """Export files into the store: one transaction per file, in chunks when the file is large.
 
 A large one-table Workspace export is parsed batch by batch (bot.ingest.stream_file) and
-each chunk is written by the store's save_frame inside the file's single transaction, so
+each chunk is written by the store's save_stream inside the file's single transaction, so
 memory stays flat and a file refused at its end (say, totals that show it was cut short)
 still stores nothing. The chunks of one file are one capture, stored as one snapshot.
 """

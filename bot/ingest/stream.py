@@ -105,7 +105,8 @@ class Stream:
             return None
         start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
         head = Utf8(data, start, data.rfind(b"\n") + 1)
-        if formats.detect(head) is not formats.FORMATS[1] or head.stop <= start:
+        found = formats.detect(head)
+        if found is None or found.name != workspace.NAME or head.stop <= start:
             return None
         parts = sections(head)
         meta: dict[str, str] = {}

@@ -22,7 +22,6 @@ from bot.metrics import metric_for_label
 
 # Numbers as exports write them: counts, decimals, percentages, with or without separators.
 _NUMBER = re.compile(r"-?(\d[\d,]*)?(\.\d+)?%?")
-TOTALS = frozenset({"total", "totals", "grand total"})
 # Rows CJA shows for events without a value in the dimension.
 UNSPECIFIED = frozenset({"unspecified", "none", "(none)", "no value", "(no value)"})
 
@@ -40,7 +39,7 @@ def is_day(cell: str) -> bool:
 
 
 def is_totals_label(cell: str) -> bool:
-    return cell.casefold() in TOTALS
+    return cell.casefold() in values.TOTALS
 
 
 def is_label_row(record: Record) -> bool:

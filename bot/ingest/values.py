@@ -196,7 +196,7 @@ _US_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
 _WORKSPACE_DAY = re.compile(r"([A-Za-z]+)\.? (\d{1,2}),? (\d{4})")
 # Excel shows "Nov 28, 2026" as 28-Nov-26 once it has read it as a date, and saves it so.
 _EXCEL_DAY = re.compile(r"(\d{1,2})[- ]([A-Za-z]+)\.?[- ](\d{4}|\d{2})")
-_TOTALS = frozenset({"total", "totals", "grand total"})
+TOTALS = frozenset({"total", "totals", "grand total"})
 DAY_FORMATS = "YYYY-MM-DD, 'Nov 28, 2026', MM/DD/YYYY, MM/DD/YY or 28-Nov-26"
 
 
@@ -219,7 +219,7 @@ def day(raw: str) -> np.datetime64:
             raise ValueError
         return np.datetime64(date(year, month, dom), "us")
     except ValueError:
-        if value.casefold() in _TOTALS:
+        if value.casefold() in TOTALS:
             raise ValueError(
                 f"'{value}' is not a date: a totals row? (remove it; Parity adds days up itself)"
             ) from None

@@ -194,6 +194,8 @@ def save_stream(conn: Connection, chunks: Iterable[pd.DataFrame], origin: str) -
     for chunk in chunks:
         if chunk.empty:
             continue
+        if chunk["source"].nunique() != 1 or chunk["captured_at"].nunique() != 1:
+            raise ValueError("a file read in chunks must hold one capture of one product")
         source, captured = chunk["source"].iloc[0], chunk["captured_at"].iloc[0].to_pydatetime()
         part = _summary(source, captured, chunk, origin)
         if summary is None:
@@ -203,8 +205,6 @@ def save_stream(conn: Connection, chunks: Iterable[pd.DataFrame], origin: str) -
             raise ValueError("a file read in chunks must hold one capture of one product")
         else:
             summary = _merged(summary, part)
-        if chunk["source"].nunique() != 1 or chunk["captured_at"].nunique() != 1:
-            raise ValueError("a file read in chunks must hold one capture of one product")
         digest.update(content_hash(source, chunk).encode())
         _write_values(conn, snapshot_id, summary, chunk)
     if summary is None:
