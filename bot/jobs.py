@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -62,8 +63,10 @@ class Runtime:
     def grace(self) -> timedelta:
         return timedelta(seconds=self.settings.misfire_grace_seconds)
 
-    @property
+    @cached_property
     def parity(self) -> Parity:
+        """One Parity for every run, so its result and history caches serve them all (five
+        channels due the same minute share one computation)."""
         return Parity(self.store, self.settings)
 
     def reporting_day(self, now: datetime) -> date:
@@ -104,7 +107,13 @@ def guarded(
 ) -> Outcome:
     """Run `work` for (job, period) unless it is too late, done, or someone else's."""
     records = runtime.store.clock
-    if now - scheduled_for > runtime.grace:
+    late = now - scheduled_for > runtime.grace
+    # A settled period is answered by one read; claiming or skipping it would only fail on
+    # its row, a failing write per schedule at every sweep.
+    settled = records.run(job_key, period)
+    if settled is not None and (settled.status in (POSTED, SKIPPED) or settled.given_up):
+        return Outcome("late" if late else "busy", job_key, period)
+    if late:
         why = (
             f"missed: due {scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC, and the clock "
             f"was not running until {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC "

@@ -14,6 +14,7 @@ from bot.clock_status import clock_status
 from bot.render import render
 from bot.service import Answer
 from bot.slack.client import make_client
+from bot.store.clock import ClockRecords
 from bot.store.runs import digest_key
 from tests.builders import frame
 from tests.clock.conftest import CHANNEL, DUE, schedule, top_level_posts
@@ -70,6 +71,21 @@ def test_a_week_is_posted_once_however_often_it_is_asked(runtime, fake):
         assert [o.status for o in jobs.sweep(runtime, DUE + later)] == ["busy"]
     assert len(fake.named("chat.postMessage")) == posts
     assert len(top_level_posts(fake)) == 1
+
+
+def test_a_settled_week_is_read_not_written_again_at_every_sweep(runtime, fake, monkeypatch):
+    """Once posted (or skipped), the sweep answers from the run's row: no claim or skip is
+    attempted, so no write fails on the existing row every minute."""
+    stored = schedule(runtime.store)
+    assert jobs.run_digest(runtime, stored, DUE, DUE).status == "posted"
+
+    def no_write(*args, **kwargs):
+        raise AssertionError("a settled period was written to again")
+
+    monkeypatch.setattr(ClockRecords, "claim", no_write)
+    monkeypatch.setattr(ClockRecords, "record_skip", no_write)
+    assert [o.status for o in jobs.sweep(runtime, DUE + MINUTE)] == ["busy"]
+    assert [o.status for o in jobs.sweep(runtime, DUE + 2 * 60 * MINUTE)] == ["late"]
 
 
 def test_late_within_the_grace_is_posted_once_when_the_clock_comes_back(runtime, fake):
