@@ -130,8 +130,6 @@ class Freshness:
 
 @dataclass(frozen=True)
 class Digest:
-    today: date
-    now: datetime
     query: Query  # this week (intent digest): what the buttons re-run
     previous_query: Query
     weeks: tuple[MetricWeek, ...]
@@ -234,8 +232,6 @@ def build_digest(parity: Parity, today: date, now: datetime, query: Query | None
         for s in parity.store.overview()
     )
     return Digest(
-        today=today,
-        now=now,
         query=this_week,
         previous_query=last_week,
         weeks=tuple(MetricWeek(m, previous.get(m.metric)) for m in current),
