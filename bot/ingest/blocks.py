@@ -65,7 +65,7 @@ def read(blocks: list[Block], *, captured_at: np.datetime64) -> Read:
     joined, names = _join(found, blocks)
     result = build.frame(joined, Layout("wide", tuple(names), {}))
     if isinstance(result, CellError):
-        raise _conflict(result, found, blocks)
+        raise _conflict(result, blocks)
     return Read(result, found)
 
 
@@ -113,11 +113,10 @@ def union(parts: list[Coded]) -> Coded:
 
 
 def _located(block: Block, error: CellError) -> BadInput:
-    line = block.locate([error.row])[error.row]
-    return BadInput(error.problem.replace("{line}", str(line)), line=line, column=error.column)
+    return error.located(lambda row: block.locate([row])[row])
 
 
-def _conflict(error: CellError, found: list[Observations], blocks: list[Block]) -> BadInput:
+def _conflict(error: CellError, blocks: list[Block]) -> BadInput:
     """A number given twice with different values, with both lines (rows are global here)."""
     offsets = np.cumsum([0] + [b.table.num_rows for b in blocks])
 
@@ -126,11 +125,7 @@ def _conflict(error: CellError, found: list[Observations], blocks: list[Block]) 
         local = row - int(offsets[index])
         return blocks[index].locate([local])[local]
 
-    line = line_of(error.row)
-    problem = error.problem.replace("{line}", str(line))
-    if error.other_row is not None:
-        problem = problem.replace("{other}", str(line_of(error.other_row)))
-    return BadInput(problem, line=line, column=error.column or None)
+    return error.located(line_of)
 
 
 def sums_by_position(found: Observations, groups: np.ndarray | None = None) -> dict:

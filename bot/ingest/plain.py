@@ -49,9 +49,4 @@ def read(utf8: Utf8, options: Options) -> Parsed:
 def _located(error: CellError, utf8: Utf8, header: Header) -> BadInput:
     """A cell error with physical line numbers (found by a slow re-scan of the file)."""
     rows = {error.row} | ({error.other_row} if error.other_row is not None else set())
-    lines = lines_of(utf8, header, rows)
-    line = lines[error.row]
-    problem = error.problem.replace("{line}", str(line))
-    if error.other_row is not None:
-        problem = problem.replace("{other}", str(lines[error.other_row]))
-    return BadInput(problem, line=line, column=error.column or None)
+    return error.located(lines_of(utf8, header, rows).__getitem__)

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from bot.errors import BadInput
 from bot.ingest.frame import SOURCES
 from bot.metrics import METRICS, closest_label, metric_for_label
 
@@ -36,6 +37,15 @@ class CellError:
     column: str
     problem: str
     other_row: int | None = None
+
+    def located(self, line_of: Callable[[int], int]) -> BadInput:
+        """The error for people: `{line}` and `{other}` filled in by `line_of` (data row to
+        the file's line number)."""
+        line = line_of(self.row)
+        problem = self.problem.replace("{line}", str(line))
+        if self.other_row is not None:
+            problem = problem.replace("{other}", str(line_of(self.other_row)))
+        return BadInput(problem, line=line, column=self.column or None)
 
 
 @dataclass(frozen=True)
