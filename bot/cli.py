@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -82,12 +83,23 @@ def cmd_demo(app: Parity, args: argparse.Namespace) -> int:
     _print_answer(answer, args.json)
     if not args.json:
         hint = f"PARITY_TODAY={today.isoformat()} " if args.today else ""
+        # The interpreter that ran the demo (the README's .venv), so the lines work pasted.
+        python = _runnable(sys.executable)
         print(
             "Ask more with:\n"
-            f'  DATABASE_URL={app.settings.database_url} {hint}python -m bot ask "QUESTION"\n'
-            f"  DATABASE_URL={app.settings.database_url} {hint}python -m bot chat"
+            f'  DATABASE_URL={app.settings.database_url} {hint}{python} -m bot ask "QUESTION"\n'
+            f"  DATABASE_URL={app.settings.database_url} {hint}{python} -m bot chat"
         )
     return 0
+
+
+def _runnable(executable: str) -> str:
+    """The interpreter's path as typed from here: relative under this folder, else as is."""
+    path = Path(executable)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def cmd_serve(app: Parity, args: argparse.Namespace) -> int:

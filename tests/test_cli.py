@@ -68,6 +68,9 @@ def test_demo_text_leads_with_the_verdict_and_ends_with_the_safe_range(demo_dir)
     assert any("processing lag" in line for line in answer)
     safe = next(line for line in answer if "Safe range for Sent" in line)
     assert "Oct 31 – Nov 22, 2026" in safe
+    # The follow-up lines name the interpreter that ran the demo, so they work pasted.
+    follow_up = next(line for line in lines if "-m bot ask" in line)
+    assert f"{sys.executable} -m bot ask" in follow_up
 
 
 def test_ask_reads_questions_from_stdin_one_json_per_line(demo_dir):
