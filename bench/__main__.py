@@ -25,8 +25,8 @@ from bench.data import write_api_pages, write_canonical_csv, write_workspace_csv
 from bot.config import Settings
 from bot.ingest import read_file
 from bot.reconcile import metrics_needed
-from bot.result_cache import ResultCache
-from bot.service import Parity
+from bot.answers.result_cache import ResultCache
+from bot.answers.service import Parity
 from bot.store import Store
 
 LAST_DAY = date(2026, 11, 29)
@@ -90,7 +90,7 @@ def streamed_peak_mb(path: Path, workdir: Path, store: bool = True) -> float:
     """Peak RSS of a separate process that streams one export (into SQLite, if `store`)."""
     if store:
         work = (
-            "from bot.loading import load_file; from bot.store import Store;"
+            "from bot.ingest.loading import load_file; from bot.store import Store;"
             f"s = Store.open('sqlite:///{workdir / 'stream.db'}'); r = load_file(s, sys.argv[1]);"
             "assert r.error is None, r.error;"
         )

@@ -12,11 +12,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 import handlers
+from bot.answers.service import Parity
 from bot.config import Settings
-from bot.service import Parity
 from bot.slack.client import make_client
 from bot.slack.replies import Replier
 from bot.store import Store
+from bot.timing import Clock
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class Services:
     """What listeners may use; built once per process."""
 
     settings: Settings
+    clock: Clock
     store: Store
     parity: Parity
     replier: Replier
@@ -41,12 +43,16 @@ class Services:
 
 
 def create_app(
-    settings: Settings, client: WebClient | None = None, store: Store | None = None
+    settings: Settings,
+    client: WebClient | None = None,
+    store: Store | None = None,
+    clock: Clock | None = None,
 ) -> App:
     """A Bolt App wired to Parity. Nothing talks to Slack until a request arrives."""
+    clock = clock or settings.clock()
     client = client or make_client(settings)
-    store = store or Store.open(settings.database_url)
-    parity = Parity(store, settings)
+    store = store or Store.open(settings.database_url, clock)
+    parity = Parity(store, settings, clock)
     # Listeners only parse and ack (events are acked by Bolt before they run); the work
     # runs in `work`, and answers in `answers`, so that a listener can post "working on
     # it" while its answer is still being computed.
@@ -62,7 +68,7 @@ def create_app(
         logger=logging.getLogger("parity.slack"),
     )
     replier = Replier(client, parity, settings, answers)
-    services = Services(settings, store, parity, replier, work)
+    services = Services(settings, clock, store, parity, replier, work)
     handlers.register(app, services)
     app.error(_log_failure)
     return app

@@ -1,7 +1,7 @@
-"""Command line: python -m bot {demo,ask,chat,ingest,pull,status,serve,digest,clock}.
+"""Command line: python -m bot {demo,ask,chat,ingest,pull,status,serve,digest,clock,evaluate}.
 
 Every command builds Settings once from the environment (flags override), opens the store
-and goes through bot.service, the same path Slack answers take.
+and goes through bot.answers.service, the same path Slack answers take.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from bot.cli_clock import add_commands
-from bot.cli_pull import add_commands as add_pull_commands
-from bot.cli_pull import add_ingest_options, cmd_ingest
+from bot.answers.render import render
+from bot.answers.service import Parity
+from bot.clock.cli import add_commands
 from bot.config import Settings, load_settings
 from bot.errors import ParityError
 from bot.evaluate import cmd_evaluate
-from bot.service import Parity
+from bot.ingest.loading import load_file
 from bot.store import Store
 
 DEMO_DATABASE_URL = "sqlite:///parity-demo.db"
@@ -35,6 +35,22 @@ def _print_answer(answer, as_json: bool) -> None:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
         print(answer.text)
+
+
+def cmd_ingest(app, args: argparse.Namespace) -> int:
+    results = [
+        load_file(
+            app.store,
+            path,
+            source=args.source,
+            captured_at=args.captured_at,
+            journey=args.journey,
+            metric_ids=app.settings.cja_metric_ids(),
+        )
+        for path in args.files
+    ]
+    print(render("ingest.j2", files=results), end="")
+    return 1 if any(r.error for r in results) else 0
 
 
 def cmd_ask(app: Parity, args: argparse.Namespace) -> int:
@@ -69,7 +85,7 @@ def cmd_status(app: Parity, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(app: Parity, args: argparse.Namespace) -> int:
-    from bot.demo import generate  # only the demo needs the generator
+    from bot.evaluate.demo import generate  # only the demo needs the generator
 
     today = args.today or app.today()
     stored = 0
@@ -146,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--captured-at", type=_iso_datetime, help="when the numbers were captured (ISO 8601)"
     )
-    add_ingest_options(ingest)
+    ingest.add_argument(
+        "--journey", help="the journey of a table or response that does not name its own"
+    )
 
     status = command("status", cmd_status, "what is stored and how fresh it is")
     status.add_argument("--json", action="store_true")
@@ -157,8 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--socket-mode", action="store_true", help="Socket Mode (SLACK_APP_TOKEN)")
     serve.add_argument("--processes", type=int, default=1, help="HTTP worker processes")
 
-    add_commands(command)  # digest, clock
-    add_pull_commands(command)  # pull
+    add_commands(command)  # digest, clock, pull
 
     demo = command("demo", cmd_demo, "build a demo store and answer a question")
     demo.add_argument("--question", default=DEMO_QUESTION)
@@ -181,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         url = args.database_url or (DEMO_DATABASE_URL if args.command == "demo" else None)
         settings: Settings = load_settings(database_url=url, today_override=args.today)
-        store = Store.open(settings.database_url) if args.needs_store else None
+        clock = settings.clock()
+        store = Store.open(settings.database_url, clock) if args.needs_store else None
     except ParityError as error:
         print(error, file=sys.stderr)
         return 2
@@ -191,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Cannot open the database {shown}: {reason}", file=sys.stderr)
         return 2
     try:
-        return args.handler(Parity(store, settings), args)
+        return args.handler(Parity(store, settings, clock), args)
     except ParityError as error:
         print(error, file=sys.stderr)
         return 2

@@ -11,13 +11,14 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import ConfigError
 from bot.metrics import METRICS
+from bot.timing import Clock
 
 DEFAULT_DATABASE_URL = "sqlite:///parity.db"
 
@@ -101,11 +102,9 @@ class Settings:
         """CJA metric id -> canonical metric: how saved Reporting API answers are read."""
         return {metric_id: metric for metric, metric_id in self.cja_metrics.items()}
 
-    def today(self) -> date:
-        """Today in the reporting time zone, unless pinned."""
-        if self.today_override is not None:
-            return self.today_override
-        return datetime.now(ZoneInfo(self.timezone)).date()
+    def clock(self) -> Clock:
+        """The clock these settings describe: the reporting time zone, today if pinned."""
+        return Clock(self.timezone, self.today_override)
 
     def tolerance_for(self, metric: str) -> float:
         """The tolerance (a percentage) for one metric."""

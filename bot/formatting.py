@@ -1,6 +1,6 @@
 """Numbers and dates as replies write them; plain Python, so the core can use them too.
 
-The templates reach these through bot.render's filters; the reconciliation's evidence
+The templates reach these through bot.answers.render's filters; the reconciliation's evidence
 sentences call them directly (it must not import Jinja2).
 """
 

@@ -11,6 +11,9 @@ import re
 
 from rapidfuzz import process
 
+# The two products Parity compares, as their numbers are tagged everywhere.
+SOURCES: tuple[str, ...] = ("ajo", "cja")
+
 METRICS: tuple[str, ...] = (
     "sent",
     "delivered",

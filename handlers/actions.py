@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot.slack import present
+from bot.slack import buttons, present
 from bot.slack.replies import Target
 
-_ANSWER_ACTION = re.compile("^(" + "|".join((*present.ANSWER_ACTIONS, present.POST_TO)) + ")$")
+_ANSWER_ACTION = re.compile("^(" + "|".join((*buttons.ANSWER_ACTIONS, buttons.POST_TO)) + ")$")
 
 
 def target_of(body: dict) -> Target:
@@ -25,26 +25,26 @@ def target_of(body: dict) -> Target:
 def press(services, body: dict) -> None:
     action = body["actions"][0]
     target = target_of(body)
-    answer_id = action.get("value") or present.answer_of_block(action.get("block_id", ""))
+    answer_id = action.get("value") or buttons.answer_of_block(action.get("block_id", ""))
     stored = services.store.load_answer(int(answer_id or 0))
     if stored is None:
         services.replier.say(target, "That answer is no longer stored: please ask again.")
         return
     kind = action["action_id"]
-    if kind == present.RERUN:
+    if kind == buttons.RERUN:
         services.replier.rerun(target, stored)
         return
     answer = services.parity.answer(stored.query, services.parity.today(), "mrkdwn")
-    if kind == present.BY_JOURNEY:
+    if kind == buttons.BY_JOURNEY:
         services.replier.deliver(target, present.breakdown_messages(answer, "journey"))
-    elif kind == present.BY_DAY:
+    elif kind == buttons.BY_DAY:
         services.replier.deliver(target, present.breakdown_messages(answer, "day"))
-    elif kind == present.CHART:
+    elif kind == buttons.CHART:
         if target.ephemeral:  # a chart of a private answer goes to the asker's DM
             dm = services.replier.client.conversations_open(users=target.user)["channel"]["id"]
             target = Target(dm, target.user)
         services.replier.chart(target, answer)
-    elif kind in (present.POST, present.POST_TO):
+    elif kind in (buttons.POST, buttons.POST_TO):
         channel = action.get("selected_conversation") or target.channel
         services.replier.share(
             target, channel, present.answer_messages(answer, stored.id, can_post=False)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from bot.commands import parse_command
-from bot.digest_commands import apply_digest_command, parse_digest_command, refusal
+from bot.answers.commands import parse_command
+from bot.clock.digest_commands import apply_digest_command, parse_digest_command, refusal
 from bot.errors import BadInput
 from bot.slack.replies import Target
 from handlers.common import question_text
@@ -35,7 +33,7 @@ def digest_command(services, target: Target, text: str) -> None:
     if order.action == "preview":
         services.replier.ask(target, "digest")
         return
-    now = datetime.now(UTC)
+    now = services.clock.now()
     reply = apply_digest_command(services.store, services.settings, order, target.user, now)
     services.replier.say(target, reply)
 

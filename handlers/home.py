@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack import present
+from bot.slack import buttons, present
 from bot.slack.replies import Target
 
 
@@ -24,7 +24,7 @@ def register(app, services) -> None:
         if event.get("tab", "home") == "home":
             services.later(publish_home, services, event["user"])
 
-    @app.action(present.HOME_ASK)
+    @app.action(buttons.HOME_ASK)
     def home_question(ack, body):
         ack()
         services.later(ask_from_home, services, body)

@@ -30,7 +30,7 @@ def test_values_are_parsed():
         }
     )
     assert settings.timezone == "Europe/Berlin"
-    assert settings.today() == date(2026, 11, 29)
+    assert settings.clock().today() == date(2026, 11, 29)
     assert settings.lag_days == 2
     assert settings.tolerance_for("opens") == 5.0
     assert settings.tolerance_for("sent") == 1.5

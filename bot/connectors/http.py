@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from bot.timing import Clock
+
 TIMEOUT_SECONDS = 300  # Adobe's own execution timeout for a report
 
 
@@ -133,7 +135,7 @@ def _retry_after(value: str | None) -> float | None:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(moment.timestamp() - time.time(), 0.0)
+    return max((moment - Clock().now()).total_seconds(), 0.0)
 
 
 def describe(response: Response) -> str:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bot.answers.render import CAUSE_LABELS as LABELS
 from bot.config import Settings
 from bot.evaluate.questions import IntentScore, score_intents
 from bot.evaluate.scenarios import CAUSES, TODAY, build
 from bot.evaluate.scoring import Score, score
-from bot.render import CAUSE_LABELS as LABELS
 
 INJECTABLE = tuple(c for c in CAUSES if c != "datasource")  # the drift is always there
 

@@ -4,13 +4,11 @@ history as the store would fold it, and the truth to score against."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from bot.evaluate.scenarios import _Builder as Builder
+from bot.evaluate.builder import Builder
 
 # The settling history's columns, as bot.store.reader.settling_history returns them.
 HISTORY_COLUMNS = ("source", "metric", "age_days", "series", "volume", "change", "abs_change")

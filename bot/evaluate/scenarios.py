@@ -38,22 +38,16 @@ import numpy as np
 import pandas as pd
 
 from bot.evaluate import captures
+from bot.evaluate.builder import (
+    CAUSES,
+    RANGE_DAYS,
+    TODAY,
+    TRACKING,
+    Builder,
+    draw_journeys,
+)
 from bot.query import Query
 
-CAUSES = (
-    "processing_lag", "retries", "datasource", "timezone",
-    "missing_data", "duplicate_data", "unexplained",
-)  # fmt: skip
-TODAY = date(2026, 11, 29)
-RANGE_DAYS = 30
-PAD = 2  # generated days beyond each end of the range (neighbours of the neighbours)
-RATES = {
-    "email": {"delivered": 0.975, "bounces": 0.015, "opens": 0.22, "clicks": 0.03,
-              "unsubscribes": 0.002, "excluded": 0.03},
-    "push": {"delivered": 0.96, "bounces": 0.02, "opens": 0.06, "excluded": 0.05},
-    "sms": {"delivered": 0.985, "bounces": 0.01, "clicks": 0.02, "excluded": 0.02},
-}  # fmt: skip
-TRACKING = ("opens", "clicks", "unsubscribes")
 NAMES = (
     "Welcome Series", "Cart Abandon Reminder", "Onboarding Push", "Win-back Offer",
     "Black Friday Promo", "Order Confirmation SMS", "Birthday Email", "Price Drop Alert",
@@ -75,100 +69,7 @@ class Scenario:
     names: dict[int, str]
 
 
-@dataclass
-class _Journey:
-    key: int
-    channel: str
-    volume: float
-    profile: np.ndarray  # share of a day's events per hour (24)
-
-
-def _profile(rng: np.random.Generator) -> np.ndarray:
-    hours = np.arange(24)
-    if rng.random() < 0.6:  # triggered: spread over the day around a peak
-        peak, width, floor = rng.uniform(8, 21), rng.uniform(2.5, 7), rng.uniform(0.02, 0.4)
-    else:  # a batch sent at one hour
-        peak, width, floor = rng.uniform(5, 21), rng.uniform(0.5, 2.5), 0.005
-    distance = np.minimum(np.abs(hours - peak), 24 - np.abs(hours - peak))
-    weights = floor + np.exp(-0.5 * (distance / width) ** 2)
-    return weights / weights.sum()
-
-
-def _journeys(rng: np.random.Generator) -> list[_Journey]:
-    count = int(rng.integers(2, 7))
-    channels = rng.choice(["email", "push", "sms"], size=count, p=[0.6, 0.25, 0.15])
-    volumes = np.exp(rng.uniform(np.log(15), np.log(60_000), size=count))
-    return [
-        _Journey(i + 1, str(c), float(v), _profile(rng))
-        for i, (c, v) in enumerate(zip(channels, volumes, strict=True))
-    ]
-
-
-class _Builder:
-    """Values of both sides per (journey, metric, day) and the truth of each change."""
-
-    def __init__(self, rng: np.random.Generator, journeys: list[_Journey], end: date) -> None:
-        self.rng = rng
-        self.journeys = journeys
-        self.end = end
-        first = end - timedelta(days=RANGE_DAYS - 1 + PAD)
-        self.days = pd.date_range(first, end + timedelta(days=PAD), freq="D")
-        self.age = np.array([(TODAY - d.date()).days for d in self.days])
-        metrics = {"sent"}
-        for journey in journeys:
-            extra = list(RATES[journey.channel])
-            metrics.update(rng.choice(extra, size=int(rng.integers(1, 3)), replace=False))
-        self.metrics = sorted(metrics)
-        self.ajo: dict[tuple[int, str], np.ndarray] = {}
-        self.cja: dict[tuple[int, str], np.ndarray] = {}
-        self.rows = {side: {} for side in ("ajo", "cja")}
-        self.truth: dict[tuple[int, str], dict[str, np.ndarray]] = {}
-        self.retries: dict[int, np.ndarray] = {}
-        self._truth_counts()
-
-    def _truth_counts(self) -> None:
-        rng, n = self.rng, len(self.days)
-        for journey in self.journeys:
-            weekend = rng.uniform(0.5, 0.95)
-            factor = np.where(self.days.day_of_week >= 5, weekend, 1.0)
-            factor = factor * np.linspace(1, rng.uniform(0.8, 1.25), n)
-            factor = factor * rng.lognormal(0, rng.uniform(0.05, 0.3), n)
-            factor[self.age < 0] = 0  # tomorrow has not happened
-            sends = rng.poisson(journey.volume * factor)
-            for metric in self.metrics:
-                rate = 1.0 if metric == "sent" else RATES[journey.channel].get(metric, 0.0)
-                values = rng.binomial(sends, rate) if rate < 1 else sends
-                key = (journey.key, metric)
-                self.ajo[key] = values.astype(np.int64)
-                self.cja[key] = values.astype(np.int64).copy()
-                self.truth[key] = {c: np.zeros(n, dtype=np.int64) for c in CAUSES}
-                for side in ("ajo", "cja"):
-                    self.rows[side][key] = np.ones(n, dtype=np.int64)
-
-    def settled(self, min_age: int) -> np.ndarray:
-        """Positions of the range's days at least `min_age` days old."""
-        inside = np.zeros(len(self.days), dtype=bool)
-        inside[PAD : len(self.days) - PAD] = True
-        return np.flatnonzero(inside & (self.age >= min_age))
-
-    def change(self, key: tuple[int, str], cause: str, side: str, new: np.ndarray) -> None:
-        """Set one side's values; the change in AJO - CJA is that cause's true amount."""
-        new = np.maximum(new.astype(np.int64), 0)
-        values = self.ajo if side == "ajo" else self.cja
-        moved = new - values[key]
-        self.truth[key][cause] += moved if side == "ajo" else -moved
-        values[key] = new
-
-    def series(self, metrics=None, journeys=None):
-        for journey in self.journeys:
-            if journeys is not None and journey.key not in journeys:
-                continue
-            for metric in self.metrics:
-                if (journey.key, metric) in self.ajo and (metrics is None or metric in metrics):
-                    yield journey, (journey.key, metric)
-
-
-def _datasource(b: _Builder) -> None:
+def _datasource(b: Builder) -> None:
     for _, key in b.series():
         rate = b.rng.uniform(-0.016, 0.016) if b.rng.random() < 0.8 else b.rng.uniform(0, 0.016)
         daily = np.clip(rate + b.rng.normal(0, 0.003, len(b.days)), -0.5, 0.5)
@@ -176,7 +77,7 @@ def _datasource(b: _Builder) -> None:
         b.change(key, "datasource", "cja", b.cja[key] - lost)
 
 
-def _retries(b: _Builder, measured: bool) -> None:
+def _retries(b: Builder, measured: bool) -> None:
     share, hours = b.rng.uniform(0.004, 0.04), b.rng.uniform(24, 84)
     for journey, key in b.series(metrics=("sent",)):
         if journey.channel != "email":
@@ -188,7 +89,7 @@ def _retries(b: _Builder, measured: bool) -> None:
             b.retries[journey.key] = pending
 
 
-def _unexplained(b: _Builder) -> None:
+def _unexplained(b: Builder) -> None:
     journey = b.journeys[int(b.rng.integers(len(b.journeys)))]
     settled = b.settled(8)
     filtered = b.rng.random() < 0.6
@@ -209,7 +110,7 @@ def _unexplained(b: _Builder) -> None:
             truth["datasource"][:] = 0
 
 
-def _timezone(b: _Builder) -> None:
+def _timezone(b: Builder) -> None:
     hours = int(b.rng.integers(1, 11))
     behind = b.rng.random() < 0.6
     for journey, key in b.series():
@@ -221,7 +122,7 @@ def _timezone(b: _Builder) -> None:
         b.change(key, "timezone", "cja", staying + incoming)
 
 
-def _duplicate(b: _Builder) -> None:
+def _duplicate(b: Builder) -> None:
     side = "cja" if b.rng.random() < 0.8 else "ajo"
     every = b.rng.random() < 0.3
     journeys = None if every else {b.journeys[int(b.rng.integers(len(b.journeys)))].key}
@@ -239,7 +140,7 @@ def _duplicate(b: _Builder) -> None:
         b.change(key, "duplicate_data", side, values)
 
 
-def _lag(b: _Builder, days: int) -> np.ndarray:
+def _lag(b: Builder, days: int) -> np.ndarray:
     """CJA has part of the last `days` days; returns the share it keeps per age in days."""
     by_age = np.ones(32)
     missing = b.rng.uniform(0.1, 0.7)
@@ -252,7 +153,7 @@ def _lag(b: _Builder, days: int) -> np.ndarray:
     return by_age
 
 
-def _missing(b: _Builder, before_lag: dict) -> None:
+def _missing(b: Builder, before_lag: dict) -> None:
     """A hole in one side. Applied last: on a cell one side lacks, the whole gap is the
     hole, since whatever else happened to that side's data (drift, a time-zone shift, lag,
     a doubling) is not there to be seen; AJO's measured retries stay visible."""
@@ -292,14 +193,14 @@ def _missing(b: _Builder, before_lag: dict) -> None:
 
 def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Scenario:
     """One scenario with these causes injected (the data-source drift always is)."""
-    journeys = _journeys(rng)
+    journeys = draw_journeys(rng)
     if "processing_lag" in injected:
         end = TODAY
     elif "retries" in injected:
         end = TODAY - timedelta(days=int(rng.integers(1, 4)))
     else:
         end = TODAY - timedelta(days=int(rng.integers(1, 40)))
-    b = _Builder(rng, journeys, end)
+    b = Builder(rng, journeys, end)
     if "retries" in injected:
         _retries(b, measured=bool(rng.random() < 0.5))
     _datasource(b)

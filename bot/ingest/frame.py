@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bot.products import SOURCES
+from bot.metrics import SOURCES
 
 __all__ = ["CANONICAL_COLUMNS", "FRAME_DTYPES", "KEY_COLUMNS", "SOURCES", "empty_frame"]
 

@@ -27,6 +27,7 @@ from bot.ingest import blocks, formats, workspace
 from bot.ingest.csvfile import DICTIONARY, Header, _records, lines_of
 from bot.ingest.decode import Utf8
 from bot.ingest.options import Options
+from bot.ingest.reading import checked_source, parse_bytes, sibling_reader
 from bot.ingest.sections import sections
 from bot.ingest.values import utc_naive
 from bot.ingest.workspace_header import Plan, plan, title_of
@@ -80,8 +81,6 @@ class Stream:
             log.info("%s: %s", self.name, note)
 
     def _whole(self) -> pd.DataFrame:
-        from bot.ingest import parse_bytes  # the package imports this module
-
         options = self.options
         parsed = parse_bytes(
             self.path.read_bytes(),
@@ -219,19 +218,17 @@ def stream_file(
     Write the chunks in one transaction (Store.save_stream): a refusal can come after some
     chunks, at the end of the file (totals that show it was cut short).
     """
-    from bot.ingest import _sibling_reader, _source  # the package imports this module
-
     path = Path(path)
     try:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as error:
         raise BadInput(f"cannot read the file ({error.strerror})", file=str(path)) from None
     options = Options(
-        source=_source(source),
+        source=checked_source(source),
         captured_at=utc_naive(captured_at or mtime),
         journey=journey,
         metric_ids=dict(metric_ids or {}),
-        sibling=_sibling_reader(path),
+        sibling=sibling_reader(path),
     )
     return Stream(
         path,

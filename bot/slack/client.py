@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -37,3 +38,10 @@ def make_client(settings: Settings) -> WebClient:
 def webhook(url: str) -> WebhookClient:
     """A client for a response_url (slash commands, buttons on ephemeral messages)."""
     return WebhookClient(url, timeout=15, retry_handlers=retry_handlers())
+
+
+def describe_error(error: Exception) -> str:
+    """A failed call in a line: Slack's own error code when Slack refused."""
+    if isinstance(error, SlackApiError):
+        return f"Slack refused: {error.response.get('error', 'unknown_error')}"
+    return f"{type(error).__name__}: {error}"

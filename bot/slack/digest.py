@@ -13,15 +13,15 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import Message, build_messages
-from bot.charts import chart_png
-from bot.digest import Digest
+from bot.answers.charts import chart_png
+from bot.answers.digest import Digest
+from bot.answers.render import render
 from bot.formatting import format_span
 from bot.metrics import DISPLAY_NAMES
-from bot.render import render
-from bot.slack import present
-from bot.store.clock import ClockRecords
+from bot.slack.blocks import Message, build_messages
+from bot.slack.buttons import answer_block_id, answer_buttons
 from bot.store.runs import Run
+from bot.store.scheduling import ClockRecords
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ def digest_messages(digest: Digest, answer_id: int | None, *, can_post: bool) ->
     scope = format_span(digest.query.start, digest.query.end)
     message = render("digest.j2", "mrkdwn", digest=digest, part="message")
     thread = render("digest.j2", "mrkdwn", digest=digest, part="thread").strip()
-    buttons = present.answer_buttons(answer_id, can_post=can_post) if answer_id else None
-    block_id = present.answer_block_id(answer_id) if answer_id else None
+    buttons = answer_buttons(answer_id, can_post=can_post) if answer_id else None
+    block_id = answer_block_id(answer_id) if answer_id else None
     first = build_messages(
         message, title=f"Parity weekly digest · {scope}", buttons=buttons, actions_id=block_id
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.answers.render import render
 from bot.config import Settings
 from bot.errors import BadInput
 from bot.ingest import read_bytes
-from bot.loading import Loaded
-from bot.render import render
+from bot.ingest.loading import Loaded
 from bot.store import Store
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -70,21 +71,24 @@ def download(settings: Settings, file: SharedFile) -> bytes:
     return data
 
 
-def _read(data: bytes, file: SharedFile, text: str):
-    """Product exports say which product they are from; a plain CSV may need the hint."""
+def _read(data: bytes, file: SharedFile, text: str, shared_at: datetime):
+    """Product exports say which product they are from; a plain CSV may need the hint.
+
+    Rows that carry no capture time were captured when the file was shared.
+    """
     try:
-        return read_bytes(data, name=file.name)
+        return read_bytes(data, name=file.name, file_time=shared_at)
     except BadInput as error:
         hint = source_hint(text, file.name)
         if hint is None or "--source" not in error.problem:
             raise
-        return read_bytes(data, name=file.name, source=hint)
+        return read_bytes(data, name=file.name, source=hint, file_time=shared_at)
 
 
 def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str) -> Loaded:
     """Download and store one shared file; the result says what was stored or what is wrong."""
     try:
-        frame = _read(download(settings, file), file, text)
+        frame = _read(download(settings, file), file, text, store.clock.now())
         reports = tuple(store.save(frame, origin=f"slack:{file.name}"))
         return Loaded(file.name, reports, notes=tuple(frame.attrs.get("notes", ())))
     except BadInput as error:

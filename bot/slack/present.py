@@ -2,55 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from bot.blocks import Button, ChannelPicker, Message, actions, build_messages, header, section
-from bot.render import render
-from bot.service import Answer
-from bot.store import StoredAnswer
-
-BY_JOURNEY = "parity_by_journey"
-BY_DAY = "parity_by_day"
-CHART = "parity_chart"
-POST = "parity_post"
-POST_TO = "parity_post_to"
-RERUN = "parity_rerun"
-HOME_ASK = "parity_home_ask"
-ANSWER_ACTIONS = (BY_JOURNEY, BY_DAY, CHART, POST, RERUN)
-
-HOME_QUESTIONS = (
-    "why don't Sent numbers match?",
-    "which dates are safe for sent?",
-    "reconcile everything last week",
+from bot.answers.render import render
+from bot.answers.service import Answer
+from bot.slack.blocks import (
+    Button,
+    Message,
+    actions,
+    build_messages,
+    header,
+    section,
 )
-
-
-def answer_block_id(answer_id: int) -> str:
-    """The actions block names its answer: a channel menu has no value of its own."""
-    return f"parity_answer_{answer_id}"
-
-
-def answer_of_block(block_id: str) -> int | None:
-    prefix = "parity_answer_"
-    return int(block_id[len(prefix) :]) if block_id.startswith(prefix) else None
-
-
-def answer_buttons(
-    answer_id: int, *, can_post: bool, pick_channel: bool = False
-) -> list[Button | ChannelPicker]:
-    """Drill-down buttons; sharing is a button on a private reply, a channel menu in a DM."""
-    value = str(answer_id)
-    buttons = [
-        Button("By journey", BY_JOURNEY, value),
-        Button("By day", BY_DAY, value),
-        Button("Chart", CHART, value),
-    ]
-    if can_post:
-        buttons.append(Button("Post to channel", POST, value, style="primary"))
-    buttons.append(Button("Re-run", RERUN, value))
-    if pick_channel:
-        buttons.append(ChannelPicker("Post to channel…", POST_TO))
-    return buttons
+from bot.slack.buttons import (
+    HOME_ASK,
+    HOME_QUESTIONS,
+    answer_block_id,
+    answer_buttons,
+)
+from bot.slack.digest import digest_messages
+from bot.store import StoredAnswer
 
 
 def answer_messages(
@@ -58,8 +27,6 @@ def answer_messages(
 ) -> list[Message]:
     """The answer (rendered for Slack) with buttons when it is a reconciliation."""
     if answer.digest is not None and not answer.error:  # a message and its thread
-        from bot.slack.digest import digest_messages  # it builds on this module's buttons
-
         return digest_messages(answer.digest, answer_id, can_post=can_post)
     if not answer_id:
         return build_messages(answer.text)
@@ -77,7 +44,7 @@ def text_messages(mrkdwn: str) -> list[Message]:
 
 
 def home_view(status: Answer, recent: list[StoredAnswer]) -> dict:
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = status.now.replace(tzinfo=None)
     # Status paragraphs (snapshots and clock; digest schedules and problems) as sections.
     status_sections = build_messages(status.text)[0].blocks
     blocks = [

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import Message, section
-from bot.charts import chart_png
+from bot.answers.charts import chart_png
+from bot.answers.service import Answer, Parity
 from bot.config import Settings
 from bot.formatting import format_scope
 from bot.metrics import DISPLAY_NAMES
-from bot.service import Answer, Parity
 from bot.slack import present
+from bot.slack.blocks import Message, section
 from bot.slack.client import webhook
 
 log = logging.getLogger(__name__)

@@ -6,36 +6,38 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from bot.products import SOURCES
+from bot.metrics import SOURCES
 from bot.query import Query
 from bot.store import interactions, reader
-from bot.store.clock import ClockRecords
 from bot.store.database import connect
+from bot.store.scheduling import ClockRecords
 from bot.store.schema import journeys, snapshots
 from bot.store.writer import SnapshotReport, save_frame, save_stream
+from bot.timing import Clock
 
 __all__ = ["SnapshotReport", "Store", "StoredAnswer"]
 
 StoredAnswer = interactions.StoredAnswer
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self.engine = engine
+        # What stamps ingests, answers and event claims (UTC, stored without an offset).
+        self.clock = clock or Clock()
 
     @classmethod
-    def open(cls, url: str) -> Store:
+    def open(cls, url: str, clock: Clock | None = None) -> Store:
         """Connect to `url`, creating or upgrading the schema."""
-        return cls(connect(url))
+        return cls(connect(url), clock)
+
+    def _utcnow(self) -> datetime:
+        return self.clock.now().replace(tzinfo=None)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -43,12 +45,12 @@ class Store:
     def save(self, frame: pd.DataFrame, origin: str) -> list[SnapshotReport]:
         """Store a validated frame as snapshots: all of it or, on any error, none of it."""
         with self.engine.begin() as conn:
-            return save_frame(conn, frame, origin)
+            return save_frame(conn, frame, origin, self._utcnow())
 
     def save_stream(self, chunks, origin: str) -> SnapshotReport:
         """Store a file read in chunks as one snapshot, in one transaction."""
         with self.engine.begin() as conn:
-            return save_stream(conn, chunks, origin)
+            return save_stream(conn, chunks, origin, self._utcnow())
 
     def version(self) -> tuple[int, int]:
         """Changes whenever a snapshot is stored: what cached results are keyed by."""
@@ -95,13 +97,13 @@ class Store:
     def claim_event(self, event_id: str, lease: timedelta = timedelta(seconds=60)) -> bool:
         """True when this process should handle the event (first delivery, or a failed one)."""
         with self.engine.begin() as conn:
-            return interactions.claim_event(conn, event_id, _utcnow(), lease)
+            return interactions.claim_event(conn, event_id, self._utcnow(), lease)
 
     def finish_event(self, event_id: str) -> None:
         with self.engine.begin() as conn:
-            interactions.finish_event(conn, event_id, _utcnow())
+            interactions.finish_event(conn, event_id, self._utcnow())
             # Slack stops redelivering within minutes; an hour of memory is plenty.
-            interactions.purge_events(conn, _utcnow() - timedelta(hours=1))
+            interactions.purge_events(conn, self._utcnow() - timedelta(hours=1))
 
     def save_answer(
         self, *, user_id: str, channel_id: str, question: str, query: Query, headline: str
@@ -109,7 +111,7 @@ class Store:
         with self.engine.begin() as conn:
             return interactions.save_answer(
                 conn,
-                now=_utcnow(),
+                now=self._utcnow(),
                 user_id=user_id,
                 channel_id=channel_id,
                 question=question,
@@ -125,8 +127,8 @@ class Store:
         with self.engine.connect() as conn:
             return interactions.recent_answers(conn, limit)
 
-    # The clock (bot.schedule): digest schedules, scheduled runs, heartbeat.
+    # The clock process (bot.clock): digest schedules, scheduled runs, heartbeat.
 
     @property
-    def clock(self) -> ClockRecords:
+    def scheduling(self) -> ClockRecords:
         return ClockRecords(self.engine)

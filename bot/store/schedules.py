@@ -17,7 +17,7 @@ from bot.store.schema import digest_schedules
 
 @dataclass(frozen=True)
 class StoredSchedule:
-    """A channel's weekly digest, as stored (bot.weekly.Weekly reads the time fields)."""
+    """A channel's weekly digest, as stored (bot.clock.weekly.Weekly reads the time fields)."""
 
     channel_id: str
     weekday: int

@@ -96,15 +96,17 @@ def content_hash(source: str, group: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def save_frame(conn: Connection, frame: pd.DataFrame, origin: str) -> list[SnapshotReport]:
+def save_frame(
+    conn: Connection, frame: pd.DataFrame, origin: str, ingested_at: datetime
+) -> list[SnapshotReport]:
     """Store a validated canonical frame inside the caller's transaction."""
     if frame["source"].nunique() == 1 and frame["captured_at"].nunique() == 1:
         # The usual case: one capture of one product, written without copying the frame.
         source, captured = frame["source"].iloc[0], frame["captured_at"].iloc[0]
-        return [_save_group(conn, source, captured.to_pydatetime(), frame, origin)]
+        return [_save_group(conn, source, captured.to_pydatetime(), frame, origin, ingested_at)]
     groups = frame.groupby(["source", "captured_at"], sort=True).indices
     return [
-        _save_group(conn, source, captured.to_pydatetime(), frame.iloc[rows], origin)
+        _save_group(conn, source, captured.to_pydatetime(), frame.iloc[rows], origin, ingested_at)
         for (source, captured), rows in groups.items()
     ]
 
@@ -155,12 +157,12 @@ def _stored_snapshot(conn: Connection, source: str, digest: str) -> int | None:
     )
 
 
-def _insert_snapshot(conn: Connection, summary: dict, digest: str) -> int:
+def _insert_snapshot(conn: Connection, summary: dict, digest: str, ingested_at: datetime) -> int:
     return conn.execute(
         insert(snapshots).values(
             source=summary["source"],
             captured_at=summary["captured_at"].replace(tzinfo=None),
-            ingested_at=datetime.now(UTC).replace(tzinfo=None),
+            ingested_at=ingested_at,
             origin=summary["origin"][:500],
             content_hash=digest,
             row_count=summary["rows"],
@@ -171,19 +173,26 @@ def _insert_snapshot(conn: Connection, summary: dict, digest: str) -> int:
 
 
 def _save_group(
-    conn: Connection, source: str, captured_at: datetime, group: pd.DataFrame, origin: str
+    conn: Connection,
+    source: str,
+    captured_at: datetime,
+    group: pd.DataFrame,
+    origin: str,
+    ingested_at: datetime,
 ) -> SnapshotReport:
     summary = _summary(source, captured_at, group, origin)
     digest = content_hash(source, group)
     existing = _stored_snapshot(conn, source, digest)
     if existing is not None:
         return SnapshotReport(**summary, snapshot_id=existing, duplicate=True)
-    snapshot_id = _insert_snapshot(conn, summary, digest)
+    snapshot_id = _insert_snapshot(conn, summary, digest, ingested_at)
     _write_values(conn, snapshot_id, summary, group)
     return SnapshotReport(**summary, snapshot_id=snapshot_id)
 
 
-def save_stream(conn: Connection, chunks: Iterable[pd.DataFrame], origin: str) -> SnapshotReport:
+def save_stream(
+    conn: Connection, chunks: Iterable[pd.DataFrame], origin: str, ingested_at: datetime
+) -> SnapshotReport:
     """One snapshot from a file read in chunks (one capture of one product), in the caller's
     transaction. Known to be a duplicate only at the end, so the writes sit in a savepoint
     that is rolled back when the same content was stored before."""
@@ -200,7 +209,8 @@ def save_stream(conn: Connection, chunks: Iterable[pd.DataFrame], origin: str) -
         part = _summary(source, captured, chunk, origin)
         if summary is None:
             summary = part
-            snapshot_id = _insert_snapshot(conn, summary, f"pending:{uuid.uuid4().hex}")
+            pending = f"pending:{uuid.uuid4().hex}"
+            snapshot_id = _insert_snapshot(conn, summary, pending, ingested_at)
         elif (source, part["captured_at"]) != (summary["source"], summary["captured_at"]):
             raise ValueError("a file read in chunks must hold one capture of one product")
         else:

@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.clock.jobs import Runtime
 from bot.config import Settings
-from bot.jobs import Runtime
 from bot.slack.client import make_client
 from bot.store import Store
 from bot.store.schedules import StoredSchedule
+from bot.timing import Clock
 from tests.handlers.conftest import TODAY, demo_db, fake  # noqa: F401 - shared fixtures
 from tests.handlers.fake_slack import BOT_TOKEN
 
@@ -25,8 +26,8 @@ CHANNEL = "C0DIGEST"
 SET_AT = DUE - timedelta(days=10)
 
 
-class Clock:
-    """A wall clock the test sets: runtime.now() for the records."""
+class Wall:
+    """A wall clock the test sets: what the runtime's clock reads."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -61,12 +62,13 @@ def store(clock_settings):
 
 @pytest.fixture
 def wall():
-    return Clock(DUE)
+    return Wall(DUE)
 
 
 @pytest.fixture
 def runtime(clock_settings, store, wall) -> Runtime:
-    return Runtime(clock_settings, store, make_client(clock_settings), {}, wall)
+    clock = Clock(source=wall)
+    return Runtime(clock_settings, store, make_client(clock_settings), {}, clock)
 
 
 def schedule(
@@ -80,7 +82,7 @@ def schedule(
     set_at: datetime = SET_AT,
 ) -> StoredSchedule:
     stored = StoredSchedule(channel, day, *at, zone, skip_unchanged, "U1", set_at, set_at)
-    store.clock.save_schedule(stored)
+    store.scheduling.save_schedule(stored)
     return stored
 
 

@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk import WebClient
 
-from bot import jobs
-from bot.clock_status import clock_status
-from bot.render import render
-from bot.service import Answer
+from bot.answers.render import render
+from bot.answers.service import Answer
+from bot.clock import jobs
+from bot.clock.status import clock_status
 from bot.slack.client import make_client
-from bot.store.clock import ClockRecords
 from bot.store.runs import digest_key
+from bot.store.scheduling import ClockRecords
+from bot.timing import Clock
 from tests.builders import frame
 from tests.clock.conftest import CHANNEL, DUE, schedule, top_level_posts
 from tests.handlers.fake_slack import Failure
@@ -55,7 +56,7 @@ def test_the_digest_is_posted_at_its_time_with_buttons_a_thread_and_a_chart(runt
     (upload,) = fake.named("files.completeUploadExternal")
     assert upload.params["thread_ts"] == "1700000000.000001"
 
-    run = runtime.store.clock.run(KEY, "2026-W49")
+    run = runtime.store.scheduling.run(KEY, "2026-W49")
     assert (run.status, run.attempts, run.steps_done) == ("posted", 1, len(thread) + 2)
     # The buttons re-run the digest's week.
     stored_answer = runtime.store.recent_answers(1)[0]
@@ -107,7 +108,7 @@ def test_later_than_the_grace_is_skipped_and_the_skip_is_recorded(runtime, fake)
     )
     assert fake.named("chat.postMessage") == []
     assert [o.status for o in jobs.sweep(runtime, back + MINUTE)] == ["late"]
-    run = runtime.store.clock.run(KEY, "2026-W49")
+    run = runtime.store.scheduling.run(KEY, "2026-W49")
     assert (run.status, run.attempts) == ("skipped", 0)
     assert "⏭ digest for #C0DIGEST (2026-W49, due Mon Nov 30, 08:00 UTC) skipped: missed" in (
         _status_text(runtime, back)
@@ -117,13 +118,13 @@ def test_later_than_the_grace_is_skipped_and_the_skip_is_recorded(runtime, fake)
 def test_a_crash_after_claiming_is_retried_once_the_lease_is_over(runtime, fake):
     stored = schedule(runtime.store)
     # Another clock claimed the run at 09:00:10 and died before posting anything.
-    runtime.store.clock.claim(KEY, "2026-W49", DUE, DUE + timedelta(seconds=10), jobs.LEASE)
+    runtime.store.scheduling.claim(KEY, "2026-W49", DUE, DUE + timedelta(seconds=10), jobs.LEASE)
     assert [o.status for o in jobs.sweep(runtime, DUE + 5 * MINUTE)] == ["busy"]
     assert fake.named("chat.postMessage") == []
     after_lease = DUE + jobs.LEASE + MINUTE
     assert jobs.run_digest(runtime, stored, DUE, after_lease).status == "posted"
     assert len(top_level_posts(fake)) == 1
-    assert runtime.store.clock.run(KEY, "2026-W49").attempts == 2
+    assert runtime.store.scheduling.run(KEY, "2026-W49").attempts == 2
 
 
 def test_a_failed_post_is_retried_after_the_back_off(runtime, fake):
@@ -131,11 +132,11 @@ def test_a_failed_post_is_retried_after_the_back_off(runtime, fake):
     fake.fail("chat.postMessage", Failure(200, {"ok": False, "error": "fatal_error"}))
     (first,) = jobs.sweep(runtime, DUE)
     assert (first.status, first.detail) == ("retrying", "Slack refused: fatal_error")
-    assert runtime.store.clock.run(KEY, "2026-W49").retry_at == DUE + MINUTE
+    assert runtime.store.scheduling.run(KEY, "2026-W49").retry_at == DUE + MINUTE
     assert [o.status for o in jobs.sweep(runtime, DUE + MINUTE / 2)] == ["busy"]
     assert [o.status for o in jobs.sweep(runtime, DUE + MINUTE)] == ["posted"]
     assert len(top_level_posts(fake)) == 1
-    assert runtime.store.clock.run(KEY, "2026-W49").attempts == 2
+    assert runtime.store.scheduling.run(KEY, "2026-W49").attempts == 2
 
 
 def test_after_the_last_attempt_the_failure_is_recorded_and_shown(runtime, fake):
@@ -148,7 +149,7 @@ def test_after_the_last_attempt_the_failure_is_recorded_and_shown(runtime, fake)
     ]
     assert statuses == [["retrying"], ["retrying"], ["failed"], ["busy"]]
     assert fake.named("chat.postMessage") == []
-    run = runtime.store.clock.run(KEY, "2026-W49")
+    run = runtime.store.scheduling.run(KEY, "2026-W49")
     assert (run.status, run.attempts, run.given_up) == ("failed", 3, True)
     assert (
         "❌ digest for #C0DIGEST (2026-W49, due Mon Nov 30, 08:00 UTC) failed after 3 attempts: "
@@ -173,10 +174,10 @@ def test_a_retry_continues_where_the_post_stopped_and_sends_nothing_twice(runtim
     dropping = jobs.Runtime(
         runtime.settings, runtime.store, _DropsAfterFirstPost(
             token="xoxb-test-token", base_url=runtime.settings.slack_api_url
-        ), {}, runtime.now
+        ), {}, runtime.clock
     )  # fmt: skip
     assert jobs.run_digest(dropping, stored, DUE, DUE).status == "retrying"
-    run = runtime.store.clock.run(KEY, "2026-W49")
+    run = runtime.store.scheduling.run(KEY, "2026-W49")
     assert (run.steps_done, run.message_ts) == (1, "1700000000.000001")
 
     assert jobs.run_digest(runtime, stored, DUE, DUE + MINUTE).status == "posted"
@@ -202,12 +203,12 @@ def test_quiet_weeks_are_skipped_when_the_schedule_says_so(tmp_path, fake, wall)
         )),
         "quiet.csv",
     )  # fmt: skip
-    runtime = jobs.Runtime(settings, store, make_client(settings), {}, wall)
+    runtime = jobs.Runtime(settings, store, make_client(settings), {}, Clock(source=wall))
     try:
         quiet = schedule(store, skip_unchanged=True)
         loud = schedule(store, "C0LOUD", skip_unchanged=False)
         assert jobs.run_digest(runtime, quiet, DUE, DUE).status == "skipped"
-        assert store.clock.run(KEY, "2026-W49").error == "nothing changed since last week"
+        assert store.scheduling.run(KEY, "2026-W49").error == "nothing changed since last week"
         assert jobs.run_digest(runtime, loud, DUE, DUE).status == "posted"
         assert top_level_posts(fake) == []
         (post,) = top_level_posts(fake, "C0LOUD")

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import jobs, pulls, schedule
-from bot.clock_status import clock_status
+from bot.answers.render import render
+from bot.answers.service import Answer
+from bot.clock import jobs, pulls
+from bot.clock import process as schedule
+from bot.clock.status import clock_status
 from bot.errors import ConfigError
-from bot.render import render
-from bot.service import Answer
 from bot.store.runs import digest_key
 from tests.clock.conftest import CHANNEL, DUE, top_level_posts
 from tests.clock.conftest import schedule as add_schedule
@@ -33,7 +34,7 @@ NEW_YORK = "America/New_York"
 
 @pytest.fixture
 def clock(runtime):
-    clock = schedule.Clock(runtime, BackgroundScheduler(timezone=UTC))
+    clock = schedule.ClockProcess(runtime, BackgroundScheduler(timezone=UTC))
     clock.start(paused=True)
     yield clock
     clock.stop()
@@ -68,7 +69,7 @@ def test_changes_made_while_the_clock_runs_are_picked_up(runtime, clock):
     tokyo = clock.scheduler.get_job(digest_key(CHANNEL))
     assert str(tokyo.trigger) == "cron[day_of_week='fri', hour='17', minute='30']"
     assert tokyo.trigger.timezone == ZoneInfo("Asia/Tokyo")
-    runtime.store.clock.delete_schedule(CHANNEL)
+    runtime.store.scheduling.delete_schedule(CHANNEL)
     clock.sweep(DUE - timedelta(days=2) + timedelta(minutes=3))
     assert clock.scheduler.get_job(digest_key(CHANNEL)) is None
 
@@ -91,10 +92,10 @@ def test_the_job_posts_at_nine_local_and_not_a_minute_before(
     for monday, week in zip(mondays, weeks, strict=True):
         wall.now = monday - timedelta(minutes=1)
         schedule.digest_job(CHANNEL)
-        assert runtime.store.clock.run(key, f"2026-{week}") is None
+        assert runtime.store.scheduling.run(key, f"2026-{week}") is None
         wall.now = monday
         schedule.digest_job(CHANNEL)
-        run = runtime.store.clock.run(key, f"2026-{week}")
+        run = runtime.store.scheduling.run(key, f"2026-{week}")
         assert (run.status, run.scheduled_for) == ("posted", monday)
     assert [c.params["channel"] for c in top_level_posts(fake)] == [CHANNEL, CHANNEL]
 
@@ -118,7 +119,7 @@ def clock_status_text(runtime, now) -> str:
 
 def test_importing_the_scheduler_or_building_the_app_starts_nothing():
     probe = (
-        "import threading, bot.schedule, bot.app, bot.cli;"
+        "import threading, bot.clock.process, bot.app, bot.cli;"
         "from bot.config import Settings;"
         "bot.app.create_app(Settings(database_url='sqlite://', slack_bot_token='xoxb-1'));"
         "print(sorted(t.name for t in threading.enumerate() if 'APScheduler' in t.name"
@@ -181,7 +182,7 @@ def test_a_failed_pull_is_retried_with_the_same_guards(pulled):
 
 def test_a_pull_is_registered_as_a_job_and_its_misses_are_recorded(pulled, wall):
     runtime, calls, _ = pulled
-    clock = schedule.Clock(runtime, BackgroundScheduler(timezone=UTC))
+    clock = schedule.ClockProcess(runtime, BackgroundScheduler(timezone=UTC))
     clock.start(paused=True)
     try:
         job = clock.scheduler.get_job("pull:stub")

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import jobs
+from bot.clock import jobs
 from bot.slack.client import make_client
 from bot.store import Store
+from bot.timing import Clock
 from tests.builders import frame
 from tests.clock.conftest import DUE, clock_settings_for, schedule, top_level_posts
 
@@ -53,7 +54,7 @@ def test_two_clocks_sweeping_at_the_same_moment_post_once(shared_url, fake):
 
     def clock() -> None:
         store = Store.open(settings.database_url)  # its own engine and connections
-        runtime = jobs.Runtime(settings, store, make_client(settings), {}, lambda: DUE)
+        runtime = jobs.Runtime(settings, store, make_client(settings), {}, Clock.fixed(DUE))
         try:
             start.wait(timeout=30)
             outcomes.extend(jobs.sweep(runtime, DUE + timedelta(seconds=5)))

@@ -102,9 +102,9 @@ def test_ingest_refuses_a_conflicting_source(tmp_path):
 
 
 def test_the_clock_finds_the_pulls_by_name():
+    from bot.clock.pulls import discover
     from bot.connectors.cja_api import pull_cja
     from bot.connectors.query_service import pull_query_service
-    from bot.pulls import discover
 
     found = discover()
 

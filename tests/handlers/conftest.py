@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from slack_bolt.request import BoltRequest
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.demo import generate
+from bot.evaluate.demo import generate
 from bot.slack.client import make_client
 from bot.store import Store
+from bot.timing import Clock
 from tests.handlers.fake_slack import BOT_TOKEN, FakeSlack
 from tests.handlers.slack_requests import FORM, signed_headers
 
 TODAY = date(2026, 11, 29)
+# What every handler test's app reads as now: midday of TODAY, whatever the real date.
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -52,15 +55,20 @@ def slack_settings(tmp_path, fake, demo_db) -> Settings:
 
 
 @pytest.fixture
-def store(slack_settings):
-    store = Store.open(slack_settings.database_url)
+def clock() -> Clock:
+    return Clock.fixed(NOW).pinned(TODAY)
+
+
+@pytest.fixture
+def store(slack_settings, clock):
+    store = Store.open(slack_settings.database_url, clock)
     yield store
     store.close()
 
 
 @pytest.fixture
-def app(slack_settings, store):
-    return create_app(slack_settings, client=make_client(slack_settings), store=store)
+def app(slack_settings, store, clock):
+    return create_app(slack_settings, client=make_client(slack_settings), store=store, clock=clock)
 
 
 class Sender:

@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import jobs, schedule
+from bot.clock import jobs
+from bot.clock import process as schedule
 from bot.query import Query
 from bot.slack.client import make_client
 from bot.store.runs import digest_key
+from bot.timing import Clock
 from tests.handlers.slack_requests import action_body, command_body, event_body
 
 MONDAY_NINE_BERLIN = datetime(2026, 11, 30, 8, 0, 20, tzinfo=UTC)
@@ -27,7 +29,7 @@ def test_a_schedule_set_in_slack_is_saved_and_confirmed(send, fake, store):
     reply = _command(send, fake, "digest set <#C0WEEKLY|marketing-ops> mon 09:00 Europe/Berlin")
     assert reply["response_type"] == "ephemeral"
     assert reply["text"] == ("✅ Weekly digest set for <#C0WEEKLY>: Mondays 09:00 Europe/Berlin.")
-    (stored,) = store.clock.schedules()
+    (stored,) = store.scheduling.schedules()
     assert (stored.channel_id, stored.weekday, stored.hour, stored.timezone, stored.created_by) == (
         "C0WEEKLY",
         0,
@@ -41,9 +43,9 @@ def test_a_schedule_added_from_slack_is_picked_up_by_the_running_clock(
     send, fake, store, slack_settings
 ):
     runtime = jobs.Runtime(
-        slack_settings, store, make_client(slack_settings), {}, lambda: MONDAY_NINE_BERLIN
+        slack_settings, store, make_client(slack_settings), {}, Clock.fixed(MONDAY_NINE_BERLIN)
     )
-    clock = schedule.Clock(runtime, BackgroundScheduler(timezone=UTC))
+    clock = schedule.ClockProcess(runtime, BackgroundScheduler(timezone=UTC))
     clock.start(paused=True)
     try:
         clock.sweep(datetime(2026, 11, 27, tzinfo=UTC))
@@ -82,7 +84,7 @@ def test_invalid_schedules_are_refused_with_a_clear_reply_and_nothing_saved(
     assert reply["text"].startswith("⚠️ ")
     assert why in reply["text"]
     assert "Nothing was changed." in json.dumps(reply["blocks"], ensure_ascii=False)
-    assert store.clock.schedules() == []
+    assert store.scheduling.schedules() == []
 
 
 def test_digest_lists_the_schedules_with_their_next_run_and_off_stops_one(send, fake, store):
@@ -100,7 +102,7 @@ def test_digest_lists_the_schedules_with_their_next_run_and_off_stops_one(send, 
     assert _command(send, fake, "digest off <#C0WEEKLY|ops>")["text"] == (
         "✅ No more weekly digests in <#C0WEEKLY>."
     )
-    assert store.clock.schedules() == []
+    assert store.scheduling.schedules() == []
 
 
 def test_preview_shows_this_weeks_digest_to_the_person_only(send, fake):

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
+from bot.answers.service import Parity
 from bot.app import create_app
-from bot.service import Parity
 from bot.slack.client import make_client
 from tests.handlers.conftest import Sender
 from tests.handlers.fake_slack import Failure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.render import render
+from bot.answers.render import render
 from tests.reconcile.series import detail, run, series, shifted, volumes
 
 
@@ -71,7 +71,7 @@ def test_causes_detail_is_ranked_by_share_with_unexplained_last():
 
 
 class _Answer:
-    """The parts of bot.service.Answer the reconcile template reads."""
+    """The parts of bot.answers.service.Answer the reconcile template reads."""
 
     def __init__(self, metrics, query) -> None:
         self.metrics = metrics

@@ -14,7 +14,7 @@ KEY, PERIOD = "digest:C1", "2026-W49"
 
 
 def test_the_first_claim_wins_and_a_second_gets_nothing(store):
-    records = store.clock
+    records = store.scheduling
     run = records.claim(KEY, PERIOD, DUE, DUE, LEASE)
     assert (run.status, run.attempts, run.steps_done, run.scheduled_for) == ("claimed", 1, 0, DUE)
     assert records.claim(KEY, PERIOD, DUE, DUE + timedelta(seconds=1), LEASE) is None
@@ -22,7 +22,7 @@ def test_the_first_claim_wins_and_a_second_gets_nothing(store):
 
 
 def test_a_claim_whose_owner_died_is_taken_over_after_the_lease(store):
-    records = store.clock
+    records = store.scheduling
     records.claim(KEY, PERIOD, DUE, DUE, LEASE)
     assert records.claim(KEY, PERIOD, DUE, DUE + LEASE - timedelta(seconds=1), LEASE) is None
     taken = records.claim(KEY, PERIOD, DUE, DUE + LEASE + timedelta(seconds=1), LEASE)
@@ -30,7 +30,7 @@ def test_a_claim_whose_owner_died_is_taken_over_after_the_lease(store):
 
 
 def test_a_finished_run_is_never_claimed_again(store):
-    records = store.clock
+    records = store.scheduling
     run = records.claim(KEY, PERIOD, DUE, DUE, LEASE)
     records.step_done(run.id, 1, "1700000000.000001")
     records.finish(run.id, DUE)
@@ -40,7 +40,7 @@ def test_a_finished_run_is_never_claimed_again(store):
 
 
 def test_a_failed_run_is_retried_at_its_time_and_a_given_up_one_never(store):
-    records = store.clock
+    records = store.scheduling
     run = records.claim(KEY, PERIOD, DUE, DUE, LEASE)
     records.fail(run.id, DUE, "Slack refused: ratelimited", DUE + timedelta(minutes=1))
     assert records.claim(KEY, PERIOD, DUE, DUE + timedelta(seconds=59), LEASE) is None
@@ -52,7 +52,7 @@ def test_a_failed_run_is_retried_at_its_time_and_a_given_up_one_never(store):
 
 
 def test_a_skip_is_recorded_once_and_never_over_a_run(store):
-    records = store.clock
+    records = store.scheduling
     assert records.record_skip(KEY, PERIOD, DUE, DUE + GRACE * 2, "missed")
     assert not records.record_skip(KEY, PERIOD, DUE, DUE + GRACE * 3, "missed again")
     assert records.claim(KEY, PERIOD, DUE, DUE + GRACE * 3, LEASE) is None
@@ -62,7 +62,7 @@ def test_a_skip_is_recorded_once_and_never_over_a_run(store):
 
 
 def test_runs_that_cannot_finish_within_the_grace_are_given_up_and_shown(store):
-    records = store.clock
+    records = store.scheduling
     dead = records.claim("digest:C1", PERIOD, DUE, DUE, LEASE)
     waiting = records.claim("digest:C2", PERIOD, DUE, DUE, LEASE)
     records.fail(waiting.id, DUE, "Slack refused: ratelimited", DUE + timedelta(minutes=5))
@@ -78,7 +78,7 @@ def test_runs_that_cannot_finish_within_the_grace_are_given_up_and_shown(store):
 
 
 def test_schedules_are_one_per_channel_and_setting_again_replaces(store):
-    records = store.clock
+    records = store.scheduling
     first = StoredSchedule("C1", 0, 9, 0, "Europe/Berlin", False, "U1", DUE, DUE)
     assert records.save_schedule(first)
     later = DUE + timedelta(days=1)
@@ -98,7 +98,7 @@ def test_schedules_are_one_per_channel_and_setting_again_replaces(store):
 
 
 def test_heartbeat_keeps_the_latest_beat(store):
-    records = store.clock
+    records = store.scheduling
     assert records.heartbeat() is None
     records.beat(DUE, DUE, "host-a:1")
     records.beat(DUE + timedelta(minutes=1), DUE, "host-a:1")

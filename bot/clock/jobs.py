@@ -9,7 +9,7 @@ an explicit `now`:
 - a claim whose process died is taken over after a lease; a failed attempt is retried after
   a back-off, up to PARITY_JOB_ATTEMPTS; then the failure is recorded and status shows it.
 
-The clock (bot.schedule) and `python -m bot digest` both come here; nothing here sleeps or
+The clock (bot.clock.process) and `python -m bot digest` both come here; nothing here sleeps or
 reads the wall clock to decide, so tests drive it with the times they choose.
 """
 
@@ -23,19 +23,19 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot.answers.digest import build_digest
+from bot.answers.service import Parity
+from bot.clock.pulls import PullFunction
+from bot.clock.weekly import Weekly, last_fire
 from bot.config import Settings
-from bot.digest import build_digest
 from bot.errors import ConfigError, ParityError
-from bot.pulls import PullFunction
-from bot.service import Parity
+from bot.slack.client import WebClient, describe_error
 from bot.slack.digest import digest_chart, digest_messages, post_digest
 from bot.store import Store
 from bot.store.runs import POSTED, SKIPPED, Run, digest_key, pull_key
 from bot.store.schedules import StoredSchedule
-from bot.weekly import Weekly, last_fire
+from bot.timing import Clock
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 # Waits before the second, third... attempt of a failed run.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,15 @@ class Runtime:
     store: Store
     client: WebClient | None = None  # None: no Slack token, digests cannot be posted
     pulls: Mapping[str, PullFunction] = field(default_factory=dict)
-    now: Callable[[], datetime] = utcnow  # the wall clock, for the records only
+    # The time runs are decided and recorded at; by default the settings' clock.
+    clock: Clock | None = None
+
+    def __post_init__(self) -> None:
+        if self.clock is None:
+            object.__setattr__(self, "clock", self.settings.clock())
+
+    def now(self) -> datetime:
+        return self.clock.now()
 
     @property
     def grace(self) -> timedelta:
@@ -67,7 +71,7 @@ class Runtime:
     def parity(self) -> Parity:
         """One Parity for every run, so its result and history caches serve them all (five
         channels due the same minute share one computation)."""
-        return Parity(self.store, self.settings)
+        return Parity(self.store, self.settings, self.clock)
 
     def reporting_day(self, now: datetime) -> date:
         """The date of `now` in the reporting calendar: the digest's "today".
@@ -91,12 +95,6 @@ class SkipRun(Exception):
     """Raised by a run's work to finish it as 'skipped' (nothing changed since last week)."""
 
 
-def _describe(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return f"Slack refused: {error.response.get('error', 'unknown_error')}"
-    return f"{type(error).__name__}: {error}"
-
-
 def guarded(
     runtime: Runtime,
     job_key: str,
@@ -106,7 +104,7 @@ def guarded(
     work: Callable[[Run], str | None],
 ) -> Outcome:
     """Run `work` for (job, period) unless it is too late, done, or someone else's."""
-    records = runtime.store.clock
+    records = runtime.store.scheduling
     late = now - scheduled_for > runtime.grace
     # A settled period is answered by one read; claiming or skipping it would only fail on
     # its row, a failing write per schedule at every sweep.
@@ -139,8 +137,8 @@ def guarded(
         retry = None
         if run.attempts < runtime.settings.job_attempts:
             retry = now + BACKOFF[min(run.attempts, len(BACKOFF)) - 1]
-        records.fail(run.id, runtime.now(), _describe(error), retry)
-        return Outcome("retrying" if retry else "failed", job_key, period, _describe(error))
+        records.fail(run.id, runtime.now(), describe_error(error), retry)
+        return Outcome("retrying" if retry else "failed", job_key, period, describe_error(error))
     records.finish(run.id, runtime.now(), POSTED, note)
     return Outcome("posted", job_key, period, note or "")
 
@@ -174,7 +172,7 @@ def run_digest(
         messages = digest_messages(digest, answer_id, can_post=False)
         chart = digest_chart(digest) if run.steps_done <= len(messages) else None
         return post_digest(
-            runtime.client, runtime.store.clock, run, schedule.channel_id, messages, chart
+            runtime.client, runtime.store.scheduling, run, schedule.channel_id, messages, chart
         )
 
     return guarded(runtime, digest_key(schedule.channel_id), period, scheduled_for, now, work)
@@ -187,7 +185,7 @@ def due_digests(runtime: Runtime, now: datetime) -> list[Outcome]:
     Tuesday means next Monday, not a post now.
     """
     outcomes = []
-    for schedule in runtime.store.clock.schedules():
+    for schedule in runtime.store.scheduling.schedules():
         due = weekly_of(schedule).last_run(now, not_before=schedule.updated_at)
         if due is not None:
             outcomes.append(run_digest(runtime, schedule, due, now))
@@ -241,5 +239,5 @@ def due_pulls(runtime: Runtime, now: datetime) -> list[Outcome]:
 
 def sweep(runtime: Runtime, now: datetime) -> list[Outcome]:
     """Everything due and not done, after giving up runs that can no longer happen in time."""
-    runtime.store.clock.expire(now, runtime.grace, LEASE)
+    runtime.store.scheduling.expire(now, runtime.grace, LEASE)
     return due_digests(runtime, now) + due_pulls(runtime, now)

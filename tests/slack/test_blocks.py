@@ -1,6 +1,6 @@
 """Block Kit layout: Slack's limits, overflow into the thread, escaping, snapshots.
 
-Snapshots live in tests/handlers/snapshots/; regenerate them with UPDATE_SNAPSHOTS=1 after
+Snapshots live in tests/slack/snapshots/; regenerate them with UPDATE_SNAPSHOTS=1 after
 an intended change, and read the diff.
 """
 
@@ -12,10 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.blocks import MAX_BLOCKS, MAX_SECTION_CHARS, Button, build_messages, fields_section, header
+from bot.answers.service import Parity
 from bot.config import Settings
-from bot.service import Parity
 from bot.slack import present
+from bot.slack.blocks import (
+    MAX_BLOCKS,
+    MAX_SECTION_CHARS,
+    Button,
+    build_messages,
+    fields_section,
+    header,
+)
 from bot.store import Store
 from tests.builders import frame
 from tests.handlers.conftest import TODAY

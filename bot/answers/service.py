@@ -12,18 +12,19 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.clock_status import ClockStatus, clock_status
+from bot.answers.digest import Digest, build_digest
+from bot.answers.render import render
+from bot.answers.result_cache import ResultCache
+from bot.clock.status import ClockStatus, clock_status
 from bot.config import Settings
-from bot.digest import Digest, build_digest
 from bot.errors import NoSnapshots, ParityError, UnknownJourney
 from bot.language import parse_question
 from bot.metrics import DISPLAY_NAMES, METRICS
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
-from bot.render import render
-from bot.result_cache import ResultCache
 from bot.store import Store
 from bot.store.reader import SourceOverview
+from bot.timing import Clock
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +85,17 @@ class Parity:
 
     store: Store
     settings: Settings
+    # Where now and today come from; by default the settings' (a pinned PARITY_TODAY).
+    clock: Clock | None = None
     results: ResultCache = field(default_factory=ResultCache, repr=False)
     histories: ResultCache = field(default_factory=ResultCache, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.clock is None:
+            self.clock = self.settings.clock()
+
     def today(self) -> date:
-        return self.settings.today()
+        return self.clock.today()
 
     def ask(self, question: str, today: date | None = None, flavour: str = "plain") -> Answer:
         """Answer a free-text question; never raises."""
@@ -108,7 +115,7 @@ class Parity:
 
     def answer(self, query: Query, today: date, flavour: str = "plain") -> Answer:
         """Answer an already parsed query (buttons and schedules re-run stored queries)."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
         answer = Answer(intent=query.intent, query=query, today=today, now=now)
         if query.intent in ("reconcile", "safe_range"):
             answer = replace(answer, metrics=self.reconcile(query, today))
@@ -178,7 +185,7 @@ class Parity:
             intent=query.intent,
             query=query,
             today=today,
-            now=datetime.now(UTC),
+            now=self.clock.now(),
             error=message,
             error_id=error_id,
         )

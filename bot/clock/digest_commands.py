@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock_status import ScheduleView, clock_status
+from bot.answers.render import render
+from bot.clock.status import ScheduleView, clock_status
+from bot.clock.weekly import Weekly, parse_weekly
 from bot.config import Settings
 from bot.errors import BadInput
-from bot.render import render
 from bot.store import Store
 from bot.store.runs import digest_key
 from bot.store.schedules import StoredSchedule
-from bot.weekly import Weekly, parse_weekly
 
 USAGE = (
     "Usage: `/parity digest set #channel mon 09:00 Europe/Berlin [skip-unchanged]`, "
@@ -91,7 +91,7 @@ def apply_digest_command(
     flavour: str = "mrkdwn",
 ) -> str:
     """Carry out list/set/off and say what was done. (preview is an answer: see service.)"""
-    records = store.clock
+    records = store.scheduling
     context: dict = {"action": command.action, "channel": command.channel, "view": None}
     if command.action == "set":
         weekly = command.weekly

@@ -10,15 +10,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.blocks import MAX_BLOCKS, MAX_SECTION_CHARS
+from bot.answers.digest import build_digest
+from bot.answers.render import render
+from bot.answers.service import Parity
 from bot.config import Settings
-from bot.digest import build_digest
-from bot.render import render
-from bot.service import Parity
+from bot.slack.blocks import MAX_BLOCKS, MAX_SECTION_CHARS
 from bot.slack.digest import digest_messages
 from bot.store import Store
 from tests.builders import frame
-from tests.handlers.test_blocks import EVIL, assert_snapshot
+from tests.slack.test_blocks import EVIL, assert_snapshot
 
 MONDAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from bot.config import Settings
 from bot.query import Query
 from bot.reconcile import MetricResult
-
-if TYPE_CHECKING:
-    from bot.service import Parity
+from bot.store import Store
 
 # Journeys in the digest message itself; the rest go into its thread.
 JOURNEYS_IN_MESSAGE = 5
@@ -213,7 +212,18 @@ def _journey_gaps(metrics: tuple[MetricResult, ...]) -> tuple[JourneyGap, ...]:
     return tuple(gaps)
 
 
-def build_digest(parity: Parity, today: date, now: datetime, query: Query | None = None) -> Digest:
+class Reconciler(Protocol):
+    """What a digest is built from: the answers' cached reconciliation (bot.answers.service)."""
+
+    store: Store
+    settings: Settings
+
+    def reconcile(self, query: Query, today: date) -> tuple[MetricResult, ...]: ...
+
+
+def build_digest(
+    parity: Reconciler, today: date, now: datetime, query: Query | None = None
+) -> Digest:
     """The digest of the past full week before `today`, or of `query`'s week if it is one.
 
     `query` carries the metrics and journeys asked for ("digest for welcome series"); its

@@ -25,7 +25,7 @@ from bot.formatting import (
 )
 from bot.metrics import DISPLAY_NAMES
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 

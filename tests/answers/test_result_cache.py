@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.answers.result_cache import ResultCache
+from bot.answers.service import Parity
 from bot.config import Settings
-from bot.result_cache import ResultCache
-from bot.service import Parity
 from bot.store import Store
 from tests.builders import frame
 from tests.conftest import TODAY

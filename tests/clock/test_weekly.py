@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.clock.weekly import Weekly, parse_timezone, parse_weekly
 from bot.errors import BadInput
-from bot.weekly import Weekly, parse_timezone, parse_weekly
 
 
 def _fires(weekly: Weekly, start: datetime, count: int) -> list[str]:

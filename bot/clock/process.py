@@ -9,13 +9,13 @@ configured pull (from PARITY_PULLS), with stable ids (`digest:C123`, `pull:cja`)
 misfire grace. A sweep every PARITY_CLOCK_SYNC_SECONDS writes the heartbeat, re-reads the
 schedules (so one set in Slack is picked up without a restart) and runs whatever is due and
 not done: a digest missed while the clock was down, a retry, a run whose process died. All
-of these end in bot.jobs' guard, which is what makes a week's digest go out exactly once:
+of these end in bot.clock.jobs' guard, which is what makes a week's digest go out exactly once:
 APScheduler's own misfire handling only sees a clock that is running, and cannot see the
 database another clock shares.
 
 Job functions are module-level and take primitive arguments (a channel id, a pull name), as
 APScheduler's job stores require; they reach the clock through `_clock`, set by
-`Clock.start` in the one process that runs it.
+`ClockProcess.start` in the one process that runs it.
 """
 
 from __future__ import annotations
@@ -33,19 +33,19 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import jobs, pulls
+from bot.clock import jobs, pulls
+from bot.clock.weekly import Weekly, last_fire
 from bot.config import Settings
 from bot.store import Store
 from bot.store.runs import digest_key, pull_key
-from bot.weekly import Weekly, last_fire
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "clock:sweep"
-_clock: Clock | None = None
+_clock: ClockProcess | None = None
 
 
-def _current() -> Clock:
+def _current() -> ClockProcess:
     if _clock is None:
         raise RuntimeError("the clock is not running in this process (python -m bot clock)")
     return _clock
@@ -55,7 +55,7 @@ def digest_job(channel_id: str) -> None:
     """APScheduler's weekly job for one channel: post the digest that has just come due."""
     runtime = _current().runtime
     now = runtime.now()
-    schedule = runtime.store.clock.schedule(channel_id)
+    schedule = runtime.store.scheduling.schedule(channel_id)
     if schedule is None:  # turned off since; the next sweep removes the job
         return
     due = jobs.weekly_of(schedule).last_run(now, not_before=schedule.updated_at)
@@ -83,7 +83,7 @@ def sweep_job() -> None:
     clock.sweep(clock.runtime.now())
 
 
-class Clock:
+class ClockProcess:
     """One scheduler, kept in line with the schedules table, and the sweep."""
 
     def __init__(self, runtime: jobs.Runtime, scheduler: BaseScheduler) -> None:
@@ -103,7 +103,7 @@ class Clock:
 
     def sync(self) -> None:
         """Make the digest jobs match the table: add new ones, re-time changed, drop removed."""
-        wanted = {digest_key(s.channel_id): s for s in self.runtime.store.clock.schedules()}
+        wanted = {digest_key(s.channel_id): s for s in self.runtime.store.scheduling.schedules()}
         for job_id, schedule in wanted.items():
             weekly = jobs.weekly_of(schedule)
             if self._digests.get(job_id) == weekly:
@@ -138,7 +138,7 @@ class Clock:
 
     def sweep(self, now: datetime) -> list[jobs.Outcome]:
         """Heartbeat, schedule changes, then everything due and not done."""
-        self.runtime.store.clock.beat(now, self.started_at, self.owner)
+        self.runtime.store.scheduling.beat(now, self.started_at, self.owner)
         self.sync()
         outcomes = jobs.sweep(self.runtime, now)
         _report(outcomes)
@@ -155,7 +155,7 @@ class Clock:
             IntervalTrigger(seconds=self.runtime.settings.clock_sync_seconds, timezone=UTC),
             id=SWEEP_JOB,
             name="sweep: heartbeat, schedule changes, catch-up and retries",
-            next_run_time=datetime.now(UTC),  # at once: catch up on what was missed
+            next_run_time=self.runtime.now(),  # at once: catch up on what was missed
             **self._options(),
         )
         self.scheduler.start(paused=paused)
@@ -176,18 +176,17 @@ def run_clock(
 
     registry = pulls.discover()
     pulls.check_configured(settings, registry)
-    store = Store.open(settings.database_url)
+    clock = settings.clock().at(now)
+    store = Store.open(settings.database_url, clock)
     client = make_client(settings) if settings.slack_bot_token else None
-    clock_now = (lambda: now) if now else jobs.utcnow
-    runtime = jobs.Runtime(settings, store, client, registry, clock_now)
+    runtime = jobs.Runtime(settings, store, client, registry, clock)
     try:
         if once:
-            return Clock(runtime, BackgroundScheduler(timezone=UTC)).sweep(clock_now())
-        scheduler = BlockingScheduler(timezone=UTC)
-        clock = Clock(runtime, scheduler)
-        signal.signal(signal.SIGTERM, lambda *_: clock.stop())
-        log.info("clock %s started", clock.owner)
-        clock.start()
+            return ClockProcess(runtime, BackgroundScheduler(timezone=UTC)).sweep(clock.now())
+        process = ClockProcess(runtime, BlockingScheduler(timezone=UTC))
+        signal.signal(signal.SIGTERM, lambda *_: process.stop())
+        log.info("clock %s started", process.owner)
+        process.start()
         return []
     finally:
         store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.service import Parity
+from bot.answers.service import Parity
 from tests.builders import frame
 from tests.conftest import TODAY
 

@@ -1,7 +1,9 @@
-"""The CLI's scheduling commands: `python -m bot digest …` and `python -m bot clock`.
+"""The CLI's scheduling commands: `python -m bot digest …`, `clock` and `pull`.
 
 Kept apart from bot.cli so the command line's core stays small; bot.cli adds these to its
-parser. `digest` shares its words and its refusals with `/parity digest`.
+parser. `digest` shares its words and its refusals with `/parity digest`; `pull` fetches
+from the live services (bot.connectors) with the same functions the clock runs on a
+schedule.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from datetime import UTC, datetime
+import sys
+from datetime import UTC, date, datetime, timedelta
 
-from bot.digest_commands import apply_digest_command, parse_digest_command, refusal
-from bot.errors import BadInput, ConfigError
-from bot.service import Parity
+from bot.answers.render import render
+from bot.answers.service import Parity
+from bot.clock.digest_commands import apply_digest_command, parse_digest_command, refusal
+from bot.errors import BadInput, ConfigError, ParityError
+from bot.ingest.loading import Loaded
 from bot.store.schedules import StoredSchedule
 
 
@@ -24,7 +29,7 @@ def _aware(text: str) -> datetime:
 
 
 def cmd_digest(app: Parity, args: argparse.Namespace) -> int:
-    now = args.now or datetime.now(UTC)
+    now = app.clock.at(args.now).now()
     words = list(args.words)
     if args.dry_run or words[:1] == ["preview"]:
         answer = app.ask("digest", today=args.today)
@@ -43,15 +48,15 @@ def cmd_digest(app: Parity, args: argparse.Namespace) -> int:
 
 def _post_now(app: Parity, channel: str, now: datetime) -> int:
     """Post the channel's digest now, through the same once-a-week guard as the clock."""
-    from bot import jobs
+    from bot.clock import jobs
     from bot.slack.client import make_client
 
     if not app.settings.slack_bot_token:
         raise ConfigError("Posting needs SLACK_BOT_TOKEN (or use --dry-run to print it).")
-    schedule = app.store.clock.schedule(channel) or StoredSchedule(
+    schedule = app.store.scheduling.schedule(channel) or StoredSchedule(
         channel, now.weekday(), now.hour, now.minute, "UTC", False, "cli", now, now
     )
-    runtime = jobs.Runtime(app.settings, app.store, make_client(app.settings))
+    runtime = jobs.Runtime(app.settings, app.store, make_client(app.settings), clock=app.clock)
     outcome = jobs.run_digest(runtime, schedule, now, now)
     messages = {
         "posted": f"Posted the digest in {channel} ({outcome.period}).",
@@ -63,7 +68,7 @@ def _post_now(app: Parity, channel: str, now: datetime) -> int:
 
 
 def cmd_clock(app: Parity, args: argparse.Namespace) -> int:
-    from bot.schedule import run_clock  # the scheduler is imported by the clock only
+    from bot.clock.process import run_clock  # the scheduler is imported by the clock only
 
     app.store.close()  # the clock opens its own store
     if not args.verbose:  # a long-running process: say what it does, not just what fails
@@ -75,8 +80,52 @@ def cmd_clock(app: Parity, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pull(app, args: argparse.Namespace) -> int:
+    from bot.connectors.cja_api import pull_cja  # the connectors load only when pulling
+    from bot.connectors.query_service import pull_query_service
+
+    settings = app.settings
+    until = args.until or app.today()
+    since = args.since or until - timedelta(days=settings.pull_days - 1)
+    if since > until:
+        print(f"--since {since} is after --until {until}", file=sys.stderr)
+        return 2
+    if args.product == "ajo" and not args.query_service:
+        print(
+            "AJO's numbers are pulled from AEP Query Service: add --query-service", file=sys.stderr
+        )
+        return 2
+    notes: list[str] = []
+    now = app.clock.now()
+    try:
+        if args.product == "cja":
+            reports = pull_cja(
+                settings, app.store, since, until, now, data_view=args.data_view, notes=notes
+            )
+            name = f"CJA Reporting API ({args.data_view or settings.cja_data_view})"
+        else:
+            reports = pull_query_service(settings, app.store, since, until, now, notes=notes)
+            name = "AEP Query Service"
+    except ParityError as error:
+        print(f"Nothing stored: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"reports": [r.to_dict() for r in reports], "notes": notes}))
+        return 0
+    print(render("ingest.j2", files=[Loaded(name, tuple(reports))]), end="")
+    if not reports:
+        print(f"{name}: nothing to store from {since} to {until}.")
+    _print_notes(notes)
+    return 0
+
+
+def _print_notes(notes) -> None:
+    for note in notes:
+        print(f"⚠️ {note}")
+
+
 def add_commands(command) -> None:
-    """Add `digest` and `clock` to the CLI; `command` is bot.cli's sub-parser factory."""
+    """Add `digest`, `clock` and `pull` to the CLI; `command` is bot.cli's sub-parser factory."""
     digest = command(
         "digest",
         cmd_digest,
@@ -97,3 +146,15 @@ def add_commands(command) -> None:
     clock = command("clock", cmd_clock, "run the scheduler: weekly digests and snapshot pulls")
     clock.add_argument("--once", action="store_true", help="one sweep of what is due, then exit")
     clock.add_argument("--now", type=_aware, help="with --once: pretend it is this time")
+
+    pull = command(
+        "pull", cmd_pull, "fetch numbers from the CJA Reporting API or AEP Query Service"
+    )
+    pull.add_argument("product", choices=("cja", "ajo"))
+    pull.add_argument("--data-view", help="cja: the data view id (dv_...); else CJA_DATA_VIEW")
+    pull.add_argument(
+        "--query-service", action="store_true", help="ajo: count AJO's datasets in Query Service"
+    )
+    pull.add_argument("--since", type=date.fromisoformat, help="first day (YYYY-MM-DD)")
+    pull.add_argument("--until", type=date.fromisoformat, help="last day (default: today)")
+    pull.add_argument("--json", action="store_true", help="print the snapshots as JSON")

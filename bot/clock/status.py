@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.clock.weekly import Weekly
 from bot.config import Settings
 from bot.store import Store
 from bot.store.runs import Heartbeat, Run, digest_key
 from bot.store.schedules import StoredSchedule
-from bot.weekly import Weekly
 
 # Problems older than this are history, not news.
 PROBLEMS_SHOWN_FOR = timedelta(days=7)
@@ -100,7 +100,7 @@ class ClockStatus:
 
 
 def schedule_views(store: Store, now: datetime) -> tuple[ScheduleView, ...]:
-    records = store.clock
+    records = store.scheduling
     return tuple(
         ScheduleView.of(s, records.latest_run(digest_key(s.channel_id)), now)
         for s in records.schedules()
@@ -108,7 +108,7 @@ def schedule_views(store: Store, now: datetime) -> tuple[ScheduleView, ...]:
 
 
 def clock_status(store: Store, settings: Settings, now: datetime) -> ClockStatus:
-    records = store.clock
+    records = store.scheduling
     return ClockStatus(
         now=now,
         heartbeat=records.heartbeat(),

@@ -19,10 +19,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from bot.answers.render import CAUSE_LABELS
 from bot.formatting import format_day, format_span
 from bot.metrics import DISPLAY_NAMES
 from bot.reconcile.result import MetricResult
-from bot.render import CAUSE_LABELS
 
 SIZE_PX = (1000, 500)  # readable in a Slack thread without opening the image
 EMPTY_SIZE_PX = (500, 140)

@@ -12,7 +12,7 @@ from matplotlib import dates as mdates
 from matplotlib.colors import to_rgba
 from PIL import Image
 
-from bot.charts import MARKED, SAFE, build_figure, chart_png
+from bot.answers.charts import MARKED, SAFE, build_figure, chart_png
 from bot.reconcile.result import Breakdown, MetricResult, SafeRange
 
 TODAY = date(2026, 11, 29)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from bot.loading import load_file
+from bot.ingest.loading import load_file
 from bot.store.schema import snapshots
 from tests.ingest.helpers import FIXTURES
 from tests.ingest.test_stream import workspace

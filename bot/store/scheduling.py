@@ -1,4 +1,4 @@
-"""`store.clock`: the clock's records behind one object, one transaction per call.
+"""`store.scheduling`: the clock's records behind one object, one transaction per call.
 
 Kept apart from `Store`'s snapshot methods so the scheduler's vocabulary (schedules, runs,
 heartbeat) reads as one piece; see bot.store.runs for the rules that make runs happen once.

@@ -1,0 +1,135 @@
+"""Reading an export whole: a file or bytes -> a validated canonical frame (see bot.ingest)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from bot.errors import BadInput
+from bot.ingest import formats
+from bot.ingest.decode import decode
+from bot.ingest.frame import SOURCES
+from bot.ingest.options import Options, Parsed
+from bot.ingest.values import utc_naive
+from bot.timing import Clock
+
+log = logging.getLogger(__name__)
+
+
+def read_file(
+    path: str | Path,
+    *,
+    source: str | None = None,
+    captured_at: datetime | None = None,
+    journey: str | None = None,
+    metric_ids: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read an export; rows without a capture time get `captured_at`, else the file's mtime.
+
+    A Reporting API response may have its request saved next to it as NAME.request.json.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError as error:
+        raise BadInput(f"cannot read the file ({error.strerror})", file=str(path)) from None
+    return read_bytes(
+        data,
+        name=str(path),
+        source=source,
+        captured_at=captured_at,
+        file_time=mtime,
+        journey=journey,
+        metric_ids=metric_ids,
+        sibling=sibling_reader(path),
+    )
+
+
+def read_bytes(
+    data: bytes,
+    *,
+    name: str,
+    source: str | None = None,
+    captured_at: datetime | None = None,
+    file_time: datetime | None = None,
+    journey: str | None = None,
+    metric_ids: Mapping[str, str] | None = None,
+    sibling=None,
+) -> pd.DataFrame:
+    """Parse the bytes of an export (an upload, a download) named `name` in errors.
+
+    `source` is required when the format does not imply the product (plain CSV without a
+    source column); it must agree with the file otherwise. Empty capture times become
+    `captured_at`, else `file_time` (when the file was written or shared), else now
+    (naive = UTC). `journey` names the journey of
+    tables that do not; `metric_ids` maps CJA metric or column ids to canonical metrics.
+    """
+    parsed = parse_bytes(
+        data,
+        name=name,
+        source=source,
+        captured_at=captured_at,
+        file_time=file_time,
+        journey=journey,
+        metric_ids=metric_ids,
+        sibling=sibling,
+    )
+    frame = parsed.frame
+    frame.attrs["notes"] = parsed.notes
+    frame.attrs["format"] = parsed.format
+    return frame
+
+
+def parse_bytes(
+    data: bytes,
+    *,
+    name: str,
+    source: str | None = None,
+    captured_at: datetime | None = None,
+    file_time: datetime | None = None,
+    journey: str | None = None,
+    metric_ids: Mapping[str, str] | None = None,
+    sibling=None,
+) -> Parsed:
+    """As read_bytes, returning the frame with the notes and the format's name."""
+    try:
+        options = Options(
+            source=checked_source(source),
+            captured_at=utc_naive(captured_at or file_time or Clock().now()),
+            journey=journey,
+            metric_ids=dict(metric_ids or {}),
+            **({"sibling": sibling} if sibling is not None else {}),
+        )
+        utf8 = decode(data)
+        if utf8.is_blank():
+            raise BadInput("the file is empty (expected a CSV header and rows)")
+        parsed = formats.read(utf8, options)
+    except BadInput as error:
+        raise error.in_file(name) from None
+    for note in parsed.notes:
+        log.info("%s: %s", name, note)
+    return parsed
+
+
+def checked_source(given: str | None) -> str | None:
+    if given is None:
+        return None
+    if given.strip().lower() not in SOURCES:
+        raise BadInput(f"--source must be 'ajo' or 'cja', not '{given}'")
+    return given.strip().lower()
+
+
+def sibling_reader(path: Path):
+    def read(suffix: str) -> bytes | None:
+        other = path.with_name(path.name.removesuffix(path.suffix) + suffix)
+        try:
+            return other.read_bytes() if other != path else None
+        except OSError:
+            return None
+
+    return read
