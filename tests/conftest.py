@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import time
 import uuid
 from datetime import date
 
@@ -14,6 +16,18 @@ from bot.config import Settings
 from bot.store import Store
 
 TODAY = date(2026, 11, 29)
+
+
+def _relative_sleep(seconds: float) -> None:
+    select.select([], [], [], max(seconds, 0.0))
+
+
+# .ci/run runs the suite again under Debian's faketime with FAKETIME_DONT_FAKE_MONOTONIC=1
+# (a faked monotonic clock hangs every timed thread wait). libfaketime 0.9.10 then breaks
+# Python 3.11's time.sleep, an absolute clock_nanosleep (wolfcw/libfaketime#426): sleep by
+# a relative timeout instead, before anything captures time.sleep.
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    time.sleep = _relative_sleep
 
 
 def _postgres_url() -> str | None:
