@@ -22,11 +22,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.data import write_api_pages, write_canonical_csv, write_workspace_csv
+from bot.answers.result_cache import ResultCache
+from bot.answers.service import Parity
 from bot.config import Settings
 from bot.ingest import read_file
 from bot.reconcile import metrics_needed
-from bot.answers.result_cache import ResultCache
-from bot.answers.service import Parity
 from bot.store import Store
 
 LAST_DAY = date(2026, 11, 29)
