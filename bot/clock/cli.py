@@ -16,10 +16,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.answers.render import render
 from bot.answers.service import Parity
-from bot.clock.digest_commands import apply_digest_command, parse_digest_command, refusal
+from bot.clock.digest_commands import CLI, apply_digest_command, parse_digest_command, refusal
 from bot.errors import BadInput, ConfigError, ParityError
 from bot.ingest.loading import Loaded
 from bot.store.schedules import StoredSchedule
+
+FAILED_OUTCOMES = frozenset({"failed", "retrying"})
 
 
 def _aware(text: str) -> datetime:
@@ -37,11 +39,11 @@ def cmd_digest(app: Parity, args: argparse.Namespace) -> int:
         return 1 if answer.error else 0
     if words or not args.channel:
         try:
-            order = parse_digest_command(words, here=args.channel)
+            order = parse_digest_command(words, here=args.channel, surface=CLI)
         except BadInput as error:
-            print(refusal(error, "plain"), end="")
+            print(refusal(error, CLI), end="")
             return 2
-        print(apply_digest_command(app.store, app.settings, order, "cli", now, "plain"), end="")
+        print(apply_digest_command(app.store, app.settings, order, "cli", now, CLI), end="")
         return 0
     return _post_now(app, args.channel, now)
 
@@ -77,7 +79,8 @@ def cmd_clock(app: Parity, args: argparse.Namespace) -> int:
     for outcome in outcomes:
         detail = f": {outcome.detail}" if outcome.detail else ""
         print(f"{outcome.job_key} {outcome.period} {outcome.status}{detail}")
-    return 0
+    # A cron job running `clock --once` must see a failed run (one to be retried, too).
+    return 1 if any(o.status in FAILED_OUTCOMES for o in outcomes) else 0
 
 
 def cmd_pull(app, args: argparse.Namespace) -> int:

@@ -20,10 +20,30 @@ from bot.store import Store
 from bot.store.runs import digest_key
 from bot.store.schedules import StoredSchedule
 
-USAGE = (
+
+@dataclass(frozen=True)
+class Surface:
+    """Where the command was typed: how replies are written and channels are named there."""
+
+    flavour: str  # "mrkdwn" (Slack) | "plain" (the command line)
+    usage: str
+    name_a_channel: str  # the advice when a channel could not be read
+
+
+SLACK = Surface(
+    "mrkdwn",
     "Usage: `/parity digest set #channel mon 09:00 Europe/Berlin [skip-unchanged]`, "
     "`/parity digest off [#channel]`, `/parity digest` (the schedules), "
-    "`/parity digest preview` (this week's digest, for you only)."
+    "`/parity digest preview` (this week's digest, for you only).",
+    "pick it from Slack's list as you type #, so that it becomes a link, or give its id "
+    "(C0123ABCD)",
+)
+CLI = Surface(
+    "plain",
+    "Usage: python -m bot digest set CHANNEL_ID mon 09:00 Europe/Berlin [skip-unchanged] | "
+    "off CHANNEL_ID | list | preview (CHANNEL_ID such as C0123ABCD).",
+    "give the channel's id, such as C0123ABCD (in Slack: the channel's name, then the "
+    "bottom of its About tab)",
 )
 SKIP_FLAGS = frozenset({"skip-unchanged", "--skip-unchanged", "quiet"})
 _LINK = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -38,25 +58,24 @@ class DigestCommand:
     skip_unchanged: bool = False
 
 
-def parse_channel(word: str) -> str:
+def parse_channel(word: str, surface: Surface = SLACK) -> str:
     """A channel id from Slack's link (<#C123|name>) or a bare id (C123, for the CLI)."""
     if match := _LINK.match(word):
         return match[1]
     if _ID.match(word):
         return word
     if word.startswith("#"):
-        raise BadInput(
-            f"I cannot tell which channel '{word}' is: pick it from Slack's list as you type "
-            "#, so that it becomes a link, or give its id (C0123ABCD)."
-        )
-    raise BadInput(f"'{word}' is not a channel: use #channel, picked from Slack's list.")
+        raise BadInput(f"I cannot tell which channel '{word}' is: {surface.name_a_channel}.")
+    raise BadInput(f"'{word}' is not a channel: {surface.name_a_channel}.")
 
 
 def _looks_like_channel(word: str) -> bool:
     return word.startswith(("<", "#")) or bool(_ID.match(word))
 
 
-def parse_digest_command(words: Sequence[str], here: str | None = None) -> DigestCommand:
+def parse_digest_command(
+    words: Sequence[str], here: str | None = None, surface: Surface = SLACK
+) -> DigestCommand:
     """Read the words after `digest`; `here` is the channel the command was typed in."""
     if not words or words[0].lower() in ("list", "show", "schedules"):
         return DigestCommand("list")
@@ -65,21 +84,21 @@ def parse_digest_command(words: Sequence[str], here: str | None = None) -> Diges
         return DigestCommand("preview")
     if action in ("off", "stop", "remove"):
         if len(rest) > 1:
-            raise BadInput(f"`off` takes at most one channel. {USAGE}")
-        channel = parse_channel(rest[0]) if rest else here
+            raise BadInput(f"`off` takes at most one channel. {surface.usage}")
+        channel = parse_channel(rest[0], surface) if rest else here
         if channel is None:
             raise BadInput("Which channel? For example: digest off C0123ABCD")
         return DigestCommand("off", channel)
     if action == "set":
         channel = here
         if rest and _looks_like_channel(rest[0]):
-            channel = parse_channel(rest.pop(0))
+            channel = parse_channel(rest.pop(0), surface)
         if channel is None:
             raise BadInput("Which channel? For example: digest set C0123ABCD mon 09:00 UTC")
         skip = bool(rest) and rest[-1].lower() in SKIP_FLAGS
         weekly = parse_weekly(rest[:-1] if skip else rest)
         return DigestCommand("set", channel, weekly, skip)
-    raise BadInput(f"'{words[0]}' is not something I can do with digests. {USAGE}")
+    raise BadInput(f"'{words[0]}' is not something I can do with digests. {surface.usage}")
 
 
 def apply_digest_command(
@@ -88,7 +107,7 @@ def apply_digest_command(
     command: DigestCommand,
     user: str,
     now: datetime,
-    flavour: str = "mrkdwn",
+    surface: Surface = SLACK,
 ) -> str:
     """Carry out list/set/off and say what was done. (preview is an answer: see service.)"""
     records = store.scheduling
@@ -113,8 +132,14 @@ def apply_digest_command(
         context["removed"] = records.delete_schedule(command.channel)
     else:
         context["clock"] = clock_status(store, settings, now)
-    return render("digest_schedule.j2", flavour, usage=USAGE, **context)
+    return render("digest_schedule.j2", surface.flavour, usage=surface.usage, **context)
 
 
-def refusal(error: BadInput, flavour: str = "mrkdwn") -> str:
-    return render("digest_schedule.j2", flavour, action="refused", error=str(error), usage=USAGE)
+def refusal(error: BadInput, surface: Surface = SLACK) -> str:
+    return render(
+        "digest_schedule.j2",
+        surface.flavour,
+        action="refused",
+        error=str(error),
+        usage=surface.usage,
+    )

@@ -182,11 +182,18 @@ def run_clock(
     runtime = jobs.Runtime(settings, store, client, registry, clock)
     try:
         if once:
-            return ClockProcess(runtime, BackgroundScheduler(timezone=UTC)).sweep(clock.now())
+            process = ClockProcess(runtime, BackgroundScheduler(timezone=UTC))
+            try:
+                return process.sweep(clock.now())
+            finally:  # status then says "last sweep at …", not "running"
+                store.scheduling.stopped(clock.now(), process.owner)
         process = ClockProcess(runtime, BlockingScheduler(timezone=UTC))
         signal.signal(signal.SIGTERM, lambda *_: process.stop())
         log.info("clock %s started", process.owner)
-        process.start()
+        try:
+            process.start()
+        finally:
+            store.scheduling.stopped(clock.now(), process.owner)
         return []
     finally:
         store.close()

@@ -83,6 +83,16 @@ class ClockStatus:
         return age is None or age * 3600 > self.stale_after_seconds
 
     @property
+    def exited(self) -> bool:
+        """The last clock exited after its sweep (`clock --once`, or a stopped process)."""
+        return self.heartbeat is not None and self.heartbeat.exited
+
+    @property
+    def running(self) -> bool:
+        """A clock is running: a fresh heartbeat from a process that has not exited."""
+        return self.heartbeat is not None and not self.exited and not self.stale
+
+    @property
     def needed(self) -> bool:
         """Whether anything depends on the clock (a digest schedule or a pull)."""
         return bool(self.schedules or self.pulls)
@@ -93,6 +103,8 @@ class ClockStatus:
             "heartbeat_at": beat.beat_at.isoformat() if beat else None,
             "owner": beat.owner if beat else None,
             "stale": self.stale,
+            "running": self.running,
+            "stopped_at": beat.stopped_at.isoformat() if beat and beat.stopped_at else None,
             "schedules": [s.to_dict() for s in self.schedules],
             "pulls": list(self.pulls),
             "problems": [_run_dict(run) for run in self.problems],

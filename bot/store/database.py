@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
 
 from bot.store.schema import SCHEMA_VERSION, metadata, schema_info
 
+
+def _heartbeat_stopped_at(conn: Connection) -> None:
+    conn.execute(text("ALTER TABLE clock_heartbeat ADD COLUMN stopped_at TIMESTAMP"))
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _heartbeat_stopped_at,
+}
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

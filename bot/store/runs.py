@@ -85,6 +85,12 @@ class Heartbeat:
     beat_at: datetime
     started_at: datetime
     owner: str
+    stopped_at: datetime | None = None
+
+    @property
+    def exited(self) -> bool:
+        """The clock that beat last has exited since: its beat was a last sweep."""
+        return self.stopped_at is not None and self.stopped_at >= self.beat_at
 
 
 # --- runs ---------------------------------------------------------------------------------
@@ -248,7 +254,12 @@ def latest_run(conn: Connection, job_key: str) -> Run | None:
 
 
 def beat(conn: Connection, now: datetime, started_at: datetime, owner: str) -> None:
-    values = {"beat_at": db_time(now), "started_at": db_time(started_at), "owner": owner[:200]}
+    values = {
+        "beat_at": db_time(now),
+        "started_at": db_time(started_at),
+        "owner": owner[:200],
+        "stopped_at": None,
+    }
     updated = conn.execute(update(clock_heartbeat).where(clock_heartbeat.c.id == 1).values(values))
     if updated.rowcount == 0:
         try:
@@ -256,6 +267,15 @@ def beat(conn: Connection, now: datetime, started_at: datetime, owner: str) -> N
                 conn.execute(insert(clock_heartbeat).values(id=1, **values))
         except IntegrityError:  # another clock's first beat got there first
             conn.execute(update(clock_heartbeat).where(clock_heartbeat.c.id == 1).values(values))
+
+
+def stopped(conn: Connection, now: datetime, owner: str) -> None:
+    """Record that `owner` exited, unless another clock has beaten since."""
+    conn.execute(
+        update(clock_heartbeat)
+        .where(clock_heartbeat.c.id == 1, clock_heartbeat.c.owner == owner[:200])
+        .values(stopped_at=db_time(now))
+    )
 
 
 def heartbeat(conn: Connection) -> Heartbeat | None:

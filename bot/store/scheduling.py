@@ -88,6 +88,10 @@ class ClockRecords:
         with self.engine.begin() as conn:
             runs.beat(conn, now, started_at, owner)
 
+    def stopped(self, now: datetime, owner: str) -> None:
+        with self.engine.begin() as conn:
+            runs.stopped(conn, now, owner)
+
     def heartbeat(self) -> Heartbeat | None:
         with self.engine.connect() as conn:
             return runs.heartbeat(conn)

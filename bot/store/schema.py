@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -191,4 +191,7 @@ clock_heartbeat = Table(
     Column("beat_at", DateTime, nullable=False),
     Column("started_at", DateTime, nullable=False),
     Column("owner", String(200), nullable=False),
+    # Set when that clock exited (`clock --once` after its sweep, or a stopped process):
+    # its last beat is then a last sweep, not a sign that it is running.
+    Column("stopped_at", DateTime),
 )

@@ -60,7 +60,7 @@ def test_a_clock_that_cannot_post_records_the_failure_and_status_shows_it(tmp_pa
         "--now", (now - timedelta(days=1)).isoformat(), cwd=tmp_path,
     )  # fmt: skip
     swept = parity("clock", "--once", "--now", now.isoformat(), cwd=tmp_path)
-    assert swept.returncode == 0, swept.stderr
+    assert swept.returncode == 1, swept.stderr  # cron sees the failed run
     week = f"{due.isocalendar().year}-W{due.isocalendar().week:02d}"
     assert swept.stdout == (
         f"digest:C0ABC {week} failed: SLACK_BOT_TOKEN is not set, so the clock cannot post "
@@ -71,10 +71,26 @@ def test_a_clock_that_cannot_post_records_the_failure_and_status_shows_it(tmp_pa
         f"• ❌ digest for #C0ABC ({week}, due {due:%a %b} {due.day}, {due:%H:%M} UTC) failed "
         "after 1 attempt: SLACK_BOT_TOKEN is not set"
     ) in status.stdout
+    # The --once clock has exited: its beat is a last sweep, not a running clock.
+    assert f"⚠️ Clock: not running; last sweep at {now:%a %b} {now.day}, {now:%H:%M} UTC" in (
+        status.stdout
+    )
+    assert "Clock: running" not in status.stdout
     again = parity(
         "clock", "--once", "--now", (now + timedelta(minutes=5)).isoformat(), cwd=tmp_path
     )
     assert again.stdout == f"digest:C0ABC {week} busy\n"
+    assert again.returncode == 0  # nothing failed in this sweep
+
+
+def test_cli_refusals_name_channels_by_id_never_slacks_picker(tmp_path: Path):
+    for words in (("set", "#marketing", "mon", "09:00", "UTC"), ("off", "marketing"), ("bogus",)):
+        refused = parity("digest", *words, cwd=tmp_path)
+        assert refused.returncode == 2
+        assert "Slack's list" not in refused.stdout
+        assert "/parity" not in refused.stdout
+        assert "python -m bot digest set CHANNEL_ID" in refused.stdout
+    assert "C0123ABCD" in parity("digest", "off", "#marketing", cwd=tmp_path).stdout
 
 
 def test_posting_now_from_the_cli_counts_as_the_weeks_digest(demo_dir, fake):  # noqa: F811
