@@ -1,7 +1,8 @@
 """Free text -> Query: what a question asks for, in the words people actually type.
 
-Everything that varies between phrasings is data at the top of this module (intent keywords,
-metric aliases, stop words); the code only walks the question once:
+Everything that varies between phrasings is data: intent keywords and stop words at the top
+of this module, metric labels and the words people use for them in bot.metrics' table; the
+code only walks the question once:
 
 1. journeys named in full are claimed first ("November Newsletter" is not a month);
 2. date phrases are read (bot.dates);
@@ -28,7 +29,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.dates import blank, find_dates
-from bot.metrics import LABEL_TO_METRIC
+from bot.metrics import LABEL_TO_METRIC, METRIC_TABLE
 from bot.query import Query
 
 # No dates in the question: the 30 days ending today, today included.
@@ -58,22 +59,6 @@ INTENT_KEYWORDS: tuple[tuple[str, str], ...] = (
         r"|commands?|usage|examples?",
     ),
 )
-
-# Free-text forms on top of the product labels in bot.metrics (singular/plural is forgiven
-# by stemming, so each form is listed once).
-EXTRA_METRIC_ALIASES: dict[str, tuple[str, ...]] = {
-    "sent": ("sent", "sending", "sent messages", "send volume"),
-    "delivered": ("delivery", "deliveries", "delivered messages", "successful deliveries"),
-    "bounces": ("bounced", "bouncing", "bounce rate", "hard bounces", "soft bounces"),
-    "retries": ("retried", "retrying", "retry queue"),
-    "errors": ("failures", "failed", "failed sends", "send failures"),
-    "excluded": ("exclusion", "excluding", "suppressions", "suppressed"),
-    "opens": ("opened", "open rate", "email open"),
-    "clicks": ("clicked", "click through", "clickthroughs", "click through rate", "ctr"),
-    "unsubscribes": ("unsubs", "unsubscribed", "opt outs", "optouts", "opted out"),
-    "spam_complaints": ("complaints", "spam reports", "marked as spam"),
-    "displays": ("displayed", "impressions"),
-}
 
 # Words that never name a journey: grammar, the products, and the vocabulary of the question.
 STOP_WORDS = frozenset(
@@ -142,7 +127,7 @@ METRIC_ALIASES: dict[tuple[str, ...], str] = {
     tuple(_stem(word) for word in _words(label)): metric
     for metric, labels in (
         *((metric, (label,)) for label, metric in LABEL_TO_METRIC.items()),
-        *EXTRA_METRIC_ALIASES.items(),
+        *((entry.name, entry.words) for entry in METRIC_TABLE),
     )
     for label in labels
 }

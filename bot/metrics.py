@@ -1,127 +1,220 @@
-"""Canonical metric names and the product labels that map onto them.
+"""Every fact about a metric, in one table: METRIC_TABLE, one frozen `Metric` per metric.
 
 Both products export the same counts under different names ("Sends", "Sends (AJO)",
-"Messages successfully sent"...). Every parser and the question parser resolve labels
-through this one table, so a label added here is understood everywhere.
+"Messages successfully sent"...), people ask about them in their own words ("ctr"), and the
+core needs to know which dataset a metric comes from, whether AJO's retries are in it and
+which metrics witness it. All of that is one entry here: a metric added to the table is
+parsed from every export, understood in questions, reconciled, explained and charted.
+The names below the table (METRICS, DISPLAY_NAMES, LABEL_TO_METRIC) are views of it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rapidfuzz import process
 
 # The two products Parity compares, as their numbers are tagged everywhere.
 SOURCES: tuple[str, ...] = ("ajo", "cja")
 
-METRICS: tuple[str, ...] = (
-    "sent",
-    "delivered",
-    "bounces",
-    "retries",
-    "errors",
-    "excluded",
-    "opens",
-    "clicks",
-    "unsubscribes",
-    "spam_complaints",
-    "displays",
+
+@dataclass(frozen=True)
+class Dataset:
+    """An AJO system dataset metrics are counted from (adobe-data.md §3.1)."""
+
+    name: str
+    # Said after the name where a person must find the dataset ("the Push Tracking one...").
+    aside: str = ""
+
+    @property
+    def described(self) -> str:
+        return f"{self.name} ({self.aside})" if self.aside else self.name
+
+
+FEEDBACK = Dataset("AJO Message Feedback Event Dataset")
+TRACKING = Dataset(
+    "AJO Email Tracking Experience Event Dataset", "the Push Tracking one for push journeys"
 )
 
-# AJO's Sent includes messages still in the retry queue; CJA's does not (Adobe, cja-ajo.md).
-RETRY_AFFECTED: frozenset[str] = frozenset({"sent"})
 
-# AJO-only evidence, not a number the two products both report: left out of "all metrics".
-EVIDENCE_ONLY: frozenset[str] = frozenset({"retries"})
+@dataclass(frozen=True)
+class Metric:
+    """One canonical metric and everything Parity knows about it."""
 
-DISPLAY_NAMES: dict[str, str] = {
-    "sent": "Sent",
-    "delivered": "Delivered",
-    "bounces": "Bounces",
-    "retries": "Retries",
-    "errors": "Errors",
-    "excluded": "Excluded",
-    "opens": "Opens",
-    "clicks": "Clicks",
-    "unsubscribes": "Unsubscribes",
-    "spam_complaints": "Spam complaints",
-    "displays": "Displays",
-}
+    name: str  # canonical, as stored and in the JSON answer
+    display: str  # as replies and charts name it
+    # Spellings exports use for it (CJA components, Workspace columns, API names), compared
+    # after normalize_label; the name itself is always one.
+    labels: tuple[str, ...]
+    dataset: Dataset
+    # CJA's auto-configured component for it (Adobe's "(AJO)" names), for "add it" advice.
+    component: str
+    colour: str  # chart colour: dark enough for text on white
+    # Free-text forms people type in questions, beyond the labels (singular and plural are
+    # forgiven by bot.language's stemming, so each form is listed once).
+    words: tuple[str, ...] = ()
+    # The names AJO's own report widgets use (and only they: CJA's are "Sends (AJO)"...).
+    ajo_labels: tuple[str, ...] = ()
+    # The products that report it; a metric only AJO reports is evidence, not a comparison.
+    products: tuple[str, ...] = SOURCES
+    # The metric counting its messages still in AJO's retry queue, when AJO counts those in
+    # it and CJA does not (Adobe, cja-ajo.md); None when retries never touch it.
+    retry_queue: str | None = None
+    # Metrics from its dataset that share its lag and time-zone shift but hold no retries:
+    # they show how far CJA got on a day and how much of AJO's number is queued retries.
+    witnesses: tuple[str, ...] = ()
 
-# Labels as the products and their exports spell them (normalized: see normalize_label).
-_LABELS: dict[str, tuple[str, ...]] = {
-    "sent": (
-        "sends",
-        "send",
-        "messages sent",
-        "total sends",
-        "outbound sends",
-        "sends (ajo)",
-        "outbound sends (ajo)",
+    @property
+    def retry_affected(self) -> bool:
+        return self.retry_queue is not None
+
+    @property
+    def evidence_only(self) -> bool:
+        """Reported by AJO alone: evidence for another metric's gap, left out of "all
+        metrics" (there is nothing in CJA to compare it with)."""
+        return self.products == ("ajo",)
+
+
+METRIC_TABLE: tuple[Metric, ...] = (
+    Metric(
+        "sent",
+        "Sent",
+        labels=("sends", "send", "messages sent", "total sends", "outbound sends",
+                "sends (ajo)", "outbound sends (ajo)"),
+        ajo_labels=("Sent",),
+        words=("sent", "sending", "sent messages", "send volume"),
+        dataset=FEEDBACK,
+        component="Sends (AJO)",
+        colour="#1d4f91",
+        retry_queue="retries",
+        witnesses=("delivered", "bounces", "errors", "excluded"),
     ),
-    "delivered": (
-        "delivered (ajo)",
-        "messages successfully sent",
-        "successfully sent",
-        "messages delivered",
-        "deliveries",
+    Metric(
+        "delivered",
+        "Delivered",
+        labels=("delivered (ajo)", "messages successfully sent", "successfully sent",
+                "messages delivered", "deliveries"),
+        ajo_labels=("Delivered",),
+        words=("delivery", "deliveries", "delivered messages", "successful deliveries"),
+        dataset=FEEDBACK,
+        component="Delivered (AJO)",
+        colour="#1e6b52",
     ),
-    "bounces": (
-        "bounce",
-        "bounces for outbound channels",
-        "bounces for outbound channels (ajo)",
-        "bounces for outbound sms",
-        "bounces (ajo)",
-        "bounces for outbound sms (ajo)",
+    Metric(
+        "bounces",
+        "Bounces",
+        labels=("bounce", "bounces for outbound channels", "bounces for outbound channels (ajo)",
+                "bounces for outbound sms", "bounces (ajo)", "bounces for outbound sms (ajo)"),
+        ajo_labels=("Bounces",),
+        words=("bounced", "bouncing", "bounce rate", "hard bounces", "soft bounces"),
+        dataset=FEEDBACK,
+        component="Bounces For Outbound Channels (AJO)",
+        colour="#8a4b08",
     ),
-    "retries": ("retry", "delay", "delays"),
-    "errors": (
-        "error",
-        "send errors",
-        "outbound errors",
-        "outbound errors (ajo)",
-        "outbound sms errors",
-        "errors (ajo)",
-        "send errors (ajo)",
-        "outbound sms errors (ajo)",
+    Metric(
+        "retries",
+        "Retries",
+        labels=("retry", "delay", "delays"),
+        ajo_labels=("Retries",),
+        words=("retried", "retrying", "retry queue"),
+        dataset=FEEDBACK,
+        component="Message Retry (AJO)",
+        colour="#6f3f8f",
+        products=("ajo",),
     ),
-    "excluded": (
-        "exclusions",
-        "excludes",
-        "exclude",
-        "send exclusions",
-        "outbound exclusions",
-        "outbound exclusions (ajo)",
-        "outbound sms exclusions",
-        "exclusions (ajo)",
-        "send exclusions (ajo)",
-        "outbound sms exclusions (ajo)",
+    Metric(
+        "errors",
+        "Errors",
+        labels=("error", "send errors", "outbound errors", "outbound errors (ajo)",
+                "outbound sms errors", "errors (ajo)", "send errors (ajo)",
+                "outbound sms errors (ajo)"),
+        ajo_labels=("Errors",),
+        words=("failures", "failed", "failed sends", "send failures"),
+        dataset=FEEDBACK,
+        component="Outbound Errors (AJO)",
+        colour="#a4262c",
     ),
-    "opens": ("open", "email opens", "email opens (ajo)"),
-    "clicks": (
-        "click",
-        "email clicks",
-        "clicks (ajo)",
-        "outbound clicks (ajo)",
-        "email clicks (ajo)",
+    Metric(
+        "excluded",
+        "Excluded",
+        labels=("exclusions", "excludes", "exclude", "send exclusions", "outbound exclusions",
+                "outbound exclusions (ajo)", "outbound sms exclusions", "exclusions (ajo)",
+                "send exclusions (ajo)", "outbound sms exclusions (ajo)"),
+        ajo_labels=("Excluded",),
+        words=("exclusion", "excluding", "suppressions", "suppressed"),
+        dataset=FEEDBACK,
+        component="Outbound Exclusions (AJO)",
+        colour="#555555",
     ),
-    "unsubscribes": (
-        "unsubscribe",
-        "unsubscriptions",
-        "unsubscription",
-        "unsubscribes (ajo)",
-        "email unsubscribes",
-        "email unsubscribes (ajo)",
+    Metric(
+        "opens",
+        "Opens",
+        labels=("open", "email opens", "email opens (ajo)"),
+        ajo_labels=("Opens",),
+        words=("opened", "open rate", "email open"),
+        dataset=TRACKING,
+        component="Email Opens (AJO)",
+        colour="#0b6a77",
     ),
-    "spam_complaints": (
-        "spam complaints",
-        "spam complaint",
-        "spam complaint (ajo)",
-        "spam complaints (ajo)",
-        "spam",
+    Metric(
+        "clicks",
+        "Clicks",
+        labels=("click", "email clicks", "clicks (ajo)", "outbound clicks (ajo)",
+                "email clicks (ajo)"),
+        ajo_labels=("Clicks",),
+        words=("clicked", "click through", "clickthroughs", "click through rate", "ctr"),
+        dataset=TRACKING,
+        component="Clicks (AJO)",
+        colour="#5c5a00",
     ),
-    "displays": ("display", "displays (ajo)"),
-}
+    Metric(
+        "unsubscribes",
+        "Unsubscribes",
+        labels=("unsubscribe", "unsubscriptions", "unsubscription", "unsubscribes (ajo)",
+                "email unsubscribes", "email unsubscribes (ajo)"),
+        ajo_labels=("Unsubscribe", "Unsubscriptions"),
+        words=("unsubs", "unsubscribed", "opt outs", "optouts", "opted out"),
+        dataset=TRACKING,
+        component="Unsubscribes (AJO)",
+        colour="#8c2f5c",
+    ),
+    Metric(
+        "spam_complaints",
+        "Spam complaints",
+        labels=("spam complaints", "spam complaint", "spam complaint (ajo)",
+                "spam complaints (ajo)", "spam"),
+        ajo_labels=("Spam complaints", "Spam"),
+        words=("complaints", "spam reports", "marked as spam"),
+        dataset=TRACKING,
+        component="Spam Complaint (AJO)",
+        colour="#6e4b2a",
+    ),
+    Metric(
+        "displays",
+        "Displays",
+        labels=("display", "displays (ajo)"),
+        words=("displayed", "impressions"),
+        dataset=TRACKING,
+        component="Displays (AJO)",
+        colour="#3d5a1e",
+    ),
+)  # fmt: skip
+
+_BY_NAME: dict[str, Metric] = {metric.name: metric for metric in METRIC_TABLE}
+
+
+def metric_facts(name: str) -> Metric:
+    """The table's entry for a canonical metric name (KeyError names an unknown one)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"'{name}' is not a metric in bot.metrics.METRIC_TABLE") from None
+
+
+# Views of the table, for the many callers that want only one fact.
+METRICS: tuple[str, ...] = tuple(metric.name for metric in METRIC_TABLE)
+DISPLAY_NAMES: dict[str, str] = {metric.name: metric.display for metric in METRIC_TABLE}
 
 
 def normalize_label(label: str) -> str:
@@ -130,9 +223,9 @@ def normalize_label(label: str) -> str:
 
 
 LABEL_TO_METRIC: dict[str, str] = {
-    normalize_label(label): metric
-    for metric, labels in _LABELS.items()
-    for label in (metric, *labels)
+    normalize_label(label): metric.name
+    for metric in METRIC_TABLE
+    for label in (metric.name, *metric.labels, *metric.ajo_labels)
 }
 
 

@@ -13,6 +13,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from bot.metrics import METRIC_TABLE
+from bot.metrics import TRACKING as TRACKING_DATASET
+
 CAUSES = (
     "processing_lag", "retries", "datasource", "timezone",
     "missing_data", "duplicate_data", "unexplained",
@@ -26,7 +29,8 @@ RATES = {
     "push": {"delivered": 0.96, "bounces": 0.02, "opens": 0.06, "excluded": 0.05},
     "sms": {"delivered": 0.985, "bounces": 0.01, "clicks": 0.02, "excluded": 0.02},
 }  # fmt: skip
-TRACKING = ("opens", "clicks", "unsubscribes")
+# The metrics a tracking dataset left out of the CJA connection takes away.
+TRACKING = tuple(m.name for m in METRIC_TABLE if m.dataset == TRACKING_DATASET)
 
 
 @dataclass

@@ -25,17 +25,13 @@ from bot.ingest.decode import Utf8
 from bot.ingest.detect import Layout
 from bot.ingest.options import Options, Parsed
 from bot.ingest.sections import Record, Section, delimiter_of, file_delimiter, head, sections
-from bot.metrics import metric_for_label, normalize_label
+from bot.metrics import METRIC_TABLE, metric_for_label, normalize_label
 
 NAME = "AJO report download (CSV)"
 # The names AJO's report widgets use (and only they: CJA's are "Sends (AJO)" and the like).
 AJO_LABELS = frozenset(
-    normalize_label(label)
-    for label in (
-        "Sent", "Delivered", "Bounces", "Retries", "Errors", "Excluded", "Opens", "Clicks",
-        "Unsubscribe", "Unsubscriptions", "Spam complaints", "Spam", "Targeted",
-    )
-)  # fmt: skip
+    normalize_label(label) for metric in METRIC_TABLE for label in metric.ajo_labels
+)
 _JOURNEY_KEYS = frozenset({"journey", "journey name", "campaign", "campaign name"})
 _CHANNEL = re.compile(r"\b(email|sms|push|in-app|web)\b", re.IGNORECASE)
 _BY_DATE = re.compile(r"\bby (date|day)\b|\bover time\b", re.IGNORECASE)

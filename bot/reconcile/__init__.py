@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from bot.config import Settings
-from bot.metrics import EVIDENCE_ONLY, METRICS, RETRY_AFFECTED
+from bot.metrics import METRIC_TABLE, METRICS, metric_facts
 from bot.query import Query
 from bot.reconcile import witnesses
 from bot.reconcile.causes import Attribution, Rules, attribute
@@ -23,7 +23,6 @@ from bot.reconcile.evidence import Describer
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settling import learn
-from bot.reconcile.witnesses import RETRY_WITNESSES
 
 __all__ = [
     "CAUSES",
@@ -43,12 +42,16 @@ SETTLE_HORIZON_DAYS = 30
 
 
 def metrics_needed(metrics: tuple[str, ...]) -> tuple[str, ...]:
-    """The metrics to read from the store for these: retry-affected ones need AJO's retries
-    (and Delivered, to infer retries when AJO's count is not stored)."""
+    """The metrics to read from the store for these: retry-affected ones need AJO's count of
+    their retries (and their witnesses, to infer retries when AJO's count is not stored)."""
     if not metrics:
         return ()
-    extra = ("retries", *RETRY_WITNESSES) if RETRY_AFFECTED.intersection(metrics) else ()
-    return tuple(dict.fromkeys((*metrics, *extra)))
+    extra = [
+        (facts.retry_queue, *facts.witnesses)
+        for facts in map(metric_facts, metrics)
+        if facts.retry_queue is not None
+    ]
+    return tuple(dict.fromkeys((*metrics, *(name for names in extra for name in names))))
 
 
 def rules_for(
@@ -78,14 +81,18 @@ def attributions(
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     inside = frame.loc[(frame["day"] >= start) & (frame["day"] <= end)]
     present = set(inside["metric"].unique())
-    reported = tuple(m for m in METRICS if m in present and m not in EVIDENCE_ONLY)
-    retries = inside.loc[inside["metric"] == "retries", ["journey_key", "day", "ajo", "ajo_rows"]]
-    measured = bool((retries["ajo_rows"] > 0).any())
+    reported = tuple(m.name for m in METRIC_TABLE if m.name in present and not m.evidence_only)
     result = {}
     for metric in query.metrics or reported:
         cells = with_neighbours(frame.loc[frame["metric"] == metric])
         cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
-        if metric in RETRY_AFFECTED:
+        queue = metric_facts(metric).retry_queue
+        measured = True
+        if queue is not None:
+            retries = inside.loc[
+                inside["metric"] == queue, ["journey_key", "day", "ajo", "ajo_rows"]
+            ]
+            measured = bool((retries["ajo_rows"] > 0).any())
             cells = cells.merge(
                 retries[["journey_key", "day", "ajo"]].rename(columns={"ajo": "ajo_retries"}),
                 on=["journey_key", "day"],
@@ -93,7 +100,7 @@ def attributions(
             ).fillna({"ajo_retries": 0})
             older = pd.Timestamp(today) - pd.Timedelta(days=settings.retry_window_days)
             cells = cells.merge(
-                witnesses.summed(inside, older), on=["journey_key", "day"], how="left"
+                witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
         rules = rules_for(metric, settings, today, history)
         result[metric] = (rules, attribute(cells, metric, rules, retries_measured=measured))

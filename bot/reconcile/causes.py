@@ -36,7 +36,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from bot.metrics import RETRY_AFFECTED
+from bot.metrics import metric_facts
 from bot.reconcile import datasource, retries
 from bot.reconcile.detectors import CellView, Finding, duplicate, missing, neighbour, timezone
 from bot.reconcile.reach import Reach, pooled, still_processing
@@ -146,7 +146,7 @@ def attribute(
     share = rules.tolerance_pct / 100
     # Older days that say what is usual: not an outage or a day far off the tolerance.
     typical = older & ~datasource.outliers(ledger.rest, volume, share)
-    retry_affected = metric in RETRY_AFFECTED
+    retry_affected = metric_facts(metric).retry_affected
     # How far CJA got on each day, from Sent's retry-free witnesses (none for other metrics).
     reach = pooled(view, typical, ledger.amounts["timezone"]) if retry_affected else None
     arriving = np.zeros(len(view), dtype=bool)

@@ -13,35 +13,11 @@ from datetime import date
 import numpy as np
 
 from bot.formatting import format_days
-from bot.metrics import DISPLAY_NAMES
+from bot.metrics import DISPLAY_NAMES, metric_facts
 from bot.reconcile.causes import Attribution, Rules
 from bot.reconcile.detectors import Finding
 from bot.reconcile.result import CAUSES, CauseDetail
 
-FEEDBACK_DATASET = "AJO Message Feedback Event Dataset"
-TRACKING_DATASET = (
-    "AJO Email Tracking Experience Event Dataset (the Push Tracking one for push journeys)"
-)
-FEEDBACK_METRICS = ("sent", "delivered", "bounces", "retries", "errors", "excluded")
-TRACKING_METRICS = ("opens", "clicks", "unsubscribes", "spam_complaints", "displays")
-DATASETS = {
-    **dict.fromkeys(FEEDBACK_METRICS, FEEDBACK_DATASET),
-    **dict.fromkeys(TRACKING_METRICS, TRACKING_DATASET),
-}
-# The auto-configured CJA components for each metric (Adobe's "(AJO)" names).
-COMPONENTS = {
-    "sent": "Sends (AJO)",
-    "delivered": "Delivered (AJO)",
-    "bounces": "Bounces For Outbound Channels (AJO)",
-    "retries": "Message Retry (AJO)",
-    "errors": "Outbound Errors (AJO)",
-    "excluded": "Outbound Exclusions (AJO)",
-    "opens": "Email Opens (AJO)",
-    "clicks": "Clicks (AJO)",
-    "unsubscribes": "Unsubscribes (AJO)",
-    "spam_complaints": "Spam Complaint (AJO)",
-    "displays": "Displays (AJO)",
-}
 SIDE_NAMES = {"ajo": "AJO", "cja": "CJA"}
 
 
@@ -206,7 +182,7 @@ class Describer:
         who = format_names(journeys)
         volume = f"{other} has {facts['volume']:,}"
         days = format_days(facts["days"])
-        dataset = DATASETS.get(self.metric, FEEDBACK_DATASET)
+        dataset = metric_facts(self.metric).dataset.described
         if side == "ajo":
             scope = {"metric": "", "journey": f" for {who}", "days": f" for {who} on {days}"}
             verb = "has no" if kind.endswith("absent") else "reports 0"
@@ -218,7 +194,7 @@ class Describer:
             return (
                 f"CJA has no {self.label} stored at all where {volume}: the metric is not in "
                 f"the data view or the export",
-                f"add {COMPONENTS[self.metric]} to the CJA data view and the export",
+                f"add {metric_facts(self.metric).component} to the CJA data view and the export",
             )
         if kind == "metric_zero":
             return (
@@ -239,8 +215,7 @@ class Describer:
             listed = ", ".join(DISPLAY_NAMES[m] for m in zero)
             return (
                 f"CJA reports 0 {listed} for {who} on every day where {volume} {self.label}",
-                f"check that the {DATASETS.get(self.metric, dataset)} is in the CJA connection "
-                f"and covers {who}",
+                f"check that the {dataset} is in the CJA connection and covers {who}",
             )
         absent = kind == "days_absent"
         return (

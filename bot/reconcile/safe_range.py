@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.metrics import RETRY_AFFECTED
+from bot.metrics import metric_facts
 from bot.reconcile.causes import Rules
 from bot.reconcile.result import SafeRange
 
@@ -27,7 +27,7 @@ def _days_old(days: int) -> str:
 
 def safe_range(metric: str, start: date, end: date, rules: Rules) -> SafeRange:
     """The longest range from `start` whose days have all settled by the rules and history."""
-    if metric in RETRY_AFFECTED:
+    if metric_facts(metric).retry_affected:
         settle_days = max(rules.retry_window_days, rules.lag_days)
         why = f"ends {_days_back(settle_days)}, after retries converge"
     else:

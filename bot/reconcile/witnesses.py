@@ -1,7 +1,8 @@
-"""Sent's witnesses: the metrics from its dataset (AJO's message feedback) that hold no
-retries. They share Sent's processing lag and time-zone shift, so on CJA's side they show
-how far CJA got on a day (bot.reconcile.reach), and on AJO's side how much of AJO's Sent
-is queued retries (bot.reconcile.retries). Delivered carries nearly all of their volume.
+"""A retry-affected metric's witnesses, as bot.metrics lists them: for Sent, the metrics
+from its dataset (AJO's message feedback) that hold no retries. They share Sent's processing
+lag and time-zone shift, so on CJA's side they show how far CJA got on a day
+(bot.reconcile.reach), and on AJO's side how much of AJO's Sent is queued retries
+(bot.reconcile.retries). Delivered carries nearly all of their volume.
 """
 
 from __future__ import annotations
@@ -9,21 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bot.metrics import RETRY_AFFECTED
-
-RETRY_WITNESSES = ("delivered", "bounces", "errors", "excluded")
+from bot.metrics import metric_facts
 
 
-def summed(inside: pd.DataFrame, older: pd.Timestamp) -> pd.DataFrame:
-    """Per journey and day, the retry witnesses summed on each side (sibling_ajo and
+def summed(inside: pd.DataFrame, metric: str, older: pd.Timestamp) -> pd.DataFrame:
+    """Per journey and day, `metric`'s witnesses summed on each side (sibling_ajo and
     sibling_cja), and on AJO's side alone (own_witness, see _own). A cell one side
     lacks (a metric not in the data view or the export, a day not exported) says nothing
     about how far CJA got, and is left out of the first two."""
-    rows = inside.loc[inside["metric"].isin(RETRY_WITNESSES) & (inside["ajo"] > 0)]
+    witnesses = metric_facts(metric).witnesses
+    rows = inside.loc[inside["metric"].isin(witnesses) & (inside["ajo"] > 0)]
     keys = ["journey_key", "day"]
     both = rows.loc[rows["cja"] > 0].groupby(keys, as_index=False)[["ajo", "cja"]].sum()
     both = both.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
-    sent = inside.loc[inside["metric"].isin(RETRY_AFFECTED), [*keys, "ajo"]]
+    sent = inside.loc[inside["metric"] == metric, [*keys, "ajo"]]
     return _own(rows, sent, older).merge(both, on=keys, how="left")
 
 
