@@ -17,6 +17,7 @@ from rapidfuzz import process
 
 # The two products Parity compares, as their numbers are tagged everywhere.
 SOURCES: tuple[str, ...] = ("ajo", "cja")
+SOURCE_NAMES: dict[str, str] = {"ajo": "AJO", "cja": "CJA"}
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from bot.answers.render import CAUSE_LABELS
 from bot.formatting import format_day, format_span
 from bot.metrics import DISPLAY_NAMES
+from bot.reconcile.registry import cause_named
 from bot.reconcile.result import MetricResult
 
 SIZE_PX = (1000, 500)  # readable in a Slack thread without opening the image
@@ -79,7 +79,7 @@ def build_figure(result: MetricResult, title_scope: str = "", *, dpi: int = 110)
             for ax in (top, bottom):
                 _span(ax, first, last, alpha=0.4, gid=f"cause-{cause}", **style)
         if marked:
-            handles.append(Patch(**style, alpha=0.8, label=CAUSE_LABELS[cause]))
+            handles.append(Patch(**style, alpha=0.8, label=cause_named(cause).label))
     if any(c == OTHER and r.delta for c, r in zip(colours, result.by_day, strict=True)):
         handles.append(Patch(color=OTHER, label="other causes"))
 

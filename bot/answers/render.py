@@ -24,20 +24,11 @@ from bot.formatting import (
     format_span,
 )
 from bot.metrics import DISPLAY_NAMES
+from bot.reconcile.registry import cause_named
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
-
-CAUSE_LABELS = {
-    "processing_lag": "processing lag",
-    "retries": "retries",
-    "datasource": "data source",
-    "timezone": "time zone",
-    "missing_data": "missing data",
-    "duplicate_data": "duplicate data",
-    "unexplained": "unexplained",
-}
 
 
 def escape_mrkdwn(text: object) -> str:
@@ -111,7 +102,7 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         days=format_days,
         esc=_esc,
         bold=_bold,
-        cause_label=CAUSE_LABELS.__getitem__,
+        cause_label=lambda cause: cause_named(cause).label,
         metric_name=DISPLAY_NAMES.__getitem__,
         ago=format_age,
         ago_from=format_age_from,
@@ -119,7 +110,7 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         when=format_when,
         channel=_channel,
     )
-    env.globals.update(span=format_span, cause_labels=CAUSE_LABELS)
+    env.globals.update(span=format_span)
     return env
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answers.render import CAUSE_LABELS as LABELS
 from bot.config import Settings
 from bot.evaluate.questions import IntentScore, score_intents
 from bot.evaluate.scenarios import CAUSES, TODAY, build
 from bot.evaluate.scoring import Score, score
+from bot.reconcile.registry import cause_named
 
 INJECTABLE = tuple(c for c in CAUSES if c != "datasource")  # the drift is always there
 
@@ -103,7 +103,7 @@ def report(evaluation: Evaluation) -> str:
     ]
     for cause in CAUSES:
         lines.append(
-            f"{LABELS[cause]:<16}{total.true[cause]:>14,}{_pct(total.share(cause)):>10}"
+            f"{cause_named(cause).label:<16}{total.true[cause]:>14,}{_pct(total.share(cause)):>10}"
             f"{_pct(evaluation.alone.share(cause)):>9}{_pct(evaluation.mixed.share(cause)):>9}"
         )
     lines.append(

@@ -15,11 +15,8 @@ import pandas as pd
 
 from bot.metrics import METRIC_TABLE
 from bot.metrics import TRACKING as TRACKING_DATASET
+from bot.reconcile.registry import CAUSES
 
-CAUSES = (
-    "processing_lag", "retries", "datasource", "timezone",
-    "missing_data", "duplicate_data", "unexplained",
-)  # fmt: skip
 TODAY = date(2026, 11, 29)
 RANGE_DAYS = 30
 PAD = 2  # generated days beyond each end of the range (neighbours of the neighbours)

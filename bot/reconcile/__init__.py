@@ -19,7 +19,7 @@ from bot.query import Query
 from bot.reconcile import witnesses
 from bot.reconcile.causes import Attribution, Rules, attribute
 from bot.reconcile.detectors import SIDES, with_neighbours
-from bot.reconcile.evidence import Describer
+from bot.reconcile.evidence import describe
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settling import learn
@@ -127,7 +127,7 @@ def reconcile(
     for metric, (rules, attribution) in attributions(
         frame, query, today, settings, history
     ).items():
-        details = Describer(metric, attribution, rules, journey_names, zero_metrics).details()
+        details = describe(metric, attribution, rules, journey_names, zero_metrics)
         results.append(_summarize(metric, attribution, journey_names, query, rules, details))
     return tuple(results)
 

@@ -30,39 +30,28 @@ and in total are exact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from bot.metrics import metric_facts
 from bot.reconcile import datasource, retries
-from bot.reconcile.detectors import CellView, Finding, duplicate, missing, neighbour, timezone
-from bot.reconcile.reach import Reach, pooled, still_processing
-from bot.reconcile.result import CAUSES
-from bot.reconcile.settling import Settling
+from bot.reconcile.detectors import (
+    CellView,
+    Finding,
+    duplicate,
+    lag,
+    missing,
+    neighbour,
+    timezone,
+    unexplained,
+)
+from bot.reconcile.reach import pooled, still_processing
+from bot.reconcile.registry import CAUSES
+from bot.reconcile.rules import Rules
 
-
-@dataclass(frozen=True)
-class Rules:
-    """The windows and tolerance one metric is judged by."""
-
-    today: date
-    lag_days: int
-    retry_window_days: int
-    tolerance_pct: float
-    # What snapshot history says about this metric; None when no history was consulted.
-    settling: Settling | None = None
-
-    @property
-    def learned_lag_days(self) -> int:
-        return self.settling.days if self.settling else 0
-
-    @property
-    def lag_window(self) -> int:
-        """Days still being processed: the documented window, or longer if history says so."""
-        return max(self.lag_days, self.learned_lag_days)
+__all__ = ["Attribution", "Rules", "attribute"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,25 +60,21 @@ class Attribution:
 
     cells: pd.DataFrame
     findings: tuple[Finding, ...] = ()
-    # Facts about the documented causes, for their evidence sentences.
-    facts: dict = field(default_factory=dict)
 
 
 class _Ledger:
-    """The running split: what each cause took and what is left."""
+    """The running split: what each cause took and what is left. Every amount comes with
+    the finding that says why."""
 
     def __init__(self, delta: np.ndarray) -> None:
         self.rest = delta.astype(np.int64)
         self.amounts = {cause: np.zeros(len(delta), dtype=np.int64) for cause in CAUSES}
         self.findings: list[Finding] = []
 
-    def take(self, cause: str, amount: np.ndarray) -> None:
-        amount = amount.astype(np.int64)
-        self.amounts[cause] += amount
-        self.rest = self.rest - amount
-
     def record(self, finding: Finding) -> None:
-        self.take(finding.cause, finding.amount)
+        amount = finding.amount.astype(np.int64)
+        self.amounts[finding.cause] += amount
+        self.rest = self.rest - amount
         self.findings.append(finding)
 
 
@@ -128,7 +113,7 @@ def attribute(
     # day with a side missing.
     ajo_missing = np.zeros(len(view), dtype=bool)
     for finding in gaps:
-        if finding.facts["side"] == "ajo":
+        if finding.side == "ajo":
             ajo_missing |= finding.mask
     ajo_copies = np.maximum(ledger.amounts["duplicate_data"], 0)
     reference = replace(
@@ -157,8 +142,9 @@ def attribute(
     usual = retries.baseline(view, ledger.rest, older, typical, volume)
     if retry_affected and retries_measured:
         queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
-        found = retries.measured(ledger.rest, queued, young, usual.rate * volume, usual.spread)
-        ledger.take("retries", found)
+        ledger.record(
+            retries.measured(ledger.rest, queued, young, usual.rate * volume, usual.spread)
+        )
     for finding in gaps:
         ledger.record(replace(finding, amount=np.where(finding.mask, ledger.rest, 0)))
     volume = volume - np.abs(ledger.amounts["missing_data"])
@@ -188,37 +174,21 @@ def attribute(
             ledger.record(found)
 
     band = datasource.band(view.journey, ledger.rest, volume, settled, rules.tolerance_pct)
-    ledger.take("datasource", band.amount)
+    ledger.record(band.finding(band.amount))
     # Days still being processed: the journey's usual difference first (data source when it
     # is inside the band, unexplained when beyond), then lag takes the rest.
     expected = np.where(lagging & ~holes, np.rint(band.rates * volume), 0).astype(np.int64)
-    ledger.take("datasource", np.where(band.within, expected, 0))
-    ledger.take("unexplained", np.where(band.within, 0, expected))
-    ledger.take("processing_lag", np.where(lagging & ~holes, ledger.rest, 0))
-    ledger.take("unexplained", ledger.rest)
+    ledger.record(band.finding(np.where(band.within, expected, 0)))
+    beyond = np.where(band.within, 0, expected)
+    ledger.record(unexplained.Unexplained(amount=beyond, volume=volume))
+    ledger.record(lag.detect(view, ledger.rest, lagging & ~holes, documented_lag, arriving, reach))
+    ledger.record(unexplained.Unexplained(amount=ledger.rest, volume=volume))
 
     for cause in CAUSES:
         cells[cause] = ledger.amounts[cause]
-    lag_taken = ledger.amounts["processing_lag"] != 0
-    facts = {
-        "documented_lag_days": view.dates(lag_taken & documented_lag),
-        "learned_lag_days": view.dates(lag_taken & ~documented_lag & ~arriving),
-        "witnessed_lag_days": view.dates(lag_taken & arriving),
-        "witnessed_short_pct": _short_pct(reach, lag_taken & arriving),
-        "retries_measured": retries_measured,
-        "largest_band_pct": band.largest_pct,
-        "volume": volume,
-    }
-    return Attribution(cells, tuple(ledger.findings), facts)
+    return Attribution(cells, tuple(ledger.findings))
 
 
 def _spread(view: CellView, mask: np.ndarray) -> np.ndarray:
     """`mask` and the days next to its days, within the same journey."""
     return mask | neighbour(view, mask, -1) | neighbour(view, mask, 1)
-
-
-def _short_pct(reach: Reach | None, mask: np.ndarray) -> float:
-    """How far short (percent) the witnesses showed CJA, on the day furthest behind."""
-    if reach is None or not mask.any():
-        return 0.0
-    return round(100 * (1 - float(reach.share[mask].min())), 1)

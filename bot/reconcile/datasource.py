@@ -15,10 +15,31 @@ filter keeps filtering the latest days too).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+
+from bot.reconcile.detectors import Explanation, Finding, Seen
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class DataSource(Finding):
+    cause: ClassVar[str] = "datasource"
+    largest_pct: float  # the furthest in-band journey's residual, in % of its volume
+
+    @classmethod
+    def explain(cls, found: Sequence[DataSource], seen: Seen) -> Explanation:
+        tolerance = seen.rules.tolerance_pct
+        evidence = (
+            f"within the {tolerance:.1f} % the two products' data sources normally differ by; "
+            f"the furthest journey is {found[0].largest_pct:.1f} % apart"
+        )
+        return Explanation(
+            "medium", evidence, "nothing to fix: Adobe documents 1–2 % between the products"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,6 +48,9 @@ class Band:
     rates: np.ndarray  # per cell: its journey's usual residual, as a share of volume
     within: np.ndarray  # per cell: its journey is inside the band (the rate is data source)
     largest_pct: float  # the largest in-band journey's residual, in % of its volume
+
+    def finding(self, amount: np.ndarray) -> DataSource:
+        return DataSource(amount=amount, confidence="medium", largest_pct=self.largest_pct)
 
 
 def outliers(rest: np.ndarray, volume: np.ndarray, share: float) -> np.ndarray:

@@ -10,16 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-# In the order the contract lists them; unexplained is always last.
-CAUSES: tuple[str, ...] = (
-    "processing_lag",
-    "retries",
-    "datasource",
-    "timezone",
-    "missing_data",
-    "duplicate_data",
-    "unexplained",
-)
+# In the order the contract lists them (the registry's); unexplained is always last.
+from bot.reconcile.registry import CAUSES
+
+__all__ = ["CAUSES", "Breakdown", "CauseDetail", "MetricResult", "RankedCause", "SafeRange"]
 
 
 def _nonzero(causes: Mapping[str, int]) -> dict[str, int]:

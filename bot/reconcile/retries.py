@@ -24,12 +24,15 @@ all far off: nothing says what is usual.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from bot.formatting import format_days
 from bot.reconcile import decay
-from bot.reconcile.detectors import CellView, Finding
+from bot.reconcile.detectors import CellView, Explanation, Finding, Seen
 from bot.reconcile.reach import Reach
 
 MAX_SHARE = 0.10
@@ -41,6 +44,48 @@ MIN_BASELINE_DAYS = 3
 # Older days needed to measure the journey's day-to-day scatter (else counting noise).
 MIN_SCATTER_DAYS = 7
 NOISE_Z = 2.0
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Retries(Finding):
+    cause: ClassVar[str] = "retries"
+    measured: bool  # bounded by AJO's own Retries count; else inferred without it
+    # Inferred only: every journey had older days to compare with; the witnesses were read
+    # (Delivered and its siblings); the retry period they were fitted to, in days.
+    compared: bool = False
+    from_delivered: bool = False
+    period: float = 0.0
+
+    @classmethod
+    def explain(cls, found: Sequence[Retries], seen: Seen) -> Explanation:
+        days = format_days(seen.cause_days(cls.cause))
+        evidence = (
+            f"AJO's {seen.label} counts messages still being retried ({days}); CJA's does not"
+        )
+        window = seen.rules.retry_window_days
+        check = f"compare days older than {window} days: retries converge into delivered or bounces"
+        inferred = [f for f in found if not f.measured]
+        if any(f.measured for f in found) or not inferred:
+            return Explanation("high", evidence + ", as AJO's own Retries count shows", check)
+        facts = inferred[0]
+        if facts.from_delivered:
+            how = (
+                "read against Delivered pooled across journeys (with Bounces, Errors and "
+                "Excluded where stored: they share Sent's dataset and lag but not its retries) "
+                "and each journey's usual difference on older days, together with AJO's Sent "
+                "beyond AJO's own Delivered, then fitted to one queue draining over "
+                f"{facts.period:g} days, journeys that agree sharing their rate"
+            )
+        elif facts.compared:
+            how = "beyond each journey's usual difference on older days"
+        else:
+            how = "with no older days to compare"
+        evidence += (
+            f". The figure is inferred: AJO's Retries metric is not stored, so it is CJA's "
+            f"shortfall inside the {window}-day retry window, {how}"
+        )
+        check = "add AJO's Retries metric to the export to measure it; " + check
+        return Explanation(facts.confidence, evidence, check)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,10 +148,11 @@ def measured(
     window: np.ndarray,
     usual: np.ndarray,
     scatter: np.ndarray | None = None,
-) -> np.ndarray:
+) -> Retries:
     """No more than AJO says it is retrying, nor than the day can hold (`room`)."""
     found = np.minimum(room(rest, usual, scatter), queued)
-    return np.where(window, np.clip(found, 0, None), 0).astype(np.int64)
+    amount = np.where(window, np.clip(found, 0, None), 0).astype(np.int64)
+    return Retries(amount=amount, confidence="high", measured=True)
 
 
 def _beyond(
@@ -234,7 +280,7 @@ def inferred(
     usual: Baseline,
     volume: np.ndarray,
     witnessed: Witnessed,
-) -> Finding | None:
+) -> Retries | None:
     """Retries inferred from the window alone, for journeys the witnesses could not read,
     after those they could (`witnessed`)."""
     amount = witnessed.amount.copy()
@@ -255,16 +301,11 @@ def inferred(
     mask = amount != 0
     compared = bool(usual.compared[mask].all())
     from_delivered = bool(witnessed.amount.any())
-    return Finding(
-        "retries",
-        amount,
-        "medium" if compared or from_delivered else "low",
-        {
-            "inferred": True,
-            "compared": compared,
-            "from_delivered": from_delivered,
-            "period": witnessed.period,
-            "journeys": view.keys(mask),
-            "days": view.dates(mask),
-        },
+    return Retries(
+        amount=amount,
+        confidence="medium" if compared or from_delivered else "low",
+        measured=False,
+        compared=compared,
+        from_delivered=from_delivered,
+        period=witnessed.period,
     )

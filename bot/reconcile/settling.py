@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-SOURCE_NAMES = {"ajo": "AJO", "cja": "CJA"}
+from bot.metrics import SOURCE_NAMES
+
 # Values seen again later, for one age to be judged at all.
 MIN_SERIES_PER_AGE = 5
 # Values seen again later, over all ages, for a source and metric to be learned.

@@ -1,35 +1,85 @@
-"""Detectors for the causes Adobe's documentation only implies: each looks at one metric's
-cells (one per journey and day) and the part of their gap earlier causes left, and returns
-findings: the amount it explains per cell, how sure it is, and the facts its evidence
-sentence is written from (bot.reconcile.evidence).
+"""Detectors: each looks at one metric's cells (one per journey and day) and the part of
+their gap earlier causes left, and hands back typed findings: the amount it explains per
+cell, how sure it is, and the facts its evidence sentence is written from.
 
-Detectors are pure functions of numpy arrays; they never see Slack, text or the store.
+Each cause has its own Finding subclass (its evidence type in bot.reconcile.registry),
+defined next to the code that finds it; the subclass writes the cause's evidence sentence
+from all its findings in one metric (`explain`), so a cause's numbers and its words live in
+one module. Detectors are pure functions of numpy arrays; they never see Slack or the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-SIDES = ("ajo", "cja")
+from bot.metrics import DISPLAY_NAMES, SOURCES
+from bot.reconcile.rules import Rules
+
+SIDES = SOURCES
+
+
+class Explanation(NamedTuple):
+    """What a cause detail says: how sure, what was seen, and what to check."""
+
+    confidence: str  # high | medium | low
+    evidence: str
+    check: str
 
 
 @dataclass(frozen=True, eq=False)
-class Finding:
-    """One pattern seen in one metric: per-cell amounts and the facts behind them."""
+class Seen:
+    """What evidence sentences are written from: one metric's cells with a column per
+    cause, the rules it was judged by, and the names of its journeys."""
 
-    cause: str
+    metric: str
+    cells: pd.DataFrame
+    rules: Rules
+    names: Mapping[object, str]
+    # Per (journey, side): the metrics that side reports nothing for while the other does.
+    zero_metrics: Mapping[tuple[object, str], tuple[str, ...]]
+
+    @property
+    def label(self) -> str:
+        return DISPLAY_NAMES[self.metric]
+
+    def days(self, mask) -> tuple[date, ...]:
+        days = self.cells.loc[mask, "day"].to_numpy().astype("datetime64[D]")
+        return tuple(d.item() for d in np.unique(days))
+
+    def cause_days(self, cause: str) -> tuple[date, ...]:
+        """The days `cause` took part of the gap on."""
+        return self.days(self.cells[cause] != 0)
+
+    def journeys(self, keys) -> tuple[str, ...]:
+        return tuple(sorted({self.names.get(k, "(unknown journey)") for k in keys}))
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Finding:
+    """One pattern seen in one metric: per-cell amounts and the facts behind them.
+
+    Subclasses name their cause and add the facts their sentence needs, as typed fields.
+    """
+
+    cause: ClassVar[str]
     amount: np.ndarray  # signed int64 per cell; zero where the finding says nothing
-    confidence: str  # high | medium | low
-    facts: Mapping[str, object] = field(default_factory=dict)
+    # high | medium | low; empty where `explain` judges it from all the cause's findings.
+    confidence: str = ""
 
     @property
     def mask(self) -> np.ndarray:
         return self.amount != 0
+
+    @classmethod
+    def explain(cls, found: Sequence[Finding], seen: Seen) -> Explanation:
+        """The cause's detail from its findings in one metric, the largest first."""
+        raise NotImplementedError(f"{cls.__name__} writes no evidence sentence")
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,9 +19,17 @@ is half the doubled side.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
 import numpy as np
 
-from bot.reconcile.detectors import CellView, Finding, neighbour, runs
+from bot.formatting import format_days
+from bot.metrics import SOURCE_NAMES
+from bot.reconcile.detectors import CellView, Explanation, Finding, Seen, neighbour, runs
+from bot.reconcile.wording import format_names
 
 # A doubled day is up to 3 times the other side: a time-zone shift on top can bring in
 # part of a much bigger neighbouring day (2.7 missed a batch journey's doubled run).
@@ -38,6 +46,37 @@ EDGE_DAYS = 3
 # differently, while a CJA ingestion outage is common. When AJO is the larger side, its
 # jump must beat the other side's drop by this factor before the run is a duplicate.
 AJO_EVIDENCE = 1.25
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class DuplicateData(Finding):
+    cause: ClassVar[str] = "duplicate_data"
+    side: str  # the doubled side
+    journeys: tuple
+    days: tuple[date, ...]
+    ratio: float  # the doubled side over the other, over the run
+    copies: int  # events counted twice
+
+    @classmethod
+    def explain(cls, found: Sequence[DuplicateData], seen: Seen) -> Explanation:
+        parts = []
+        for f in found[:3]:
+            other = "AJO" if f.side == "cja" else "CJA"
+            who = format_names(seen.journeys(f.journeys))
+            parts.append(
+                f"{SOURCE_NAMES[f.side]} is {f.ratio:.2f}× {other} for {who} on "
+                f"{format_days(f.days)}"
+            )
+        evidence = "; ".join(parts) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+        if found[0].side == "cja":
+            check = (
+                "look for a dataset added twice to the CJA connection, or a backfill ingested "
+                "twice for those days"
+            )
+        else:
+            check = "look for the same AJO export stored twice, or rows repeated in it"
+        confidence = "high" if found[0].confidence == "high" else "medium"
+        return Explanation(confidence, evidence, check)
 
 
 def _ordinary(
@@ -89,7 +128,7 @@ def _jumped(doubled: np.ndarray, other: np.ndarray, ordinary, evidence: float = 
     return jump * level >= evidence
 
 
-def detect(view: CellView, rest: np.ndarray, usable: np.ndarray) -> list[Finding]:
+def detect(view: CellView, rest: np.ndarray, usable: np.ndarray) -> list[DuplicateData]:
     """One finding per run of doubled days (per journey and side)."""
     big = np.maximum(view.ajo, view.cja)
     small = np.minimum(view.ajo, view.cja)
@@ -121,17 +160,14 @@ def detect(view: CellView, rest: np.ndarray, usable: np.ndarray) -> list[Finding
             amount[index] = -copies if side == "cja" else copies
             close = abs(run_ratio - 2) <= 0.1 and len(index) >= 3
             findings.append(
-                Finding(
-                    "duplicate_data",
-                    amount,
-                    "high" if close else "medium",
-                    {
-                        "side": side,
-                        "journeys": view.keys(amount != 0),
-                        "days": view.dates(amount != 0),
-                        "ratio": round(float(run_ratio), 2),
-                        "copies": int(copies.sum()),
-                    },
+                DuplicateData(
+                    amount=amount,
+                    confidence="high" if close else "medium",
+                    side=side,
+                    journeys=view.keys(amount != 0),
+                    days=view.dates(amount != 0),
+                    ratio=round(float(run_ratio), 2),
+                    copies=int(copies.sum()),
                 )
             )
     return findings

@@ -17,17 +17,61 @@ when they cluster in daytime hours.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
 
 import numpy as np
 
-from bot.reconcile.detectors import CellView, Finding
+from bot.reconcile.detectors import CellView, Explanation, Finding, Seen
+from bot.reconcile.wording import format_names, plural
 
 MIN_DAYS = 7
 T_MIN = 5.0
 MIN_EXPLAINED = 0.5
 # Events moved over the range, below which a shift is not worth telling.
 MIN_MOVED = 10
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class TimeShift(Finding):
+    cause: ClassVar[str] = "timezone"
+    direction: str  # CJA's days "behind" or "ahead" of AJO's
+    share: float  # of a day's events, moved to the neighbouring day
+    explained: float  # share of the gap's variation the shift explains
+    journeys: tuple
+    days: tuple[date, ...]
+    volume: int  # AJO's events on the days fitted
+    total_gap: int  # the gap left on those days, over the range
+
+    @classmethod
+    def explain(cls, found: Sequence[TimeShift], seen: Seen) -> Explanation:
+        weight = dict.fromkeys(("behind", "ahead"), 0)
+        for f in found:
+            weight[f.direction] += f.volume
+        direction = max(weight, key=weight.get)
+        chosen = [f for f in found if f.direction == direction]
+        volume = sum(f.volume for f in chosen)
+        share = sum(f.share * f.volume for f in chosen) / max(volume, 1)
+        explained = min(f.explained for f in chosen)
+        total_gap = sum(abs(f.total_gap) for f in chosen) / max(volume, 1)
+        journeys = seen.journeys(k for f in chosen for k in f.journeys)
+        hours = round(24 * share)
+        offset = "less than an hour" if hours < 1 else f"about {plural(hours, 'hour')}"
+        where, to = ("behind", "previous") if direction == "behind" else ("ahead of", "next")
+        evidence = (
+            f"daily gaps in {format_names(journeys)} swing with the day-to-day change in volume "
+            f"(the shift explains at least {100 * explained:.0f} % of their variation; "
+            f"{100 * share:.1f} % of each day moves to the {to} day) "
+            f"while the range totals agree within {100 * total_gap:.1f} %"
+        )
+        check = (
+            f"CJA looks {offset} {where} AJO: check the data view's time zone "
+            "(Data view > Settings > Calendar)"
+        )
+        confidence = "high" if all(f.confidence == "high" for f in chosen) else "medium"
+        return Explanation(confidence, evidence, check)
 
 
 @dataclass(frozen=True)
@@ -86,7 +130,7 @@ def _shift(view: CellView, direction: str, index: np.ndarray) -> np.ndarray:
 
 def detect(
     view: CellView, rest: np.ndarray, fit_on: np.ndarray, apply_to: np.ndarray
-) -> list[Finding]:
+) -> list[TimeShift]:
     """One finding per journey whose days swing with the change in volume.
 
     The fit uses the `fit_on` days (settled, AJO and its neighbours whole); the shift it
@@ -118,20 +162,16 @@ def detect(
         amount[applied] = moved
         strong = fit.t >= 2 * T_MIN and fit.explained >= 0.8
         findings.append(
-            Finding(
-                "timezone",
-                amount,
-                "high" if strong else "medium",
-                {
-                    "direction": direction,
-                    "share": fit.share,
-                    "hours": 24 * fit.share,
-                    "explained": fit.explained,
-                    "journeys": view.keys(journey),
-                    "days": view.dates(amount != 0),
-                    "volume": int(view.ajo[index].sum()),
-                    "total_gap": int(rest[index].sum()),
-                },
+            TimeShift(
+                amount=amount,
+                confidence="high" if strong else "medium",
+                direction=direction,
+                share=fit.share,
+                explained=fit.explained,
+                journeys=view.keys(journey),
+                days=view.dates(amount != 0),
+                volume=int(view.ajo[index].sum()),
+                total_gap=int(rest[index].sum()),
             )
         )
     return findings

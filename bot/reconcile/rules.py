@@ -1,0 +1,30 @@
+"""The windows and tolerance one metric is judged by, apart from the attribution that uses
+them, so that detectors, evidence sentences and the safe range can all read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.reconcile.settling import Settling
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The windows and tolerance one metric is judged by."""
+
+    today: date
+    lag_days: int
+    retry_window_days: int
+    tolerance_pct: float
+    # What snapshot history says about this metric; None when no history was consulted.
+    settling: Settling | None = None
+
+    @property
+    def learned_lag_days(self) -> int:
+        return self.settling.days if self.settling else 0
+
+    @property
+    def lag_window(self) -> int:
+        """Days still being processed: the documented window, or longer if history says so."""
+        return max(self.lag_days, self.learned_lag_days)
