@@ -31,9 +31,11 @@ from typing import ClassVar
 import numpy as np
 
 from bot.formatting import format_days
+from bot.metrics import DISPLAY_NAMES, metric_facts
 from bot.reconcile import decay
 from bot.reconcile.detectors import CellView, Explanation, Finding, Seen
 from bot.reconcile.reach import Reach
+from bot.reconcile.wording import join_and
 
 MAX_SHARE = 0.10
 # Adobe: an email stays in the retry queue for at most 84 hours, so only days younger than
@@ -69,11 +71,12 @@ class Retries(Finding):
             return Explanation("high", evidence + ", as AJO's own Retries count shows", check)
         facts = inferred[0]
         if facts.from_delivered:
+            main, *others = (DISPLAY_NAMES[m] for m in metric_facts(seen.metric).witnesses)
             how = (
-                "read against Delivered pooled across journeys (with Bounces, Errors and "
-                "Excluded where stored: they share Sent's dataset and lag but not its retries) "
-                "and each journey's usual difference on older days, together with AJO's Sent "
-                "beyond AJO's own Delivered, then fitted to one queue draining over "
+                f"read against {main} pooled across journeys (with {join_and(others)} where "
+                f"stored: they share {seen.label}'s dataset and lag but not its retries) "
+                f"and each journey's usual difference on older days, together with AJO's "
+                f"{seen.label} beyond AJO's own {main}, then fitted to one queue draining over "
                 f"{facts.period:g} days, journeys that agree sharing their rate"
             )
         elif facts.compared:

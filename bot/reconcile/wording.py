@@ -13,3 +13,8 @@ def format_names(names: Sequence[str], limit: int = 3) -> str:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def join_and(names: Sequence[str]) -> str:
+    """ "A, B and C"."""
+    return " and ".join(filter(None, (", ".join(names[:-1]), *names[-1:])))

@@ -17,6 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from bot.formatting import format_days
+from bot.metrics import DISPLAY_NAMES, metric_facts
 from bot.reconcile.detectors import CellView, Explanation, Finding, Seen
 from bot.reconcile.reach import Reach
 from bot.reconcile.wording import plural
@@ -41,9 +42,10 @@ class ProcessingLag(Finding):
         )
         check = "leave these days out of the comparison or ask again once they settle"
         if lag.witnessed_days:
+            witnesses = ", ".join(DISPLAY_NAMES[m] for m in metric_facts(seen.metric).witnesses)
             evidence += (
-                f"; on {format_days(lag.witnessed_days)} CJA's retry-free metrics from Sent's "
-                "dataset (Delivered, Bounces, Errors, Excluded, as stored) were still up to "
+                f"; on {format_days(lag.witnessed_days)} CJA's retry-free metrics from "
+                f"{seen.label}'s dataset ({witnesses}, as stored) were still up to "
                 f"{lag.witnessed_short_pct:.1f} % short across journeys"
             )
         settling = seen.rules.settling
