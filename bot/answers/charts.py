@@ -1,4 +1,12 @@
-"""Result -> PNG: AJO vs CJA by day for one metric, the safe range shaded, suspect days hatched.
+"""Result -> PNG: AJO vs CJA by day for one metric, readable at a glance.
+
+Top: the two lines; the safe range shaded and labelled with the stored days it covers; the
+days still moving hatched by why (each day by one cause only, the first of the hatched
+causes in the registry's order, so hatches never cross); days nothing is stored for shaded
+grey, the lines broken over them, and counted in the legend. Bottom: each day's gap as a bar
+split into its causes in their colours. Unexplained is a part of a bar, never a span: it
+covers neither the lines nor the safe range. Colours, hatches and labels come from the
+metric table and the cause registry, never from here.
 
 Headless and thread-safe by construction: every chart is its own `Figure` on its own Agg
 canvas. pyplot (a global registry of figures) and a global backend switch are never used, so
@@ -11,29 +19,27 @@ import io
 import textwrap
 from datetime import date, timedelta
 
+import numpy as np
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from bot.formatting import format_day, format_span
-from bot.metrics import DISPLAY_NAMES
-from bot.reconcile.registry import cause_named
-from bot.reconcile.result import MetricResult
+from bot.metrics import DISPLAY_NAMES, metric_facts
+from bot.reconcile.registry import REGISTRY, Cause
+from bot.reconcile.result import Breakdown, MetricResult
 
 SIZE_PX = (1000, 500)  # readable in a Slack thread without opening the image
 EMPTY_SIZE_PX = (500, 140)
-AJO, CJA, SAFE, INK, OTHER = "#d7373f", "#1473e6", "#2d9d78", "#4b4b4b", "#c8c8c8"
-# Causes the reader should find on the chart: a colour and a hatch each. A day's gap bar takes
-# the colour of the first of them present that day.
-MARKED = {
-    "unexplained": ("#222222", "xx"),
-    "processing_lag": ("#8e6bd1", "//"),
-    "retries": ("#e68619", "\\\\"),
-}
+AJO, CJA, SAFE, INK, EMPTY = "#d7373f", "#1473e6", "#2d9d78", "#4b4b4b", "#ececec"
+# Causes whose days are marked with a hatch, in the order that decides a shared day.
+HATCHED: tuple[Cause, ...] = tuple(cause for cause in REGISTRY if cause.style.hatch)
+LEGEND_COLUMNS = 6
 
 
 def chart_png(result: MetricResult, title_scope: str = "", *, dpi: int = 110) -> bytes:
@@ -44,7 +50,8 @@ def chart_png(result: MetricResult, title_scope: str = "", *, dpi: int = 110) ->
 
 
 def build_figure(result: MetricResult, title_scope: str = "", *, dpi: int = 110) -> Figure:
-    """The chart as a Figure; its spans carry gids (safe-range, cause-<cause>) for tests."""
+    """The chart as a Figure. Its artists carry gids for tests: safe-range and
+    safe-range-label, no-data, cause-<cause> (hatched days), gap-<cause> (bar parts)."""
     name = f"{DISPLAY_NAMES.get(result.metric, result.metric)} · AJO vs CJA"
     if not result.by_day:
         scope = _fit(title_scope, EMPTY_SIZE_PX[0], 10, dpi)
@@ -54,60 +61,147 @@ def build_figure(result: MetricResult, title_scope: str = "", *, dpi: int = 110)
     # Lines on top; the daily gap below, because a 1 % gap is invisible between two lines.
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     days = [date.fromisoformat(row.label) for row in result.by_day]
-    x = mdates.date2num(days)
-    # Each day owns [day - 0.5, day + 0.5]: spans cover whole days and a lone day is visible.
-    top.set_xlim(x[0] - 0.5, x[-1] + 0.5)
+    stored = dict(zip(days, result.by_day, strict=True))
+    # Every day from the first stored one to the last: each owns [day - 0.5, day + 0.5], so
+    # spans cover whole days and a lone day is visible.
+    calendar = [days[0] + timedelta(days=i) for i in range((days[-1] - days[0]).days + 1)]
+    top.set_xlim(_x(days[0]) - 0.5, _x(days[-1]) + 0.5)
     handles = [Line2D([], [], color=c, lw=2, label=s) for s, c in (("AJO", AJO), ("CJA", CJA))]
+    handles += _safe_range(result, days, top, bottom)
+    handles += _no_data(calendar, stored, (top, bottom))
+    hatched = _hatched(days, result.by_day, (top, bottom))
+    handles += _gap_bars(days, result.by_day, bottom, hatched)
 
-    safe = result.safe_range
-    if safe.start and safe.end and safe.start <= days[-1] and safe.end >= days[0]:
-        start, end = max(safe.start, days[0]), min(safe.end, days[-1])
-        for ax in (top, bottom):
-            _span(ax, start, end, facecolor=SAFE, alpha=0.1, gid="safe-range")
-        label = f" Safe to compare: {format_span(safe.start, safe.end)}"
-        where = {"transform": top.get_xaxis_transform(), "va": "top", "clip_on": True}
-        top.text(_x(start) - 0.5, 0.97, label, color=SAFE, fontsize=9, weight="bold", **where)
-        handles.append(Patch(facecolor=SAFE, alpha=0.2, label="safe range"))
-
-    colours = [OTHER] * len(days)
-    for cause, (colour, hatch) in MARKED.items():
-        marked = [i for i, row in enumerate(result.by_day) if row.causes.get(cause)]
-        for i in marked:
-            colours[i] = colours[i] if colours[i] != OTHER else colour
-        style = {"facecolor": "none", "edgecolor": colour, "hatch": hatch}
-        for first, last in _runs([days[i] for i in marked]):
-            for ax in (top, bottom):
-                _span(ax, first, last, alpha=0.4, gid=f"cause-{cause}", **style)
-        if marked:
-            handles.append(Patch(**style, alpha=0.8, label=cause_named(cause).label))
-    if any(c == OTHER and r.delta for c, r in zip(colours, result.by_day, strict=True)):
-        handles.append(Patch(color=OTHER, label="other causes"))
-
-    ajo, cja = [r.ajo for r in result.by_day], [r.cja for r in result.by_day]
+    x = mdates.date2num(calendar)
+    ajo = [stored[d].ajo if d in stored else np.nan for d in calendar]
+    cja = [stored[d].cja if d in stored else np.nan for d in calendar]
     # Markers make a short series legible; on a long one they would only blur the lines.
-    marker = "o" if len(days) <= 45 else None
+    marker = "o" if len(calendar) <= 45 else None
     top.plot(x, ajo, color=AJO, lw=2.4, marker=marker, ms=4, gid="AJO")
     top.plot(x, cja, color=CJA, lw=1.6, marker=marker, ms=3, gid="CJA")
     # Headroom above the highest point keeps the safe-range label clear of the lines.
-    top.set_ylim(0, 1.15 * max(*ajo, *cja, 1))
-    width = 0.8 if len(days) <= 90 else 1.0  # gaps between 1-px bars would read as noise
-    bottom.bar(x, [r.delta for r in result.by_day], width=width, color=colours, gid="gap")
+    top.set_ylim(0, 1.15 * max(np.nanmax(ajo), np.nanmax(cja), 1))
     bottom.axhline(0, color=INK, lw=0.8)
     bottom.set_ylabel("AJO − CJA", fontsize=8, color=INK)
 
     title = name + (f" · {title_scope}" if title_scope else "")
     title = _fit(title, SIZE_PX[0] - 80, 12, dpi)
-    top.set_title(title, loc="left", fontsize=12, weight="bold", color=INK, parse_math=False)
+    top.set_title(
+        title, loc="left", fontsize=12, weight="bold", color=_colour(result), parse_math=False
+    )
     for ax in (top, bottom):
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
         ax.grid(axis="y", color="#e4e4e4", lw=0.8)
         ax.set_axisbelow(True)
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(colors=INK, labelsize=9)
-    _date_axis(bottom, (days[-1] - days[0]).days + 1)
+    _date_axis(bottom, len(calendar))
     legend = {"loc": "outside lower center", "fontsize": 9, "frameon": False}
-    figure.legend(handles=handles, ncols=len(handles), **legend)
+    figure.legend(
+        handles=handles,
+        labels=[_label(h) for h in handles],
+        ncols=len(handles) if len(handles) <= LEGEND_COLUMNS else -(-len(handles) // 2),
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0.3)},
+        **legend,
+    )
     return figure
+
+
+def _colour(result: MetricResult) -> str:
+    """The metric's colour from its table entry (ink for a name the table lacks)."""
+    try:
+        return metric_facts(result.metric).colour
+    except KeyError:
+        return INK
+
+
+def _safe_range(result: MetricResult, days: list[date], top: Axes, bottom: Axes) -> list:
+    """Shade the stored days of the safe range and label them from the first one: the label
+    never claims days before the first stored day (or after the last)."""
+    safe = result.safe_range
+    if not (safe.start and safe.end):
+        return []
+    inside = [d for d in days if safe.start <= d <= safe.end]
+    if not inside:
+        return []
+    for first, last in _runs(inside):
+        for ax in (top, bottom):
+            _span(ax, first, last, facecolor=SAFE, alpha=0.1, gid="safe-range")
+    label = f" Safe to compare: {format_span(inside[0], inside[-1])}"
+    top.text(
+        _x(inside[0]) - 0.5,
+        0.97,
+        label,
+        color=SAFE,
+        fontsize=9,
+        weight="bold",
+        transform=top.get_xaxis_transform(),
+        va="top",
+        clip_on=True,
+        gid="safe-range-label",
+    )
+    return [Patch(facecolor=SAFE, alpha=0.2, label="safe range")]
+
+
+def _no_data(calendar: list[date], stored: dict, axes: tuple[Axes, ...]) -> list:
+    """Shade the days nothing is stored for, in either product; the legend counts them."""
+    empty = [d for d in calendar if d not in stored]
+    for first, last in _runs(empty):
+        for ax in axes:
+            _span(ax, first, last, facecolor=EMPTY, gid="no-data")
+    if not empty:
+        return []
+    count = f"{len(empty)} day" + ("s" if len(empty) > 1 else "")
+    return [Patch(facecolor=EMPTY, label=f"no data stored ({count})")]
+
+
+def _hatched(days: list[date], rows: tuple[Breakdown, ...], axes: tuple[Axes, ...]) -> set[str]:
+    """Hatch each day by the first hatched cause it has, so no two hatches share a day;
+    the causes that got days."""
+    owners = [next((c for c in HATCHED if row.causes.get(c.name)), None) for row in rows]
+    for cause in HATCHED:
+        marked = [day for day, owner in zip(days, owners, strict=True) if owner is cause]
+        for first, last in _runs(marked):
+            for ax in axes:
+                _span(ax, first, last, alpha=0.5, gid=f"cause-{cause.name}", **_hatch(cause))
+    return {owner.name for owner in owners if owner is not None}
+
+
+def _hatch(cause: Cause, density: int = 1) -> dict:
+    hatch = cause.style.hatch * density
+    return {"facecolor": "none", "edgecolor": cause.style.colour, "hatch": hatch}
+
+
+def _gap_bars(days: list[date], rows: tuple[Breakdown, ...], ax: Axes, hatched: set[str]) -> list:
+    """Each day's gap as a bar split into its causes: gains stacked up from zero, losses
+    down, in the registry's order. The legend shows each cause present once: its colour,
+    and its hatch next to it when some days are hatched for it."""
+    x = mdates.date2num(days)
+    width = 0.8 if len(days) <= 90 else 1.0  # gaps between 1-px bars would read as noise
+    up, down = np.zeros(len(days)), np.zeros(len(days))
+    handles = []
+    for cause in REGISTRY:
+        amounts = np.array([row.causes.get(cause.name, 0) for row in rows], dtype=float)
+        if not amounts.any():
+            continue
+        colour = cause.style.colour
+        for base, part in ((up, amounts.clip(0, None)), (down, amounts.clip(None, 0))):
+            shown = part != 0
+            if shown.any():
+                ax.bar(x[shown], part[shown], width=width, bottom=base[shown], color=colour,
+                       gid=f"gap-{cause.name}")  # fmt: skip
+                base += part
+        swatch = Patch(facecolor=colour, label=cause.label)
+        if cause.name in hatched:
+            # Denser in the legend: a sample that small shows one line of a day's hatch.
+            handles.append((swatch, Patch(**_hatch(cause, 3), label=cause.label)))
+        else:
+            handles.append(swatch)
+    return handles
+
+
+def _label(handle) -> str:
+    return (handle[0] if isinstance(handle, tuple) else handle).get_label()
 
 
 def _fit(text: str, width_px: int, fontsize: float, dpi: int) -> str:

@@ -1,8 +1,13 @@
-"""Charts from hand-built results: PNG size, long and empty series, shaded spans, threads."""
+"""Charts from hand-built results: PNG size, long and empty series, shaded spans, threads.
+
+What a person must read at a glance is checked on the figure's artists (where spans and
+labels are, which colours bars take), not on pixels.
+"""
 
 from __future__ import annotations
 
 import io
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
@@ -12,7 +17,9 @@ from matplotlib import dates as mdates
 from matplotlib.colors import to_rgba
 from PIL import Image
 
-from bot.answers.charts import MARKED, SAFE, build_figure, chart_png
+from bot.answers.charts import EMPTY, SAFE, build_figure, chart_png
+from bot.metrics import metric_facts
+from bot.reconcile.registry import REGISTRY, cause_named
 from bot.reconcile.result import Breakdown, MetricResult, SafeRange
 
 TODAY = date(2026, 11, 29)
@@ -26,15 +33,21 @@ def result(
     causes: dict[int, dict[str, int]] | None = None,
     ajo: int = 10_000,
     metric: str = "sent",
+    missing: tuple[int, ...] = (),
+    safe_from: date | None = None,
 ) -> MetricResult:
-    """`days` days ending TODAY; `causes` maps days-back to that day's causes (CJA = AJO - sum)."""
+    """`days` days ending TODAY; `causes` maps days-back to that day's causes (CJA = AJO - sum).
+    Days `missing` (days back) have nothing stored; the safe range starts at `safe_from`
+    (default: the first day)."""
     causes = causes or {}
     rows = []
     for back in range(days - 1, -1, -1):
+        if back in missing:
+            continue
         day_causes = causes.get(back, {})
         cja = ajo - sum(day_causes.values())
         rows.append(Breakdown((TODAY - timedelta(days=back)).isoformat(), ajo, cja, day_causes))
-    first = TODAY - timedelta(days=days - 1)
+    first = safe_from or TODAY - timedelta(days=days - 1)
     safe = (
         SafeRange(first, TODAY - timedelta(days=safe_back), "ends 7 days back")
         if safe_back is not None
@@ -59,15 +72,32 @@ def png_size(png: bytes) -> tuple[int, int]:
     return Image.open(io.BytesIO(png)).size
 
 
-def spans(figure, gid: str) -> list[tuple[float, float]]:
-    """(x0, x1) in data units of the top axes' patches tagged `gid`."""
-    top = figure.axes[0]
+def spans(figure, gid: str, axes: int = 0) -> list[tuple[float, float]]:
+    """(x0, x1) in data units of the patches tagged `gid` (the top axes' by default)."""
     return sorted(
         (extent.x0, extent.x1)
-        for patch in top.patches
+        for patch in figure.axes[axes].patches
         if patch.get_gid() == gid
         for extent in [patch.get_path().get_extents(patch.get_patch_transform())]
     )
+
+
+def bars(figure, cause: str) -> dict[date, tuple[float, float]]:
+    """Per day, (bottom, height) of `cause`'s part of the gap bars."""
+    parts = {}
+    for patch in figure.axes[1].patches:
+        if patch.get_gid() == f"gap-{cause}":
+            day = mdates.num2date(patch.get_x() + patch.get_width() / 2).date()
+            parts[day] = (patch.get_y(), patch.get_height())
+    return parts
+
+
+def legend_texts(figure) -> list[str]:
+    return [t.get_text() for t in figure.legends[0].get_texts()]
+
+
+def back(n: int) -> date:
+    return TODAY - timedelta(days=n)
 
 
 def day_span(first: date, last: date) -> tuple[float, float]:
@@ -156,25 +186,137 @@ def test_no_safe_range_no_span():
     assert "safe range" not in [t.get_text() for t in figure.legends[0].get_texts()]
 
 
-def test_lag_retry_and_unexplained_days_are_hatched_as_runs():
-    causes = {**TYPICAL, 3: {"retries": 100}, 12: {"unexplained": -900}, 20: {"datasource": 5}}
+def test_lag_and_retry_days_are_hatched_as_runs():
+    causes = {**TYPICAL, 3: {"retries": 100}, 20: {"datasource": 5}}
     figure = build_figure(result(30, causes=causes), SCOPE)
-    back = lambda n: TODAY - timedelta(days=n)  # noqa: E731
     assert spans(figure, "cause-processing_lag") == [day_span(TODAY, TODAY)]
     assert spans(figure, "cause-retries") == [day_span(back(3), back(1))]  # one run, no seams
-    assert spans(figure, "cause-unexplained") == [day_span(back(12), back(12))]
-    assert all(patch.get_hatch() for patch in figure.axes[0].patches if "cause" in patch.get_gid())
-    legend = [t.get_text() for t in figure.legends[0].get_texts()]
-    assert legend == ["AJO", "CJA", "safe range", "unexplained", "processing lag", "retries",
-                      "other causes"]  # fmt: skip
+    hatched = [p for p in figure.axes[0].patches if p.get_gid().startswith("cause-")]
+    assert all(patch.get_hatch() for patch in hatched)
+    assert legend_texts(figure) == ["AJO", "CJA", "safe range", "processing lag", "retries",
+                                    "data source"]  # fmt: skip
 
 
-def test_gap_bars_take_the_colour_of_their_cause():
-    figure = build_figure(result(10, causes=TYPICAL), SCOPE)
-    bars = [p for p in figure.axes[1].patches if p.get_gid() == "gap"]
-    assert [round(b.get_height()) for b in bars[-3:]] == [400, 300, 4_000]
-    assert bars[-1].get_facecolor() == to_rgba(MARKED["processing_lag"][0])
-    assert bars[-2].get_facecolor() == to_rgba(MARKED["retries"][0])
+def test_a_day_with_lag_and_retries_gets_one_hatch_and_hatches_never_overlap():
+    causes = {
+        0: {"processing_lag": 4_000, "retries": 200},
+        1: {"processing_lag": 900, "retries": 300},
+        2: {"retries": 400},
+        5: {"retries": 50},
+    }
+    figure = build_figure(result(10, causes=causes), SCOPE)
+    for axes in (0, 1):
+        lag, retries = (
+            spans(figure, "cause-processing_lag", axes),
+            spans(figure, "cause-retries", axes),
+        )
+        assert lag == [day_span(back(1), TODAY)]
+        assert retries == [day_span(back(5), back(5)), day_span(back(2), back(2))]
+        every = sorted(lag + retries)
+        assert all(left[1] <= right[0] for left, right in itertools.pairwise(every))
+    # Both still show in the gap bars, each in its own colour.
+    assert bars(figure, "retries")[TODAY] == (4_000, 200)
+    assert bars(figure, "processing_lag")[TODAY] == (0, 4_000)
+
+
+def test_unexplained_is_part_of_the_gap_bar_and_never_covers_the_lines_or_safe_range():
+    causes = {12: {"unexplained": -900}, 13: {"unexplained": 1_200, "timezone": -300}}
+    figure = build_figure(result(30, causes=causes), SCOPE)
+    top, bottom = figure.axes
+    colour = to_rgba(cause_named("unexplained").style.colour)
+    # Nothing in the top axes (lines, safe range) is drawn in unexplained's colour.
+    assert not [p for p in top.patches if p.get_facecolor() == colour]
+    assert not [p for p in top.patches if "unexplained" in p.get_gid()]
+    assert bars(figure, "unexplained") == {back(13): (0, 1_200), back(12): (0, -900)}
+    assert bars(figure, "timezone") == {back(13): (0, -300)}
+    assert all(
+        p.get_facecolor() == colour for p in bottom.patches if p.get_gid() == "gap-unexplained"
+    )
+    # The safe range is whole, and drawn under the lines.
+    assert spans(figure, "safe-range") == [day_span(back(29), back(7))]
+    lines = [line for line in top.get_lines() if line.get_gid() in ("AJO", "CJA")]
+    assert min(line.get_zorder() for line in lines) > max(p.get_zorder() for p in top.patches)
+
+
+def test_gap_bars_split_each_day_into_its_causes_in_their_colours():
+    causes = {
+        0: {"processing_lag": 4_000, "retries": 300, "datasource": -20},
+        4: {"missing_data": 700},
+    }
+    figure = build_figure(result(10, causes=causes), SCOPE)
+    assert bars(figure, "processing_lag") == {TODAY: (0, 4_000)}
+    assert bars(figure, "retries") == {TODAY: (4_000, 300)}  # stacked on lag
+    assert bars(figure, "datasource") == {TODAY: (0, -20)}  # losses go down from zero
+    assert bars(figure, "missing_data") == {back(4): (0, 700)}
+    for cause in ("processing_lag", "retries", "datasource", "missing_data"):
+        colour = to_rgba(cause_named(cause).style.colour)
+        parts = [p for p in figure.axes[1].patches if p.get_gid() == f"gap-{cause}"]
+        assert parts
+        assert all(p.get_facecolor() == colour for p in parts)
+    assert legend_texts(figure) == ["AJO", "CJA", "safe range", "processing lag", "retries",
+                                    "data source", "missing data"]  # fmt: skip
+
+
+@pytest.mark.parametrize("cause", REGISTRY, ids=lambda c: c.name)
+def test_every_cause_can_be_drawn_from_its_registry_entry(cause):
+    figure = build_figure(result(10, causes={1: {cause.name: 500}}), SCOPE)
+    assert bars(figure, cause.name) == {back(1): (0, 500)}
+    assert cause.label in legend_texts(figure)
+    assert bool(spans(figure, f"cause-{cause.name}")) == bool(cause.style.hatch)
+
+
+def test_safe_range_label_never_starts_before_the_first_stored_day():
+    # The question asked from Oct 1; the journey has numbers from Nov 20 only.
+    figure = build_figure(result(10, safe_from=date(2026, 10, 1)), SCOPE)
+    first = back(9)
+    assert spans(figure, "safe-range") == [day_span(first, back(7))]
+    (label,) = [t for t in figure.axes[0].texts if t.get_gid() == "safe-range-label"]
+    assert label.get_text().strip() == "Safe to compare: Nov 20 – Nov 22, 2026"
+    assert label.get_position()[0] >= mdates.date2num(first) - 0.5
+    assert label.get_position()[0] >= figure.axes[0].get_xlim()[0]
+
+
+def test_safe_range_from_the_first_day_is_labelled_from_the_left_edge():
+    figure = build_figure(result(30, causes=TYPICAL), SCOPE)
+    (label,) = [t for t in figure.axes[0].texts if t.get_gid() == "safe-range-label"]
+    assert label.get_position()[0] == figure.axes[0].get_xlim()[0]
+    assert label.get_text().strip().startswith("Safe to compare: Oct 31 – ")
+    figure.canvas.draw()
+    box = label.get_window_extent()
+    top = figure.axes[0].get_window_extent()
+    assert top.x0 <= box.x0
+    assert box.x1 <= top.x1
+
+
+def test_days_with_nothing_stored_are_shaded_explained_and_break_the_lines():
+    figure = build_figure(result(30, missing=(14, 15, 16, 20), causes=TYPICAL), SCOPE)
+    for axes in (0, 1):
+        assert spans(figure, "no-data", axes) == [
+            day_span(back(20), back(20)),
+            day_span(back(16), back(14)),
+        ]
+    assert "no data stored (4 days)" in legend_texts(figure)
+    shades = [p for p in figure.axes[0].patches if p.get_gid() == "no-data"]
+    assert all(p.get_facecolor() == to_rgba(EMPTY) for p in shades)
+    # The safe range is not drawn over them: it is cut around the empty days.
+    assert spans(figure, "safe-range") == [
+        day_span(back(29), back(21)),
+        day_span(back(19), back(17)),
+        day_span(back(13), back(7)),
+    ]
+    for line in figure.axes[0].get_lines():
+        if line.get_gid() in ("AJO", "CJA"):
+            assert np.isnan(np.asarray(line.get_ydata(), dtype=float)).sum() == 4
+
+
+def test_no_empty_days_no_legend_entry():
+    assert not [t for t in legend_texts(build_figure(result(30), SCOPE)) if "no data" in t]
+
+
+def test_the_title_is_written_in_the_metric_s_colour():
+    figure = build_figure(result(5, metric="opens"), SCOPE)
+    title = figure.axes[0].title if figure.axes[0].get_title() else figure.axes[0]._left_title
+    assert to_rgba(title.get_color()) == to_rgba(metric_facts("opens").colour)
 
 
 def test_shading_is_drawn_inside_the_safe_range_only():
