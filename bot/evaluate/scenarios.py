@@ -191,6 +191,13 @@ def _missing(b: Builder, before_lag: dict) -> None:
             b.rows[side][key] = np.where(cells, 0, b.rows[side][key])
 
 
+# The causes `build` can inject, in the order the plan draws them from; the data source's
+# drift is always there. A cause added to the registry is scored once it is added here.
+INJECTABLE = (
+    "processing_lag", "retries", "timezone", "missing_data", "duplicate_data", "unexplained",
+)  # fmt: skip
+
+
 def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Scenario:
     """One scenario with these causes injected (the data-source drift always is)."""
     journeys = draw_journeys(rng)
