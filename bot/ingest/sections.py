@@ -2,7 +2,9 @@
 
 Workspace writes `#` comment blocks (project, data view, table titles) between its tables;
 AJO report downloads separate widgets with blank lines, and Excel turns blank lines into
-",,,,". A section is a run of lines that are neither, with the comment lines just above it.
+",,,," and quotes a comment line whole when it holds the delimiter
+(`"# Date: Nov 27, 2026 - Nov 28, 2026"`). A section is a run of lines that are neither,
+with the comment lines just above it.
 Only a section's first lines are parsed here; its data rows go to the CSV reader whole.
 """
 
@@ -14,8 +16,8 @@ from dataclasses import dataclass
 
 from bot.ingest.decode import Utf8
 
-# A line break followed by a comment line or a blank (or commas-only) line.
-_BREAK = re.compile(rb"\n(?=#|[ \t,;]*\r?(?:\n|$))")
+# A line break followed by a comment line (quoted whole or not) or a blank (or commas-only) line.
+_BREAK = re.compile(rb'\n(?="?#|[ \t,;]*\r?(?:\n|$))')
 _LINE_END = re.compile(rb"\r?\n")
 # Header rows are short; the rest of a section is data for the CSV reader.
 _HEAD_LINES = 40
@@ -58,21 +60,37 @@ def sections(utf8: Utf8) -> list[Section]:
         newline = data.find(b"\n", start, stop)
         end = stop if newline == -1 else newline + 1
         text = data[start:end].decode("utf-8", "replace").rstrip("\r\n")
-        if not text.startswith("#") and text.strip(" \t,;"):
+        comment = comment_text(text)
+        if comment is None and text.strip(" \t,;"):
             continue  # the first line, holding data
         if start > cursor:
             line += data.count(b"\n", counted, cursor)
             counted = cursor
             found.append(Section(cursor, start, line, tuple(comments)))
             comments = []
-        if text.startswith("#"):
-            # Spreadsheets pad comment lines with empty cells: "# Welcome Series,,,".
-            comments.append(text.lstrip("#").strip().rstrip(",;\t").strip())
+        if comment is not None:
+            comments.append(comment)
         cursor = end
     if cursor < stop and data[cursor:stop].strip():
         line += data.count(b"\n", counted, cursor)
         found.append(Section(cursor, stop, line, tuple(comments)))
     return found
+
+
+def is_comment(line: str) -> bool:
+    """A '#' line, also when a spreadsheet quoted it whole: '"# Date: Nov 1, 2026 - ..."'."""
+    return line.startswith(("#", '"#'))
+
+
+def comment_text(line: str) -> str | None:
+    """A comment line's text without '#', quotes and padding cells; None for other lines."""
+    if line.startswith('"#'):
+        cells = next(csv.reader([line], delimiter=delimiter_of(line)), [])
+        line = ", ".join(c for c in (c.strip() for c in cells) if c)
+    if not line.startswith("#"):
+        return None
+    # Spreadsheets pad comment lines with empty cells: "# Welcome Series,,,".
+    return line.lstrip("#").strip().rstrip(",;\t").strip()
 
 
 def head(utf8: Utf8, section: Section, delimiter: str, limit: int = _HEAD_LINES) -> list[Record]:
@@ -95,24 +113,38 @@ def _record(data: bytes, start: int, stop: int, end: int, line: int, delimiter: 
     return Record(tuple(cell.strip() for cell in cells), line, start, end)
 
 
+def _unquoted(line: str) -> str:
+    """The line without its quoted parts: delimiters inside quotes do not count."""
+    return re.sub(r'"[^"]*"', "", line)
+
+
 def delimiter_of(line: str) -> str:
-    """Tab for Excel's "Unicode text" (tab-separated), else comma."""
-    return "\t" if "\t" in line and "," not in line.split("\t", 1)[0] else ","
+    """Tab for Excel's "Unicode text", ';' where Excel's locale writes decimal commas, else ','.
+
+    Decided by which of them splits the line (outside quotes) into more cells.
+    """
+    bare = _unquoted(line)
+    if "\t" in bare and "," not in bare.split("\t", 1)[0]:
+        return "\t"
+    return ";" if bare.count(";") > bare.count(",") else ","
 
 
 def file_delimiter(utf8: Utf8) -> str:
-    """The delimiter of a whole export: tab when most of its first table lines have tabs.
+    """The delimiter of a whole export: the one most of its first table lines are split by.
 
     One line may not tell (a title line has no delimiter at all).
     """
     head = utf8.data[utf8.start : min(utf8.start + (1 << 16), utf8.stop)]
     lines = [
-        line
+        text
         for line in head.split(b"\n")[:200]
-        if line.strip(b" \t,;\r") and not line.startswith(b"#")
+        if line.strip(b" \t,;\r") and not is_comment(text := line.decode("utf-8", "replace"))
     ]
-    tabbed = sum(b"\t" in line for line in lines)
-    return "\t" if lines and tabbed * 2 >= len(lines) else ","
+    votes = [delimiter_of(line) for line in lines]
+    for delimiter in ("\t", ";"):
+        if votes and votes.count(delimiter) * 2 >= len(votes):
+            return delimiter
+    return ","
 
 
 def metadata(comments: tuple[str, ...]) -> dict[str, str]:

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from bot.errors import BadInput
-from bot.ingest import blocks, formats, workspace
+from bot.ingest import blocks, formats, tables, workspace
 from bot.ingest.csvfile import DICTIONARY, Header, _records, lines_of
 from bot.ingest.decode import Utf8
 from bot.ingest.options import Options
@@ -126,7 +126,7 @@ class Stream:
         journey = options.journey_name()
         self.format = workspace.NAME
         width = len(found.above.cells)
-        delimiter = "\t" if head.data[found.above.start : found.above.end].count(b"\t") else ","
+        delimiter = tables.record_delimiter(head, found.above)
         window = _FileText(self.path, found.above.start, found.above.line)
         header = Header(found.above.cells, delimiter)
         with self.path.open("rb") as handle:
@@ -183,10 +183,6 @@ class Stream:
                 f"left out {sum(n for _, n in unspecified):,} numbers for journey "
                 f"'{unspecified[0][0]}' (events without a journey name)"
             )
-        span = workspace.date_range(meta)
-        if first is not None:
-            days = pd.DataFrame({"day": [first, last]})
-            workspace.note_range(days, span, self.notes)
 
 
 def _diagnose(window: _FileText, header: Header, message: str) -> BadInput:

@@ -42,6 +42,11 @@ def is_totals_label(cell: str) -> bool:
     return cell.casefold() in values.TOTALS
 
 
+def names_days(cell: str) -> bool:
+    """The name of the Day dimension in a row ("Day", "Day (AJO)"), as breakdowns repeat it."""
+    return bool(cell) and column_for_name(cell) == "day"
+
+
 def is_label_row(record: Record) -> bool:
     """Names only (metric names, dimension names, journeys over columns): no number, no day."""
     filled = record.filled()
@@ -70,7 +75,7 @@ def read_rows(
 ) -> tuple[pa.Table, Callable[[Collection[int]], dict[int, int]]]:
     """The data rows under `above` to the end of the section, and their line numbers."""
     window = utf8.window(above.start, section.end)
-    header = Header(above.cells, _delimiter(utf8, above))
+    header = Header(above.cells, record_delimiter(utf8, above))
     table = read_table(window, header, number_columns)
 
     def locate(rows: Collection[int]) -> dict[int, int]:
@@ -79,9 +84,13 @@ def read_rows(
     return table, locate
 
 
-def _delimiter(utf8: Utf8, record: Record) -> str:
+def record_delimiter(utf8: Utf8, record: Record) -> str:
+    """The delimiter a header record was split by (tab, ';' or ',')."""
     line = utf8.data[record.start : record.end]
-    return "\t" if line.count(b"\t") >= max(len(record.cells) - 1, 1) else ","
+    for delimiter in (b"\t", b";"):
+        if line.count(delimiter) >= max(len(record.cells) - 1, 1):
+            return delimiter.decode()
+    return ","
 
 
 def cell_flags(column: pa.ChunkedArray, test: Callable[[str], bool]) -> np.ndarray:

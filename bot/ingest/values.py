@@ -198,6 +198,10 @@ _MONTHS = {
     )
     for name in names
 }
+def is_month_name(word: str) -> bool:
+    return word.lower() in _MONTHS
+
+
 # ISO days, also as midnight timestamps ("2026-11-28T00:00:00Z": APIs and AJO downloads).
 _ISO_DAY = re.compile(
     r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?)?"

@@ -32,7 +32,7 @@ from bot.ingest.decode import Utf8
 from bot.ingest.detect import Layout
 from bot.ingest.observations import Observations
 from bot.ingest.options import Options, Parsed
-from bot.ingest.sections import Record, delimiter_of, metadata, sections
+from bot.ingest.sections import Record, delimiter_of, is_comment, metadata, sections
 from bot.ingest.workspace_header import Plan, is_totals, plan, title_of
 
 NAME = "CJA Workspace export (CSV)"
@@ -42,7 +42,7 @@ _GENERIC_TITLE = re.compile(r"((freeform )?table|panel)( \d+)?", re.IGNORECASE)
 def fits(lines: list[str]) -> str | None:
     """None when the head of a file looks like a Workspace export, else why it does not."""
     filled = [line for line in lines if line.strip(" \t,;\r")]
-    if filled and filled[0].startswith("#"):
+    if filled and is_comment(filled[0]):
         return None
     if len(filled) >= 2:
         delimiter = delimiter_of(filled[0])
@@ -92,7 +92,6 @@ def read(utf8: Utf8, options: Options) -> Parsed:
         totals.add(rows, found)
         totals.finish(notes)
     frame = without_unspecified(result.frame, notes)
-    note_range(frame, date_range(meta), notes)
     return Parsed(frame, tuple(notes), NAME)
 
 
@@ -132,10 +131,17 @@ def rows_of(
     journey_at, day_at = found.dims.get("journey"), found.dims["day"]
     subtotal = np.zeros(count, dtype=bool)
     last = carry
+    # Rows naming the inner dimension ("Welcome Series,Day,2000,40"), under or instead of
+    # the journey's own subtotal row: not data.
+    inner = tables.cell_flags(table.column(day_at), tables.names_days) & ~totals_rows
     if journey_at is not None:
         day_empty = tables.cell_flags(table.column(day_at), lambda c: not c)
         journey_empty = tables.cell_flags(table.column(journey_at), lambda c: not c)
         subtotal = day_empty & ~journey_empty & ~totals_rows
+        # A journey's group starts at its subtotal row, or at its inner-dimension row when
+        # no subtotal row came just before it (that row then carries the subtotal).
+        after_subtotal = np.concatenate([[False], subtotal[:-1]])
+        subtotal |= inner & ~after_subtotal
         if journey_empty.any():
             filled = tables.fill_down(table.column(journey_at), journey_empty, carry)
             table = table.set_column(journey_at, table.schema.field(journey_at).name, filled)
@@ -147,7 +153,7 @@ def rows_of(
         (str(table.column(journey_at)[int(r)]), _row_values(table, int(r), found))
         for r in np.flatnonzero(subtotal)
     ]
-    keep = ~(totals_rows | subtotal)
+    keep = ~(totals_rows | subtotal | inner)
     kept = np.flatnonzero(keep)
     groups = (np.cumsum(subtotal) - 1)[kept] if subtotal.any() else None
     if len(kept) < count:
@@ -200,6 +206,7 @@ class Totals:
     check_subtotals: bool = True
     sums: Counter = field(default_factory=Counter)
     extra: list[dict[int, int]] = field(default_factory=list)
+    first_day: date | None = None
     last_day: date | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -210,8 +217,9 @@ class Totals:
         if len(found):
             day = found.columns["day"]
             used = np.unique(np.asarray(day.codes))
-            latest = max(day.values[int(c)] for c in used).astype("datetime64[D]").item()
-            self.last_day = max(self.last_day or latest, latest)
+            seen = [day.values[int(c)].astype("datetime64[D]").item() for c in used]
+            self.first_day = min(self.first_day or min(seen), min(seen))
+            self.last_day = max(self.last_day or max(seen), max(seen))
         if self.check_subtotals and rows.subtotals and rows.groups is not None:
             by_group = blocks.sums_by_position(found, rows.groups)
             for group, (journey, said) in enumerate(rows.subtotals):
@@ -251,6 +259,13 @@ class Totals:
                         f"but the rows add up to {self.sums[position]:,}"
                     )
         notes.extend(self.notes)
+        if self.span is not None and self.first_day is not None:
+            first, last = self.first_day, self.last_day
+            if first < self.span[0] or last > self.span[1]:
+                notes.append(
+                    f"{where}: rows run from {_day(first)} to {_day(last)}, outside the "
+                    f"export's date range {_day(self.span[0])} – {_day(self.span[1])}"
+                )
 
 
 def _day(day: date) -> str:
@@ -292,17 +307,6 @@ def without_unspecified_quiet(frame, left: list[tuple[str, int]]):
     return frame[~unspecified].reset_index(drop=True)
 
 
-def note_range(frame, span: tuple[date, date] | None, notes: list[str]) -> None:
-    if span is None or frame.empty:
-        return
-    first, last = frame["day"].min().date(), frame["day"].max().date()
-    if first < span[0] or last > span[1]:
-        notes.append(
-            f"rows run from {_day(first)} to {_day(last)}, outside the export's date range "
-            f"{_day(span[0])} – {_day(span[1])}"
-        )
-
-
 def nothing_to_read(notes: list[str], meta: dict[str, str], labels: list[str]) -> BadInput:
     """Why no table of the export could be read."""
     origin = ""
@@ -314,5 +318,8 @@ def nothing_to_read(notes: list[str], meta: dict[str, str], labels: list[str]) -
             f"{origin}no metric Parity knows in the export (its metrics: {shown}); Parity reads "
             "AJO message metrics such as 'Sends (AJO)' or 'Bounces For Outbound Channels (AJO)'"
         )
+    period = next((n for n in notes if "break the table down by Day" in n), None)
+    if period is not None:
+        return BadInput(period)
     why = "; ".join(notes) if notes else "it holds no table"
     return BadInput(f"{origin}no table by day to read: {why}")

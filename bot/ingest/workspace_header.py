@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import BadInput
-from bot.ingest import tables
+from bot.ingest import tables, values
 from bot.ingest.decode import Utf8
 from bot.ingest.sections import Record, Section, file_delimiter, head
 
@@ -84,6 +84,7 @@ def plan(
         header, key=lambda r: sum(m is not None for m in tables.metric_positions(r, 0).values())
     )
     lead, names = _row_dimensions(totals, metric_row)
+    names = _inner_names(names, rest[1:] if totals is not None else rest)
     metrics = tables.metric_positions(metric_row, lead)
     known = tuple(sorted((p, m) for p, m in metrics.items() if m is not None))
     if not known:
@@ -97,6 +98,13 @@ def plan(
             dims.setdefault(column, position)
         elif name and not tables.is_totals_label(name):
             unknown.append(name)
+    period = _period(names, rest[1:] if totals is not None else rest, lead)
+    if period is not None:
+        notes.append(
+            f"{where} is by {period}: Parity compares days; break the table down by Day "
+            "and export it again"
+        )
+        return None
     if "day" not in dims:
         notes.append(f"{where} is not by day (its rows are {', '.join(names)}): left out")
         return None
@@ -148,6 +156,45 @@ def _row_dimensions(totals: Record | None, metric_row: Record) -> tuple[int, lis
     if lead == 1 and not names[0]:
         names[0] = "Day"
     return lead, names
+
+
+def _inner_names(names: list[str], rows: list[Record]) -> list[str]:
+    """Dimension names a breakdown writes on its own rows when the totals row names only the
+    outer one ("Journey Name (AJO),,3000" over "Welcome Series,Day,2000")."""
+    names = list(names)
+    for position, name in enumerate(names):
+        if name:
+            continue
+        for record in rows[:_INNER_SCAN]:
+            cell = record.cells[position] if position < len(record.cells) else ""
+            if cell and tables.dimension_of(cell):
+                names[position] = cell
+                break
+    return names
+
+
+_INNER_SCAN = 10
+# Time dimensions other than Day, as Workspace names them, and labels of their items.
+_PERIODS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year",
+            "hour": "hour", "minute": "minute"}  # fmt: skip
+_WEEK_ITEM = re.compile(r"week\b.*", re.IGNORECASE)
+_MONTH_ITEM = re.compile(r"([A-Za-z]+)\.?,? (\d{4})")
+
+
+def _period(names: list[str], rows: list[Record], lead: int) -> str | None:
+    """The time period a table is by when it is not Day: named in its header, or told by
+    its first item ("Week of Nov 22, 2026", "Nov 2026")."""
+    for name in names:
+        key = re.sub(r"\s*\(ajo\)$", "", name.strip().casefold())
+        if key in _PERIODS:
+            return _PERIODS[key]
+    for record in rows[:_INNER_SCAN]:
+        for cell in record.cells[:lead]:
+            if _WEEK_ITEM.fullmatch(cell):
+                return "week"
+            if (match := _MONTH_ITEM.fullmatch(cell)) and values.is_month_name(match[1]):
+                return "month"
+    return None
 
 
 def _groups(header: list[Record], metric_row: Record, lead: int, width: int) -> dict[int, str]:

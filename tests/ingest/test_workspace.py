@@ -208,8 +208,8 @@ def test_rows_outside_the_panel_date_range_are_noted():
     frame = read_bytes(text.encode(), name="w.csv")
 
     assert frame.attrs["notes"] == (
-        "rows run from Nov 29, 2026 to Nov 29, 2026, outside the export's date range "
-        "Nov 27, 2026 – Nov 28, 2026",
+        "table 'Welcome Series' (line 5): rows run from Nov 29, 2026 to Nov 29, 2026, outside "
+        "the export's date range Nov 27, 2026 – Nov 28, 2026",
     )
 
 
