@@ -46,6 +46,7 @@ def cmd_ingest(app, args: argparse.Namespace) -> int:
             captured_at=args.captured_at,
             journey=args.journey,
             metric_ids=app.settings.cja_metric_ids(),
+            date_order=args.date_order,
         )
         for path in args.files
     ]
@@ -164,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument(
         "--journey", help="the journey of a table or response that does not name its own"
+    )
+    ingest.add_argument(
+        "--date-order",
+        choices=("dmy", "mdy"),
+        help="how to read dates like 05/11/2026 when the file's dates fit both orders",
     )
 
     status = command("status", cmd_status, "what is stored and how fresh it is")

@@ -130,7 +130,9 @@ def read(utf8: Utf8, options: Options) -> Parsed:
     prepared = [p for p in prepared if p is not None]
     if not prepared:
         raise BadInput("the AJO report's widgets by date have no rows")
-    result = blocks.read([b for b, _, _ in prepared], captured_at=options.captured_at)
+    result = blocks.read(
+        [b for b, _, _ in prepared], captured_at=options.captured_at, date_order=options.date_order
+    )
     for (_, widget, totals), found in zip(prepared, result.found, strict=True):
         sums = blocks.sums_by_position(found)
         where = f"widget '{widget.title}'" if widget.title else "the table"
@@ -238,5 +240,6 @@ def _block(utf8: Utf8, widget: _Widget, product: str, journey: str | None, notes
         constants["channel"] = channel[1].lower()
     if "journey" not in dims:
         constants["journey"] = journey
-    layout = Layout("wide", header.cells, dims, known)
+    decimal = "," if tables.record_delimiter(utf8, header) == ";" else "."
+    layout = Layout("wide", header.cells, dims, known, decimal=decimal)
     return blocks.Block(table, layout, constants, located), widget, totals

@@ -47,13 +47,13 @@ class Read:
     found: list[Observations]
 
 
-def read(blocks: list[Block], *, captured_at: np.datetime64) -> Read:
+def read(blocks: list[Block], *, captured_at: np.datetime64, date_order: str | None = None) -> Read:
     """Validate every block and build one frame; BadInput names the line and column."""
     found: list[Observations] = []
     for block in blocks:
         coded, errors = dimensions(
             block.table, block.layout, source=None, captured_at=captured_at,
-            constants=block.constants,
+            constants=block.constants, date_order=date_order,
         )  # fmt: skip
         observed, more = wide.observations(block.table, block.layout, coded)
         if errors or more:

@@ -23,7 +23,7 @@ def observations(
     if error:
         errors.append(error)
     position = layout.columns["value"]
-    value, bad, problem = values.counts(table.column(position))
+    value, bad, problem = values.counts(table.column(position), layout.decimal)
     if bad is not None:
         errors.append(CellError(bad, position, layout.names[position], problem))
     found = Observations(

@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 
 from bot.errors import BadInput
 from bot.ingest.decode import Utf8, bad_utf8_line
+from bot.ingest.sections import delimiter_of
 
 DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
@@ -47,7 +48,7 @@ def read_header(utf8: Utf8) -> Header:
     if len(head) == _HEAD_BYTES and "\n" not in text and "\r" not in text:
         raise BadInput("the header line is too long (over 64 KB)", line=1)
     first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if "\t" in first and "," not in first else ","
+    delimiter = delimiter_of(first)
     for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         if record:
             return Header(tuple(name.strip() for name in record), delimiter)

@@ -67,6 +67,8 @@ class Layout:
     metrics: tuple[tuple[int, str], ...] = ()
     # columns without a name; only allowed if every cell in them is empty
     unnamed: tuple[int, ...] = ()
+    # the decimal mark of the file's numbers: ',' in files separated by ';'
+    decimal: str = "."
 
     def number_columns(self) -> set[int]:
         """Columns holding counts: mostly distinct, so not worth dictionary-encoding."""

@@ -24,11 +24,13 @@ def dimensions(
     source: str | None,
     captured_at: np.datetime64,
     constants: Mapping[str, Hashable] | None = None,
+    date_order: str | None = None,
 ) -> tuple[dict[str, Coded], list[CellError]]:
     """Each dimension column parsed and coded, and the first bad cell of each column.
 
     `constants` give columns the file states once rather than per row (an export's journey,
-    its product); they must already be valid values.
+    its product); they must already be valid values. Dates like 05/11/2026 are read in
+    `date_order` when given, else in the order the column's other dates allow.
     """
     parsers: dict[str, Callable[[str], Hashable]] = {
         "source": values.source(source),
@@ -50,6 +52,8 @@ def dimensions(
             # unless the caller states them.
             coded[column] = Coded.constant(missing.get(column, ""), table.num_rows)
             continue
+        if column == "day":
+            parse = values.day_parser(_distinct(table.column(position)), date_order)
         coded[column], error = values.code(
             table.column(position), parse, position=position, name=layout.names[position]
         )
@@ -62,6 +66,11 @@ def dimensions(
         if error:
             errors.append(error)
     return coded, errors
+
+
+def _distinct(column: pa.ChunkedArray) -> list[str]:
+    """The distinct texts of a dictionary-encoded column (no pass over its rows)."""
+    return [v for chunk in column.chunks for v in chunk.dictionary.to_pylist() if v]
 
 
 def _nameless(position: int) -> Callable[[str], str]:

@@ -69,11 +69,36 @@ def read(utf8: Utf8, options: Options) -> Parsed:
     try:
         return plain.read(utf8, options)
     except NoLayout as error:
+        if _separated_by(lines) == ";":
+            # A spreadsheet's export whose columns are not Parity's: the other formats are
+            # not what the person meant, so only what to change is said.
+            problem = error.problem.partition(". Column ")[2]
+            cells = next(csv.reader([_first_filled(lines)], delimiter=";"), [])
+            raise BadInput(
+                f"the file is separated by ';' and its columns "
+                f"({', '.join(c.strip() for c in cells[:8])}) are not Parity's: "
+                + (
+                    f"column {problem}"
+                    if problem
+                    else "name the date column 'Day', the "
+                    "journey's 'Journey' and each metric as the product does ('Sends')"
+                ),
+                line=error.line,
+                column=error.column,
+            ) from None
         raise BadInput(
             f"{error.problem} — also tried: {'; '.join(misfits)}",
             line=error.line,
             column=error.column,
         ) from None
+
+
+def _first_filled(lines: list[str]) -> str:
+    return next((line for line in lines if line.strip(" \t,;\r")), "")
+
+
+def _separated_by(lines: list[str]) -> str:
+    return delimiter_of(_first_filled(lines))
 
 
 def _refuse_headless(lines: list[str]) -> None:

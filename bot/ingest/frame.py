@@ -7,8 +7,11 @@ checking again.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from bot.errors import BadInput
 from bot.metrics import SOURCES
 
 __all__ = ["CANONICAL_COLUMNS", "FRAME_DTYPES", "KEY_COLUMNS", "SOURCES", "empty_frame"]
@@ -51,6 +54,21 @@ FRAME_DTYPES: dict[str, str] = {
     "metric": "str",
     "value": "int64",
 }
+
+
+def refuse_future_days(frame: pd.DataFrame, today: date | None) -> None:
+    """A day after today cannot have numbers yet: a misread date, or a file from elsewhere.
+
+    `today` is the reporting calendar's (the injected clock's); None skips the check.
+    """
+    if today is None or frame.empty:
+        return
+    latest = frame["day"].max()
+    if latest.date() > today:
+        raise BadInput(
+            f"{latest:%Y-%m-%d} is in the future (today is {today.isoformat()}): check the "
+            "file's dates (and --date-order), or leave the day out"
+        )
 
 
 def empty_frame() -> pd.DataFrame:

@@ -40,12 +40,22 @@ def load_file(
     captured_at: datetime | None = None,
     journey: str | None = None,
     metric_ids: Mapping[str, str] | None = None,
+    date_order: str | None = None,
 ) -> Loaded:
-    """Parse and store one export; a bad file stores nothing and says why."""
+    """Parse and store one export; a bad file stores nothing and says why.
+
+    Days after the store clock's today are refused: no product has numbers for them yet.
+    """
     name = str(path)
     try:
         chunks = stream_file(
-            path, source=source, captured_at=captured_at, journey=journey, metric_ids=metric_ids
+            path,
+            source=source,
+            captured_at=captured_at,
+            journey=journey,
+            metric_ids=metric_ids,
+            date_order=date_order,
+            today=store.clock.today(),
         )
         reports = save_chunks(store, chunks, origin=Path(path).name)
     except BadInput as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,10 @@ class Options:
     metric_ids: Mapping[str, str] = field(default_factory=dict)
     # reads a file saved next to this one (a Reporting API request), or None
     sibling: Callable[[str], bytes | None] = lambda suffix: None
+    # how to read 05/11/2026 (--date-order mdy or dmy); None: as the file's dates allow
+    date_order: str | None = None
+    # today in the reporting calendar: later days are refused (None: not checked)
+    today: date | None = None
 
     def product(self, product: str, what: str) -> str:
         """The product a format implies; a --source that says otherwise is refused."""

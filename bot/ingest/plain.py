@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyarrow as pa
 
 from bot.errors import BadInput
@@ -22,13 +24,20 @@ def read(utf8: Utf8, options: Options) -> Parsed:
     layout = detect(
         header.names, source_given=options.source is not None, journey_given=bool(journey)
     )
+    if header.delimiter == ";":  # as spreadsheets write where ',' marks decimals
+        layout = replace(layout, decimal=",")
     table = read_table(utf8, header, layout.number_columns())
     if not table.num_rows:
         raise BadInput("the file has a header but no data rows")
 
     constants = {"journey": journey} if journey and "journey" not in layout.columns else {}
     coded, errors = dimensions(
-        table, layout, source=options.source, captured_at=options.captured_at, constants=constants
+        table,
+        layout,
+        source=options.source,
+        captured_at=options.captured_at,
+        constants=constants,
+        date_order=options.date_order,
     )
     parser = canonical if layout.kind == "long" else wide
     found, more = parser.observations(table, layout, coded)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +12,9 @@ import pandas as pd
 from bot.errors import BadInput
 from bot.ingest import formats
 from bot.ingest.decode import decode
-from bot.ingest.frame import SOURCES
+from bot.ingest.frame import SOURCES, refuse_future_days
 from bot.ingest.options import Options, Parsed
-from bot.ingest.values import utc_naive
+from bot.ingest.values import DATE_ORDERS, utc_naive
 from bot.timing import Clock
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,8 @@ def read_file(
     captured_at: datetime | None = None,
     journey: str | None = None,
     metric_ids: Mapping[str, str] | None = None,
+    date_order: str | None = None,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """Read an export; rows without a capture time get `captured_at`, else the file's mtime.
 
@@ -47,6 +49,8 @@ def read_file(
         journey=journey,
         metric_ids=metric_ids,
         sibling=sibling_reader(path),
+        date_order=date_order,
+        today=today,
     )
 
 
@@ -60,6 +64,8 @@ def read_bytes(
     journey: str | None = None,
     metric_ids: Mapping[str, str] | None = None,
     sibling=None,
+    date_order: str | None = None,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """Parse the bytes of an export (an upload, a download) named `name` in errors.
 
@@ -68,6 +74,7 @@ def read_bytes(
     `captured_at`, else `file_time` (when the file was written or shared), else now
     (naive = UTC). `journey` names the journey of
     tables that do not; `metric_ids` maps CJA metric or column ids to canonical metrics.
+    `date_order` (mdy or dmy) reads dates like 05/11/2026; days after `today` are refused.
     """
     parsed = parse_bytes(
         data,
@@ -78,6 +85,8 @@ def read_bytes(
         journey=journey,
         metric_ids=metric_ids,
         sibling=sibling,
+        date_order=date_order,
+        today=today,
     )
     frame = parsed.frame
     frame.attrs["notes"] = parsed.notes
@@ -95,6 +104,8 @@ def parse_bytes(
     journey: str | None = None,
     metric_ids: Mapping[str, str] | None = None,
     sibling=None,
+    date_order: str | None = None,
+    today: date | None = None,
 ) -> Parsed:
     """As read_bytes, returning the frame with the notes and the format's name."""
     try:
@@ -104,11 +115,14 @@ def parse_bytes(
             journey=journey,
             metric_ids=dict(metric_ids or {}),
             **({"sibling": sibling} if sibling is not None else {}),
+            date_order=checked_date_order(date_order),
+            today=today,
         )
         utf8 = decode(data)
         if utf8.is_blank():
             raise BadInput("the file is empty (expected a CSV header and rows)")
         parsed = formats.read(utf8, options)
+        refuse_future_days(parsed.frame, today)
     except BadInput as error:
         raise error.in_file(name) from None
     for note in parsed.notes:
@@ -121,6 +135,14 @@ def checked_source(given: str | None) -> str | None:
         return None
     if given.strip().lower() not in SOURCES:
         raise BadInput(f"--source must be 'ajo' or 'cja', not '{given}'")
+    return given.strip().lower()
+
+
+def checked_date_order(given: str | None) -> str | None:
+    if given is None:
+        return None
+    if given.strip().lower() not in DATE_ORDERS:
+        raise BadInput(f"--date-order must be 'dmy' or 'mdy', not '{given}'")
     return given.strip().lower()
 
 

@@ -15,7 +15,7 @@ import io
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -26,8 +26,9 @@ from bot.errors import BadInput
 from bot.ingest import blocks, formats, tables, workspace
 from bot.ingest.csvfile import DICTIONARY, Header, _records, lines_of
 from bot.ingest.decode import Utf8
+from bot.ingest.frame import refuse_future_days
 from bot.ingest.options import Options
-from bot.ingest.reading import checked_source, parse_bytes, sibling_reader
+from bot.ingest.reading import checked_date_order, checked_source, parse_bytes, sibling_reader
 from bot.ingest.sections import sections
 from bot.ingest.values import utc_naive
 from bot.ingest.workspace_header import Plan, plan, title_of
@@ -90,6 +91,8 @@ class Stream:
             journey=options.journey,
             metric_ids=options.metric_ids,
             sibling=options.sibling,
+            date_order=options.date_order,
+            today=options.today,
         )
         self.notes, self.format = list(parsed.notes), parsed.format
         return parsed.frame
@@ -147,7 +150,7 @@ class Stream:
                               for i, n in enumerate(names)}
             ),
         )  # fmt: skip
-        offset, carry, first, last, unspecified = 0, None, None, None, []
+        offset, carry, unspecified = 0, None, []
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -164,15 +167,15 @@ class Stream:
 
             rows, carry = workspace.rows_of(table, locate, found, product, journey, carry)
             offset += table.num_rows
-            result = blocks.read([rows.block], captured_at=options.captured_at)
+            result = blocks.read(
+                [rows.block], captured_at=options.captured_at, date_order=options.date_order
+            )
             totals.add(rows, result.found[0])
             frame = workspace.without_unspecified_quiet(result.frame, unspecified)
             del table, rows, result
             pa.default_memory_pool().release_unused()  # or the allocator keeps every batch
             if not frame.empty:
-                low, high = frame["day"].min(), frame["day"].max()
-                first = low if first is None else min(first, low)
-                last = high if last is None else max(last, high)
+                refuse_future_days(frame, options.today)
                 yield frame
         source.close()
         if offset == 0:
@@ -208,6 +211,8 @@ def stream_file(
     metric_ids: Mapping[str, str] | None = None,
     stream_bytes: int | None = None,
     block_bytes: int | None = None,
+    date_order: str | None = None,
+    today: date | None = None,
 ) -> Stream:
     """An export as frame chunks: a big one-table Workspace export batch by batch, else whole.
 
@@ -225,6 +230,8 @@ def stream_file(
         journey=journey,
         metric_ids=dict(metric_ids or {}),
         sibling=sibling_reader(path),
+        date_order=checked_date_order(date_order),
+        today=today,
     )
     return Stream(
         path,

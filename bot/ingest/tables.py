@@ -20,8 +20,9 @@ from bot.ingest.detect import column_for_name
 from bot.ingest.sections import Record, Section
 from bot.metrics import metric_for_label
 
-# Numbers as exports write them: counts, decimals, percentages, with or without separators.
-_NUMBER = re.compile(r"-?(\d[\d,]*)?(\.\d+)?%?")
+# Numbers as exports write them: counts, decimals, percentages, with or without separators
+# (1,234.5 or 1.234,5 and "3,5 %" where ',' marks decimals); never a date such as 28.11.2026.
+_NUMBER = re.compile(r"-?(\d{1,3}([,.]\d{3})*|\d+)?([.,]\d+)?\s?%?")
 # Rows CJA shows for events without a value in the dimension.
 UNSPECIFIED = frozenset({"unspecified", "none", "(none)", "no value", "(no value)"})
 
@@ -31,11 +32,7 @@ def is_number(cell: str) -> bool:
 
 
 def is_day(cell: str) -> bool:
-    try:
-        values.day(cell)
-    except ValueError:
-        return False
-    return True
+    return values.is_day(cell)
 
 
 def is_totals_label(cell: str) -> bool:
@@ -62,11 +59,11 @@ def dimension_of(cell: str) -> str | None:
     return column_for_name(cell)
 
 
-def count(cell: str) -> int | None:
+def count(cell: str, decimal: str = ".") -> int | None:
     """A totals cell as a count, or None when it is empty or not a count (a rate, say)."""
     if not cell:
         return None
-    found, bad, _ = values.counts(pa.array([cell]))
+    found, bad, _ = values.counts(pa.array([cell]), decimal)
     return None if bad is not None else int(found[0])
 
 

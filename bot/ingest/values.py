@@ -11,7 +11,7 @@ report the earliest problem in the file whichever column it is in.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -198,6 +198,8 @@ _MONTHS = {
     )
     for name in names
 }
+
+
 def is_month_name(word: str) -> bool:
     return word.lower() in _MONTHS
 
@@ -206,23 +208,35 @@ def is_month_name(word: str) -> bool:
 _ISO_DAY = re.compile(
     r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?)?"
 )
-_US_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
+_SLASH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
+# 28.11.2026: day first, as German, French... spreadsheets write it.
+_DOTTED_DAY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
 _WORKSPACE_DAY = re.compile(r"([A-Za-z]+)\.? (\d{1,2}),? (\d{4})")
 # Excel shows "Nov 28, 2026" as 28-Nov-26 once it has read it as a date, and saves it so.
 _EXCEL_DAY = re.compile(r"(\d{1,2})[- ]([A-Za-z]+)\.?[- ](\d{4}|\d{2})")
 TOTALS = frozenset({"total", "totals", "grand total"})
-DAY_FORMATS = "YYYY-MM-DD, 'Nov 28, 2026', MM/DD/YYYY, MM/DD/YY or 28-Nov-26"
+DAY_FORMATS = "YYYY-MM-DD, 'Nov 28, 2026', MM/DD/YYYY, DD/MM/YYYY, DD.MM.YYYY or 28-Nov-26"
+# The order of the numbers in 11/28/2026 (month first) or 28/11/2026 (day first).
+DATE_ORDERS = ("mdy", "dmy")
 
 
-def day(raw: str) -> np.datetime64:
-    """ISO, Workspace ("Nov 28, 2026") and the US styles spreadsheets rewrite dates into."""
+def day(raw: str, order: str = "mdy") -> np.datetime64:
+    """ISO, Workspace ("Nov 28, 2026") and the styles spreadsheets rewrite dates into.
+
+    `order` says how to read 05/11/2026; a file's order is decided from all its dates
+    (see `day_parser`), never from one cell alone.
+    """
     value = raw.strip()
     try:
         if match := _ISO_DAY.fullmatch(value):
             year, month, dom = (int(g) for g in match.groups())
-        elif match := _US_DAY.fullmatch(value):
-            month, dom, year = (int(g) for g in match.groups())
+        elif match := _SLASH_DAY.fullmatch(value):
+            first, second, year = (int(g) for g in match.groups())
+            month, dom = (first, second) if order == "mdy" else (second, first)
             # Two-digit years are this century's: reports are recent.
+            year += 2000 if year < 100 else 0
+        elif match := _DOTTED_DAY.fullmatch(value):
+            dom, month, year = (int(g) for g in match.groups())
             year += 2000 if year < 100 else 0
         elif (match := _WORKSPACE_DAY.fullmatch(value)) and match[1].lower() in _MONTHS:
             month, dom, year = _MONTHS[match[1].lower()], int(match[2]), int(match[3])
@@ -240,12 +254,75 @@ def day(raw: str) -> np.datetime64:
         raise ValueError(f"bad date '{value}' (expected {DAY_FORMATS})") from None
 
 
-# Integral counts as products export them: 1234, 1,234, 1,234.0 (no sign, no exponent).
+def is_day(raw: str) -> bool:
+    """A date in any format Parity reads, in either order (for telling rows apart)."""
+    for order in DATE_ORDERS:
+        try:
+            day(raw, order)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def _slash_parts(raw: str) -> tuple[int, int] | None:
+    match = _SLASH_DAY.fullmatch(raw.strip())
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def day_parser(cells: Iterable[str], given: str | None = None) -> Callable[[str], np.datetime64]:
+    """How to read a file's days, told apart by the values: 28/11/2026 can only be day
+    first, 11/28/2026 only month first. When every date fits both orders the parser refuses
+    the first one that reads differently either way and asks for --date-order; when the
+    file mixes the two orders it refuses the first date of the other order."""
+    if given is not None:
+        return lambda raw: day(raw, given)
+    first_cell: dict[str, str] = {}
+    for cell in cells:
+        parts = _slash_parts(cell or "")
+        if parts is None:
+            continue
+        if parts[0] > 12 >= parts[1]:
+            first_cell.setdefault("dmy", cell.strip())
+        elif parts[1] > 12 >= parts[0]:
+            first_cell.setdefault("mdy", cell.strip())
+    if len(first_cell) == 1:
+        (order,) = first_cell
+        return lambda raw: day(raw, order)
+
+    def parse(raw: str) -> np.datetime64:
+        parts = _slash_parts(raw)
+        if parts is None or parts[0] == parts[1] or min(parts) > 12:
+            return day(raw)  # the order does not matter (or the date is bad either way)
+        if first_cell:
+            raise ValueError(
+                f"the file writes dates both day first ('{first_cell['dmy']}') and month "
+                f"first ('{first_cell['mdy']}'): write them all in one order"
+            )
+        month_first, day_first = (day(raw, o).astype("datetime64[D]").item() for o in DATE_ORDERS)
+        raise ValueError(
+            f"'{raw.strip()}' can be {month_first:%b} {month_first.day} or {day_first:%b} "
+            f"{day_first.day}, and every date in the file fits both orders: give --date-order "
+            "dmy (day first) or --date-order mdy (month first)"
+        )
+
+    return parse
+
+
+# Integral counts as products export them: 1234, 1,234, 1,234.0 (no sign, no exponent);
+# where ',' marks decimals (files separated by ';'): 1234, 1.234, 1.234,0.
 _COUNT = r"^(\d+|\d{1,3}(,\d{3})+)(\.0*)?$"
+_DECIMAL_COMMA_COUNT = r"^(\d+|\d{1,3}(\.\d{3})+)(,0*)?$"
 
 
-def counts(cells: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int | None, str]:
-    """Count cells -> int64, or the index of the first bad cell and what is wrong with it."""
+def counts(
+    cells: pa.ChunkedArray | pa.Array, decimal: str = "."
+) -> tuple[np.ndarray, int | None, str]:
+    """Count cells -> int64, or the index of the first bad cell and what is wrong with it.
+
+    `decimal` is the file's decimal mark: ',' in files separated by ';', as spreadsheets in
+    most of Europe write them (1.234 is then a thousand and more, 1.234,5 not a count).
+    """
     try:
         # Fast path: plain digits, which is what most exports hold.
         values = pc.cast(cells, pa.int64())
@@ -259,11 +336,12 @@ def counts(cells: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int | None, s
         return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]))
 
     trimmed = pc.utf8_trim_whitespace(cells)
-    good = pc.match_substring_regex(trimmed, _COUNT)
+    comma = decimal == ","
+    good = pc.match_substring_regex(trimmed, _DECIMAL_COMMA_COUNT if comma else _COUNT)
     if not pc.all(good).as_py():
         bad = int(np.flatnonzero(~good.to_numpy(zero_copy_only=False))[0])
-        return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]))
-    digits = pc.replace_substring_regex(trimmed, r",|\.0*$", "")
+        return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]), decimal)
+    digits = pc.replace_substring_regex(trimmed, r"\.|,0*$" if comma else r",|\.0*$", "")
     try:
         return pc.cast(digits, pa.int64()).to_numpy(), None, ""
     except pa.ArrowInvalid:  # more than 19 digits
@@ -272,8 +350,10 @@ def counts(cells: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int | None, s
         return np.zeros(0, np.int64), bad, f"value '{str(cells[bad]).strip()}' is too large"
 
 
-def _count_problem(raw: str) -> str:
+def _count_problem(raw: str, decimal: str = ".") -> str:
     value = raw.strip()
+    if decimal == ",":
+        return _decimal_comma_problem(value)
     expected = "expected a whole number such as 1234 or 1,234"
     if not value:
         return f"empty value ({expected})"
@@ -289,3 +369,25 @@ def _count_problem(raw: str) -> str:
     if not parsed.is_integer():
         return f"value '{value}' is not a whole number (counts are integers)"
     return f"value '{value}' is not written as products export counts ({expected})"
+
+
+def _decimal_comma_problem(value: str) -> str:
+    """What is wrong with a count in a file separated by ';' (',' marks decimals there)."""
+    expected = "expected a whole number such as 1234 or 1.234"
+    if not value:
+        return f"empty value ({expected})"
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", value):
+        return (
+            f"value '{value}' is not a whole number: the file is separated by ';', so ',' "
+            "marks decimals in it; write the count as 1234 or 1.234"
+        )
+    number = value.replace(".", "").replace(",", ".")
+    try:
+        parsed = float(number)
+    except ValueError:
+        return f"value '{value}' is not a number ({expected})"
+    if parsed < 0 or value.startswith("-"):
+        return f"negative value '{value}' (counts cannot be below zero)"
+    if parsed == parsed and not parsed.is_integer():
+        return f"value '{value}' is not a whole number (counts are integers)"
+    return f"value '{value}' is not written as a count ({expected})"

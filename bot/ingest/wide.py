@@ -26,7 +26,7 @@ def observations(
         cells = table.column(position)
         present = pc.not_equal(pc.utf8_trim_whitespace(cells), "")
         where = np.flatnonzero(present.to_numpy(zero_copy_only=False))
-        value, bad, problem = values.counts(cells.filter(present))
+        value, bad, problem = values.counts(cells.filter(present), layout.decimal)
         if bad is not None:
             errors.append(CellError(int(where[bad]), position, layout.names[position], problem))
             continue

@@ -86,7 +86,9 @@ def read(utf8: Utf8, options: Options) -> Parsed:
         raise nothing_to_read(notes, meta, labels)
 
     result = blocks.read(
-        [rows.block for _, rows, _ in tables_read], captured_at=options.captured_at
+        [rows.block for _, rows, _ in tables_read],
+        captured_at=options.captured_at,
+        date_order=options.date_order,
     )
     for (_, rows, totals), found in zip(tables_read, result.found, strict=True):
         totals.add(rows, found)
@@ -176,7 +178,7 @@ def rows_of(
                 line=found.above.line,
             )
         constants["journey"] = name
-    layout = Layout("wide", found.names, dict(found.dims), found.metrics)
+    layout = Layout("wide", found.names, dict(found.dims), found.metrics, decimal=found.decimal)
     block = blocks.Block(table, layout, constants, located, found.groups)
     return Rows(block, groups, subtotals, extra), last
 
@@ -191,7 +193,7 @@ def _row_values(table: pa.Table, row: int, found: Plan) -> dict[int, int]:
     result = {}
     for position, _ in found.metrics:
         cell = table.column(position)[row].as_py() or ""
-        if (number := tables.count(cell.strip())) is not None:
+        if (number := tables.count(cell.strip(), found.decimal)) is not None:
             result[position] = number
     return result
 

@@ -31,6 +31,7 @@ class Plan:
     groups: dict[int, str]
     totals: dict[int, int]
     above: Record
+    decimal: str = "."  # ',' in files separated by ';'
 
 
 def title_of(comments: tuple[str, ...]) -> str | None:
@@ -64,7 +65,9 @@ def plan(
     `labels` collects the metric names of tables with no metric Parity knows, for the
     error when no table at all can be read.
     """
-    records = head(utf8, section, file_delimiter(utf8))
+    delimiter = file_delimiter(utf8)
+    decimal = "," if delimiter == ";" else "."
+    records = head(utf8, section, delimiter)
     where = (
         f"table '{title}' (line {section.line})" if title else f"the table on line {section.line}"
     )
@@ -128,9 +131,20 @@ def plan(
     total_values = {}
     if totals is not None:
         cells = {p: totals.cells[p] for p, _ in known if p < len(totals.cells)}
-        total_values = {p: n for p, c in cells.items() if (n := tables.count(c)) is not None}
+        total_values = {
+            p: n for p, c in cells.items() if (n := tables.count(c, decimal)) is not None
+        }
     return Plan(
-        where, title, lead, dims, known, all_names, groups, total_values, totals or metric_row
+        where,
+        title,
+        lead,
+        dims,
+        known,
+        all_names,
+        groups,
+        total_values,
+        totals or metric_row,
+        decimal,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.answers.render import render
 from bot.config import Settings
@@ -71,30 +71,39 @@ def download(settings: Settings, file: SharedFile) -> bytes:
     return data
 
 
-def _read(data: bytes, file: SharedFile, text: str, shared_at: datetime):
+def _read(data: bytes, file: SharedFile, text: str, shared_at: datetime, today: date):
     """Product exports say which product they are from; a plain CSV may need the hint.
 
-    Rows that carry no capture time were captured when the file was shared.
+    Rows that carry no capture time were captured when the file was shared. "dmy" or "mdy"
+    in the message says how to read dates like 05/11/2026.
     """
+    order = _DATE_ORDER.search(text or "")
+    options = {"file_time": shared_at, "today": today, "date_order": order and order[1].lower()}
     try:
-        return read_bytes(data, name=file.name, file_time=shared_at)
+        return read_bytes(data, name=file.name, **options)
     except BadInput as error:
         hint = source_hint(text, file.name)
         if hint is None or "--source" not in error.problem:
             raise
-        return read_bytes(data, name=file.name, source=hint, file_time=shared_at)
+        return read_bytes(data, name=file.name, source=hint, **options)
+
+
+_DATE_ORDER = re.compile(r"\b(dmy|mdy)\b", re.IGNORECASE)
 
 
 def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str) -> Loaded:
     """Download and store one shared file; the result says what was stored or what is wrong."""
     try:
-        frame = _read(download(settings, file), file, text, store.clock.now())
+        clock = store.clock
+        frame = _read(download(settings, file), file, text, clock.now(), clock.today())
         reports = tuple(store.save(frame, origin=f"slack:{file.name}"))
         return Loaded(file.name, reports, notes=tuple(frame.attrs.get("notes", ())))
     except BadInput as error:
         problem = str(error)
         if "--source" in problem:
             problem += " Share it again with 'ajo' or 'cja' in the message."
+        if "--date-order" in problem:
+            problem += " Share it again with 'dmy' or 'mdy' in the message."
         return Loaded(file.name, error=problem)
     except (OSError, ValueError) as error:  # ValueError: a malformed download URL
         return Loaded(file.name, error=f"I could not download it ({error}).")

@@ -62,10 +62,12 @@ class SnapshotReport:
     snapshot_id: int
     # True when the same content was stored before: nothing was written.
     duplicate: bool = False
+    # days with numbers stored (a file may skip days between its first and last)
+    day_count: int = 0
 
     @property
     def days(self) -> int:
-        return (self.last_day - self.first_day).days + 1
+        return self.day_count
 
     def to_dict(self) -> dict:
         return {
@@ -78,6 +80,7 @@ class SnapshotReport:
             "metrics": list(self.metrics),
             "first_day": self.first_day.isoformat(),
             "last_day": self.last_day.isoformat(),
+            "days": self.day_count,
             "duplicate": self.duplicate,
         }
 
@@ -146,7 +149,15 @@ def _summary(source: str, captured_at: datetime, group: pd.DataFrame, origin: st
         "metrics": tuple(sorted(group["metric"].unique())),
         "first_day": days.min().date(),
         "last_day": days.max().date(),
+        "days_seen": frozenset(days.unique()),
     }
+
+
+def _report(summary: dict, snapshot_id: int, duplicate: bool = False) -> SnapshotReport:
+    fields = {k: v for k, v in summary.items() if k != "days_seen"}
+    return SnapshotReport(
+        **fields, snapshot_id=snapshot_id, duplicate=duplicate, day_count=len(summary["days_seen"])
+    )
 
 
 def _stored_snapshot(conn: Connection, source: str, digest: str) -> int | None:
@@ -184,10 +195,10 @@ def _save_group(
     digest = content_hash(source, group)
     existing = _stored_snapshot(conn, source, digest)
     if existing is not None:
-        return SnapshotReport(**summary, snapshot_id=existing, duplicate=True)
+        return _report(summary, existing, duplicate=True)
     snapshot_id = _insert_snapshot(conn, summary, digest, ingested_at)
     _write_values(conn, snapshot_id, summary, group)
-    return SnapshotReport(**summary, snapshot_id=snapshot_id)
+    return _report(summary, snapshot_id)
 
 
 def save_stream(
@@ -224,7 +235,7 @@ def save_stream(
     existing = _stored_snapshot(conn, summary["source"], final)
     if existing is not None:
         savepoint.rollback()
-        return SnapshotReport(**summary, snapshot_id=existing, duplicate=True)
+        return _report(summary, existing, duplicate=True)
     conn.execute(
         update(snapshots)
         .where(snapshots.c.id == snapshot_id)
@@ -236,7 +247,7 @@ def save_stream(
         )
     )
     savepoint.commit()
-    return SnapshotReport(**summary, snapshot_id=snapshot_id)
+    return _report(summary, snapshot_id)
 
 
 def _merged(seen: dict, part: dict) -> dict:
@@ -247,6 +258,7 @@ def _merged(seen: dict, part: dict) -> dict:
         "metrics": tuple(sorted({*seen["metrics"], *part["metrics"]})),
         "first_day": min(seen["first_day"], part["first_day"]),
         "last_day": max(seen["last_day"], part["last_day"]),
+        "days_seen": seen["days_seen"] | part["days_seen"],
     }
 
 

@@ -67,11 +67,11 @@ CASES = {
         ["empty value"],
     ),
     "bad date": (
-        long_rows("ajo,,W,,,,28.11.2026,sent,1"),
+        long_rows("ajo,,W,,,,28.13.2026,sent,1"),
         None,
         2,
         "day",
-        ["bad date '28.11.2026' (expected YYYY-MM-DD"],
+        ["bad date '28.13.2026' (expected YYYY-MM-DD"],
     ),
     "impossible date": (
         long_rows(OK.strip(), "ajo,,W,,,,2026-02-30,sent,1"),

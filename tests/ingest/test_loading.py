@@ -8,10 +8,13 @@ from sqlalchemy import func, select
 
 from bot.ingest.loading import load_file
 from bot.store.schema import snapshots
+from bot.timing import Clock
 from tests.ingest.helpers import FIXTURES
 from tests.ingest.test_stream import workspace
 
 CAPTURED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+# The big files run 1,000 days from Jan 1, 2026: a store whose today is after them.
+LATER = Clock(pinned_today=date(2029, 1, 1))
 
 
 def snapshot_count(store) -> int:
@@ -37,6 +40,7 @@ def test_a_large_file_in_chunks_is_one_capture_in_one_report(store, tmp_path, mo
     monkeypatch.setattr("bot.ingest.stream.BLOCK_BYTES", 16_384)
     path = tmp_path / "big.csv"
     path.write_text(workspace(3000))
+    store.clock = LATER
 
     loaded = load_file(store, path, captured_at=CAPTURED)
 
@@ -56,6 +60,7 @@ def test_a_file_refused_after_some_chunks_stores_nothing(store, tmp_path, monkey
     monkeypatch.setattr("bot.ingest.stream.BLOCK_BYTES", 16_384)
     path = tmp_path / "big.csv"
     path.write_text(workspace(3000, cut=True))
+    store.clock = LATER
 
     loaded = load_file(store, path, captured_at=CAPTURED)
 
@@ -72,3 +77,28 @@ def test_a_bad_file_says_why_and_stores_nothing(store):
         f"{FIXTURES / 'ajo_empty.csv'}: the AJO report's widgets by date have no rows"
     )
     assert snapshot_count(store) == 0
+
+
+def test_days_after_today_are_refused_with_the_day(store, csv_file):
+    store.clock = Clock(pinned_today=date(2026, 11, 29))
+    path = csv_file("Day,Journey,Sends\n2026-11-29,W,1\n2030-01-01,W,2\n")
+
+    loaded = load_file(store, path, source="cja")
+
+    assert loaded.error == (
+        f"{path}: 2030-01-01 is in the future (today is 2026-11-29): check the file's dates "
+        "(and --date-order), or leave the day out"
+    )
+    assert snapshot_count(store) == 0
+
+
+def test_a_report_counts_the_days_stored_not_the_span(store, csv_file):
+    path = csv_file("Day,Journey,Sends\n2026-11-01,W,1\n2026-11-28,W,2\n")
+
+    (report,) = load_file(store, path, source="cja").reports
+
+    assert (report.first_day, report.last_day, report.days) == (
+        date(2026, 11, 1),
+        date(2026, 11, 28),
+        2,
+    )
