@@ -81,8 +81,10 @@ METRIC_TABLE: tuple[Metric, ...] = (
     Metric(
         "sent",
         "Sent",
-        labels=("sends", "send", "messages sent", "total sends", "outbound sends",
-                "sends (ajo)", "outbound sends (ajo)"),
+        # Not "messages sent": CJA's calculated metric of that name counts something else
+        # (NOT_THE_SAME below).
+        labels=("sends", "send", "total sends", "outbound sends", "sends (ajo)",
+                "outbound sends (ajo)"),
         ajo_labels=("Sent",),
         words=("sent", "sending", "sent messages", "send volume"),
         dataset=FEEDBACK,
@@ -216,6 +218,22 @@ def metric_facts(name: str) -> Metric:
 # Views of the table, for the many callers that want only one fact.
 METRICS: tuple[str, ...] = tuple(metric.name for metric in METRIC_TABLE)
 DISPLAY_NAMES: dict[str, str] = {metric.name: metric.display for metric in METRIC_TABLE}
+
+
+# Labels that look like a metric Parity compares but count something else: a file naming
+# one is told why instead of being read as that metric (CJA-DOCS help/integrations/ajo.md,
+# the calculated metrics of the older manual set-up).
+NOT_THE_SAME: dict[str, str] = {
+    "messages sent": (
+        "'Messages Sent' is CJA's calculated metric Sends + Bounces − Bounces After Delivery, "
+        "not AJO's Sent: put 'Sends (AJO)' (or Sends) in the export instead"
+    ),
+}
+
+
+def not_the_same(label: str) -> str | None:
+    """Why a label is refused although it names a metric-like count, or None."""
+    return NOT_THE_SAME.get(normalize_label(label).removesuffix(" (ajo)"))
 
 
 def normalize_label(label: str) -> str:

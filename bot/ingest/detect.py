@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 
 from bot.errors import BadInput
 from bot.ingest.frame import CANONICAL_COLUMNS
-from bot.metrics import LABEL_TO_METRIC, metric_for_label, normalize_label
+from bot.metrics import LABEL_TO_METRIC, metric_for_label, normalize_label, not_the_same
 
 LONG_HEADER = ",".join(CANONICAL_COLUMNS)
 
@@ -148,6 +148,9 @@ def _refuse_unknown(
 ) -> None:
     if not unknown:
         return
+    for position in unknown:
+        if (why := not_the_same(names[position])) is not None:
+            raise BadInput(why, line=1, column=names[position])
     name = names[unknown[0]]
     suggestion = _suggest(name, choices)
     problem = f"unknown column '{name}'"

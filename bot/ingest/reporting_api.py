@@ -22,7 +22,7 @@ from bot.errors import BadInput
 from bot.ingest import records
 from bot.ingest.decode import Utf8, line_at
 from bot.ingest.options import Options, Parsed
-from bot.metrics import metric_for_label
+from bot.metrics import metric_for_label, not_the_same
 
 NAME = "CJA Reporting API response (JSON)"
 DAY_DIMENSION = "variables/daterangeday"
@@ -243,6 +243,10 @@ def _numbers(report: Report, options: Options, notes: list[str]):
             " save the request's metricContainer with it, or set CJA_METRICS "
             "(e.g. sent=metrics/sends)"
         )
+    for column in unmapped:
+        if (why := not_the_same(column.rsplit("/", 1)[-1].replace("_", " "))) is not None:
+            notes.append(f"{report.label}: column {column} was left out: {why}")
+    unmapped = [c for c in unmapped if not_the_same(c.rsplit("/", 1)[-1].replace("_", " ")) is None]
     if unmapped:
         notes.append(f"{report.label}: columns left out (no Parity metric): {', '.join(unmapped)}")
 

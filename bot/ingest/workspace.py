@@ -34,6 +34,7 @@ from bot.ingest.observations import Observations
 from bot.ingest.options import Options, Parsed
 from bot.ingest.sections import Record, delimiter_of, is_comment, metadata, sections
 from bot.ingest.workspace_header import Plan, is_totals, plan, title_of
+from bot.metrics import not_the_same
 
 NAME = "CJA Workspace export (CSV)"
 _GENERIC_TITLE = re.compile(r"((freeform )?table|panel)( \d+)?", re.IGNORECASE)
@@ -311,6 +312,9 @@ def without_unspecified_quiet(frame, left: list[tuple[str, int]]):
 
 def nothing_to_read(notes: list[str], meta: dict[str, str], labels: list[str]) -> BadInput:
     """Why no table of the export could be read."""
+    why = next((w for label in labels if (w := not_the_same(label))), None)
+    if why is not None:
+        return BadInput(why)
     origin = ""
     if "report suite" in meta and "data view" not in meta:
         origin = f"an Adobe Analytics export (report suite '{meta['report suite']}'), not CJA: "

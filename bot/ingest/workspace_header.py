@@ -14,6 +14,7 @@ from bot.errors import BadInput
 from bot.ingest import tables, values
 from bot.ingest.decode import Utf8
 from bot.ingest.sections import Record, Section, file_delimiter, head
+from bot.metrics import not_the_same
 
 _SEPARATOR = re.compile(r"[=#\-\s]*")
 
@@ -120,6 +121,10 @@ def plan(
         )
 
     skipped = [metric_row.cells[p] for p, m in metrics.items() if m is None]
+    for label in skipped:
+        if (why := not_the_same(label)) is not None:
+            notes.append(f"{where}: column '{label}' was left out: {why}")
+    skipped = [label for label in skipped if not_the_same(label) is None]
     if skipped:
         notes.append(f"{where}: columns Parity does not use were left out: {', '.join(skipped)}")
     groups = _groups(header, metric_row, lead, len(metric_row.cells))
