@@ -22,7 +22,7 @@ from bot.language import parse_question
 from bot.metrics import DISPLAY_NAMES, METRICS
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
-from bot.store import Store
+from bot.store import Calendars, Store
 from bot.store.reader import SourceOverview
 from bot.timing import Clock
 
@@ -55,6 +55,8 @@ class Answer:
     # The weekly digest (intent digest) and the clock's state (intent status).
     digest: Digest | None = None
     clock: ClockStatus | None = None
+    # The time zones the compared days are in (reconcile, safe_range, digest).
+    calendars: Calendars | None = None
 
     @property
     def unexplained_metrics(self) -> tuple[str, ...]:
@@ -76,6 +78,8 @@ class Answer:
             result["digest"] = self.digest.to_dict()
         if self.clock:
             result["clock"] = self.clock.to_dict()
+        if self.calendars and self.calendars.sources:
+            result["calendars"] = self.calendars.to_dict()
         return result
 
 
@@ -118,10 +122,20 @@ class Parity:
         now = self.clock.now()
         answer = Answer(intent=query.intent, query=query, today=today, now=now)
         if query.intent in ("reconcile", "safe_range"):
-            answer = replace(answer, metrics=self.reconcile(query, today))
+            calendars = self.store.calendars(self.settings.timezone)
+            answer = replace(
+                answer, metrics=self.reconcile(query, today, calendars), calendars=calendars
+            )
         elif query.intent == "digest":
             digest = build_digest(self, today, now, query)
-            answer = replace(answer, query=digest.query, metrics=digest.metrics, digest=digest)
+            calendars = self.store.calendars(self.settings.timezone)
+            answer = replace(
+                answer,
+                query=digest.query,
+                metrics=digest.metrics,
+                digest=digest,
+                calendars=calendars,
+            )
         elif query.intent == "status":
             clock = clock_status(self.store, self.settings, now)
             answer = replace(answer, sources=tuple(self.store.overview()), clock=clock)
@@ -130,7 +144,9 @@ class Parity:
             answer = replace(answer, journeys=tuple(sorted(set(names.values()))))
         return replace(answer, text=self.render(answer, flavour))
 
-    def reconcile(self, query: Query, today: date) -> tuple[MetricResult, ...]:
+    def reconcile(
+        self, query: Query, today: date, calendars: Calendars | None = None
+    ) -> tuple[MetricResult, ...]:
         """The results for a query, computed once per version of the stored data.
 
         Results change only when snapshots are ingested, and many people ask the same
@@ -139,9 +155,16 @@ class Parity:
         """
         key = (query.metrics, query.journeys, query.start, query.end, today, query.unmatched)
         version = self.store.version()
-        return self.results.get((key, version), lambda: self._reconcile(query, today, version))
+        if calendars is None:
+            calendars = self.store.calendars(self.settings.timezone)
+        # Calendars change only with a stored snapshot, so the version keys them too.
+        return self.results.get(
+            (key, version), lambda: self._reconcile(query, today, version, calendars)
+        )
 
-    def _reconcile(self, query: Query, today: date, version) -> tuple[MetricResult, ...]:
+    def _reconcile(
+        self, query: Query, today: date, version, calendars: Calendars
+    ) -> tuple[MetricResult, ...]:
         names = self.store.journey_names()
         if not names:
             raise NoSnapshots(
@@ -164,7 +187,7 @@ class Parity:
             (version, since, metrics),
             lambda: self.store.settling_history(since, SETTLE_HORIZON_DAYS, metrics),
         )
-        return reconcile(frame, query, names, today, self.settings, history)
+        return reconcile(frame, query, names, today, self.settings, history, calendars)
 
     def render(self, answer: Answer, flavour: str = "plain") -> str:
         template = "error.j2" if answer.error else _TEMPLATES[answer.intent]

@@ -18,14 +18,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 from bot.config import Settings
-from bot.connectors.http import Backoff, RateLimit, Response, Send, describe, send
+from bot.connectors.http import Backoff, Response, Send, describe, retry_after_seconds, send
 from bot.connectors.ims import ImsToken, missing_credentials
+from bot.connectors.limits import RateLimit
 from bot.errors import ConfigError, PullFailed
 from bot.ingest.options import Options
 from bot.ingest.reporting_api import DAY_DIMENSION, Report, frame_of
 from bot.ingest.values import utc_naive
 from bot.metrics import normalize_label
 from bot.store import SnapshotReport, Store
+from bot.store.calendars import same_clock
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,12 @@ class ReportsClient:
         self.backoff = backoff or Backoff()
 
     def post(self, body: dict) -> Response:
+        """POST /reports: a 200 or 206 answer, else PullFailed after the retries it deserves."""
+        return self.call("POST", "/reports", body)
+
+    def call(self, method: str, path: str, body: dict | None = None) -> Response:
         """A 200 or 206 answer; anything else, after the retries it deserves, is PullFailed."""
-        url = f"{self.settings.cja_api_url}/reports"
+        url = f"{self.settings.cja_api_url}{path}"
         renewed, failure = False, ""
         attempt = 0
         while attempt < self.backoff.attempts:
@@ -63,7 +69,7 @@ class ReportsClient:
             }
             try:
                 with self.limit:
-                    answer = self.transport("POST", url, headers=headers, json_body=body)
+                    answer = self.transport(method, url, headers=headers, json_body=body)
             except OSError as error:
                 answer, failure = None, f"cannot reach {url} ({error})"
             if answer is not None:
@@ -79,8 +85,13 @@ class ReportsClient:
             attempt += 1
             if attempt < self.backoff.attempts:
                 retry_after = answer.headers.get("Retry-After") if answer is not None else None
+                held = 0.0
+                if answer is not None and answer.status == 429:
+                    # Every thread waits, not only this one: the limit is Adobe's, not ours.
+                    held = self.limit.refused_for(retry_after_seconds(retry_after), _code(answer))
+                    self.limit.hold(held)
                 log.info("CJA Reporting API: %s; trying again", failure)
-                self.backoff.pause(attempt - 1, retry_after)
+                self.backoff.pause(attempt - 1, retry_after, least=held)
         raise PullFailed(f"CJA Reporting API kept failing ({attempt} attempts): {failure}")
 
     def pages(self, body: dict, notes: list[str], label: str) -> list[dict]:
@@ -100,6 +111,21 @@ class ReportsClient:
             if page.get("lastPage", number + 1 >= total) or number + 1 >= total:
                 return found
         raise PullFailed(f"{label}: more than {MAX_PAGES} pages")
+
+
+def _code(answer: Response) -> str | None:
+    body = answer.body if isinstance(answer.body, dict) else {}
+    code = body.get("error_code") or body.get("errorCode")
+    return str(code) if code is not None else None
+
+
+def data_view_timezone(client: ReportsClient, data_view: str) -> str | None:
+    """The data view's time zone (GET /data/dataviews/{id}?expansion=timezoneDesignator):
+    the calendar CJA buckets days in and reads the request's date range in."""
+    answer = client.call("GET", f"/data/dataviews/{data_view}?expansion=timezoneDesignator")
+    body = answer.body if isinstance(answer.body, dict) else {}
+    zone = body.get("timezoneDesignator")
+    return str(zone).strip() or None if zone else None
 
 
 def _range(since: date, until: date) -> str:
@@ -178,6 +204,9 @@ def pull_cja(
     if missing:
         raise ConfigError(f"Missing configuration for the CJA pull: {', '.join(missing)}")
     client = client or ReportsClient(settings, ImsToken(settings))
+    # Read on every pull: the data view's calendar is what its days mean, and it can change.
+    zone = data_view_timezone(client, data_view)
+    notes.extend(calendar_notes(data_view, zone, settings.timezone))
     body = _body(data_view, since, until, settings.cja_journey_dimension, page_size)
     first_metric = next(iter(settings.cja_metrics.values()))
     found = _wanted(journeys_with_data(client, body, first_metric, notes), settings, notes)
@@ -199,7 +228,24 @@ def pull_cja(
     notes.extend(parsed.notes)
     for note in notes:
         log.warning("CJA pull: %s", note)
-    return store.save(parsed.frame, origin=f"CJA Reporting API, data view {data_view}")
+    return store.save(
+        parsed.frame, origin=f"CJA Reporting API, data view {data_view}", timezone=zone
+    )
+
+
+def calendar_notes(data_view: str, zone: str | None, reporting: str) -> list[str]:
+    """What to say about the data view's time zone against PARITY_TIMEZONE."""
+    if zone is None:
+        return [f"data view {data_view} did not say its time zone (timezoneDesignator)"]
+    same = same_clock(zone, reporting)
+    if same is None:
+        return [f"data view {data_view} is in '{zone}', a time zone Parity does not know"]
+    if same:
+        return []
+    return [
+        f"the data view is in {zone}; Parity reports in {reporting} (PARITY_TIMEZONE): CJA's "
+        f"days are {zone} days, so events near midnight fall on other days than in AJO"
+    ]
 
 
 def _wanted(

@@ -1,9 +1,9 @@
 """JSON over HTTPS with the standard library, within Adobe's limits: a request rate, back-off.
 
-No HTTP dependency is added for two endpoints: urllib does POST, forms and JSON. Adobe's
-limits for the CJA APIs are 60 requests a minute per organization and 6 at once; a 429
-answer asks to wait (Retry-After when it says how long), 5xx answers and dropped
-connections are tried again with growing pauses. Clocks and sleeps are injectable so tests
+No HTTP dependency is added for three endpoints: urllib does GET, POST, forms and JSON.
+Adobe's request limits are held by bot.connectors.limits; a 429 answer asks to wait
+(Retry-After when it says how long), 5xx answers and dropped connections are tried again
+with growing pauses. Clocks and sleeps are injectable so tests
 never wait.
 """
 
@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -71,40 +69,6 @@ def _parse(raw: bytes) -> Any:
 Send = Callable[..., Response]
 
 
-class RateLimit:
-    """At most `per_minute` request starts in any minute and `at_once` in flight; thread-safe."""
-
-    def __init__(
-        self,
-        per_minute: int = 60,
-        at_once: int = 6,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.per_minute = per_minute
-        self.clock, self.sleep = clock, sleep
-        self._starts: deque[float] = deque()
-        self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(at_once)
-
-    def __enter__(self) -> RateLimit:
-        self._slots.acquire()
-        while True:
-            with self._lock:
-                now = self.clock()
-                while self._starts and now - self._starts[0] >= 60:
-                    self._starts.popleft()
-                if len(self._starts) < self.per_minute:
-                    self._starts.append(now)
-                    return self
-                wait = 60 - (now - self._starts[0])
-            self.sleep(wait)
-
-    def __exit__(self, *exc) -> None:
-        self._slots.release()
-
-
 @dataclass
 class Backoff:
     """How often and how long to wait before trying a failed request again."""
@@ -115,16 +79,17 @@ class Backoff:
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = field(default=random.random)
 
-    def pause(self, attempt: int, retry_after: str | None = None) -> None:
-        """Wait before attempt `attempt + 1`: Retry-After when given, else doubling pauses."""
-        wait = _retry_after(retry_after)
+    def pause(self, attempt: int, retry_after: str | None = None, least: float = 0.0) -> None:
+        """Wait before attempt `attempt + 1`: Retry-After when given, else doubling pauses
+        (never less than `least`)."""
+        wait = retry_after_seconds(retry_after)
         if wait is None:
             wait = min(self.cap, self.first * 2**attempt) * (0.5 + self.jitter() / 2)
-        self.sleep(min(wait, self.cap))
+        self.sleep(min(max(wait, least), self.cap))
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds, or as an HTTP date."""
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds, or as an HTTP date; None when absent or unreadable."""
     if not value:
         return None
     try:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from bot.errors import BadInput
-from bot.ingest import records
+from bot.ingest import records, values
 from bot.ingest.decode import Utf8, line_at
 from bot.ingest.options import Options, Parsed
 from bot.metrics import metric_for_label, not_the_same
@@ -258,6 +258,7 @@ def _numbers(report: Report, options: Options, notes: list[str]):
             f"{report.label}, page {n + 1}, row {r + 1}: itemId '{row.get('itemId')}' is not a "
             f"CJA day (value '{row.get('value')}')"
         )
+    _check_labels(report, rows, days, notes)
     data = _data(rows, len(column_ids), report.label)
     picked = np.array(sorted(mapped), dtype=np.int64)
     cells = data[:, picked]
@@ -282,6 +283,27 @@ def _numbers(report: Report, options: Options, notes: list[str]):
         row_index,
         descriptions,
     )
+
+
+def _check_labels(report: Report, rows: list, days: np.ndarray, notes: list[str]) -> None:
+    """A day's display label that names another day than its itemId: the itemId is what
+    CJA counted by (the label is rendered for people, in a calendar that may differ)."""
+    disagree = []
+    for (n, r, row), day in zip(rows, days, strict=True):
+        label = str(row.get("value") or "")
+        try:
+            said = values.day(label)
+        except ValueError:
+            continue  # a label in a format Parity does not read says nothing
+        if said != day:
+            disagree.append((n, r, label, day, row.get("itemId")))
+    if disagree:
+        n, r, label, day, item = disagree[0]
+        more = f" (and {len(disagree) - 1} more rows)" if len(disagree) > 1 else ""
+        notes.append(
+            f"{report.label}, page {n + 1}, row {r + 1}: the label says '{label}' but itemId "
+            f"{item} is {str(day)[:10]}; stored as {str(day)[:10]}{more}"
+        )
 
 
 def _check_totals(report: Report, page: dict, column_ids, picked, cells, notes) -> None:

@@ -23,6 +23,7 @@ from bot.reconcile.evidence import describe
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settling import learn
+from bot.store.calendars import Calendars
 
 __all__ = [
     "CAUSES",
@@ -55,9 +56,14 @@ def metrics_needed(metrics: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def rules_for(
-    metric: str, settings: Settings, today: date, history: pd.DataFrame | None = None
+    metric: str,
+    settings: Settings,
+    today: date,
+    history: pd.DataFrame | None = None,
+    calendars: Calendars | None = None,
 ) -> Rules:
     return Rules(
+        calendars=calendars,
         today=today,
         lag_days=settings.lag_days,
         retry_window_days=settings.retry_window_days,
@@ -74,9 +80,11 @@ def attributions(
     today: date,
     settings: Settings,
     history: pd.DataFrame | None = None,
+    calendars: Calendars | None = None,
 ) -> dict[str, tuple[Rules, Attribution]]:
     """Per metric of the query: its rules and its cells split into causes (one per journey
     and day of the query's range). `reconcile` summarizes these; the evaluation scores them.
+    `calendars` (the time zones the days are in) reaches every metric's Rules.
     """
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     inside = frame.loc[(frame["day"] >= start) & (frame["day"] <= end)]
@@ -102,7 +110,7 @@ def attributions(
             cells = cells.merge(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
-        rules = rules_for(metric, settings, today, history)
+        rules = rules_for(metric, settings, today, history, calendars)
         result[metric] = (rules, attribute(cells, metric, rules, retries_measured=measured))
     return result
 
@@ -114,18 +122,20 @@ def reconcile(
     today: date,
     settings: Settings,
     history: pd.DataFrame | None = None,
+    calendars: Calendars | None = None,
 ) -> tuple[MetricResult, ...]:
     """Compare AJO and CJA for each metric of the query and explain every difference.
 
     `frame` may reach one day beyond the query on each side (neighbours for the time-zone
     fit; never reported). `history` is the snapshot history; None means none was consulted
-    and the documented rules apply silently.
+    and the documented rules apply silently. `calendars` says which time zone each
+    source's days are in, when known (handed to the causes through their Rules).
     """
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     zero_metrics = _zero_metrics(frame.loc[(frame["day"] >= start) & (frame["day"] <= end)])
     results = []
     for metric, (rules, attribution) in attributions(
-        frame, query, today, settings, history
+        frame, query, today, settings, history, calendars
     ).items():
         details = describe(metric, attribution, rules, journey_names, zero_metrics)
         results.append(_summarize(metric, attribution, journey_names, query, rules, details))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.reconcile.settling import Settling
+from bot.store.calendars import Calendars
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class Rules:
     tolerance_pct: float
     # What snapshot history says about this metric; None when no history was consulted.
     settling: Settling | None = None
+    # The time zones the compared days are in (a CJA data view's, read by a pull): a known
+    # fact for the time-zone diagnosis. None when the caller did not look.
+    calendars: Calendars | None = None
 
     @property
     def learned_lag_days(self) -> int:

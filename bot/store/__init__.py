@@ -14,13 +14,14 @@ from sqlalchemy import Engine, func, select
 from bot.metrics import SOURCES
 from bot.query import Query
 from bot.store import interactions, reader
+from bot.store.calendars import Calendars, calendars
 from bot.store.database import connect
 from bot.store.scheduling import ClockRecords
 from bot.store.schema import journeys, snapshots
 from bot.store.writer import SnapshotReport, save_frame, save_stream
 from bot.timing import Clock
 
-__all__ = ["SnapshotReport", "Store", "StoredAnswer"]
+__all__ = ["Calendars", "SnapshotReport", "Store", "StoredAnswer"]
 
 StoredAnswer = interactions.StoredAnswer
 
@@ -42,10 +43,16 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def save(self, frame: pd.DataFrame, origin: str) -> list[SnapshotReport]:
-        """Store a validated frame as snapshots: all of it or, on any error, none of it."""
+    def save(
+        self, frame: pd.DataFrame, origin: str, timezone: str | None = None
+    ) -> list[SnapshotReport]:
+        """Store a validated frame as snapshots: all of it or, on any error, none of it.
+
+        `timezone` is the IANA zone the frame's days are in when its origin said (a CJA data
+        view's): recorded with the snapshot, and told in every answer about those days.
+        """
         with self.engine.begin() as conn:
-            return save_frame(conn, frame, origin, self._utcnow())
+            return save_frame(conn, frame, origin, self._utcnow(), timezone)
 
     def save_stream(self, chunks, origin: str) -> SnapshotReport:
         """Store a file read in chunks as one snapshot, in one transaction."""
@@ -87,6 +94,11 @@ class Store:
         """How far values moved after each age, per source and metric (see reader)."""
         with self.engine.connect() as conn:
             return reader.settling_history(conn, captured_since, max_age_days, metrics)
+
+    def calendars(self, reporting: str) -> Calendars:
+        """The time zones the stored days are in, per source, against `reporting`'s."""
+        with self.engine.connect() as conn:
+            return calendars(conn, reporting)
 
     def overview(self) -> list[reader.SourceOverview]:
         with self.engine.connect() as conn:

@@ -13,10 +13,16 @@ def _heartbeat_stopped_at(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE clock_heartbeat ADD COLUMN stopped_at TIMESTAMP"))
 
 
+def _snapshot_timezone(conn: Connection) -> None:
+    """Version 3: snapshots record the time zone their days are in (NULL: not said)."""
+    conn.execute(text("ALTER TABLE snapshots ADD COLUMN timezone VARCHAR(64)"))
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _heartbeat_stopped_at,
+    3: _snapshot_timezone,
 }
 
 

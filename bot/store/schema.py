@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -49,6 +49,9 @@ snapshots = Table(
     Column("row_count", Integer, nullable=False),
     Column("first_day", Date, nullable=False),
     Column("last_day", Date, nullable=False),
+    # The IANA time zone the snapshot's days are in, when its origin said (a CJA data
+    # view's, read by a pull); NULL for files, which do not say. Added in version 3.
+    Column("timezone", String(64)),
     UniqueConstraint("source", "content_hash", name="uq_snapshots_content"),
 )
 

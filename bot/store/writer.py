@@ -100,16 +100,27 @@ def content_hash(source: str, group: pd.DataFrame) -> str:
 
 
 def save_frame(
-    conn: Connection, frame: pd.DataFrame, origin: str, ingested_at: datetime
+    conn: Connection,
+    frame: pd.DataFrame,
+    origin: str,
+    ingested_at: datetime,
+    timezone: str | None = None,
 ) -> list[SnapshotReport]:
-    """Store a validated canonical frame inside the caller's transaction."""
+    """Store a validated canonical frame inside the caller's transaction; `timezone` is the
+    calendar its days are in, when the origin said (recorded with the snapshot)."""
     if frame["source"].nunique() == 1 and frame["captured_at"].nunique() == 1:
         # The usual case: one capture of one product, written without copying the frame.
         source, captured = frame["source"].iloc[0], frame["captured_at"].iloc[0]
-        return [_save_group(conn, source, captured.to_pydatetime(), frame, origin, ingested_at)]
+        return [
+            _save_group(
+                conn, source, captured.to_pydatetime(), frame, origin, ingested_at, timezone
+            )
+        ]
     groups = frame.groupby(["source", "captured_at"], sort=True).indices
     return [
-        _save_group(conn, source, captured.to_pydatetime(), frame.iloc[rows], origin, ingested_at)
+        _save_group(
+            conn, source, captured.to_pydatetime(), frame.iloc[rows], origin, ingested_at, timezone
+        )
         for (source, captured), rows in groups.items()
     ]
 
@@ -168,9 +179,12 @@ def _stored_snapshot(conn: Connection, source: str, digest: str) -> int | None:
     )
 
 
-def _insert_snapshot(conn: Connection, summary: dict, digest: str, ingested_at: datetime) -> int:
+def _insert_snapshot(
+    conn: Connection, summary: dict, digest: str, ingested_at: datetime, timezone: str | None = None
+) -> int:
     return conn.execute(
         insert(snapshots).values(
+            timezone=timezone,
             source=summary["source"],
             captured_at=summary["captured_at"].replace(tzinfo=None),
             ingested_at=ingested_at,
@@ -190,13 +204,14 @@ def _save_group(
     group: pd.DataFrame,
     origin: str,
     ingested_at: datetime,
+    timezone: str | None = None,
 ) -> SnapshotReport:
     summary = _summary(source, captured_at, group, origin)
     digest = content_hash(source, group)
     existing = _stored_snapshot(conn, source, digest)
     if existing is not None:
         return _report(summary, existing, duplicate=True)
-    snapshot_id = _insert_snapshot(conn, summary, digest, ingested_at)
+    snapshot_id = _insert_snapshot(conn, summary, digest, ingested_at, timezone)
     _write_values(conn, snapshot_id, summary, group)
     return _report(summary, snapshot_id)
 

@@ -1,11 +1,13 @@
 """A local stand-in for Adobe IMS and the CJA Reporting API, on port 0, in a thread.
 
 It implements the documented shapes (adobe-data.md §7): the IMS token endpoint (form in,
-access_token/expires_in out) and POST /reports (rsid or dataId, a dateRange global filter,
-a dimension, metricContainer with breakdown metricFilters, settings.page/limit; answers with
-totalPages/lastPage/number, columns.columnIds, rows of itemId/value/data). Faults are
-scripted per /reports request: a 429 with Retry-After, a 5xx, a 401 for an expired token,
-a 206 with a column the data view does not allow. Every request is recorded.
+access_token/expires_in out), GET /data/dataviews/{id}?expansion=timezoneDesignator (the
+data view's time zone, as the Data Views API answers it) and POST /reports (rsid or dataId,
+a dateRange global filter, a dimension, metricContainer with breakdown metricFilters,
+settings.page/limit; answers with totalPages/lastPage/number, columns.columnIds, rows of
+itemId/value/data). Faults are scripted per /reports request: a 429 with Retry-After, a
+5xx, a 401 for an expired token, a 206 with a column the data view does not allow; day
+labels can be set off their itemIds. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class Adobe:
     data: dict[str, dict[date, dict[str, int]]]
     faults: list[Fault | None] = field(default_factory=list)
     expires_in: int = 86399
+    timezone: str | None = "UTC"  # the data view's timezoneDesignator (None: not said)
+    # day rows labelled this many days off their itemId (a label CJA rendered elsewhere)
+    label_shift_days: int = 0
     expired: set[str] = field(default_factory=set)  # tokens /reports answers 401 to
     tokens: list[str] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
@@ -76,8 +81,9 @@ def _report(adobe: Adobe, body: dict) -> tuple[int, dict]:
         day = start
         while day < end:
             numbers = adobe.data[journey].get(day, {})
+            shown = day + timedelta(days=adobe.label_shift_days)
             rows.append({
-                "itemId": day_code(day), "value": f"{day:%b} {day.day}, {day.year}",
+                "itemId": day_code(day), "value": f"{shown:%b} {shown.day}, {shown.year}",
                 "data": [float(numbers.get(m["id"], 0)) for m in metrics],
             })  # fmt: skip
             day += timedelta(days=1)
@@ -128,6 +134,24 @@ def _handler(adobe: Adobe):
                     self._token(urllib.parse.parse_qs(raw.decode()))
                 elif self.path == "/reports":
                     self._reports(json.loads(raw))
+                else:
+                    self._send(404, {"error": "not found"})
+
+        def do_GET(self) -> None:
+            path, _, query = self.path.partition("?")
+            with adobe.lock:
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                adobe.requests.append(
+                    {"path": path, "query": urllib.parse.parse_qs(query), "token": token}
+                )
+                if token not in adobe.tokens or token in adobe.expired:
+                    self._send(401, {"error_code": "401013", "message": "Oauth token is not valid"})
+                elif path.startswith("/data/dataviews/"):
+                    view = {"id": path.rsplit("/", 1)[-1], "name": "AJO Enabled Data View (prod)"}
+                    wanted = urllib.parse.parse_qs(query).get("expansion", [""])[0].split(",")
+                    if "timezoneDesignator" in wanted and adobe.timezone is not None:
+                        view["timezoneDesignator"] = adobe.timezone
+                    self._send(200, view)
                 else:
                     self._send(404, {"error": "not found"})
 
@@ -206,3 +230,7 @@ class Server:
 
     def reports(self) -> list[dict]:
         return [r for r in self.adobe.requests if r["path"] == "/reports"]
+
+    def api_calls(self) -> list[dict]:
+        """Every request to the CJA API (not IMS), in order."""
+        return [r for r in self.adobe.requests if r["path"] != "/ims/token/v3"]

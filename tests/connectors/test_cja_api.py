@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
+from bot.answers.service import Parity
 from bot.config import Settings
 from bot.connectors.cja_api import ReportsClient, pull_cja
-from bot.connectors.http import Backoff, RateLimit
+from bot.connectors.http import Backoff
 from bot.connectors.ims import ImsToken
+from bot.connectors.limits import RateLimit
 from bot.errors import ConfigError, PullFailed
+from bot.language import parse_question
+from bot.reconcile import attributions
 from bot.store import Store
+from bot.store.schema import snapshots
 from tests.connectors.fake_adobe import CLIENT_ID, JOURNEY, ORG, SECRET, Adobe, Fault, Server
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -59,18 +64,26 @@ def settings_for(server: Server, database_url: str, **more) -> Settings:
 
 
 class Sleeps:
-    """Records the pauses instead of taking them."""
+    """A fake clock: records the pauses instead of taking them, and moves on by them."""
 
     def __init__(self) -> None:
         self.taken: list[float] = []
+        self.now = 1000.0
+        self.lock = threading.Lock()
 
     def __call__(self, seconds: float) -> None:
-        self.taken.append(round(seconds, 3))
+        with self.lock:
+            self.taken.append(round(seconds, 3))
+            self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def client_for(settings: Settings, sleeps: Sleeps, attempts: int = 4) -> ReportsClient:
     backoff = Backoff(attempts=attempts, first=0.5, sleep=sleeps, jitter=lambda: 1.0)
-    return ReportsClient(settings, ImsToken(settings), backoff=backoff)
+    limit = RateLimit(clock=sleeps.clock, sleep=sleeps)
+    return ReportsClient(settings, ImsToken(settings), backoff=backoff, limit=limit)
 
 
 def stored(store: Store) -> pd.DataFrame:
@@ -183,7 +196,7 @@ def test_an_expired_token_is_replaced_once(server, adobe, store, database_url):
     (report,) = pull_cja(settings, store, SINCE, UNTIL, NOW, client=client)
 
     assert adobe.tokens == ["token-1", "token-2"]
-    assert [r["token"] for r in server.reports()[:2]] == ["token-1", "token-2"]
+    assert [r["token"] for r in server.api_calls()[:2]] == ["token-1", "token-2"]
     assert report.rows == 40
 
 
@@ -253,40 +266,112 @@ def test_missing_configuration_is_named_in_full(database_url, store):
     )
 
 
-def test_the_rate_limit_holds_60_starts_a_minute():
-    now, sleeps = [0.0], []
+def test_a_429_for_the_per_user_limit_holds_six_seconds(server, adobe, store, database_url):
+    adobe.faults = [None, Fault(429, body={"error_code": "429050", "message": "Too many requests"})]
+    settings = settings_for(server, database_url)
+    sleeps = Sleeps()
 
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        now[0] += seconds
+    (report,) = pull_cja(settings, store, SINCE, UNTIL, NOW, client=client_for(settings, sleeps))
 
-    limit = RateLimit(per_minute=60, at_once=6, clock=lambda: now[0], sleep=sleep)
-    for _ in range(61):
-        with limit:
-            now[0] += 0.1
-
-    assert sleeps == [pytest.approx(54.0)]  # the 61st waits for the first to be a minute old
+    assert sleeps.taken == [6.0]  # the per-user window, not the first back-off's 0.5 s
+    assert report.rows == 40
 
 
-def test_no_more_than_six_requests_at_once():
-    limit = RateLimit(per_minute=1000, at_once=6)
-    inside, most, lock = [0], [0], threading.Lock()
-    gate = threading.Barrier(6, timeout=5)
+def snapshot_zones(store) -> list:
+    with store.engine.connect() as conn:
+        return [z for (z,) in conn.execute(select(snapshots.c.timezone).order_by(snapshots.c.id))]
 
-    def work() -> None:
-        with limit:
-            with lock:
-                inside[0] += 1
-                most[0] = max(most[0], inside[0])
-            with contextlib.suppress(threading.BrokenBarrierError):
-                gate.wait()
-            with lock:
-                inside[0] -= 1
 
-    threads = [threading.Thread(target=work) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
+def test_the_data_views_time_zone_is_read_on_every_pull_and_recorded(
+    server, adobe, store, database_url
+):
+    adobe.timezone = "America/Los_Angeles"
+    settings = settings_for(server, database_url)
+    notes: list[str] = []
 
-    assert most[0] == 6
+    pull_cja(settings, store, SINCE, UNTIL, NOW, notes=notes, client=client_for(settings, Sleeps()))
+    adobe.data["Welcome Series"][UNTIL]["metrics/sends"] += 1  # a new capture
+    adobe.timezone = "US/Pacific"  # the same calendar by another name
+    again: list[str] = []
+    pull_cja(settings, store, SINCE, UNTIL, NOW, notes=again, client=client_for(settings, Sleeps()))
+
+    views = [r for r in server.api_calls() if r["path"].startswith("/data/dataviews/")]
+    assert [(r["path"], r["query"]) for r in views] == [
+        ("/data/dataviews/dv_650a1b2c3d4e5f", {"expansion": ["timezoneDesignator"]})
+    ] * 2
+    assert notes == [
+        "the data view is in America/Los_Angeles; Parity reports in UTC (PARITY_TIMEZONE): "
+        "CJA's days are America/Los_Angeles days, so events near midnight fall on other days "
+        "than in AJO"
+    ]
+    assert again[0].startswith("the data view is in US/Pacific; Parity reports in UTC")
+    assert snapshot_zones(store) == ["America/Los_Angeles", "US/Pacific"]
+
+
+def test_a_data_view_in_parity_s_time_zone_says_nothing_and_an_unsaid_one_is_noted(
+    server, adobe, store, database_url
+):
+    settings = settings_for(server, database_url, timezone="Europe/Berlin")
+    adobe.timezone = "Europe/Berlin"
+    quiet: list[str] = []
+    pull_cja(settings, store, SINCE, UNTIL, NOW, notes=quiet, client=client_for(settings, Sleeps()))
+    adobe.timezone = None
+    adobe.data["Welcome Series"][UNTIL]["metrics/sends"] += 1
+    unsaid: list[str] = []
+    pull_cja(
+        settings, store, SINCE, UNTIL, NOW, notes=unsaid, client=client_for(settings, Sleeps())
+    )
+
+    assert quiet == []
+    assert unsaid == ["data view dv_650a1b2c3d4e5f did not say its time zone (timezoneDesignator)"]
+    assert snapshot_zones(store) == ["Europe/Berlin", None]
+
+
+def test_the_time_zone_fact_reaches_the_answer(server, adobe, store, database_url):
+    adobe.timezone = "America/Los_Angeles"
+    settings = settings_for(server, database_url, today_override=UNTIL)
+    pull_cja(settings, store, SINCE, UNTIL, NOW, client=client_for(settings, Sleeps()))
+    parity = Parity(store, settings)
+
+    answer = parity.ask("why don't sent numbers match since nov 20")
+    safe = parity.ask("safe range for sent")
+
+    line = (
+        "🕒 The data view is in America/Los_Angeles; Parity reports in UTC: CJA's days are "
+        "America/Los_Angeles days, so numbers near midnight fall on other days than in AJO "
+        "(PARITY_TIMEZONE=America/Los_Angeles compares the same days)."
+    )
+    assert line in answer.text.splitlines()
+    assert line in safe.text.splitlines()
+    (cja,) = answer.to_dict()["calendars"]["sources"]
+    assert answer.to_dict()["calendars"]["reporting"] == "UTC"
+    assert (cja["source"], cja["timezone"], cja["same_as_reporting"]) == (
+        "cja",
+        "America/Los_Angeles",
+        False,
+    )
+    # The core receives it as typed data, on every metric's rules.
+    frame = store.comparison(SINCE, UNTIL)
+    query = parse_question("sent", today=UNTIL, journeys=["Welcome Series"])
+    calendars = store.calendars("UTC")
+    ((rules, _),) = attributions(frame, query, UNTIL, settings, None, calendars).values()
+    assert rules.calendars.of("cja").timezone == "America/Los_Angeles"
+
+
+def test_a_day_label_that_disagrees_with_its_item_id_is_stored_by_the_item_id(
+    server, adobe, store, database_url
+):
+    adobe.label_shift_days = 1  # "Nov 21, 2026" on the row CJA counted as Nov 20
+    settings = settings_for(server, database_url)
+    notes: list[str] = []
+
+    pull_cja(settings, store, SINCE, UNTIL, NOW, notes=notes, client=client_for(settings, Sleeps()))
+
+    assert notes == [
+        "journey 'Black Friday, US', page 1, row 1: the label says 'Nov 21, 2026' but itemId "
+        "1261020 is 2026-11-20; stored as 2026-11-20 (and 9 more rows)",
+        "journey 'Welcome Series', page 1, row 1: the label says 'Nov 21, 2026' but itemId "
+        "1261020 is 2026-11-20; stored as 2026-11-20 (and 9 more rows)",
+    ]
+    days = stored(store)["day"]
+    assert (days.min().date(), days.max().date()) == (SINCE, UNTIL)

@@ -7,13 +7,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import inspect, text
 
 from bot.store import Store
+from bot.store.database import MIGRATIONS
 from bot.store.schema import SCHEMA_VERSION
+from tests.builders import frame
 
 
 def _as_version_1(store: Store) -> None:
-    """Undo what migration 2 added, as a store written by version 1 would look."""
+    """Undo what migrations 2 and 3 added, as a store written by version 1 would look."""
     with store.engine.begin() as conn:
         conn.execute(text("ALTER TABLE clock_heartbeat DROP COLUMN stopped_at"))
+        conn.execute(text("ALTER TABLE snapshots DROP COLUMN timezone"))
         conn.execute(text("UPDATE schema_info SET version = 1"))
 
 
@@ -43,3 +46,35 @@ def test_a_stop_by_another_clock_leaves_the_running_ones_beat_alone(store):
     store.scheduling.beat(beat, beat, "host:1")
     store.scheduling.stopped(beat + timedelta(seconds=1), "host:2")
     assert not store.scheduling.heartbeat().exited
+
+
+def _as_version_2(store: Store) -> None:
+    """Undo what migration 3 added, as a store written by version 2 would look."""
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE snapshots DROP COLUMN timezone"))
+        conn.execute(text("UPDATE schema_info SET version = 2"))
+
+
+def test_a_version_2_store_gains_the_snapshot_time_zone_and_keeps_its_snapshots(database_url):
+    old = Store.open(database_url)
+    day = {"source": "cja", "journey": "W", "day": "2026-11-27", "metric": "sent", "value": 4}
+    old.save(frame(day), "old.csv")
+    _as_version_2(old)
+    old.close()
+
+    store = Store.open(database_url)
+    try:
+        columns = {c["name"] for c in inspect(store.engine).get_columns("snapshots")}
+        with store.engine.connect() as conn:
+            version = conn.scalar(text("SELECT version FROM schema_info"))
+            kept = conn.execute(text("SELECT origin, timezone FROM snapshots")).all()
+        store.save(frame({**day, "day": "2026-11-28"}), "pull", timezone="Asia/Kolkata")
+        calendars = store.calendars("UTC")
+    finally:
+        store.close()
+
+    assert "timezone" in columns
+    assert version == SCHEMA_VERSION == max(MIGRATIONS)
+    assert [tuple(row) for row in kept] == [("old.csv", None)]  # not said then: never a guess
+    assert calendars.of("cja").timezone == "Asia/Kolkata"
+    assert calendars.of("cja").same_as_reporting is False
