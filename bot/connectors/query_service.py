@@ -1,25 +1,20 @@
-"""AEP Query Service: AJO's own datasets counted per journey and day, over the PostgreSQL wire.
+"""AEP Query Service: AJO's own datasets counted per journey, channel and day, over the
+PostgreSQL wire.
 
 Query Service speaks the PostgreSQL protocol: SQLAlchemy and psycopg connect to
 `<org>.platform-query.adobe.io`, port 80, database `<sandbox>:all`, sslmode=require, with
 the IMS org id as user and an access token as password. `?FLATTEN` is added to the
 database name: Query Service then shows every nested XDM field as a column named after its
 path ("_experience.customerJourneyManagement.messageDeliveryfeedback.feedbackStatus"),
-quoted in SQL. The test tables are made the same way, so the query below is the one that
-runs in production.
-
-Counted (adobe-data.md §3, §10): from the message feedback dataset, sends ('sent'), retries
-('delay'), bounces ('bounce', 'denylist', 'out_of_band'), errors ('error') and exclusions
-('exclude'); from the email tracking dataset, opens, clicks, unsubscribes and spam
-complaints; per journey version and hour. Journey names come from the entity dataset, which
-has two rows per publication: one name per version is kept. Hours are turned into days in
-PARITY_TIMEZONE here, as Query Service's own session time zone is not documented.
+quoted in SQL. The test tables are made the same way, so the query that runs in
+production is the one tested. What is counted and how days are cut: bot.connectors.ajo_datasets.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,6 +26,14 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from bot.config import Settings
+from bot.connectors.ajo_datasets import (
+    ENTITY_TABLE,
+    METRIC_COLUMNS,
+    Datasets,
+    channel_name,
+    counts_sql,
+    discover,
+)
 from bot.connectors.ims import ImsToken, missing_credentials
 from bot.errors import ConfigError, PullFailed
 from bot.ingest import records
@@ -38,68 +41,6 @@ from bot.ingest.values import utc_naive
 from bot.store import SnapshotReport, Store
 
 log = logging.getLogger(__name__)
-
-# Datasets as Query Service names them, and the XDM paths of the fields read.
-FEEDBACK_TABLE = "ajo_message_feedback_event_dataset"
-TRACKING_TABLE = "ajo_email_tracking_experience_event_dataset"
-ENTITY_TABLE = "ajo_entity_dataset"
-_CJM = "_experience.customerJourneyManagement"
-FEEDBACK_STATUS = f"{_CJM}.messageDeliveryfeedback.feedbackStatus"
-INTERACTION_TYPE = f"{_CJM}.messageInteraction.interactionType"
-EVENT_JOURNEY_VERSION = f"{_CJM}.messageExecution.journeyVersionID"
-ENTITY_JOURNEY_VERSION = f"{_CJM}.entities.journey.journeyVersionID"
-ENTITY_JOURNEY_ID = f"{_CJM}.entities.journey.journeyID"
-ENTITY_JOURNEY_NAME = f"{_CJM}.entities.journey.journeyName"
-
-# Counted columns, in the order the query returns them.
-METRIC_COLUMNS = (
-    "sent", "retries", "bounces", "errors", "excluded",
-    "opens", "clicks", "unsubscribes", "spam_complaints",
-)  # fmt: skip
-
-DAILY_COUNTS_SQL = f"""
-WITH journeys AS (
-    SELECT "{ENTITY_JOURNEY_VERSION}" AS version_id,
-           MAX("{ENTITY_JOURNEY_ID}") AS journey_id,
-           MAX("{ENTITY_JOURNEY_NAME}") AS journey_name
-    FROM {ENTITY_TABLE}
-    WHERE "{ENTITY_JOURNEY_VERSION}" IS NOT NULL
-    GROUP BY "{ENTITY_JOURNEY_VERSION}"
-),
-counts AS (
-    SELECT date_trunc('hour', timestamp) AS hour,
-           "{EVENT_JOURNEY_VERSION}" AS version_id,
-           SUM(CASE WHEN "{FEEDBACK_STATUS}" = 'sent' THEN 1 ELSE 0 END) AS sent,
-           SUM(CASE WHEN "{FEEDBACK_STATUS}" = 'delay' THEN 1 ELSE 0 END) AS retries,
-           SUM(CASE WHEN "{FEEDBACK_STATUS}" IN ('bounce', 'denylist', 'out_of_band')
-                    THEN 1 ELSE 0 END) AS bounces,
-           SUM(CASE WHEN "{FEEDBACK_STATUS}" = 'error' THEN 1 ELSE 0 END) AS errors,
-           SUM(CASE WHEN "{FEEDBACK_STATUS}" = 'exclude' THEN 1 ELSE 0 END) AS excluded,
-           0 AS opens, 0 AS clicks, 0 AS unsubscribes, 0 AS spam_complaints
-    FROM {FEEDBACK_TABLE}
-    WHERE timestamp >= :start AND timestamp < :end
-      AND "{EVENT_JOURNEY_VERSION}" IS NOT NULL
-    GROUP BY date_trunc('hour', timestamp), "{EVENT_JOURNEY_VERSION}"
-    UNION ALL
-    SELECT date_trunc('hour', timestamp) AS hour,
-           "{EVENT_JOURNEY_VERSION}" AS version_id,
-           0, 0, 0, 0, 0,
-           SUM(CASE WHEN "{INTERACTION_TYPE}" = 'open' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN "{INTERACTION_TYPE}" = 'click' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN "{INTERACTION_TYPE}" = 'unsubscribe' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN "{INTERACTION_TYPE}" = 'spam_complaint' THEN 1 ELSE 0 END)
-    FROM {TRACKING_TABLE}
-    WHERE timestamp >= :start AND timestamp < :end
-      AND "{EVENT_JOURNEY_VERSION}" IS NOT NULL
-    GROUP BY date_trunc('hour', timestamp), "{EVENT_JOURNEY_VERSION}"
-)
-SELECT c.hour, c.version_id, j.journey_id, j.journey_name,
-       {", ".join(f"SUM(c.{m}) AS {m}" for m in METRIC_COLUMNS)}
-FROM counts c
-LEFT JOIN journeys j ON j.version_id = c.version_id
-GROUP BY c.hour, c.version_id, j.journey_id, j.journey_name
-ORDER BY c.hour, c.version_id
-"""
 
 
 def connection_url(settings: Settings, password: Callable[[], str]) -> URL | str:
@@ -159,26 +100,56 @@ def _utc_bounds(since: date, until: date, zone: ZoneInfo) -> tuple[datetime, dat
     return start, end.astimezone(UTC).replace(tzinfo=None)
 
 
-def daily_counts(engine: Engine, since: date, until: date, timezone: str) -> pd.DataFrame:
-    """One row per (journey version, day in `timezone`), with the counts, via DAILY_COUNTS_SQL."""
-    zone = ZoneInfo(timezone)
-    start, end = _utc_bounds(since, until, zone)
+@dataclass(frozen=True)
+class Counts:
+    """What one Query Service read found: counts per journey version, channel and day in
+    the target zone; per hour too when asked (the time-zone diagnosis reads the hours);
+    and the datasets read."""
+
+    daily: pd.DataFrame
+    hourly: pd.DataFrame | None
+    datasets: Datasets
+    timezone: str
+
+
+_KEYS = ["version_id", "journey_id", "journey_name", "channel"]
+
+
+def count_events(
+    engine: Engine, since: date, until: date, timezone: str, *, hourly: bool = False
+) -> Counts:
+    """Counts of AJO's events from `since` to `until`, days cut in `timezone` from each
+    event's timestamp. `hourly` keeps the (UTC hour, local hour) rows the SQL groups by:
+    columns utc_hour and local_hour (naive), the keys, and the counts."""
+    start, end = _utc_bounds(since, until, ZoneInfo(timezone))
     try:
         with engine.connect() as conn:
-            result = conn.execute(text(DAILY_COUNTS_SQL), {"start": start, "end": end})
-            hourly = pd.DataFrame(result.all(), columns=list(result.keys()))
+            datasets = discover(conn)
+            result = conn.execute(
+                text(counts_sql(datasets)), {"start": start, "end": end, "zone": timezone}
+            )
+            rows = pd.DataFrame(result.all(), columns=list(result.keys()))
     except Exception as error:  # the driver's errors: connection, permissions, missing tables
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise PullFailed(f"Query Service: {reason}") from None
-    if hourly.empty:
-        return hourly
+    if rows.empty:
+        return Counts(rows, rows if hourly else None, datasets, timezone)
     # SUMs come back as numeric (Decimal) on PostgreSQL, bigint elsewhere: counts either way.
-    hourly[list(METRIC_COLUMNS)] = hourly[list(METRIC_COLUMNS)].astype("int64")
-    hours = pd.to_datetime(hourly["hour"]).dt.tz_localize("UTC").dt.tz_convert(zone)
-    hourly["day"] = hours.dt.tz_localize(None).dt.normalize()
-    keys = ["version_id", "journey_id", "journey_name", "day"]
-    hourly[keys[:3]] = hourly[keys[:3]].astype(object).where(hourly[keys[:3]].notna(), None)
-    return hourly.groupby(keys, dropna=False, sort=True)[list(METRIC_COLUMNS)].sum().reset_index()
+    rows[list(METRIC_COLUMNS)] = rows[list(METRIC_COLUMNS)].astype("int64")
+    rows["channel"] = rows["channel"].map(channel_name)
+    rows[_KEYS[:3]] = rows[_KEYS[:3]].astype(object).where(rows[_KEYS[:3]].notna(), None)
+    for column in ("utc_hour", "local_hour"):
+        rows[column] = pd.to_datetime(rows[column]).astype("datetime64[us]")
+    rows["day"] = rows["local_hour"].dt.normalize()
+    daily = rows.groupby([*_KEYS, "day"], dropna=False, sort=True)[list(METRIC_COLUMNS)].sum()
+    return Counts(
+        daily.reset_index(), rows.drop(columns="day") if hourly else None, datasets, timezone
+    )
+
+
+def daily_counts(engine: Engine, since: date, until: date, timezone: str) -> pd.DataFrame:
+    """One row per (journey version, channel, day in `timezone`), with the counts."""
+    return count_events(engine, since, until, timezone).daily
 
 
 def pull_query_service(
@@ -191,13 +162,16 @@ def pull_query_service(
     notes: list[str] | None = None,
     engine: Engine | None = None,
 ) -> list[SnapshotReport]:
-    """Count AJO's datasets for `since`..`until` and store them as one AJO snapshot."""
+    """Count AJO's datasets for `since`..`until` and store them as one AJO snapshot, its
+    days in PARITY_TIMEZONE (recorded with the snapshot)."""
     notes = [] if notes is None else notes
     engine = engine or engine_for(settings)
     try:
-        daily = daily_counts(engine, since, until, settings.timezone)
+        found = count_events(engine, since, until, settings.timezone)
     finally:
         engine.dispose()
+    notes.extend(dataset_notes(found.datasets))
+    daily = found.daily
     if daily.empty:
         notes.append(f"no journey events in Query Service from {since} to {until}")
         return []
@@ -210,16 +184,17 @@ def pull_query_service(
         )
         daily = daily[~nameless]
     # Versions of one journey add up: the journey is what both products report on.
-    daily = daily.groupby(["journey_name", "journey_id", "day"], dropna=False).sum(
+    daily = daily.groupby(["journey_name", "journey_id", "channel", "day"], dropna=False).sum(
         numeric_only=True
     )
     long = daily[list(METRIC_COLUMNS)].stack().reset_index()
-    long.columns = ["journey", "journey_id", "day", "metric", "value"]
+    long.columns = ["journey", "journey_id", "channel", "day", "metric", "value"]
     frame = records.frame(
         source="ajo",
         captured_at=utc_naive(now),
         journey=long["journey"].to_numpy(),
         journey_id=long["journey_id"].fillna("").to_numpy(),
+        channel=long["channel"].to_numpy(),
         day=long["day"].to_numpy(dtype="datetime64[us]"),
         metric=long["metric"].to_numpy(),
         value=long["value"].to_numpy(dtype=np.int64),
@@ -227,7 +202,34 @@ def pull_query_service(
     )
     for note in notes:
         log.warning("Query Service pull: %s", note)
-    return store.save(frame, origin="AEP Query Service (AJO datasets)")
+    return store.save(frame, origin=_origin(found.datasets), timezone=settings.timezone)
+
+
+def dataset_notes(datasets: Datasets) -> list[str]:
+    """Which datasets were read when they are not the current ones, and what they lack."""
+    notes = []
+    older = datasets.older_names()
+    if older:
+        notes.append(
+            f"read the older datasets {', '.join(older)} (the ajo_* ones are not in this sandbox)"
+        )
+    lacking = [
+        table
+        for table, has in ((datasets.feedback, datasets.feedback_test_flag),
+                           (datasets.tracking, datasets.tracking_test_flag))
+        if not has
+    ]  # fmt: skip
+    if lacking:
+        notes.append(
+            f"{', '.join(lacking)} has no isTestExecution field: test sends are counted too"
+        )
+    return notes
+
+
+def _origin(datasets: Datasets) -> str:
+    if datasets.older_names():
+        return f"AEP Query Service ({datasets.feedback}, {datasets.tracking})"
+    return "AEP Query Service (AJO datasets)"
 
 
 pull_ajo = pull_query_service  # the name PARITY_PULLS schedules it by ("ajo=30 5 * * *")

@@ -31,6 +31,7 @@ def frame(
     value: np.ndarray,
     describe: Describe,
     journey_id: Sequence[str] | np.ndarray | None = None,
+    channel: Sequence[str] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One frame from per-number arrays (day as datetime64); BadInput says which number."""
     count = len(value)
@@ -45,7 +46,7 @@ def frame(
         "journey": _coded(journey),
         "journey_id": _coded(journey_id) if journey_id is not None else Coded.constant("", count),
         "action": Coded.constant("", count),
-        "channel": Coded.constant("", count),
+        "channel": _coded(channel) if channel is not None else Coded.constant("", count),
         "day": _coded(np.asarray(day, dtype="datetime64[us]")),
         "metric": _coded(metric),
     }
