@@ -299,7 +299,8 @@ def _check_labels(report: Report, rows: list, days: np.ndarray, notes: list[str]
             disagree.append((n, r, label, day, row.get("itemId")))
     if disagree:
         n, r, label, day, item = disagree[0]
-        more = f" (and {len(disagree) - 1} more rows)" if len(disagree) > 1 else ""
+        others = len(disagree) - 1
+        more = f" (and {others} more row{'s' if others > 1 else ''})" if others else ""
         notes.append(
             f"{report.label}, page {n + 1}, row {r + 1}: the label says '{label}' but itemId "
             f"{item} is {str(day)[:10]}; stored as {str(day)[:10]}{more}"
