@@ -126,6 +126,24 @@ def test_bad_file_stores_nothing_and_exits_non_zero(tmp_path):
     assert "AJO: 1 snapshot, 1 rows" in status.stdout
 
 
+def test_dates_that_fit_both_orders_ask_for_date_order(tmp_path):
+    csv = tmp_path / "day-first.csv"
+    csv.write_text("Day;Journey;Sends\n05.11.2026;W;1.000\n", encoding="utf-8")
+    slashed = tmp_path / "slashed.csv"
+    slashed.write_text("Day,Journey,Sends\n05/11/2026,W,7\n06/11/2026,W,8\n", encoding="utf-8")
+
+    asked = parity("ingest", str(slashed), "--source", "cja", cwd=tmp_path)
+    told = parity("ingest", str(slashed), "--source", "cja", "--date-order", "dmy", cwd=tmp_path)
+    dotted = parity("ingest", str(csv), "--source", "ajo", cwd=tmp_path)
+
+    assert asked.returncode == 1
+    assert "give --date-order dmy (day first) or --date-order mdy" in asked.stdout
+    assert told.returncode == 0, told.stdout
+    assert "1 journey, 2 days (Nov 5 – Nov 6, 2026)" in told.stdout
+    assert dotted.returncode == 0, dotted.stdout
+    assert "stored AJO snapshot #2 (1 rows)" in dotted.stdout
+
+
 def test_asking_an_empty_store_explains_what_to_do(tmp_path):
     result = parity("ask", "why don't sent numbers match", cwd=tmp_path)
     assert result.returncode == 0
