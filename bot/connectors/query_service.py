@@ -147,11 +147,6 @@ def count_events(
     )
 
 
-def daily_counts(engine: Engine, since: date, until: date, timezone: str) -> pd.DataFrame:
-    """One row per (journey version, channel, day in `timezone`), with the counts."""
-    return count_events(engine, since, until, timezone).daily
-
-
 def pull_query_service(
     settings: Settings,
     store: Store,

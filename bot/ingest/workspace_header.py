@@ -207,8 +207,10 @@ def _period(names: list[str], rows: list[Record], lead: int) -> str | None:
         key = re.sub(r"\s*\(ajo\)$", "", name.strip().casefold())
         if key in _PERIODS:
             return _PERIODS[key]
+    # Only the columns that could hold the time items: not a journey's names ("Week 1 Tips").
+    timely = [p for p in range(lead) if tables.dimension_of(names[p]) in (None, "day")]
     for record in rows[:_INNER_SCAN]:
-        for cell in record.cells[:lead]:
+        for cell in (record.cells[p] for p in timely if p < len(record.cells)):
             if _WEEK_ITEM.fullmatch(cell):
                 return "week"
             if (match := _MONTH_ITEM.fullmatch(cell)) and values.is_month_name(match[1]):

@@ -261,3 +261,33 @@ def test_two_tables_giving_one_number_two_values_are_refused_with_both_lines():
 
     assert caught.value.line == 15
     assert "1 on line 7 and 2 on line 15" in caught.value.problem
+
+
+def test_a_journey_named_like_a_week_is_still_a_journey():
+    text = TABLE.format(title="Freeform table") + (
+        ",,Sends (AJO)\nJourney Name (AJO),Day,3\n"
+        'Week 1 Tips,"Nov 27, 2026",1\nWeek 1 Tips,"Nov 28, 2026",2\n'
+    )
+
+    frame = read_bytes(text.encode(), name="w.csv")
+
+    assert short(frame) == [
+        ("Week 1 Tips", "2026-11-27", "sent", 1),
+        ("Week 1 Tips", "2026-11-28", "sent", 2),
+    ]
+
+
+def test_a_week_table_beside_a_day_table_is_left_out_with_what_to_do():
+    text = (
+        TABLE.format(title="Welcome Series") + ',Sends (AJO)\nDay,1\n"Nov 27, 2026",1\n\n'
+        "####\n# By week\n####\n"
+        ',Sends (AJO)\nWeek,7\n"Week of Nov 22, 2026",7\n'
+    )
+
+    frame = read_bytes(text.encode(), name="w.csv")
+
+    assert short(frame) == [("Welcome Series", "2026-11-27", "sent", 1)]
+    assert frame.attrs["notes"] == (
+        "table 'By week' (line 12) is by week: Parity compares days; break the table down by "
+        "Day and export it again",
+    )
