@@ -5,7 +5,12 @@ the ones Adobe documents, in realistic sizes: CJA processes the latest day later
 (processing lag), AJO's Sent counts messages still in the retry queue for about 3.5 days
 (retries), and the two data sources drift apart by under 2 % (data source). One journey's
 clicks are short in CJA well beyond that, as a data-view filter would make them: the kind of
-gap Parity should call unexplained.
+gap Parity should call unexplained (and alert on from the first capture of both products).
+
+One incident comes and goes: the CJA capture of a week ago has no Welcome Series rows for
+three days (the journey was republished, and CJA could not name the new version's events
+until the AJO Entity Dataset caught up); CJA reprocessed them, and the next capture has
+them. Missing data that a later snapshot resolves: an alert that opens, then resolves.
 """
 
 from __future__ import annotations
@@ -71,6 +76,8 @@ RATES = {
 RETRY_SHARE = 0.022  # of an email's sends waiting in the retry queue on the day it is sent
 RETRY_HOURS = 84  # AJO's default retry period
 UNEXPLAINED = ("Win-back Offer", "clicks", 0.91)  # CJA keeps 91 %: a data-view filter
+# (journey, age in days of the CJA capture that lacks it, ages of the days it lacks today)
+INCIDENT = ("Welcome Series", 7, (12, 11, 10))
 
 
 def _truth(rng: np.random.Generator, today: date) -> pd.DataFrame:
@@ -103,6 +110,7 @@ def _capture(
     truth: pd.DataFrame,
     captured_at: datetime,
     drift: dict[str, float],
+    today: date,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What each product shows at `captured_at`: (ajo, cja) canonical frames."""
     capture_day = captured_at.date()
@@ -133,10 +141,20 @@ def _capture(
     retries = seen.loc[is_sent].assign(metric="retries", value=retrying[is_sent])
     ajo_frame = pd.concat([ajo_frame, retries], ignore_index=True)
     cja_frame = seen.assign(value=cja, journey_id="")  # CJA exports carry names only
+    cja_frame = cja_frame.loc[~_lost(cja_frame, captured_at, today)]
     return (
         _canonical(ajo_frame, "ajo", captured_at),
         _canonical(cja_frame, "cja", captured_at),
     )
+
+
+def _lost(frame: pd.DataFrame, captured_at: datetime, today: date) -> np.ndarray:
+    """The rows the incident's CJA capture lacks (none in every other capture)."""
+    journey, capture_age, day_ages = INCIDENT
+    if captured_at.date() != today - timedelta(days=capture_age):
+        return np.zeros(len(frame), dtype=bool)
+    days = [pd.Timestamp(today - timedelta(days=age)) for age in day_ages]
+    return ((frame["journey"] == journey) & frame["day"].isin(days)).to_numpy()
 
 
 def _canonical(frame: pd.DataFrame, source: str, captured_at: datetime) -> pd.DataFrame:
@@ -157,5 +175,5 @@ def generate(today: date, now: datetime | None = None, seed: int = 7) -> list[pd
     ] + [latest]
     frames = []
     for captured_at in captures:
-        frames.extend(_capture(rng, truth, captured_at, drift))
+        frames.extend(_capture(rng, truth, captured_at, drift, today))
     return frames

@@ -25,8 +25,8 @@ def _days_old(days: int) -> str:
     return "1 day old" if days == 1 else f"{days} days old"
 
 
-def safe_range(metric: str, start: date, end: date, rules: Rules) -> SafeRange:
-    """The longest range from `start` whose days have all settled by the rules and history."""
+def _settling(metric: str, rules: Rules) -> tuple[int, str]:
+    """How many days old a day must be to have settled, and why."""
     if metric_facts(metric).retry_affected:
         settle_days = max(rules.retry_window_days, rules.lag_days)
         why = f"ends {_days_back(settle_days)}, after retries converge"
@@ -41,8 +41,21 @@ def safe_range(metric: str, start: date, end: date, rules: Rules) -> SafeRange:
             f"ends {_days_back(settle_days)}: in past snapshots {slowest.name}'s values kept "
             f"moving until {_days_old(slowest.moving_until or 0)}"
         )
+    return settle_days, why
+
+
+def settle_days(metric: str, rules: Rules) -> int:
+    """The age, in days, from which a day of `metric` has settled (alerts judge only those:
+    a day younger than this, in either product's capture, may still move)."""
+    return _settling(metric, rules)[0]
+
+
+def safe_range(metric: str, start: date, end: date, rules: Rules) -> SafeRange:
+    """The longest range from `start` whose days have all settled by the rules and history."""
+    days, why = _settling(metric, rules)
+    settling = rules.settling
     note = f"; {TOO_LITTLE_HISTORY}" if settling is not None and not settling.enough else ""
-    last_settled = rules.today - timedelta(days=settle_days)
+    last_settled = rules.today - timedelta(days=days)
 
     if start > last_settled:
         return SafeRange(
