@@ -13,6 +13,8 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.answers.service import Parity
+from bot.clock.guard import Runtime
+from bot.clock.pulls import discover
 from bot.config import Settings
 from bot.slack.client import make_client
 from bot.slack.replies import Replier
@@ -32,6 +34,8 @@ class Services:
     parity: Parity
     replier: Replier
     work: ThreadPoolExecutor
+    # For what runs once across processes: alert checks and deliveries, refresh pulls.
+    runtime: Runtime
 
     def later(self, fn: Callable, *args) -> None:
         """Run a command's or a button's work after its ack, without holding the listener.
@@ -68,7 +72,8 @@ def create_app(
         logger=logging.getLogger("parity.slack"),
     )
     replier = Replier(client, parity, settings, answers)
-    services = Services(settings, clock, store, parity, replier, work)
+    runtime = Runtime(settings, store, client, discover(), clock)
+    services = Services(settings, clock, store, parity, replier, work, runtime)
     handlers.register(app, services)
     app.error(_log_failure)
     return app

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from bot.alerts.cli import add_commands as add_alert_commands
 from bot.answers.render import render
 from bot.answers.service import Parity
 from bot.clock.cli import add_commands
@@ -51,7 +52,20 @@ def cmd_ingest(app, args: argparse.Namespace) -> int:
         for path in args.files
     ]
     print(render("ingest.j2", files=results), end="")
+    _check_alerts(app, [report for loaded in results for report in loaded.reports])
     return 1 if any(r.error for r in results) else 0
+
+
+def _check_alerts(app, reports) -> None:
+    """The alert checks after an ingest, as after any snapshot; posted when Slack is set up."""
+    from bot.clock import alerting, guard  # Slack's client loads only when checking
+    from bot.slack.client import make_client
+
+    client = make_client(app.settings) if app.settings.slack_bot_token else None
+    runtime = guard.Runtime(app.settings, app.store, client, clock=app.clock)
+    outcomes = alerting.after_snapshots(runtime, reports)
+    if outcomes:
+        print(render("ingest.j2", alerts=outcomes, posting=client is not None, files=[]), end="")
 
 
 def cmd_ask(app: Parity, args: argparse.Namespace) -> int:
@@ -182,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--processes", type=int, default=1, help="HTTP worker processes")
 
     add_commands(command)  # digest, clock, pull
+    add_alert_commands(command)  # watch, unwatch, alerts
 
     demo = command("demo", cmd_demo, "build a demo store and answer a question")
     demo.add_argument("--question", default=DEMO_QUESTION)

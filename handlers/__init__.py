@@ -6,9 +6,9 @@ functions; nothing here creates an App or talks to Slack at import time.
 
 from __future__ import annotations
 
-from handlers import actions, commands, files, home, messages
+from handlers import actions, alerts, commands, files, home, messages
 
-SURFACES = (messages, commands, actions, home, files)
+SURFACES = (messages, commands, actions, alerts, home, files)
 
 
 def register(app, services) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 from bot.slack import buttons, present
+from bot.slack.refresh import refresh_in_slack
 from bot.slack.replies import Target
 
-_ANSWER_ACTION = re.compile("^(" + "|".join((*buttons.ANSWER_ACTIONS, buttons.POST_TO)) + ")$")
+_ANSWER_ACTION = re.compile(
+    "^(" + "|".join((*buttons.ANSWER_ACTIONS, buttons.POST_TO, buttons.REFRESH)) + ")$"
+)
 
 
 def target_of(body: dict) -> Target:
@@ -34,6 +37,9 @@ def press(services, body: dict) -> None:
     if kind == buttons.RERUN:
         services.replier.rerun(target, stored)
         return
+    if kind == buttons.REFRESH:  # pull now, then answer again on what arrived
+        refresh_in_slack(services.runtime, services.replier, target, None, stored)
+        return
     answer = services.parity.answer(stored.query, services.parity.today(), "mrkdwn")
     if kind == buttons.BY_JOURNEY:
         services.replier.deliver(target, present.breakdown_messages(answer, "journey"))
@@ -47,7 +53,11 @@ def press(services, body: dict) -> None:
     elif kind in (buttons.POST, buttons.POST_TO):
         channel = action.get("selected_conversation") or target.channel
         services.replier.share(
-            target, channel, present.answer_messages(answer, stored.id, can_post=False)
+            target,
+            channel,
+            present.answer_messages(
+                answer, stored.id, can_post=False, refresh=bool(services.settings.pulls)
+            ),
         )
 
 

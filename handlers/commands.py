@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from bot.alerts import commands as watching
 from bot.answers.commands import parse_command
 from bot.clock.digest_commands import apply_digest_command, parse_digest_command, refusal
 from bot.errors import BadInput
+from bot.slack.members import NotAMember, require_member
+from bot.slack.refresh import refresh_in_slack
 from bot.slack.replies import Target
-from handlers.common import question_text
+from handlers.common import question_text, slack_words
 
 
 def run_command(services, command: dict) -> None:
@@ -18,6 +21,12 @@ def run_command(services, command: dict) -> None:
     )
     if parsed.kind == "digest":
         digest_command(services, target, parsed.question)
+        return
+    if parsed.kind in ("watch", "unwatch"):
+        watch_command(services, target, parsed.kind, parsed.question)
+        return
+    if parsed.kind == "refresh":
+        refresh_command(services, target, parsed.question)
         return
     # With escaping on (needed to receive channel ids), Slack sends & < > as entities.
     services.replier.ask(target, question_text(parsed.question))
@@ -36,6 +45,34 @@ def digest_command(services, target: Target, text: str) -> None:
     now = services.clock.now()
     reply = apply_digest_command(services.store, services.settings, order, target.user, now)
     services.replier.say(target, reply)
+
+
+def watch_command(services, target: Target, action: str, text: str) -> None:
+    """`/parity watch|unwatch …`: only a channel's members change what it is alerted about."""
+    journeys = sorted(set(services.store.journey_names().values()))
+    try:
+        order = watching.parse_watch_command(
+            action, slack_words(text), journeys=journeys, today=services.parity.today(),
+            here=target.channel,
+        )  # fmt: skip
+        if order.action != "list":
+            require_member(services.replier.client, order.channel, target.user, "its alerts")
+    except (BadInput, NotAMember) as error:
+        services.replier.say(target, watching.refusal(error))
+        return
+    now = services.clock.now()
+    services.replier.say(
+        target, watching.apply_watch_command(services.store, order, target.user, now)
+    )
+
+
+def refresh_command(services, target: Target, text: str) -> None:
+    """`/parity refresh [cja|ajo]`: run the configured pulls now."""
+    source = text.strip().casefold() or None
+    if source not in (None, "cja", "ajo"):
+        services.replier.say(target, "⚠️ Usage: `/parity refresh` (every pull), or `cja` or `ajo`.")
+        return
+    refresh_in_slack(services.runtime, services.replier, target, source)
 
 
 def register(app, services) -> None:

@@ -16,6 +16,11 @@ def question_text(text: str) -> str:
     return html.unescape(_MENTION.sub(" ", text or "")).strip()
 
 
+def slack_words(text: str) -> list[str]:
+    """A subcommand's words with Slack's escaping undone, links (<#C123|name>) kept as sent."""
+    return [w if w.startswith("<") else html.unescape(w) for w in (text or "").split()]
+
+
 def once(store: Store, body: dict, work: Callable[[], None]) -> None:
     """Run `work` for an event unless another delivery of it is done or in progress.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.clock.alerting import after_snapshots
 from bot.slack import files
 from bot.slack.replies import Target
 from handlers.common import once
@@ -24,6 +25,7 @@ def ingest_event(services, body: dict, event: dict) -> None:
             for f in shared
         ]
         services.replier.say(target, files.report(results))
+        after_snapshots(services.runtime, [r for loaded in results for r in loaded.reports])
 
     once(services.store, body, work)
 

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 USAGE = (
     "/parity why <question> · /parity safe <metric> [journey] · "
     "/parity reconcile <journey> <dates> · /parity digest [preview|set|off] · /parity status · "
+    "/parity watch [journey|all …] · /parity unwatch … · /parity refresh [cja|ajo] · "
     "/parity help"
 )
 
 
 @dataclass(frozen=True)
 class Command:
-    kind: str  # "ask" | "digest" | "help"
-    question: str
+    kind: str  # "ask" | "digest" | "watch" | "unwatch" | "refresh" | "help"
+    question: str  # the rest of the text (the question, or the subcommand's words)
 
 
 def parse_command(text: str) -> Command:
@@ -30,8 +31,8 @@ def parse_command(text: str) -> Command:
             return Command("ask", text)
         case "status":
             return Command("ask", "status")
-        case "digest":
-            return Command("digest", rest)
+        case "digest" | "watch" | "unwatch" | "refresh":
+            return Command(first.casefold(), rest)
         case _:
             # An unknown subcommand is read as a question; one that makes no sense gets
             # the help as its answer, never an error.

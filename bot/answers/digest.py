@@ -9,13 +9,14 @@ renders it and computes nothing, so everything it shows is a property here.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from bot.config import Settings
 from bot.query import Query
 from bot.reconcile import MetricResult
 from bot.store import Store
+from bot.store.episodes import Episode
 
 # Journeys in the digest message itself; the rest go into its thread.
 JOURNEYS_IN_MESSAGE = 5
@@ -134,6 +135,10 @@ class Digest:
     weeks: tuple[MetricWeek, ...]
     journeys: tuple[JourneyGap, ...]  # every unexplained journey gap, the largest first
     sources: tuple[Freshness, ...]
+    # Alert episodes open at some time during the week (the channel's, for a posted digest),
+    # in their state now; `watched` says whether any channel is alerted at all.
+    episodes: tuple[Episode, ...] = ()
+    watched: bool = False
 
     @property
     def metrics(self) -> tuple[MetricResult, ...]:
@@ -198,6 +203,7 @@ class Digest:
             "unexplained_journeys": [gap.to_dict() for gap in self.journeys],
             "sources": [source.to_dict() for source in self.sources],
             "unchanged": self.unchanged,
+            "episodes": [episode.to_dict() for episode in self.episodes],
         }
 
 
@@ -222,13 +228,18 @@ class Reconciler(Protocol):
 
 
 def build_digest(
-    parity: Reconciler, today: date, now: datetime, query: Query | None = None
+    parity: Reconciler,
+    today: date,
+    now: datetime,
+    query: Query | None = None,
+    channel: str | None = None,
 ) -> Digest:
     """The digest of the past full week before `today`, or of `query`'s week if it is one.
 
     `query` carries the metrics and journeys asked for ("digest for welcome series"); its
     dates count only when they are a Monday-Sunday week, so that a stored digest's buttons
     and "digest last week" show that week, and a bare "digest" shows the one just ended.
+    `channel` (a posted digest's) narrows the week's alert episodes to those it was told.
     """
     base = query or Query(intent="digest", start=today, end=today)
     start, end = (base.start, base.end) if is_full_week(base) else past_full_week(today)
@@ -241,10 +252,15 @@ def build_digest(
         Freshness(s.source, s.last_captured_at, s.age_hours(now.astimezone(UTC)), expected)
         for s in parity.store.overview()
     )
+    alerts = parity.store.alerts
+    week_start = datetime.combine(start, time(), UTC)
+    episodes = alerts.active_between(week_start, week_start + timedelta(days=7), channel)
     return Digest(
         query=this_week,
         previous_query=last_week,
         weeks=tuple(MetricWeek(m, previous.get(m.metric)) for m in current),
         journeys=_journey_gaps(current),
         sources=sources,
+        episodes=tuple(episodes),
+        watched=bool(episodes) or bool(alerts.watches()),
     )

@@ -29,6 +29,15 @@ from bot.reconcile.registry import cause_named
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+
+# What an alert episode of each cause is called (templates/alert.j2).
+ALERT_KINDS = {
+    "unexplained": "unexplained gap",
+    "missing_data": "missing data",
+    "duplicate_data": "duplicate data",
+    "timezone": "time-zone shift",
+}
 
 
 def escape_mrkdwn(text: object) -> str:
@@ -79,6 +88,14 @@ def _channel(context, channel_id: str) -> str:
 
 
 @pass_context
+def _user(context, user_id: str) -> str:
+    """A mention of a Slack user in mrkdwn (<@U123>); the id as it is elsewhere."""
+    if context.get("flavour") == "mrkdwn" and _USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return _esc(context, user_id)
+
+
+@pass_context
 def _bold(context, value: object) -> str:
     return f"*{value}*" if context.get("flavour") == "mrkdwn" else str(value)
 
@@ -103,12 +120,14 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         esc=_esc,
         bold=_bold,
         cause_label=lambda cause: cause_named(cause).label,
+        alert_kind=ALERT_KINDS.__getitem__,
         metric_name=DISPLAY_NAMES.__getitem__,
         ago=format_age,
         ago_from=format_age_from,
         duration=format_duration,
         when=format_when,
         channel=_channel,
+        user=_user,
     )
     env.globals.update(span=format_span)
     return env

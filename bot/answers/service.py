@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+import pandas as pd
+
 from bot.answers.digest import Digest, build_digest
 from bot.answers.render import render
 from bot.answers.result_cache import ResultCache
@@ -23,6 +25,7 @@ from bot.metrics import DISPLAY_NAMES, METRICS
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
 from bot.store import Calendars, Store
+from bot.store.episodes import Episode
 from bot.store.reader import SourceOverview
 from bot.timing import Clock
 
@@ -57,6 +60,9 @@ class Answer:
     clock: ClockStatus | None = None
     # The time zones the compared days are in (reconcile, safe_range, digest).
     calendars: Calendars | None = None
+    # Status: the open alert episodes, and how many watches there are.
+    episodes: tuple[Episode, ...] = ()
+    watches: int = 0
 
     @property
     def unexplained_metrics(self) -> tuple[str, ...]:
@@ -80,6 +86,11 @@ class Answer:
             result["clock"] = self.clock.to_dict()
         if self.calendars and self.calendars.sources:
             result["calendars"] = self.calendars.to_dict()
+        if self.intent == "status" and not self.error:
+            result["alerts"] = {
+                "watches": self.watches,
+                "open": [episode.to_dict() for episode in self.episodes],
+            }
         return result
 
 
@@ -138,7 +149,14 @@ class Parity:
             )
         elif query.intent == "status":
             clock = clock_status(self.store, self.settings, now)
-            answer = replace(answer, sources=tuple(self.store.overview()), clock=clock)
+            alerts = self.store.alerts
+            answer = replace(
+                answer,
+                sources=tuple(self.store.overview()),
+                clock=clock,
+                episodes=tuple(alerts.open_episodes()),
+                watches=len(alerts.watches()),
+            )
         elif query.intent in ("help", "unknown"):
             names = self.store.journey_names()
             answer = replace(answer, journeys=tuple(sorted(set(names.values()))))
@@ -180,14 +198,21 @@ class Parity:
         # A day either side: the first and last days' neighbours, for the time-zone fit.
         margin = timedelta(days=1)
         frame = self.store.comparison(query.start - margin, query.end + margin, metrics, keys)
+        history = self.history(today, metrics, version)
+        return reconcile(frame, query, names, today, self.settings, history, calendars)
+
+    def history(self, today: date, metrics: tuple[str, ...], version=None) -> pd.DataFrame:
+        """The snapshot history `reconcile` learns settling from, for these metrics.
+
+        What history teaches changes only with new snapshots, and every question of a day
+        reads the same history: read once per store version.
+        """
+        version = version or self.store.version()
         since = datetime.combine(today - timedelta(days=self.settings.history_days), time(), UTC)
-        # What history teaches about settling changes only with new snapshots, and every
-        # question of a day reads the same history: learned once per store version.
-        history = self.histories.get(
+        return self.histories.get(
             (version, since, metrics),
             lambda: self.store.settling_history(since, SETTLE_HORIZON_DAYS, metrics),
         )
-        return reconcile(frame, query, names, today, self.settings, history, calendars)
 
     def render(self, answer: Answer, flavour: str = "plain") -> str:
         template = "error.j2" if answer.error else _TEMPLATES[answer.intent]

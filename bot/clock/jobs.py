@@ -1,147 +1,34 @@
 """Scheduled runs, each done at most once per period: weekly digests and snapshot pulls.
 
-Every run goes through `guarded`, which decides with the time the run was scheduled for and
-an explicit `now`:
-
-- later than the misfire grace (the clock was down): a 'skipped' row records it; no post;
-- otherwise the run is claimed by inserting its (job, period) row; whoever fails to insert
-  leaves it alone, so two clocks, the cron job and the sweep, or a restart never run it twice;
-- a claim whose process died is taken over after a lease; a failed attempt is retried after
-  a back-off, up to PARITY_JOB_ATTEMPTS; then the failure is recorded and status shows it.
-
-The clock (bot.clock.process) and `python -m bot digest` both come here; nothing here sleeps or
-reads the wall clock to decide, so tests drive it with the times they choose.
+Every run goes through bot.clock.guard's `guarded` (re-exported here): late runs are
+recorded as skipped, a (job, period) row is the claim, a dead claim is taken over, a failed
+attempt is retried. The clock (bot.clock.process) and `python -m bot digest` both come here;
+a pull's snapshots go through the alert checks (bot.clock.alerting) like any other.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
+import os
+import socket
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.answers.digest import build_digest
-from bot.answers.service import Parity
-from bot.clock.pulls import PullFunction
+from bot.clock import alerting
+from bot.clock.guard import BACKOFF, LEASE, Outcome, Runtime, SkipRun, guarded
 from bot.clock.weekly import Weekly, last_fire
 from bot.config import Settings
-from bot.errors import ConfigError, ParityError
-from bot.slack.client import WebClient, describe_error
+from bot.errors import ConfigError
 from bot.slack.digest import digest_chart, digest_messages, post_digest
-from bot.store import Store
-from bot.store.runs import POSTED, SKIPPED, Run, digest_key, pull_key
+from bot.store.runs import Run, digest_key, pull_key
 from bot.store.schedules import StoredSchedule
-from bot.timing import Clock
+
+__all__ = ["BACKOFF", "LEASE", "Outcome", "Runtime", "SkipRun", "guarded"]  # and the runs below
 
 log = logging.getLogger(__name__)
-
-# A claim older than this, not finished, belongs to a process that died.
-LEASE = timedelta(minutes=10)
-# Waits before the second, third... attempt of a failed run.
-BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """What runs need; built once by the clock (or a test) and handed to every run."""
-
-    settings: Settings
-    store: Store
-    client: WebClient | None = None  # None: no Slack token, digests cannot be posted
-    pulls: Mapping[str, PullFunction] = field(default_factory=dict)
-    # The time runs are decided and recorded at; by default the settings' clock.
-    clock: Clock | None = None
-
-    def __post_init__(self) -> None:
-        if self.clock is None:
-            object.__setattr__(self, "clock", self.settings.clock())
-
-    def now(self) -> datetime:
-        return self.clock.now()
-
-    @property
-    def grace(self) -> timedelta:
-        return timedelta(seconds=self.settings.misfire_grace_seconds)
-
-    @cached_property
-    def parity(self) -> Parity:
-        """One Parity for every run, so its result and history caches serve them all (five
-        channels due the same minute share one computation)."""
-        return Parity(self.store, self.settings, self.clock)
-
-    def reporting_day(self, now: datetime) -> date:
-        """The date of `now` in the reporting calendar: the digest's "today".
-
-        A pinned PARITY_TODAY is for questions and replays; scheduled runs follow `now`.
-        """
-        return now.astimezone(ZoneInfo(self.settings.timezone)).date()
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one attempt to run: posted | skipped | late | busy | retrying | failed."""
-
-    status: str
-    job_key: str
-    period: str
-    detail: str = ""
-
-
-class SkipRun(Exception):
-    """Raised by a run's work to finish it as 'skipped' (nothing changed since last week)."""
-
-
-def guarded(
-    runtime: Runtime,
-    job_key: str,
-    period: str,
-    scheduled_for: datetime,
-    now: datetime,
-    work: Callable[[Run], str | None],
-) -> Outcome:
-    """Run `work` for (job, period) unless it is too late, done, or someone else's."""
-    records = runtime.store.scheduling
-    late = now - scheduled_for > runtime.grace
-    # A settled period is answered by one read; claiming or skipping it would only fail on
-    # its row, a failing write per schedule at every sweep.
-    settled = records.run(job_key, period)
-    if settled is not None and (settled.status in (POSTED, SKIPPED) or settled.given_up):
-        return Outcome("late" if late else "busy", job_key, period)
-    if late:
-        why = (
-            f"missed: due {scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC, and the clock "
-            f"was not running until {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC "
-            f"(more than the {runtime.grace} grace)"
-        )
-        if records.record_skip(job_key, period, scheduled_for, now, why):
-            log.warning("%s %s %s", job_key, period, why)
-            return Outcome("skipped", job_key, period, why)
-        return Outcome("late", job_key, period)
-    run = records.claim(job_key, period, scheduled_for, now, LEASE)
-    if run is None:
-        return Outcome("busy", job_key, period)
-    try:
-        note = work(run)
-    except SkipRun as skip:
-        records.finish(run.id, runtime.now(), SKIPPED, str(skip))
-        return Outcome("skipped", job_key, period, str(skip))
-    except ParityError as error:  # told as it is; trying again cannot help
-        records.fail(run.id, runtime.now(), str(error), None)
-        return Outcome("failed", job_key, period, str(error))
-    except Exception as error:
-        log.exception("%s %s attempt %d failed", job_key, period, run.attempts)
-        retry = None
-        if run.attempts < runtime.settings.job_attempts:
-            retry = now + BACKOFF[min(run.attempts, len(BACKOFF)) - 1]
-        records.fail(run.id, runtime.now(), describe_error(error), retry)
-        return Outcome("retrying" if retry else "failed", job_key, period, describe_error(error))
-    records.finish(run.id, runtime.now(), POSTED, note)
-    return Outcome("posted", job_key, period, note or "")
-
 
 # --- the weekly digest --------------------------------------------------------------------
 
@@ -159,7 +46,9 @@ def run_digest(
     def work(run: Run) -> str | None:
         if runtime.client is None:
             raise ConfigError("SLACK_BOT_TOKEN is not set, so the clock cannot post digests.")
-        digest = build_digest(runtime.parity, runtime.reporting_day(now), now)
+        digest = build_digest(
+            runtime.parity, runtime.reporting_day(now), now, channel=schedule.channel_id
+        )
         if schedule.skip_unchanged and digest.unchanged and not run.steps_done:
             raise SkipRun("nothing changed since last week")
         answer_id = runtime.store.save_answer(  # the buttons re-run the stored query
@@ -200,16 +89,29 @@ def pull_trigger(settings: Settings, name: str) -> CronTrigger:
 
 
 def run_pull(runtime: Runtime, name: str, scheduled_for: datetime, now: datetime) -> Outcome:
-    """Run one configured pull for its scheduled time, once."""
+    """Run one configured pull for its scheduled time, once; its snapshots are then checked
+    for alerts like any other."""
     period = f"{scheduled_for.astimezone(UTC):%Y-%m-%dT%H:%M}Z"
 
     def work(run: Run) -> str | None:
         pull = runtime.pulls.get(name)
         if pull is None:
             raise ConfigError(f"no connector provides the pull '{name}'")
-        until = runtime.reporting_day(now)
-        since = until - timedelta(days=runtime.settings.pull_days - 1)
-        return _pulled(pull(runtime.settings, runtime.store, since, until, now))
+        holder = f"{socket.gethostname()}:{os.getpid()}:clock"
+        # One pull of a source at a time: a refresh on demand may be running it right now.
+        if runtime.store.alerts.acquire_pull(name, holder, now, LEASE) is None:
+            raise RuntimeError(f"another process is pulling {name} right now")
+        outcome = "failed"
+        try:
+            until = runtime.reporting_day(now)
+            since = until - timedelta(days=runtime.settings.pull_days - 1)
+            result = pull(runtime.settings, runtime.store, since, until, now)
+            outcome = _pulled(result) or "done"
+        finally:
+            runtime.store.alerts.release_pull(name, holder, runtime.now(), outcome)
+        if isinstance(result, list | tuple):
+            alerting.after_snapshots(runtime, result)
+        return outcome
 
     return guarded(runtime, pull_key(name), period, scheduled_for, now, work)
 
@@ -238,6 +140,7 @@ def due_pulls(runtime: Runtime, now: datetime) -> list[Outcome]:
 
 
 def sweep(runtime: Runtime, now: datetime) -> list[Outcome]:
-    """Everything due and not done, after giving up runs that can no longer happen in time."""
+    """Everything due and not done, after giving up runs that can no longer happen in time:
+    digests, pulls, and alert checks and deliveries a process left undone."""
     runtime.store.scheduling.expire(now, runtime.grace, LEASE)
-    return due_digests(runtime, now) + due_pulls(runtime, now)
+    return due_digests(runtime, now) + due_pulls(runtime, now) + alerting.due(runtime, now)

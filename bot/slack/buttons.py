@@ -14,8 +14,14 @@ CHART = "parity_chart"
 POST = "parity_post"
 POST_TO = "parity_post_to"
 RERUN = "parity_rerun"
+REFRESH = "parity_refresh"
 HOME_ASK = "parity_home_ask"
 ANSWER_ACTIONS = (BY_JOURNEY, BY_DAY, CHART, POST, RERUN)
+# On alerts: the value is the episode's id.
+ALERT_ACK = "parity_alert_acknowledge"
+ALERT_MUTE = "parity_alert_mute"
+ALERT_RESOLVE = "parity_alert_resolve"
+ALERT_ACTIONS = {ALERT_ACK: "acknowledge", ALERT_MUTE: "mute", ALERT_RESOLVE: "resolve"}
 
 HOME_QUESTIONS = (
     "why don't Sent numbers match?",
@@ -35,9 +41,10 @@ def answer_of_block(block_id: str) -> int | None:
 
 
 def answer_buttons(
-    answer_id: int, *, can_post: bool, pick_channel: bool = False
+    answer_id: int, *, can_post: bool, pick_channel: bool = False, refresh: bool = False
 ) -> list[Button | ChannelPicker]:
-    """Drill-down buttons; sharing is a button on a private reply, a channel menu in a DM."""
+    """Drill-down buttons; sharing is a button on a private reply, a channel menu in a DM;
+    Refresh (pull now, then answer again) where pulls are configured."""
     value = str(answer_id)
     buttons = [
         Button("By journey", BY_JOURNEY, value),
@@ -47,6 +54,27 @@ def answer_buttons(
     if can_post:
         buttons.append(Button("Post to channel", POST, value, style="primary"))
     buttons.append(Button("Re-run", RERUN, value))
+    if refresh:
+        buttons.append(Button("Refresh", REFRESH, value))
     if pick_channel:
         buttons.append(ChannelPicker("Post to channel…", POST_TO))
+    return buttons
+
+
+def alert_buttons(
+    episode_id: int, answer_id: int | None, *, is_open: bool, acknowledged: bool
+) -> list[Button]:
+    """By day and Chart re-run the episode's stored query; the rest act on the episode."""
+    value = str(episode_id)
+    buttons = []
+    if answer_id:
+        buttons += [
+            Button("By day", BY_DAY, str(answer_id)),
+            Button("Chart", CHART, str(answer_id)),
+        ]
+    if is_open:
+        buttons.append(Button("Mute for a week", ALERT_MUTE, value))
+        if not acknowledged:
+            buttons.append(Button("Acknowledge", ALERT_ACK, value, style="primary"))
+        buttons.append(Button("Resolve", ALERT_RESOLVE, value))
     return buttons

@@ -23,14 +23,22 @@ from bot.store import StoredAnswer
 
 
 def answer_messages(
-    answer: Answer, answer_id: int | None, *, can_post: bool, pick_channel: bool = False
+    answer: Answer,
+    answer_id: int | None,
+    *,
+    can_post: bool,
+    pick_channel: bool = False,
+    refresh: bool = False,
 ) -> list[Message]:
-    """The answer (rendered for Slack) with buttons when it is a reconciliation."""
+    """The answer (rendered for Slack) with buttons when it is a reconciliation; `refresh`
+    adds the Refresh button (where pulls are configured)."""
     if answer.digest is not None and not answer.error:  # a message and its thread
         return digest_messages(answer.digest, answer_id, can_post=can_post)
     if not answer_id:
         return build_messages(answer.text)
-    buttons = answer_buttons(answer_id, can_post=can_post, pick_channel=pick_channel)
+    buttons = answer_buttons(
+        answer_id, can_post=can_post, pick_channel=pick_channel, refresh=refresh
+    )
     return build_messages(answer.text, buttons=buttons, actions_id=answer_block_id(answer_id))
 
 

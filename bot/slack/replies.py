@@ -82,7 +82,11 @@ class Replier:
             )
         # An ephemeral answer only its asker sees can be shared with the channel.
         messages = present.answer_messages(
-            answer, answer_id, can_post=target.ephemeral, pick_channel=target.is_dm
+            answer,
+            answer_id,
+            can_post=target.ephemeral,
+            pick_channel=target.is_dm,
+            refresh=bool(self.settings.pulls),
         )
         self.deliver(target, messages, placeholder)
 

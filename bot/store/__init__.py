@@ -13,9 +13,11 @@ from sqlalchemy import Engine, func, select
 
 from bot.metrics import SOURCES
 from bot.query import Query
-from bot.store import interactions, reader
+from bot.store import captures, interactions, reader
+from bot.store.alerts import AlertRecords
 from bot.store.calendars import Calendars, calendars
 from bot.store.database import connect
+from bot.store.identity import name_key
 from bot.store.scheduling import ClockRecords
 from bot.store.schema import journeys, snapshots
 from bot.store.writer import SnapshotReport, save_frame, save_stream
@@ -78,6 +80,13 @@ class Store:
             rows = conn.execute(select(journeys.c.id).where(journeys.c.name.in_(list(names))))
             return [key for (key,) in rows]
 
+    def journeys_named(self, names: Sequence[str]) -> dict[int, str]:
+        """Key -> display name of the journeys these names (as a file spelled them) are."""
+        wanted = {name_key(name) for name in names}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(journeys.c.id, journeys.c.name, journeys.c.name_key))
+            return {key: name for key, name, nkey in rows if nkey in wanted}
+
     def comparison(
         self,
         start: date,
@@ -99,6 +108,37 @@ class Store:
         """The time zones the stored days are in, per source, against `reporting`'s."""
         with self.engine.connect() as conn:
             return calendars(conn, reporting)
+
+    def capture_times(
+        self,
+        start: date,
+        end: date,
+        metrics: Sequence[str] = (),
+        journey_keys: Sequence[int] = (),
+    ) -> pd.DataFrame:
+        """When each current value was captured (see bot.store.captures)."""
+        with self.engine.connect() as conn:
+            return captures.capture_times(conn, start, end, metrics, journey_keys)
+
+    def coverage(self, start: date, end: date) -> list[captures.Coverage]:
+        with self.engine.connect() as conn:
+            return captures.coverage(conn, start, end)
+
+    def snapshots_in_order(self) -> list[captures.StoredSnapshot]:
+        with self.engine.connect() as conn:
+            return captures.snapshots_in_order(conn)
+
+    def snapshots_since(self, ingested_since: datetime) -> list[captures.StoredSnapshot]:
+        with self.engine.connect() as conn:
+            return captures.snapshots_since(conn, ingested_since)
+
+    def snapshot_span(self, snapshot_id: int) -> tuple[str, date, date, tuple[str, ...]]:
+        with self.engine.connect() as conn:
+            return captures.snapshot_span(conn, snapshot_id)
+
+    def snapshot_rows(self, snapshot_id: int) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return captures.snapshot_rows(conn, snapshot_id)
 
     def overview(self) -> list[reader.SourceOverview]:
         with self.engine.connect() as conn:
@@ -144,3 +184,9 @@ class Store:
     @property
     def scheduling(self) -> ClockRecords:
         return ClockRecords(self.engine)
+
+    # Alerts (bot.alerts): watches, episodes, pull locks.
+
+    @property
+    def alerts(self) -> AlertRecords:
+        return AlertRecords(self.engine)

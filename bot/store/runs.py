@@ -39,6 +39,11 @@ def db_time(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """Naive UTC, as stored -> aware."""
+    return moment.replace(tzinfo=UTC) if moment is not None else None
+
+
 def load(cls, row):
     """A dataclass from a row, its naive UTC datetimes made aware."""
     values = dict(row._mapping)
@@ -236,6 +241,20 @@ def recent_problems(conn: Connection, since: datetime, limit: int = 10) -> list[
         .where(job_runs.c.status.in_([FAILED, SKIPPED]), job_runs.c.scheduled_for >= db_time(since))
         .order_by(job_runs.c.scheduled_for.desc(), job_runs.c.id.desc())
         .limit(limit)
+    )
+    return [load(Run, row) for row in rows]
+
+
+def retryable(conn: Connection, key_prefix: str, now: datetime) -> list[Run]:
+    """Failed runs of jobs whose key starts with `key_prefix`, due for their next attempt."""
+    rows = conn.execute(
+        select(job_runs)
+        .where(
+            job_runs.c.job_key.startswith(key_prefix, autoescape=True),
+            job_runs.c.status == FAILED,
+            job_runs.c.retry_at <= db_time(now),
+        )
+        .order_by(job_runs.c.retry_at, job_runs.c.id)
     )
     return [load(Run, row) for row in rows]
 

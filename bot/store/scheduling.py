@@ -74,6 +74,10 @@ class ClockRecords:
         with self.engine.connect() as conn:
             return runs.run_of(conn, job_key, period)
 
+    def retryable(self, key_prefix: str, now: datetime) -> list[Run]:
+        with self.engine.connect() as conn:
+            return runs.retryable(conn, key_prefix, now)
+
     def latest_run(self, job_key: str) -> Run | None:
         with self.engine.connect() as conn:
             return runs.latest_run(conn, job_key)

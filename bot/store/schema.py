@@ -13,12 +13,14 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     UniqueConstraint,
     select,
     union_all,
@@ -197,4 +199,93 @@ clock_heartbeat = Table(
     # Set when that clock exited (`clock --once` after its sweep, or a stopped process):
     # its last beat is then a last sweep, not a sign that it is running.
     Column("stopped_at", DateTime),
+)
+
+
+# Who is told about what (bot.alerts): a channel watches one journey, or all journeys that no
+# channel watches by name (journey ""). Metrics "" = all; otherwise canonical names, commas.
+alert_watches = Table(
+    "alert_watches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", String(50), nullable=False),
+    Column("journey", String(500), nullable=False),
+    Column("metrics", String(400), nullable=False),
+    Column("threshold_pct", Float),  # None: the metric's tolerance
+    Column("created_by", String(50), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("channel_id", "journey", name="uq_alert_watches"),
+)
+
+# One alert episode: a journey's gap of one kind (unexplained, missing data...) told in one
+# channel. The unique (channel, journey, cause, generation) is what keeps two processes from
+# opening the same episode twice: the second insert fails and re-reads. `revision` counts
+# the changes; a change is written only over the revision it was decided from.
+alert_episodes = Table(
+    "alert_episodes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", String(50), nullable=False),
+    Column("journey", String(500), nullable=False),
+    Column("cause", String(32), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("status", String(10), nullable=False),  # open | resolved
+    Column("revision", Integer, nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("threshold_pct", Float, nullable=False),
+    Column("figures", Text, nullable=False),  # JSON: one object per metric (Figure)
+    Column("resolved_at", DateTime),
+    Column("resolved_by", String(50)),  # None: the data; else who pressed Resolve
+    Column("acknowledged_by", String(50)),
+    Column("acknowledged_at", DateTime),
+    Column("muted_until", DateTime),
+    Column("muted_by", String(50)),
+    Column("message_ts", String(40)),
+    Column("answer_id", Integer),
+    UniqueConstraint("channel_id", "journey", "cause", "generation", name="uq_alert_episodes"),
+)
+
+# The settled days an episode's gap was seen on, per metric: a later check replaces the days
+# it judged again, so a backfilled day leaves the episode and a new day joins it.
+alert_episode_days = Table(
+    "alert_episode_days",
+    metadata,
+    Column("episode_id", Integer, nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("ajo", BigInteger, nullable=False),
+    Column("cja", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    PrimaryKeyConstraint("episode_id", "metric", "day"),
+)
+
+# What happened to each episode, one row per revision: the thread's lines, the digest's and
+# the replay's account. Deliveries to Slack are runs in job_runs ("alert:<id>", "r<rev>").
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("episode_id", Integer, nullable=False, index=True),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("snapshot_id", Integer),
+    Column("note", String(1000), nullable=False),
+    UniqueConstraint("episode_id", "revision", name="uq_alert_events"),
+)
+
+# One pull at a time per source, across processes (refresh on demand and the clock): the row
+# is held while a pull runs; a holder that died is taken over after a lease.
+pull_locks = Table(
+    "pull_locks",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("claimed_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("outcome", String(1000)),
 )

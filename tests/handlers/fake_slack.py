@@ -1,8 +1,9 @@
 """A local stand-in for Slack's Web API, over real HTTP on port 0, recording every call.
 
 Speaks what Parity uses: auth.test, chat.postMessage/update, conversations.open,
-views.publish, the three-step files_upload_v2, response_url posts and file downloads.
-Failures can be queued per method (a 429 with Retry-After, a 500, an error payload).
+conversations.members (from `members`, in pages), views.publish, the three-step
+files_upload_v2, response_url posts and file downloads. Failures can be queued per method
+(a 429 with Retry-After, a 500, an error payload).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.failures: dict[str, list[Failure]] = {}
+        # conversations.members: channel id -> member ids (a channel not here: not found).
+        self.members: dict[str, list[str]] = {}
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         handler = type("Handler", (_Handler,), {"fake": self})
@@ -158,6 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
             case "chat.postMessage" | "chat.update":
                 ts = params.get("ts") or fake.next_ts()
                 return {"ok": True, "channel": params.get("channel"), "ts": ts}
+            case "conversations.members":
+                return _members_page(fake.members, params)
             case "conversations.open":
                 return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
             case "files.getUploadURLExternal":
@@ -172,3 +177,19 @@ class _Handler(BaseHTTPRequestHandler):
                 return {"ok": True, "files": [{"id": f["id"]} for f in files]}
             case _:
                 return {"ok": True}
+
+
+def _members_page(members: dict[str, list[str]], params: dict) -> dict:
+    """One page of a channel's members, with a cursor to the next, as Slack pages them."""
+    channel = params.get("channel", "")
+    if channel not in members:
+        return {"ok": False, "error": "channel_not_found"}
+    start = int(params.get("cursor") or 0)
+    limit = int(params.get("limit") or 100)
+    page = members[channel][start : start + limit]
+    following = start + limit if start + limit < len(members[channel]) else ""
+    return {
+        "ok": True,
+        "members": page,
+        "response_metadata": {"next_cursor": str(following)},
+    }

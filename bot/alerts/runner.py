@@ -1,0 +1,140 @@
+"""After a snapshot lands (or is dropped): check, decide, and store what changed.
+
+`run_checks` is the Slack-free half of the "after a snapshot" hook (bot.clock.alerting is
+the whole hook, with delivery): it reads the watches, checks the changed days once for
+every journey someone watches, and for each watch and cause lets bot.alerts.episodes decide
+on the channel's latest episode, stored under bot.store.episodes' once-only rules. What it
+returns is what to deliver: the revisions this process stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from bot.alerts import episodes
+from bot.alerts.checks import ALERT_CAUSES, Change, JourneyCheck, Reconciler, check, window
+from bot.metrics import METRICS
+from bot.query import Query
+from bot.store.episodes import Episode, Revision
+from bot.store.watches import Watch, covering
+
+# Button actions a person can take on an episode, and what each does.
+ACTIONS = {
+    "acknowledge": episodes.acknowledge,
+    "mute": episodes.mute,
+    "resolve": episodes.resolve,
+}
+
+
+class Explainer:
+    """The reconciliation's evidence for one journey, asked for only when a figure changes
+    (one question per journey and check, like "why don't the numbers match for X?")."""
+
+    def __init__(self, parity: Reconciler, journey: str, today: date) -> None:
+        self.parity, self.journey, self.today = parity, journey, today
+        self._results = None
+
+    def __call__(self, cause: str):
+        def explain(metric: str) -> tuple[str, str, str]:
+            for result in self._reconciled():
+                if result.metric == metric and (detail := result.detail(cause)):
+                    return detail.evidence, detail.check, detail.confidence
+            return "", "", ""
+
+        return explain
+
+    def _reconciled(self):
+        if self._results is None:
+            start, end = window(self.today)
+            query = Query("reconcile", start, end, (), (self.journey,))
+            self._results = self.parity.reconcile(query, self.today)
+        return self._results
+
+
+def watched_metrics(watches: Sequence[Watch]) -> tuple[str, ...]:
+    """The metrics any watch asks about (empty: all of them)."""
+    if any(not w.metrics for w in watches):
+        return ()
+    wanted = {m for w in watches for m in w.metrics}
+    return tuple(m for m in METRICS if m in wanted)
+
+
+def watched_journeys(watches: Sequence[Watch]) -> set[str] | None:
+    """The journeys some watch covers (None: every journey, an `all` watch exists)."""
+    if any(w.covers_all for w in watches):
+        return None
+    return {w.journey for w in watches}
+
+
+def run_checks(
+    parity: Reconciler, changes: Sequence[Change], now: datetime, today: date
+) -> list[Revision]:
+    """Check what `changes` touched and store each episode's change; the stored revisions."""
+    records = parity.store.alerts
+    watches = records.watches()
+    if not watches or not changes:
+        return []
+    checks = check(
+        parity, changes, today, watched_metrics(watches), journeys=watched_journeys(watches)
+    )
+    snapshot_id = changes[-1].snapshot_id
+    revisions = []
+    for journey_check in checks:
+        explainer = Explainer(parity, journey_check.journey, today)
+        for watch in covering(watches, journey_check.journey):
+            for cause in ALERT_CAUSES:
+                revision = _decide(
+                    parity, watch, journey_check, cause, explainer, now, today, snapshot_id
+                )
+                if revision is not None:
+                    revisions.append(revision)
+    return revisions
+
+
+def _decide(
+    parity: Reconciler,
+    watch: Watch,
+    journey_check: JourneyCheck,
+    cause: str,
+    explainer: Explainer,
+    now: datetime,
+    today: date,
+    snapshot_id: int | None,
+) -> Revision | None:
+    settings = parity.settings
+    policy = episodes.Policy(
+        cause,
+        watch.metrics,
+        watch.threshold_pct,
+        {metric: settings.tolerance_for(metric) for metric in METRICS},
+    )
+
+    def decide(current: Episode | None) -> Revision | None:
+        return episodes.decide(
+            current,
+            journey_check,
+            policy,
+            channel_id=watch.channel_id,
+            now=now,
+            window_start=window(today)[0],
+            explain=explainer(cause),
+            snapshot_id=snapshot_id,
+        )
+
+    return parity.store.alerts.change(watch.channel_id, journey_check.journey, cause, decide)
+
+
+def act(store, episode_id: int, action: str, user: str, now: datetime) -> Revision | None:
+    """A person's button on an episode: acknowledge, mute (a week) or resolve it."""
+    found = store.alerts.episode(episode_id)
+    if found is None:
+        return None
+    step = ACTIONS[action]
+
+    def decide(current: Episode | None) -> Revision | None:
+        if current is None or current.id != episode_id:
+            return None  # a newer episode has taken its place: the button is stale
+        return step(current, user, now)
+
+    return store.alerts.change(found.channel_id, found.journey, found.cause, decide)
