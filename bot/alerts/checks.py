@@ -146,21 +146,23 @@ def _touched_days(
 
 def _capture_days(
     parity: Reconciler, start: date, end: date, metrics: tuple[str, ...], keys: list[int]
-) -> tuple[pd.DataFrame, Mapping[tuple[str, date], date]]:
-    """When each side's current values were captured (as reporting days), and, per source
-    and day, the latest capture of a snapshot that covered it (for sides with no row)."""
+) -> tuple[pd.DataFrame, Mapping[tuple[str, str, date], date]]:
+    """When each side's current values were captured (as reporting days), and, per source,
+    metric and day, the latest capture of a snapshot that covered them (for sides with no
+    row: a snapshot that covered the day and the metric and has no row for the journey)."""
     zone = ZoneInfo(parity.settings.timezone)
     times = parity.store.capture_times(start, end, metrics, keys)
     times["captured_day"] = (
         times["captured_at"].dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
     ).dt.normalize()
-    covered: dict[tuple[str, date], date] = {}
+    covered: dict[tuple[str, str, date], date] = {}
     for snapshot in parity.store.coverage(start, end):
         captured = snapshot.captured_at.astimezone(zone).date()
         day = max(snapshot.first_day, start)
         while day <= min(snapshot.last_day, end):
-            key = (snapshot.source, day)
-            covered[key] = max(covered.get(key, captured), captured)
+            for metric in snapshot.metrics:
+                key = (snapshot.source, metric, day)
+                covered[key] = max(covered.get(key, captured), captured)
             day += timedelta(days=1)
     return times, covered
 
@@ -169,7 +171,7 @@ def _judged(
     cells: pd.DataFrame,
     metric: str,
     settle: int,
-    captured: tuple[pd.DataFrame, Mapping[tuple[str, date], date]],
+    captured: tuple[pd.DataFrame, Mapping[tuple[str, str, date], date]],
     touched: Mapping[int, set[date]],
 ) -> pd.DataFrame:
     """The cells of one metric a check may judge (see the module docstring)."""
@@ -183,9 +185,8 @@ def _judged(
             on=["journey_key", "day"],
             how="left",
         )
-        fallback = [
-            covered.get((side, d.date())) for d in judged["day"]
-        ]  # a side with no row: the latest snapshot that covered the day
+        # A side with no row: the latest snapshot that covered the day and the metric.
+        fallback = [covered.get((side, metric, d.date())) for d in judged["day"]]
         judged[f"{side}_captured"] = judged[f"{side}_captured"].fillna(
             pd.Series(pd.to_datetime(fallback), index=judged.index)
         )

@@ -226,11 +226,13 @@ def _follow(
     kind = "changed"
     if material(current.figures, shown):
         kind = "grew" if sum(f.amount for f in shown) >= current.amount else "shrank"
+    # A quiet edit keeps the evidence it had; a move worth telling asks again.
+    known = {f.metric: f for f in current.figures} if kind == "changed" else {}
     moved = _next(
         current,
         now,
         days,
-        figures=_explained(shown, explain),
+        figures=_explained(shown, explain, known),
         first_day=min(current.first_day, *(f.first_day for f in shown)),
         last_day=max(f.last_day for f in shown),
     )
@@ -267,11 +269,17 @@ def _same(before: Sequence[Figure], after: Sequence[Figure]) -> bool:
     return sorted(map(key, before)) == sorted(map(key, after))
 
 
-def _explained(shown: Sequence[Figure], explain: Explain) -> tuple[Figure, ...]:
-    """The figures with the reconciliation's evidence (asked for only when they change)."""
+def _explained(
+    shown: Sequence[Figure], explain: Explain, known: dict[str, Figure] | None = None
+) -> tuple[Figure, ...]:
+    """The figures with the reconciliation's evidence (asked for only when they change;
+    `known` figures lend theirs)."""
     result = []
     for figure in shown:
-        evidence, check, confidence = explain(figure.metric)
+        if (before := (known or {}).get(figure.metric)) is not None and before.evidence:
+            evidence, check, confidence = before.evidence, before.check, before.confidence
+        else:
+            evidence, check, confidence = explain(figure.metric)
         result.append(replace(figure, evidence=evidence, check=check, confidence=confidence))
     return tuple(result)
 

@@ -59,29 +59,44 @@ def capture_times(
 
 @dataclass(frozen=True)
 class Coverage:
-    """The days one snapshot covered, and when it was captured."""
+    """The days one snapshot covered, the metrics it holds current values of, and when it
+    was captured."""
 
     snapshot_id: int
     source: str
     first_day: date
     last_day: date
     captured_at: datetime  # aware UTC
+    metrics: frozenset[str]
 
 
 def coverage(conn: Connection, start: date, end: date) -> list[Coverage]:
-    """Every snapshot that covered a day between `start` and `end`."""
-    s = snapshots.c
+    """Every snapshot with current values between `start` and `end`, and its metrics there:
+    a snapshot that covered a day and a metric but has no row for a journey says that
+    journey's number is missing (one that never held the metric says nothing about it)."""
+    s, cv = snapshots.c, current_values.c
+    metrics: dict[int, set[str]] = {}
+    rows = conn.execute(
+        select(cv.snapshot_id, cv.metric)
+        .where(cv.day >= start, cv.day <= end)
+        .group_by(cv.snapshot_id, cv.metric)
+    )
+    for snapshot_id, metric in rows:
+        metrics.setdefault(snapshot_id, set()).add(metric)
+    if not metrics:
+        return []
     rows = conn.execute(
         select(s.id, s.source, s.first_day, s.last_day, s.captured_at)
-        .where(s.first_day <= end, s.last_day >= start)
+        .where(s.id.in_(list(metrics)))
         .order_by(s.captured_at, s.id)
     )
     return [
         Coverage(
-            row.id, row.source, row.first_day, row.last_day, row.captured_at.replace(tzinfo=UTC)
+            r.id, r.source, r.first_day, r.last_day, r.captured_at.replace(tzinfo=UTC),
+            frozenset(metrics[r.id]),
         )
-        for row in rows
-    ]
+        for r in rows
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
