@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.answers.service import Parity
 from bot.clock.guard import Runtime
-from bot.clock.pulls import discover
+from bot.clock.pulls import PullFunction, discover
 from bot.config import Settings
 from bot.slack.client import make_client
 from bot.slack.replies import Replier
@@ -51,8 +51,11 @@ def create_app(
     client: WebClient | None = None,
     store: Store | None = None,
     clock: Clock | None = None,
+    pulls: Mapping[str, PullFunction] | None = None,
 ) -> App:
-    """A Bolt App wired to Parity. Nothing talks to Slack until a request arrives."""
+    """A Bolt App wired to Parity. Nothing talks to Slack until a request arrives.
+
+    `pulls` are what a refresh on demand may run (default: the connectors' pulls)."""
     clock = clock or settings.clock()
     client = client or make_client(settings)
     store = store or Store.open(settings.database_url, clock)
@@ -72,7 +75,7 @@ def create_app(
         logger=logging.getLogger("parity.slack"),
     )
     replier = Replier(client, parity, settings, answers)
-    runtime = Runtime(settings, store, client, discover(), clock)
+    runtime = Runtime(settings, store, client, discover() if pulls is None else pulls, clock)
     services = Services(settings, clock, store, parity, replier, work, runtime)
     handlers.register(app, services)
     app.error(_log_failure)

@@ -133,4 +133,9 @@ def apply_watch_command(
 
 
 def refusal(error: ParityError, surface: Surface = SLACK) -> str:
-    return render("watch.j2", surface.flavour, command=None, error=str(error), usage=usage(surface))
+    """The reply to a watch that cannot be made (a channel-membership refusal names it)."""
+    channel = getattr(error, "channel", None)
+    return render(
+        "watch.j2", surface.flavour, command=None, error=str(error), usage=usage(surface),
+        channel=channel,
+    )  # fmt: skip

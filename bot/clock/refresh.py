@@ -89,6 +89,10 @@ def refresh(
     state = Refresh(now, tuple(Pulled(name, "waiting") for name in names))
     reports: list[SnapshotReport] = []
     for index, name in enumerate(names):
+        held = _hold(runtime, name, holder)
+        if held is not None:  # running elsewhere, or fresh enough
+            state = _with(state, index, held)
+            continue
         state = _with(state, index, Pulled(name, "running"))
         progress(state)
         pulled = _pull(runtime, name, holder)
@@ -107,25 +111,30 @@ def _with(state: Refresh, index: int, pulled: Pulled) -> Refresh:
     return replace(state, pulls=tuple(pulls))
 
 
-def _pull(runtime: Runtime, name: str, holder: str) -> Pulled:
+def _hold(runtime: Runtime, name: str, holder: str) -> Pulled | None:
+    """Take the pull `name` for `holder`; None when taken, else why it cannot be."""
     records = runtime.store.alerts
+    if records.acquire_pull(name, holder, runtime.now(), LEASE, COOLDOWN) is not None:
+        return None
+    lock = records.pull_lock(name)
+    if lock is None or lock.running:
+        return Pulled(name, "busy", at=lock.claimed_at if lock else None)
+    return Pulled(name, "recent", detail=lock.outcome or "", at=lock.finished_at)
+
+
+def _pull(runtime: Runtime, name: str, holder: str) -> Pulled:
+    """Run the held pull `name` for the configured days, then let it go."""
     now = runtime.now()
-    if records.acquire_pull(name, holder, now, LEASE, COOLDOWN) is None:
-        lock = records.pull_lock(name)
-        if lock is None or lock.running:
-            return Pulled(name, "busy", at=lock.claimed_at if lock else None)
-        return Pulled(name, "recent", detail=lock.outcome or "", at=lock.finished_at)
     outcome = "failed"
     try:
         until = runtime.reporting_day(now)
         since = until - timedelta(days=runtime.settings.pull_days - 1)
         result = runtime.pulls[name](runtime.settings, runtime.store, since, until, now)
         reports = tuple(r for r in (result or ()) if isinstance(r, SnapshotReport))
-        new = [r for r in reports if not r.duplicate]
-        outcome = f"{len(new)} new snapshot(s)"
+        outcome = f"{sum(not r.duplicate for r in reports)} new snapshot(s)"
         return Pulled(name, "pulled", reports, outcome)
     except ParityError as error:
         outcome = f"failed: {error}"
         return Pulled(name, "failed", detail=str(error))
     finally:
-        records.release_pull(name, holder, runtime.now(), outcome)
+        runtime.store.alerts.release_pull(name, holder, runtime.now(), outcome)

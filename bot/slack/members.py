@@ -18,7 +18,11 @@ PAGE = 200
 
 class NotAMember(ParityError):
     """The person may not change this channel's settings: they are not in it, or Parity
-    cannot tell."""
+    cannot tell. The message is plain text; `channel` is the channel's id, for a link."""
+
+    def __init__(self, message: str, channel: str) -> None:
+        super().__init__(message)
+        self.channel = channel
 
 
 def is_member(client: WebClient, channel: str, user: str) -> bool:
@@ -36,12 +40,14 @@ def is_member(client: WebClient, channel: str, user: str) -> bool:
         reason = error.response.get("error", "unknown_error")
         if reason in ("channel_not_found", "not_in_channel"):
             raise NotAMember(
-                f"I cannot see who is in <#{channel}>: invite me there first (/invite @Parity)."
+                "I cannot see who is in this channel: invite me there first (/invite @Parity).",
+                channel,
             ) from None
         if reason == "missing_scope":
             raise NotAMember(
                 "I may not read channel members: my Slack app needs the channels:read and "
-                "groups:read scopes (an admin can add them and reinstall)."
+                "groups:read scopes (an admin can add them and reinstall).",
+                channel,
             ) from None
         raise
 
@@ -49,4 +55,4 @@ def is_member(client: WebClient, channel: str, user: str) -> bool:
 def require_member(client: WebClient, channel: str, user: str, what: str) -> None:
     """Refuse (NotAMember) unless `user` is in `channel`; `what` names the change."""
     if not is_member(client, channel, user):
-        raise NotAMember(f"Only members of <#{channel}> can change {what}: join it first.")
+        raise NotAMember(f"only its members can change {what}: join it first.", channel)
