@@ -51,8 +51,8 @@ MATERIAL_FACTOR = 1.5
 TOLD = frozenset({"grew", "shrank", "reopened", "resolved", "acknowledged", "muted"})
 QUIET_ONCE_ACKNOWLEDGED = frozenset({"grew", "shrank"})
 
-# (evidence, check, confidence) for one metric: the reconciliation's sentences.
-Explain = Callable[[str], tuple[str, str, str]]
+# The reconciliation's sentences for some metrics: metric -> (evidence, check, confidence).
+Explain = Callable[[Sequence[str]], dict[str, tuple[str, str, str]]]
 
 
 @dataclass(frozen=True)
@@ -272,14 +272,18 @@ def _same(before: Sequence[Figure], after: Sequence[Figure]) -> bool:
 def _explained(
     shown: Sequence[Figure], explain: Explain, known: dict[str, Figure] | None = None
 ) -> tuple[Figure, ...]:
-    """The figures with the reconciliation's evidence (asked for only when they change;
-    `known` figures lend theirs)."""
+    """The figures with the reconciliation's evidence (asked for only when they change, in
+    one question for all the metrics that need it; `known` figures lend theirs)."""
+    known = {m: f for m, f in (known or {}).items() if f.evidence}
+    asked = explain([f.metric for f in shown if f.metric not in known])
     result = []
     for figure in shown:
-        if (before := (known or {}).get(figure.metric)) is not None and before.evidence:
-            evidence, check, confidence = before.evidence, before.check, before.confidence
+        if figure.metric in known:
+            before = known[figure.metric]
+            sentences = (before.evidence, before.check, before.confidence)
         else:
-            evidence, check, confidence = explain(figure.metric)
+            sentences = asked.get(figure.metric, ("", "", ""))
+        evidence, check, confidence = sentences
         result.append(replace(figure, evidence=evidence, check=check, confidence=confidence))
     return tuple(result)
 

@@ -9,7 +9,7 @@ returns is what to deliver: the revisions this process stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from bot.alerts import episodes
@@ -28,28 +28,25 @@ ACTIONS = {
 
 
 class Explainer:
-    """The reconciliation's evidence for one journey, asked for only when a figure changes
-    (one question per journey and check, like "why don't the numbers match for X?")."""
+    """The reconciliation's evidence for one journey, asked for only when a figure changes:
+    the question "why don't these metrics match for X?", for the metrics that need it."""
 
     def __init__(self, parity: Reconciler, journey: str, today: date) -> None:
         self.parity, self.journey, self.today = parity, journey, today
-        self._results = None
 
     def __call__(self, cause: str):
-        def explain(metric: str) -> tuple[str, str, str]:
-            for result in self._reconciled():
-                if result.metric == metric and (detail := result.detail(cause)):
-                    return detail.evidence, detail.check, detail.confidence
-            return "", "", ""
+        def explain(metrics: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+            if not metrics:
+                return {}
+            start, end = window(self.today)
+            query = Query("reconcile", start, end, tuple(metrics), (self.journey,))
+            found = {}
+            for result in self.parity.reconcile(query, self.today):
+                if (detail := result.detail(cause)) is not None:
+                    found[result.metric] = (detail.evidence, detail.check, detail.confidence)
+            return found
 
         return explain
-
-    def _reconciled(self):
-        if self._results is None:
-            start, end = window(self.today)
-            query = Query("reconcile", start, end, (), (self.journey,))
-            self._results = self.parity.reconcile(query, self.today)
-        return self._results
 
 
 def watched_metrics(watches: Sequence[Watch]) -> tuple[str, ...]:
@@ -68,9 +65,16 @@ def watched_journeys(watches: Sequence[Watch]) -> set[str] | None:
 
 
 def run_checks(
-    parity: Reconciler, changes: Sequence[Change], now: datetime, today: date
+    parity: Reconciler,
+    changes: Sequence[Change],
+    now: datetime,
+    today: date,
+    stored: Callable[[Revision], None] = lambda _: None,
 ) -> list[Revision]:
-    """Check what `changes` touched and store each episode's change; the stored revisions."""
+    """Check what `changes` touched and store each episode's change; the stored revisions.
+
+    `stored` is handed each revision as soon as it is stored, so its alert can go out
+    while the other journeys are still being decided."""
     records = parity.store.alerts
     watches = records.watches()
     if not watches or not changes:
@@ -89,6 +93,7 @@ def run_checks(
                 )
                 if revision is not None:
                     revisions.append(revision)
+                    stored(revision)
     return revisions
 
 

@@ -66,9 +66,10 @@ def check_once(runtime: Runtime, change: Change, period: str) -> Outcome:
     now = runtime.now()
 
     def work(run: Run) -> str:
-        revisions = run_checks(runtime.parity, [change], now, runtime.parity.today())
-        for revision in revisions:
-            deliver(runtime, revision)
+        parity = runtime.parity
+        revisions = run_checks(
+            parity, [change], now, parity.today(), lambda revision: deliver(runtime, revision)
+        )
         return f"{len(revisions)} episode change(s)"
 
     return guarded(runtime, CHECK_KEY, period, now, now, work)
@@ -102,6 +103,8 @@ def deliver(runtime: Runtime, revision: Revision | Event) -> Outcome | None:
             )
             if first.status == "posted":
                 return "posted"
+            if first.status != "busy":  # it failed: this revision is retried with it
+                raise RuntimeError(f"the alert was not posted: {first.detail or first.status}")
             episode = _posted_elsewhere(runtime, episode_id)
         client, channel = runtime.client, episode.channel_id
         update_alert(client, channel, episode.message_ts, alert_message(episode, now))

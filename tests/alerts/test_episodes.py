@@ -29,8 +29,8 @@ def seen(short: float, days=DAYS, volume: int = 400, metric: str = "clicks", cau
     return JourneyCheck("Win-back Offer", frozenset((metric, d) for d in days), gaps)
 
 
-def explain(metric: str) -> tuple[str, str, str]:
-    return f"evidence for {metric}", f"check {metric}", "high"
+def explain(metrics) -> dict[str, tuple[str, str, str]]:
+    return {m: (f"evidence for {m}", f"check {m}", "high") for m in metrics}
 
 
 def step(current: Episode | None, check: JourneyCheck, policy=UNEXPLAINED, now=NOW):

@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -229,3 +229,72 @@ def test_an_alert_arrives_within_a_minute_of_the_ingest(process, fake):  # noqa:
     alerting.after_snapshots(process.runtime, reports)
     (alert,) = fake.wait_for("chat.postMessage")
     assert alert.at - ingested < 60
+
+
+def test_the_sweep_posts_what_a_process_without_slack_recorded(process, fake):  # noqa: F811
+    quiet = Runtime(process.settings, process.store, None, {}, process.runtime.clock)
+    process.now = datetime(2026, 11, 21, 14, 6, tzinfo=UTC)
+    reports = process.store.save(clicks("cja", "2026-11-21T14:00:00Z", range(1, 21), 360), "c")
+    (checked,) = alerting.after_snapshots(quiet, reports)
+    assert checked.status == "posted"
+    assert fake.named("chat.postMessage") == []  # recorded, not told
+    process.now = datetime(2026, 11, 21, 14, 7, tzinfo=UTC)
+    outcomes = alerting.due(process.runtime, process.now)
+    assert [o.job_key for o in outcomes] == [f"alert:{process.store.alerts.open_episodes()[0].id}"]
+    assert len(posts(fake, thread=False)) == 1
+    assert alerting.due(process.runtime, process.now) == []  # once
+
+
+def test_the_sweep_checks_a_snapshot_whose_process_died_before_checking(process, fake):  # noqa: F811
+    process.now = datetime(2026, 11, 21, 14, 6, tzinfo=UTC)
+    process.store.save(
+        clicks("cja", "2026-11-21T14:00:00Z", range(1, 21), 360), "stored, unchecked"
+    )
+    outcomes = alerting.due(process.runtime, process.now)
+    assert [(o.job_key, o.status) for o in outcomes] == [(alerting.CHECK_KEY, "posted")]
+    assert len(posts(fake, thread=False)) == 1
+
+
+def test_a_failed_post_is_retried_by_the_sweep_and_posted_once(process, fake):  # noqa: F811
+    from tests.handlers.fake_slack import Failure
+
+    fake.fail("chat.postMessage", Failure(200, {"ok": False, "error": "not_in_channel"}))
+    process.ingest(
+        clicks("cja", "2026-11-21T14:00:00Z", range(1, 21), 360), "2026-11-21T14:06:00+00:00"
+    )
+    assert posts(fake, thread=False) == []
+    (episode,) = process.store.alerts.open_episodes()
+    problems = process.store.scheduling.recent_problems(process.now.replace(day=1))
+    assert sorted((p.job_key, p.period) for p in problems) == [
+        (f"alert:{episode.id}", "post"),
+        (f"alert:{episode.id}", "r1"),
+    ]
+    assert "not_in_channel" in problems[0].error
+    process.now = datetime(2026, 11, 21, 14, 8, tzinfo=UTC)  # after the first back-off
+    alerting.due(process.runtime, process.now)
+    assert len(posts(fake, thread=False)) == 1
+
+
+def test_status_lists_open_alerts_and_the_digest_the_weeks(process, fake):  # noqa: F811
+    process.ingest(
+        clicks("cja", "2026-11-21T14:00:00Z", range(1, 21), 360), "2026-11-21T14:06:00+00:00"
+    )
+    parity = process.runtime.parity
+    status = parity.ask("status")
+    assert "Open alerts" in status.text
+    assert "• Win-back Offer · unexplained gap in Clicks (#C0ALERTS), since Nov 1" in status.text
+    (listed,) = status.to_dict()["alerts"]["open"]
+    assert (listed["journey"], listed["cause"], listed["status"]) == (
+        JOURNEY,
+        "unexplained",
+        "open",
+    )
+
+    digest = parity.ask("digest", today=date(2026, 11, 23))  # the week of Nov 16-22
+    assert "Alerts this week" in digest.text
+    assert (
+        "• Win-back Offer · unexplained gap in Clicks (#C0ALERTS): open since Nov 1" in digest.text
+    )
+    assert digest.to_dict()["digest"]["episodes"][0]["journey"] == JOURNEY
+    earlier = parity.ask("digest", today=date(2026, 11, 16))  # the week before it opened
+    assert "Alerts this week: none." in earlier.text

@@ -276,3 +276,15 @@ def test_the_refresh_button_answers_the_question_again_on_the_new_snapshot(
     assert again.params["thread_ts"] == "1700000000.000001"
     assert "missing data" in _text(again)  # answered on what the pull brought
     assert len(pulled) == 1
+
+
+def test_app_home_lists_the_open_alerts(send, fake, store):
+    _alerted(send, fake, store)
+    _posted_episode(store)
+    send(event_body({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}))
+    (publish,) = fake.wait_for("views.publish")
+    texts = "\n".join(
+        b["text"]["text"] for b in publish.params["view"]["blocks"] if b["type"] == "section"
+    )
+    assert "*Open alerts*" in texts
+    assert "• Spring Sale · missing data in Delivered (<#C0ALERTS>), since Nov 14" in texts
