@@ -1,13 +1,16 @@
 """python -m bench.alerts: from the end of an ingest to the alert arriving in Slack.
 
 Two stores, each copied fresh for every run: the demo store (9 journeys, 75 days, ten
-snapshots) and a larger one (bench.data: 50 journeys x 5 actions x 10 metrics x 120 days a
-source). A channel watches every journey; then a CJA export arrives that lacks one journey
-for three settled days (the demo: its whole final capture, re-captured; the larger store:
-the last 14 days, as a pull fetches them). It is ingested the way `python -m bot ingest`
-does (load_file, then the after-snapshot hook) with Slack pointed at the fake Web API
-(tests/handlers/fake_slack.py); the figure is the time from the ingest's end to the fake
-receiving the alert's chat.postMessage. Medians of --runs, with the spread.
+snapshots) and a larger one (bench.data's layout: 50 journeys x 5 actions x 10 metrics x
+120 days of AJO, CJA keeping 99.5 % of it, captured up to two weeks ago). A channel watches
+every journey; then a CJA export arrives. The demo: its final capture again, less three days
+of one journey, which finds Win-back Offer's filtered clicks. The larger store: the last 14
+days, as a pull fetches them, without one journey's three settled days. The storm: the same
+with a CJA drawn apart from AJO, so every journey is off. It is ingested the way
+`python -m bot ingest` does (load_file, then the after-snapshot hook) with Slack pointed at
+the fake Web API (tests/handlers/fake_slack.py); the figures are the times from the ingest's
+end to the fake receiving the first and the last alert's chat.postMessage. Medians of
+--runs, with the spread.
 
 Usage: python -m bench.alerts [--runs 5]
 """
@@ -43,15 +46,17 @@ LATER = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
 
 
 def demo_store(folder: Path) -> tuple[Path, Path]:
-    """The demo store, and a CJA export of its last capture, captured later, without three
-    Win-back Offer days."""
+    """The demo store, and its last CJA export captured again later without three Win-back
+    Offer days (new content, so a new snapshot; those days keep their earlier values): the
+    first check after a channel starts watching, which finds Win-back Offer's filtered
+    clicks."""
     path = folder / "demo.db"
     store = Store.open(f"sqlite:///{path}")
     frames = generate(TODAY)
     for frame in frames:
         store.save(frame, "demo")
     store.close()
-    cja = frames[-1].copy()
+    cja = frames[-1]
     lost = cja["journey"].eq("Win-back Offer") & cja["day"].between(
         pd.Timestamp(TODAY - timedelta(days=9)), pd.Timestamp(TODAY - timedelta(days=7))
     )
