@@ -76,12 +76,12 @@ class Run:
 
     @property
     def kind(self) -> str:
-        """digest | pull."""
+        """digest | pull | alerts (a check) | alert (a delivery)."""
         return self.job_key.partition(":")[0]
 
     @property
     def subject(self) -> str:
-        """The digest's channel id, or the pull's name."""
+        """The digest's channel id, the pull's name, "check", or the alert episode's id."""
         return self.job_key.partition(":")[2]
 
 
