@@ -21,7 +21,7 @@ mute outlives its episode: a new episode of the same journey and cause is born m
 
 A revision's kind says what a reader is told: `opened`; `grew` or `shrank` (the size moved
 materially: see `material`); `changed` (an edit in place, nothing to announce); `resolved`,
-`reopened`; and what people did: `acknowledged`, `muted`, `unmuted`, `resolved`.
+`reopened`; and what people did (bot.alerts.actions): `acknowledged`, `muted`, `resolved`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from bot.store.episodes import OPEN, RESOLVED, Episode, Figure, GapDay, Revision
 OPEN_Z = 2.0
 STAY_Z = 1.0
 FLAP = timedelta(days=1)
-MUTE = timedelta(days=7)
 # A move is material when the share moves by this much of itself (and a point at least), or
 # the size by this factor, or metrics cross the bar or fall below it.
 MATERIAL_SHARE = 0.25
@@ -217,7 +216,7 @@ def _follow(
     days = merge(current.days, check, policy, window_start)
     shown = tuple(f for f in figures(days) if clears(f, policy, STAY_Z, bar_share=0.5))
     if not shown:
-        resolved = _next(current, now, days, status=RESOLVED, resolved_at=now)
+        resolved = advanced(current, now, days, status=RESOLVED, resolved_at=now)
         return Revision(
             resolved, "resolved", "the days checked again no longer show it", snapshot_id
         )
@@ -228,7 +227,7 @@ def _follow(
         kind = "grew" if sum(f.amount for f in shown) >= current.amount else "shrank"
     # A quiet edit keeps the evidence it had; a move worth telling asks again.
     known = {f.metric: f for f in current.figures} if kind == "changed" else {}
-    moved = _next(
+    moved = advanced(
         current,
         now,
         days,
@@ -252,7 +251,7 @@ def _reopen(
     shown = tuple(f for f in figures(days) if clears(f, policy, OPEN_Z))
     if not shown:
         return None
-    reopened = _next(
+    reopened = advanced(
         current,
         now,
         days,
@@ -288,7 +287,8 @@ def _explained(
     return tuple(result)
 
 
-def _next(current: Episode, now: datetime, days: tuple[GapDay, ...], **changes) -> Episode:
+def advanced(current: Episode, now: datetime, days: tuple[GapDay, ...], **changes) -> Episode:
+    """The episode's next revision: `changes` applied, stamped `now`."""
     return replace(current, revision=current.revision + 1, updated_at=now, days=days, **changes)
 
 
@@ -300,25 +300,3 @@ def tells_thread(episode: Episode, kind: str, now: datetime) -> bool:
     if kind != "muted" and episode.muted(now):
         return False
     return not (episode.acknowledged_by and kind in QUIET_ONCE_ACKNOWLEDGED)
-
-
-# --- what people do -------------------------------------------------------------------------
-
-
-def acknowledge(current: Episode, user: str, now: datetime) -> Revision | None:
-    if current.acknowledged_by:
-        return None
-    done = _next(current, now, current.days, acknowledged_by=user, acknowledged_at=now)
-    return Revision(done, "acknowledged", f"by {user}")
-
-
-def mute(current: Episode, user: str, now: datetime) -> Revision:
-    done = _next(current, now, current.days, muted_until=now + MUTE, muted_by=user)
-    return Revision(done, "muted", f"by {user} until {(now + MUTE).date().isoformat()}")
-
-
-def resolve(current: Episode, user: str, now: datetime) -> Revision | None:
-    if not current.is_open:
-        return None
-    done = _next(current, now, current.days, status=RESOLVED, resolved_at=now, resolved_by=user)
-    return Revision(done, "resolved", f"by {user}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from bot.alerts import episodes
+from bot.alerts import actions, episodes
 from bot.alerts.checks import ALERT_CAUSES, Change, JourneyCheck, Reconciler, check, window
 from bot.metrics import METRICS
 from bot.query import Query
@@ -21,9 +21,9 @@ from bot.store.watches import Watch, covering
 
 # Button actions a person can take on an episode, and what each does.
 ACTIONS = {
-    "acknowledge": episodes.acknowledge,
-    "mute": episodes.mute,
-    "resolve": episodes.resolve,
+    "acknowledge": actions.acknowledge,
+    "mute": actions.mute,
+    "resolve": actions.resolve,
 }
 
 

@@ -40,14 +40,14 @@ POST_WAIT_SECONDS = 15.0
 
 
 def after_snapshots(
-    runtime: Runtime, landed: Iterable[SnapshotReport | Change], key: str | None = None
+    runtime: Runtime, landed: Iterable[SnapshotReport | Change], key: str = "snapshot"
 ) -> list[Outcome]:
     """Check what the snapshots changed, and tell the watching channels: the hook.
 
     `landed` holds the reports of stored snapshots (duplicates are skipped: nothing
-    changed) or Changes (a dropped snapshot: its source, journeys and days). `key` names
-    the change for the once-only guard when it is not a snapshot's arrival ("drop:12").
-    """
+    changed) or Changes (a dropped snapshot: its source, journeys, days and id). `key` says
+    what happened to each, for the once-only guard's period: "snapshot" (it arrived, the
+    default) or, say, "drop" (it was dropped): "drop:12" is checked once."""
     landed = list(landed)
     if not landed or not runtime.store.alerts.watches():  # nobody is told: nothing to check
         return []
@@ -56,7 +56,7 @@ def after_snapshots(
         if getattr(item, "duplicate", False):
             continue
         change = item if isinstance(item, Change) else Change.of(item)
-        period = key or f"snapshot:{change.snapshot_id}"
+        period = f"{key}:{change.snapshot_id}"
         outcomes.append(check_once(runtime, change, period))
     return outcomes
 

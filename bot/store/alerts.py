@@ -1,7 +1,8 @@
 """`store.alerts`: watches, episodes and pull locks behind one object, one transaction a call.
 
-Kept apart from `Store`'s snapshot methods (like `store.scheduling`); see bot.store.episodes
-for the rules that make an episode change once, and bot.alerts for what decides a change.
+Kept apart from `Store`'s snapshot methods (like `store.scheduling`); see
+bot.store.episode_rows for the rules that make an episode change once, and bot.alerts for
+what decides a change.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.store import episodes, locks, watches
+from bot.store import episode_rows as episodes
+from bot.store import locks, watches
 from bot.store.episodes import Episode, Event, Revision
 from bot.store.locks import PullLock
 from bot.store.watches import Watch

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.alerts import episodes
+from bot.alerts import actions
 from bot.alerts.checks import JourneyCheck
 from bot.alerts.episodes import Policy, decide, figures, material, tells_thread
 from bot.store.episodes import Episode, GapDay, Revision
@@ -148,7 +148,7 @@ def test_a_gap_back_after_a_day_is_a_new_episode():
 
 def test_a_person_resolving_it_closes_the_days_it_covered():
     opened = stored(step(None, seen(0.09)))
-    done = stored(episodes.resolve(opened, "U1", NOW))
+    done = stored(actions.resolve(opened, "U1", NOW))
     assert done.resolved_by == "U1"
     assert step(done, seen(0.09), now=NOW + timedelta(hours=1)) is None  # the same days
     later_days = [DAYS[-1] + timedelta(days=i) for i in range(1, 8)]
@@ -159,7 +159,7 @@ def test_a_person_resolving_it_closes_the_days_it_covered():
 
 def test_a_mute_outlives_its_episode():
     opened = stored(step(None, seen(0.09)))
-    muted = stored(episodes.mute(opened, "U2", NOW))
+    muted = stored(actions.mute(opened, "U2", NOW))
     assert muted.muted(NOW + timedelta(days=6))
     assert not muted.muted(NOW + timedelta(days=8))
     resolved = stored(step(muted, seen(0.0)))
@@ -172,11 +172,11 @@ def test_a_mute_outlives_its_episode():
 
 def test_acknowledging_twice_changes_nothing_and_resolving_a_resolved_one_neither():
     opened = stored(step(None, seen(0.09)))
-    acknowledged = stored(episodes.acknowledge(opened, "U3", NOW))
+    acknowledged = stored(actions.acknowledge(opened, "U3", NOW))
     assert acknowledged.acknowledged_by == "U3"
-    assert episodes.acknowledge(acknowledged, "U4", NOW) is None
+    assert actions.acknowledge(acknowledged, "U4", NOW) is None
     resolved = stored(step(acknowledged, seen(0.0)))
-    assert episodes.resolve(resolved, "U3", NOW) is None
+    assert actions.resolve(resolved, "U3", NOW) is None
 
 
 def test_what_the_thread_is_told():

@@ -298,3 +298,22 @@ def test_status_lists_open_alerts_and_the_digest_the_weeks(process, fake):  # no
     assert digest.to_dict()["digest"]["episodes"][0]["journey"] == JOURNEY
     earlier = parity.ask("digest", today=date(2026, 11, 16))  # the week before it opened
     assert "Alerts this week: none." in earlier.text
+
+
+def test_a_change_that_is_not_an_arrival_is_checked_once_under_its_own_key(process, fake):  # noqa: F811
+    """What dropping a snapshot will call: the days it held changed, so they are judged again."""
+    from bot.alerts.checks import Change
+
+    process.ingest(
+        clicks("cja", "2026-11-21T14:00:00Z", range(1, 21), 360), "2026-11-21T14:06:00+00:00"
+    )
+    fake.wait_for("chat.postMessage")
+    process.now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    process.store.save(clicks("cja", "2026-11-22T08:00:00Z", range(1, 21), 400), "no hook")
+    dropped = Change("cja", (JOURNEY,), date(2026, 11, 1), date(2026, 11, 20), snapshot_id=2)
+    (outcome,) = alerting.after_snapshots(process.runtime, [dropped], key="drop")
+    assert (outcome.period, outcome.status) == ("drop:2", "posted")
+    (edit,) = fake.wait_for("chat.update")
+    assert "Resolved Nov 22" in text_of(edit)
+    again = alerting.after_snapshots(process.runtime, [dropped], key="drop")
+    assert [o.status for o in again] == ["busy"]
