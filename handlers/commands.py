@@ -6,7 +6,7 @@ from bot.alerts import commands as watching
 from bot.answers.commands import parse_command
 from bot.clock.digest_commands import apply_digest_command, parse_digest_command, refusal
 from bot.errors import BadInput
-from bot.slack.members import NotAMember, require_member
+from bot.slack.members import refusal as membership_refusal
 from bot.slack.refresh import refresh_in_slack
 from bot.slack.replies import Target
 from handlers.common import question_text, slack_words
@@ -55,10 +55,14 @@ def watch_command(services, target: Target, action: str, text: str) -> None:
             action, slack_words(text), journeys=journeys, today=services.parity.today(),
             here=target.channel,
         )  # fmt: skip
-        if order.action != "list":
-            require_member(services.replier.client, order.channel, target.user, "its alerts")
-    except (BadInput, NotAMember) as error:
+    except BadInput as error:
         services.replier.say(target, watching.refusal(error))
+        return
+    client = services.replier.client
+    if order.action != "list" and (
+        refused := membership_refusal(client, order.channel, target.user, "change its alerts")
+    ):
+        services.replier.say(target, refused)
         return
     now = services.clock.now()
     services.replier.say(

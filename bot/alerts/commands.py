@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from bot.answers.render import render
 from bot.clock.digest_commands import SLACK, Surface, parse_channel
-from bot.errors import BadInput, ParityError
+from bot.errors import BadInput
 from bot.language import parse_question
 from bot.store import Store
 from bot.store.watches import ALL
@@ -132,10 +132,6 @@ def apply_watch_command(
     return render("watch.j2", surface.flavour, now=now, **context)
 
 
-def refusal(error: ParityError, surface: Surface = SLACK) -> str:
-    """The reply to a watch that cannot be made (a channel-membership refusal names it)."""
-    channel = getattr(error, "channel", None)
-    return render(
-        "watch.j2", surface.flavour, command=None, error=str(error), usage=usage(surface),
-        channel=channel,
-    )  # fmt: skip
+def refusal(error: BadInput, surface: Surface = SLACK) -> str:
+    """The reply to a watch that cannot be read: what is wrong, and the usage."""
+    return render("watch.j2", surface.flavour, command=None, error=str(error), usage=usage(surface))

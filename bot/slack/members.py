@@ -1,58 +1,46 @@
-"""Who is in a channel (conversations.members): only its members may change what Parity
-posts there (alert watches; digest schedules can use the same check).
+"""Who may send Parity's messages where: the bot and the person asking must both be members.
 
-One helper for every such check, so the refusals read the same everywhere. Slack answers
-with pages of member ids; a channel Parity cannot see (a private one it was not invited
-to) cannot be checked, and the person is told to invite it rather than silently allowed.
+A schedule or a "post to channel" names a channel the request itself does not prove the
+person can see (a typed id, a picked channel, a tampered form): a digest could otherwise be
+pointed at a private channel its asker is not in, or turned off by someone outside it.
+Slack answers who is in a channel (conversations.info, conversations.members); each check
+returns None when allowed, else the polite sentence the asker is told.
 """
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import ParityError
+log = logging.getLogger(__name__)
 
-PAGE = 200
-
-
-class NotAMember(ParityError):
-    """The person may not change this channel's settings: they are not in it, or Parity
-    cannot tell. The message is plain text; `channel` is the channel's id, for a link."""
-
-    def __init__(self, message: str, channel: str) -> None:
-        super().__init__(message)
-        self.channel = channel
+_PAGE = 1000
 
 
-def is_member(client: WebClient, channel: str, user: str) -> bool:
-    """Whether `user` is in `channel`; raises NotAMember when Slack will not say."""
-    cursor = None
+def refusal(client: WebClient, channel: str, user: str, doing: str) -> str | None:
+    """None when Parity and `user` are both in `channel`; else why `doing` is refused."""
+    link = f"<#{channel}>"
     try:
-        while True:
-            page = client.conversations_members(channel=channel, cursor=cursor, limit=PAGE)
-            if user in page.get("members", []):
-                return True
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return False
+        info = client.conversations_info(channel=channel)["channel"]
+        if not info.get("is_member"):
+            return f"⚠️ I am not in {link}, so I cannot {doing} there. Invite me (/invite @Parity)."
+        if not _has_member(client, channel, user):
+            return f"⚠️ Only members of {link} can {doing} there."
     except SlackApiError as error:
         reason = error.response.get("error", "unknown_error")
-        if reason in ("channel_not_found", "not_in_channel"):
-            raise NotAMember(
-                "I cannot see who is in this channel: invite me there first (/invite @Parity).",
-                channel,
-            ) from None
-        if reason == "missing_scope":
-            raise NotAMember(
-                "I may not read channel members: my Slack app needs the channels:read and "
-                "groups:read scopes (an admin can add them and reinstall).",
-                channel,
-            ) from None
-        raise
+        log.info("membership of %s not known (%s)", channel, reason)
+        return f"⚠️ I cannot see {link} ({reason}), so I cannot {doing} there."
+    return None
 
 
-def require_member(client: WebClient, channel: str, user: str, what: str) -> None:
-    """Refuse (NotAMember) unless `user` is in `channel`; `what` names the change."""
-    if not is_member(client, channel, user):
-        raise NotAMember(f"only its members can change {what}: join it first.", channel)
+def _has_member(client: WebClient, channel: str, user: str) -> bool:
+    cursor = None
+    while True:
+        page = client.conversations_members(channel=channel, limit=_PAGE, cursor=cursor)
+        if user in page["members"]:
+            return True
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return False

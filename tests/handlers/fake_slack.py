@@ -1,9 +1,9 @@
 """A local stand-in for Slack's Web API, over real HTTP on port 0, recording every call.
 
 Speaks what Parity uses: auth.test, chat.postMessage/update, conversations.open,
-conversations.members (from `members`, in pages), views.publish, the three-step
-files_upload_v2, response_url posts and file downloads. Failures can be queued per method
-(a 429 with Retry-After, a 500, an error payload).
+conversations.info and conversations.members (who is in a channel, paged), views.publish,
+the three-step files_upload_v2, response_url posts and file downloads.
+Failures can be queued per method (a 429 with Retry-After, a 500, an error payload).
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
 
 BOT_TOKEN = "xoxb-test-token"
+BOT_USER = "UPARITY"
+# Who is in a channel nobody set up: the asker of the handler tests (U1), U2, and Parity.
+DEFAULT_MEMBERS = frozenset({"U1", "U2", BOT_USER})
 
 
 @dataclass
@@ -40,8 +43,10 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.failures: dict[str, list[Failure]] = {}
-        # conversations.members: channel id -> member ids (a channel not here: not found).
-        self.members: dict[str, list[str]] = {}
+        # channel -> its members; a channel not listed has DEFAULT_MEMBERS. Channels in
+        # `hidden` do not exist for the bot (channel_not_found).
+        self.members: dict[str, set[str]] = {}
+        self.hidden: set[str] = set()
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         handler = type("Handler", (_Handler,), {"fake": self})
@@ -66,6 +71,9 @@ class FakeSlack:
 
     def fail(self, method: str, *failures: Failure) -> None:
         self.failures.setdefault(method, []).extend(failures)
+
+    def members_of(self, channel: str) -> set[str]:
+        return self.members.get(channel, DEFAULT_MEMBERS)
 
     def record(self, call: Call) -> None:
         with self._changed:
@@ -157,12 +165,30 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         match method:
             case "auth.test":
-                return {"ok": True, "user_id": "UPARITY", "bot_id": "BPARITY", "team_id": "T1"}
+                return {"ok": True, "user_id": BOT_USER, "bot_id": "BPARITY", "team_id": "T1"}
             case "chat.postMessage" | "chat.update":
                 ts = params.get("ts") or fake.next_ts()
                 return {"ok": True, "channel": params.get("channel"), "ts": ts}
+            case "conversations.info":
+                channel = str(params.get("channel", ""))
+                if channel in fake.hidden:
+                    return {"ok": False, "error": "channel_not_found"}
+                member = BOT_USER in fake.members_of(channel)
+                return {"ok": True, "channel": {"id": channel, "is_member": member}}
             case "conversations.members":
-                return _members_page(fake.members, params)
+                channel = str(params.get("channel", ""))
+                members = fake.members_of(channel)
+                if channel in fake.hidden or BOT_USER not in members:
+                    return {"ok": False, "error": "channel_not_found"}
+                ordered = sorted(members)
+                start = int(params.get("cursor") or 0)
+                end = start + int(params.get("limit") or 100)
+                cursor = str(end) if end < len(ordered) else ""
+                return {
+                    "ok": True,
+                    "members": ordered[start:end],
+                    "response_metadata": {"next_cursor": cursor},
+                }
             case "conversations.open":
                 return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}
             case "files.getUploadURLExternal":
@@ -177,19 +203,3 @@ class _Handler(BaseHTTPRequestHandler):
                 return {"ok": True, "files": [{"id": f["id"]} for f in files]}
             case _:
                 return {"ok": True}
-
-
-def _members_page(members: dict[str, list[str]], params: dict) -> dict:
-    """One page of a channel's members, with a cursor to the next, as Slack pages them."""
-    channel = params.get("channel", "")
-    if channel not in members:
-        return {"ok": False, "error": "channel_not_found"}
-    start = int(params.get("cursor") or 0)
-    limit = int(params.get("limit") or 100)
-    page = members[channel][start : start + limit]
-    following = start + limit if start + limit < len(members[channel]) else ""
-    return {
-        "ok": True,
-        "members": page,
-        "response_metadata": {"next_cursor": str(following)},
-    }

@@ -14,6 +14,7 @@ from bot.app import create_app
 from bot.slack.client import make_client
 from tests.builders import frame
 from tests.handlers.conftest import NOW, Sender
+from tests.handlers.fake_slack import BOT_USER
 from tests.handlers.slack_requests import action_body, command_body, event_body, mention
 
 ALERTS = "C0ALERTS"
@@ -36,7 +37,7 @@ def _command(send, fake, text: str, channel: str = "C1"):
 
 
 def test_a_member_sets_a_watch_and_lists_it(send, fake, store):
-    fake.members[ALERTS] = ["U7", "U1"]
+    fake.members[ALERTS] = {"U7", "U1", BOT_USER}
     _command(send, fake, f"watch win-back clicks <#{ALERTS}|alerts> 5%")
     (reply,) = _said(fake)
     assert reply.startswith("✅ Watching *Win-back Offer* in <#C0ALERTS>")
@@ -49,22 +50,25 @@ def test_a_member_sets_a_watch_and_lists_it(send, fake, store):
 
 
 def test_only_members_change_a_channels_watches(send, fake, store):
-    fake.members[ALERTS] = ["U7"]  # U1, who asks, is not in it
+    fake.members[ALERTS] = {"U7", BOT_USER}  # U1, who asks, is not in it
     _command(send, fake, f"watch all <#{ALERTS}|alerts>")
     (reply,) = _said(fake)
-    assert reply.startswith("⚠️ <#C0ALERTS>: only its members can change its alerts")
+    assert reply == "⚠️ Only members of <#C0ALERTS> can change its alerts there."
     assert store.alerts.watches() == []
 
 
-def test_a_channel_parity_cannot_see_is_refused_with_what_to_do(send, fake, store):
+def test_a_channel_parity_is_not_in_is_refused_with_what_to_do(send, fake, store):
+    fake.members["C0QUIET"] = {"U1"}
+    _command(send, fake, "watch all <#C0QUIET|quiet>")
+    fake.hidden.add("C0SECRET")
     _command(send, fake, "watch all <#C0SECRET|secret>")
-    (reply,) = _said(fake)
-    assert "invite me there first" in reply
+    replies = sorted(_said(fake, 2))
+    assert "I am not in <#C0QUIET>, so I cannot change its alerts there. Invite me" in replies[0]
+    assert "I cannot see <#C0SECRET>" in replies[1]
     assert store.alerts.watches() == []
 
 
 def test_unwatch_defaults_to_the_channel_it_is_typed_in(send, fake, store):
-    fake.members[ALERTS] = ["U1"]
     _command(send, fake, "watch all", channel=ALERTS)
     _said(fake)
     _command(send, fake, "unwatch all", channel=ALERTS)
@@ -83,7 +87,6 @@ def test_unwatch_defaults_to_the_channel_it_is_typed_in(send, fake, store):
     ],
 )
 def test_a_watch_that_cannot_be_read_changes_nothing_and_says_why(send, fake, store, text, says):
-    fake.members[ALERTS] = ["U1"]
     _command(send, fake, text)
     (reply,) = _said(fake)
     assert says in reply
