@@ -31,12 +31,14 @@ from bot.config import Settings
 from bot.metrics import METRICS, metric_facts
 from bot.query import Query
 from bot.reconcile import MetricResult, attributions, metrics_needed
+from bot.reconcile.registry import REGISTRY
 from bot.reconcile.safe_range import settle_days
 from bot.store import SnapshotReport, Store
 from bot.store.episodes import GapDay
 
-# The causes an alert is about; the documented ones (lag, retries, data source) need nobody.
-ALERT_CAUSES: tuple[str, ...] = ("unexplained", "missing_data", "duplicate_data", "timezone")
+# The causes an alert is about (the registry names their alerts); the documented ones (lag,
+# retries, data source) need nobody.
+ALERT_CAUSES: tuple[str, ...] = tuple(cause.name for cause in REGISTRY if cause.alert)
 # Days a check looks at, ending today: the default question's range.
 WINDOW_DAYS = 30
 

@@ -31,14 +31,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
-# What an alert episode of each cause is called (templates/alert.j2).
-ALERT_KINDS = {
-    "unexplained": "unexplained gap",
-    "missing_data": "missing data",
-    "duplicate_data": "duplicate data",
-    "timezone": "time-zone shift",
-}
-
 
 def escape_mrkdwn(text: object) -> str:
     """Escape the three characters Slack treats as control characters in mrkdwn."""
@@ -120,7 +112,7 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         esc=_esc,
         bold=_bold,
         cause_label=lambda cause: cause_named(cause).label,
-        alert_kind=ALERT_KINDS.__getitem__,
+        alert_kind=lambda cause: cause_named(cause).alert,
         metric_name=DISPLAY_NAMES.__getitem__,
         ago=format_age,
         ago_from=format_age_from,

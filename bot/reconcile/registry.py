@@ -33,6 +33,9 @@ class Cause:
     description: str  # what it means, in one sentence
     style: ChartStyle
     evidence: type[Finding]
+    # What an alert about it is called; None for the documented causes, which need nobody
+    # (bot.alerts opens episodes only for causes that name one).
+    alert: str | None = None
 
 
 REGISTRY: tuple[Cause, ...] = (
@@ -66,6 +69,7 @@ REGISTRY: tuple[Cause, ...] = (
         "slide to the neighbouring day",
         ChartStyle("#0d9488"),
         timezone.TimeShift,
+        alert="time-zone shift",
     ),
     Cause(
         "missing_data",
@@ -74,6 +78,7 @@ REGISTRY: tuple[Cause, ...] = (
         "journey or days",
         ChartStyle("#d83790"),
         missing.MissingData,
+        alert="missing data",
     ),
     Cause(
         "duplicate_data",
@@ -81,6 +86,7 @@ REGISTRY: tuple[Cause, ...] = (
         "a dataset or a backfill was ingested twice, so one side is about double the other",
         ChartStyle("#b7950b"),
         duplicate.DuplicateData,
+        alert="duplicate data",
     ),
     Cause(
         "unexplained",
@@ -88,6 +94,7 @@ REGISTRY: tuple[Cause, ...] = (
         "none of the above: someone should look (filters in the data view, identity settings)",
         ChartStyle("#222222"),
         unexplained.Unexplained,
+        alert="unexplained gap",
     ),
 )
 

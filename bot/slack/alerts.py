@@ -10,7 +10,8 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot.answers.render import ALERT_KINDS, render
+from bot.answers.render import render
+from bot.reconcile.registry import cause_named
 from bot.slack.blocks import Message, build_messages
 from bot.slack.buttons import alert_buttons, answer_block_id
 from bot.store.episodes import Episode
@@ -25,7 +26,7 @@ def alert_message(episode: Episode, now: datetime) -> Message:
         is_open=episode.is_open,
         acknowledged=bool(episode.acknowledged_by),
     )
-    title = f"Parity alert · {episode.journey} · {ALERT_KINDS[episode.cause]}"
+    title = f"Parity alert · {episode.journey} · {cause_named(episode.cause).alert}"
     block_id = answer_block_id(episode.answer_id) if episode.answer_id else None
     # One message, whatever happens: the edits replace it, so nothing may spill over.
     return build_messages(text, title=title, buttons=buttons, actions_id=block_id)[0]
