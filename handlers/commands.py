@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.alerts import commands as watching
 from bot.answers.commands import parse_command
+from bot.clock.alerting import deliver
 from bot.clock.digest_commands import apply_digest_command, parse_digest_command, refusal
 from bot.errors import BadInput
 from bot.slack.members import refusal as membership_refusal
@@ -64,10 +65,10 @@ def watch_command(services, target: Target, action: str, text: str) -> None:
     ):
         services.replier.say(target, refused)
         return
-    now = services.clock.now()
-    services.replier.say(
-        target, watching.apply_watch_command(services.store, order, target.user, now)
-    )
+    reply = watching.apply_watch_command(services.store, order, target.user, services.clock.now())
+    services.replier.say(target, reply.text)
+    for revision in reply.closed:  # their messages say they are resolved
+        deliver(services.runtime, revision)
 
 
 def refresh_command(services, target: Target, text: str) -> None:

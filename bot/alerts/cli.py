@@ -31,7 +31,7 @@ def _watch(action: str):
             print(refusal(error, CLI), end="")
             return 2
         now = app.clock.now()
-        print(apply_watch_command(app.store, order, "cli", now, CLI), end="")
+        print(apply_watch_command(app.store, order, "cli", now, CLI).text, end="")
         return 0
 
     return command

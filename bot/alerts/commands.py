@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.alerts.runner import close_unwatched
 from bot.answers.render import render
 from bot.clock.digest_commands import SLACK, Surface, parse_channel
 from bot.errors import BadInput
 from bot.language import parse_question
 from bot.store import Store
+from bot.store.episodes import Revision
 from bot.store.watches import ALL
 
 SLACK_USAGE = (
@@ -107,12 +109,21 @@ def _subject(
     return query.journeys[0], query.metrics
 
 
+@dataclass(frozen=True)
+class WatchReply:
+    """What a watch command did: the reply, and the episodes it closed (their messages are
+    to be edited: nobody in their channel hears about the journey any more)."""
+
+    text: str
+    closed: tuple[Revision, ...] = ()
+
+
 def apply_watch_command(
     store: Store, command: WatchCommand, user: str, now: datetime, surface: Surface = SLACK
-) -> str:
+) -> WatchReply:
     """Carry out list/watch/unwatch and say what was done."""
     records = store.alerts
-    context: dict = {"command": command, "usage": usage(surface)}
+    context: dict = {"command": command, "usage": usage(surface), "closed": ()}
     if command.action == "watch":
         context["created"] = records.save_watch(
             channel_id=command.channel,
@@ -129,7 +140,10 @@ def apply_watch_command(
     else:
         context["watches"] = records.watches()
         context["episodes"] = records.open_episodes()
-    return render("watch.j2", surface.flavour, now=now, **context)
+    if command.action != "list":
+        context["closed"] = tuple(close_unwatched(store, user, now))
+    text = render("watch.j2", surface.flavour, now=now, **context)
+    return WatchReply(text, context["closed"])
 
 
 def refusal(error: BadInput, surface: Surface = SLACK) -> str:

@@ -143,3 +143,24 @@ def act(store, episode_id: int, action: str, user: str, now: datetime) -> Revisi
         return step(current, user, now)
 
     return store.alerts.change(found.channel_id, found.journey, found.cause, decide)
+
+
+def close_unwatched(store, user: str, now: datetime) -> list[Revision]:
+    """Resolve the open episodes whose channel no longer hears about their journey (its
+    watch was removed, or another channel took the journey by name): nobody would be told
+    how they end. `user` changed the watches."""
+    watches = store.alerts.watches()
+    closed = []
+    for episode in store.alerts.open_episodes():
+        if any(w.channel_id == episode.channel_id for w in covering(watches, episode.journey)):
+            continue
+
+        def decide(current: Episode | None, episode_id: int = episode.id) -> Revision | None:
+            if current is None or current.id != episode_id:
+                return None
+            return actions.resolve(current, user, now)
+
+        revision = store.alerts.change(episode.channel_id, episode.journey, episode.cause, decide)
+        if revision is not None:
+            closed.append(revision)
+    return closed

@@ -156,3 +156,20 @@ def test_two_ingest_processes_opening_one_episode_post_one_alert(shared_url, tmp
         assert episode.figures[0].days == 20
     finally:
         store.close()
+
+
+def test_a_journey_taken_by_name_leaves_the_all_channel_and_its_alert_is_resolved(
+    url, tmp_path, capsys
+):
+    main(["watch", "all", CHANNEL, "--database-url", url])
+    main(["ingest", _csv(tmp_path / "c.csv", "cja", range(1, 21), 300), "--database-url", url,
+          "--today", "2026-11-21"])  # fmt: skip
+    capsys.readouterr()
+    assert main(["watch", "win back", "C0OWNER", "--database-url", url]) == 0
+    printed = capsys.readouterr().out
+    assert "Resolved 1 open alert whose channel no longer hears about the journey" in printed
+    store = Store.open(url)
+    try:
+        assert store.alerts.open_episodes() == []
+    finally:
+        store.close()

@@ -291,3 +291,17 @@ def test_app_home_lists_the_open_alerts(send, fake, store):
     )
     assert "*Open alerts*" in texts
     assert "• Spring Sale · missing data in Delivered (<#C0ALERTS>), since Nov 14" in texts
+
+
+def test_unwatching_resolves_the_channels_open_alerts_and_edits_them(send, fake, store):
+    _alerted(send, fake, store)
+    episode = _posted_episode(store)
+    fake.members[ALERTS] = {"U1", BOT_USER}
+    _command(send, fake, "unwatch all", channel=ALERTS)
+    (reply,) = _said(fake)
+    assert "Resolved 1 open alert whose channel no longer hears about the journey" in reply
+    assert "Spring Sale (<#C0ALERTS>)" in reply
+    (update,) = fake.wait_for("chat.update")
+    assert update.params["ts"] == episode.message_ts
+    assert "✅ Resolved by <@U1>" in _text(update)
+    assert store.alerts.open_episodes() == []
