@@ -119,7 +119,8 @@ def check(
         return []
     query = Query("reconcile", start, end, wanted, tuple(names[k] for k in keys))
     history = parity.history(today, needed)
-    found = attributions(frame, query, today, parity.settings, history)
+    calendars = parity.store.calendars(parity.settings.timezone)
+    found = attributions(frame, query, today, parity.settings, history, calendars)
     captured = _capture_days(parity, start, end, needed, keys)
     cells: dict[int, list[tuple[str, pd.DataFrame]]] = {key: [] for key in keys}
     for metric, (rules, attribution) in found.items():
