@@ -56,6 +56,7 @@ class Phrase:
     listed: bool = False  # next to a journey, joined by "and", "+", ","
     hits: list[str] = field(default_factory=list)
     near: bool = False
+    telling: bool = False  # holds a word that is not a channel or naming word
 
 
 @dataclass
@@ -116,7 +117,9 @@ def read_journeys(
         if not isinstance(item, Phrase):
             continue
         written = " ".join(item.words)
-        if len(item.hits) == 1:
+        if not item.telling:  # "the email series": naming words alone name nothing
+            result.leftover += item.words
+        elif len(item.hits) == 1:
             result.found.append((item.start, item.hits[0]))
         elif item.hits:
             result.unknown.append((written, tuple(item.hits)))
@@ -204,6 +207,7 @@ def _is_journey(item) -> bool:
 def _match(phrase: Phrase, targets: list[tuple[str, list[str]]]) -> None:
     stems = [stem(ABBREVIATIONS.get(word, word)) for word in phrase.words]
     telling = [word for word in stems if word not in _WEAK_STEMS]
+    phrase.telling = bool(telling)
     if not telling or len("".join(phrase.words)) < 2:
         return
     phrase.hits = [name for name, target in targets if target and _resembles(stems, target)]

@@ -33,14 +33,25 @@ def q(
     start: str,
     end: str,
     unmatched: tuple[str, ...] = (),
-) -> Query:
-    return Query(
-        intent, date.fromisoformat(start), date.fromisoformat(end), metrics, journeys, unmatched
+) -> tuple:
+    """The fields a case checks: intent, metrics, journeys, dates, unmatched journey words."""
+    return (
+        intent,
+        metrics,
+        journeys,
+        date.fromisoformat(start),
+        date.fromisoformat(end),
+        unmatched,
     )
 
 
-def parse(text: str, today: date = TODAY) -> Query:
-    return parse_question(text, today=today, journeys=JOURNEYS)
+def key(query: Query) -> tuple:
+    unmatched = tuple(p.words for p in query.unclear if p.kind == "journey")
+    return (query.intent, query.metrics, query.journeys, query.start, query.end, unmatched)
+
+
+def parse(text: str, today: date = TODAY) -> tuple:
+    return key(parse_question(text, today=today, journeys=JOURNEYS))
 
 
 CASES = [
@@ -70,7 +81,7 @@ CASES = [
     ("when was the last import", q("status", (), (), "2026-10-31", "2026-11-29")),
     (
         "how fresh is the welcome series data",
-        q("status", (), ("Welcome Series",), "2026-10-31", "2026-11-29"),
+        q("status", (), (), "2026-10-31", "2026-11-29"),  # status has no scope to narrow
     ),
     ("help", q("help", (), (), "2026-10-31", "2026-11-29")),
     ("what can you do", q("help", (), (), "2026-10-31", "2026-11-29")),
@@ -78,7 +89,7 @@ CASES = [
     ("?", q("help", (), (), "2026-10-31", "2026-11-29")),
     ("", q("unknown", (), (), "2026-10-31", "2026-11-29")),
     ("asdf", q("unknown", (), (), "2026-10-31", "2026-11-29")),
-    ("what's for lunch", q("unknown", (), (), "2026-10-31", "2026-11-29", ("lunch",))),
+    ("what's for lunch", q("unknown", (), (), "2026-10-31", "2026-11-29")),
     # metrics: synonyms, product labels, several, order, duplicates
     (
         "Sent and Delivered for black friday",
@@ -235,7 +246,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[text or "<empty>" for text, _ in CASES])
-def test_real_questions(text: str, expected: Query) -> None:
+def test_real_questions(text: str, expected: tuple) -> None:
     assert parse(text) == expected
 
 
@@ -254,7 +265,7 @@ JANUARY_CASES = [
 
 
 @pytest.mark.parametrize(("text", "expected"), JANUARY_CASES)
-def test_year_boundary(text: str, expected: Query) -> None:
+def test_year_boundary(text: str, expected: tuple) -> None:
     assert parse(text, today=JANUARY) == expected
 
 
@@ -272,12 +283,12 @@ def test_year_boundary(text: str, expected: Query) -> None:
     ],
 )
 def test_generic_words_name_no_journey(text: str) -> None:
-    assert parse(text).journeys == ()
+    assert parse(text)[2] == ()
 
 
 @pytest.mark.parametrize(("label", "metric"), sorted(LABEL_TO_METRIC.items()))
 def test_every_product_label_is_understood(label: str, metric: str) -> None:
-    assert parse(f"compare {label} last week").metrics == (metric,)
+    assert parse(f"compare {label} last week")[1] == (metric,)
 
 
 def test_journey_names_come_back_exactly_as_stored() -> None:
@@ -290,12 +301,16 @@ def test_a_journey_named_like_a_month_is_a_journey() -> None:
     query = parse_question(
         "november newsletter opens", today=TODAY, journeys=["November Newsletter"]
     )
-    assert query == q("reconcile", ("opens",), ("November Newsletter",), "2026-10-31", "2026-11-29")
+    assert key(query) == q(
+        "reconcile", ("opens",), ("November Newsletter",), "2026-10-31", "2026-11-29"
+    )
 
 
 def test_no_stored_journeys() -> None:
     query = parse_question("sent for welcome series", today=TODAY, journeys=[])
-    assert query == q("reconcile", ("sent",), (), "2026-10-31", "2026-11-29", ("welcome series",))
+    assert key(query) == q(
+        "reconcile", ("sent",), (), "2026-10-31", "2026-11-29", ("welcome series",)
+    )
 
 
 @given(
@@ -324,6 +339,6 @@ SALAD = (
 
 @given(words=st.lists(st.sampled_from(SALAD.split(" ")), max_size=12))
 def test_date_like_word_salad_parses(words: list[str]) -> None:
-    query = parse(" ".join(words))
-    assert query.start <= query.end
-    assert query.intent in INTENTS
+    intent, _, _, start, end, _ = parse(" ".join(words))
+    assert start <= end
+    assert intent in INTENTS
