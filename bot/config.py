@@ -30,6 +30,8 @@ class Settings:
     timezone: str = "UTC"
     # Pin "today" (tests, demos, replays); None means the real date in `timezone`.
     today_override: date | None = None
+    # How 03/04/2026 is read: "dmy", "mdy", or None to ask back when both fit.
+    date_order: str | None = None
     # Days at the end of a range that are still being processed (1 = today only).
     lag_days: int = 1
     # AJO retries a soft-bounced email for up to 3.5 days; Adobe advises a week of margin.
@@ -189,6 +191,13 @@ def _journeys(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(";") if part.strip())
 
 
+def _date_order(raw: str) -> str | None:
+    value = raw.strip().lower()
+    if value not in ("dmy", "mdy", ""):
+        raise ValueError("must be dmy (20/11/2026) or mdy (11/20/2026)")
+    return value or None
+
+
 def _cja_metrics(raw: str) -> dict[str, str]:
     """Parse "sent=metrics/sends_ajo,bounces=metrics/bounces" into {metric: CJA metric id}."""
     result: dict[str, str] = {}
@@ -205,6 +214,7 @@ _VARIABLES = {
     "DATABASE_URL": ("database_url", str),
     "PARITY_TIMEZONE": ("timezone", _timezone),
     "PARITY_TODAY": ("today_override", date.fromisoformat),
+    "PARITY_DATE_ORDER": ("date_order", _date_order),
     "PARITY_LAG_DAYS": ("lag_days", _positive_int),
     "PARITY_RETRY_WINDOW_DAYS": ("retry_window_days", _positive_int),
     "PARITY_TOLERANCE_PCT": ("tolerance_pct", _percentage),

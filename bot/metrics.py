@@ -218,6 +218,9 @@ def metric_facts(name: str) -> Metric:
 # Views of the table, for the many callers that want only one fact.
 METRICS: tuple[str, ...] = tuple(metric.name for metric in METRIC_TABLE)
 DISPLAY_NAMES: dict[str, str] = {metric.name: metric.display for metric in METRIC_TABLE}
+# Counts only AJO reports: a question about one is answered "AJO-only: CJA has no such
+# metric", never diagnosed as missing data.
+AJO_ONLY: frozenset[str] = frozenset(m.name for m in METRIC_TABLE if m.evidence_only)
 
 
 # Labels that look like a metric Parity compares but count something else: a file naming

@@ -84,11 +84,19 @@ class Query:
             return "help" if self.intent == "help" else "not understood"
         if self.intent == "status":
             return "status of the stored data"
+        unclear = {problem.kind: problem.words for problem in self.unclear}
         metrics = ", ".join(DISPLAY_NAMES.get(m, m) for m in self.metrics) or "all metrics"
         journeys = ", ".join(self.journeys) or "all journeys"
         dates = format_span(self.start, self.end)
         if self.default_dates:
             dates += " (no dates asked: the last 30 days)"
+        if "metric" in unclear:
+            metrics = ", ".join([*self.metrics, f"“{unclear['metric']}”?"])
+        if "journey" in unclear:
+            journeys = ", ".join([*self.journeys, f"“{unclear['journey']}”?"])
+        for kind in ("date", "date_order", "future"):
+            if kind in unclear:
+                dates = f"“{unclear[kind]}”?"
         if self.compare:
             dates += " vs " + format_span(*self.compare)
         parts = [metrics, journeys, dates]

@@ -129,3 +129,11 @@ def render(template: str, flavour: str = "plain", **context) -> str:
     """Render `template` (a file in templates/) as plain text or Slack mrkdwn."""
     text = environment().get_template(template).render(flavour=flavour, **context)
     return text.strip() + "\n"
+
+
+def digest_parts(digest, flavour: str = "mrkdwn") -> tuple[str, str, str]:
+    """A digest's verdict line, its message and its thread part, each rendered once."""
+    return tuple(
+        render("digest.j2", flavour, digest=digest, part=part).strip("\n")
+        for part in ("headline", "message", "thread")
+    )

@@ -14,14 +14,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
+from bot.answers.comparison import Comparison, compare
 from bot.answers.digest import Digest, build_digest
-from bot.answers.render import render
+from bot.answers.render import digest_parts, render
 from bot.answers.result_cache import ResultCache
 from bot.clock.status import ClockStatus, clock_status
 from bot.config import Settings
-from bot.errors import NoSnapshots, ParityError, UnknownJourney
+from bot.errors import NoSnapshots, ParityError
 from bot.language import parse_question
-from bot.metrics import DISPLAY_NAMES, METRICS
+from bot.language.offers import DATE_FORMS
+from bot.metrics import AJO_ONLY, DISPLAY_NAMES, METRICS
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
 from bot.store import Calendars, Store
@@ -31,14 +33,8 @@ from bot.timing import Clock
 
 log = logging.getLogger(__name__)
 
-_TEMPLATES = {
-    "reconcile": "reconcile.j2",
-    "safe_range": "safe_range.j2",
-    "status": "status.j2",
-    "help": "help.j2",
-    "unknown": "help.j2",
-    "digest": "digest.j2",
-}
+# Answers rendered whole by one template; reconciliations are rendered metric by metric.
+_TEMPLATES = {"status": "status.j2", "help": "help.j2", "unknown": "help.j2"}
 
 
 @dataclass(frozen=True)
@@ -63,10 +59,27 @@ class Answer:
     # Status: the open alert episodes, and how many watches there are.
     episodes: tuple[Episode, ...] = ()
     watches: int = 0
+    # The second range of a comparison ("this week vs last week").
+    comparison: Comparison | None = None
+    # The one-line verdict and the sections of the reply, each rendered from its objects
+    # (a metric's result, the comparison, the reading): Slack builds its blocks from these.
+    headline: str = ""
+    sections: tuple[str, ...] = ()
+    # A digest's thread part (the journeys that did not fit in its message).
+    thread: str = ""
+
+    @property
+    def compared_metrics(self) -> tuple[MetricResult, ...]:
+        """Results of metrics both products report (AJO-only ones are told apart)."""
+        return tuple(m for m in self.metrics if m.metric not in AJO_ONLY)
+
+    @property
+    def ajo_only(self) -> tuple[str, ...]:
+        return tuple(m.metric for m in self.metrics if m.metric in AJO_ONLY)
 
     @property
     def unexplained_metrics(self) -> tuple[str, ...]:
-        return tuple(m.metric for m in self.metrics if m.unexplained)
+        return tuple(m.metric for m in self.compared_metrics if m.unexplained)
 
     def to_dict(self) -> dict:
         result = {
@@ -91,6 +104,10 @@ class Answer:
                 "watches": self.watches,
                 "open": [episode.to_dict() for episode in self.episodes],
             }
+        if self.comparison:
+            result["comparison"] = self.comparison.to_dict()
+        if self.ajo_only:
+            result["ajo_only"] = list(self.ajo_only)
         return result
 
 
@@ -112,13 +129,25 @@ class Parity:
     def today(self) -> date:
         return self.clock.today()
 
-    def ask(self, question: str, today: date | None = None, flavour: str = "plain") -> Answer:
-        """Answer a free-text question; never raises."""
+    def ask(
+        self,
+        question: str,
+        today: date | None = None,
+        flavour: str = "plain",
+        *,
+        conversation: str | None = None,
+        intent: str | None = None,
+    ) -> Answer:
+        """Answer a free-text question; never raises.
+
+        `conversation` names a thread, DM or chat session: a follow-up there keeps what it
+        does not change from the conversation's previous query. `intent` is set by a slash
+        command that already says what it wants ("/parity safe sent").
+        """
         today = today or self.today()
         query = Query(intent="unknown", start=today, end=today)
         try:
-            names = self.store.journey_names()
-            query = parse_question(question, today=today, journeys=sorted(set(names.values())))
+            query = self.read(question, today, conversation=conversation, intent=intent)
             return self.answer(query, today, flavour)
         except ParityError as error:
             return self._failure(query, today, str(error), None, flavour)
@@ -128,15 +157,46 @@ class Parity:
             message = "Sorry, something went wrong on my side while answering that."
             return self._failure(query, today, message, error_id, flavour)
 
+    def read(
+        self,
+        question: str,
+        today: date,
+        *,
+        conversation: str | None = None,
+        intent: str | None = None,
+    ) -> Query:
+        """The question as a Query, read against the stored journeys (and the
+        conversation's previous query, which this one then replaces)."""
+        names = self.store.journey_names()
+        previous = self.store.previous_query(conversation) if conversation else None
+        query = parse_question(
+            question,
+            today=today,
+            journeys=sorted(set(names.values())),
+            previous=previous,
+            date_order=self.settings.date_order,
+            intent=intent,
+        )
+        if conversation and query.intent not in ("help", "unknown"):
+            self.store.remember_query(conversation, query)
+        return query
+
     def answer(self, query: Query, today: date, flavour: str = "plain") -> Answer:
         """Answer an already parsed query (buttons and schedules re-run stored queries)."""
         now = self.clock.now()
         answer = Answer(intent=query.intent, query=query, today=today, now=now)
-        if query.intent in ("reconcile", "safe_range"):
+        if query.unclear:  # asked back: nothing is computed for a question not understood
+            pass
+        elif query.intent in ("reconcile", "safe_range"):
             calendars = self.store.calendars(self.settings.timezone)
             answer = replace(
                 answer, metrics=self.reconcile(query, today, calendars), calendars=calendars
             )
+            if query.compare:
+                start, end = query.compare
+                earlier = replace(query, start=start, end=end, compare=None)
+                before = self.reconcile(earlier, today, calendars)
+                answer = replace(answer, comparison=compare(start, end, answer.metrics, before))
         elif query.intent == "digest":
             digest = build_digest(self, today, now, query)
             calendars = self.store.calendars(self.settings.timezone)
@@ -160,7 +220,7 @@ class Parity:
         elif query.intent in ("help", "unknown"):
             names = self.store.journey_names()
             answer = replace(answer, journeys=tuple(sorted(set(names.values()))))
-        return replace(answer, text=self.render(answer, flavour))
+        return self.render(answer, flavour)
 
     def reconcile(
         self, query: Query, today: date, calendars: Calendars | None = None
@@ -171,7 +231,7 @@ class Parity:
         question the same day: identical queries share one computation (concurrent ones
         wait for it) until the store's version moves.
         """
-        key = (query.metrics, query.journeys, query.start, query.end, today, query.unmatched)
+        key = (query.metrics, query.journeys, query.start, query.end, today)
         version = self.store.version()
         if calendars is None:
             calendars = self.store.calendars(self.settings.timezone)
@@ -189,10 +249,6 @@ class Parity:
                 "Nothing is stored yet. Ingest an AJO and a CJA export first "
                 "(python -m bot ingest FILE --source ajo), or run python -m bot demo."
             )
-        if query.unmatched and not query.journeys:
-            known = ", ".join(sorted(set(names.values())))
-            wanted = ", ".join(f"'{u}'" for u in query.unmatched)
-            raise UnknownJourney(f"No journey matches {wanted}. Known journeys: {known}.")
         keys = self.store.journey_keys(query.journeys)
         metrics = metrics_needed(query.metrics)
         # A day either side: the first and last days' neighbours, for the time-zone fit.
@@ -214,17 +270,56 @@ class Parity:
             lambda: self.store.settling_history(since, SETTLE_HORIZON_DAYS, metrics),
         )
 
-    def render(self, answer: Answer, flavour: str = "plain") -> str:
-        template = "error.j2" if answer.error else _TEMPLATES[answer.intent]
-        return render(
-            template,
-            flavour,
-            answer=answer,
-            metric_names=[DISPLAY_NAMES[m] for m in METRICS],
-            journeys=answer.journeys,
-            digest=answer.digest,
-            part="all",
-        )
+    def render(self, answer: Answer, flavour: str = "plain") -> Answer:
+        """The answer with its headline, sections and text, each rendered once from the
+        objects it shows; the text is the sections joined, and always ends with how the
+        question was read."""
+        context = {
+            "answer": answer,
+            "query": answer.query,
+            "metric_names": [DISPLAY_NAMES[m] for m in METRICS],
+            "journeys": answer.journeys,
+            "digest": answer.digest,
+            "ajo_only": AJO_ONLY,
+            "date_forms": DATE_FORMS,
+        }
+        thread = ""
+        if answer.error:
+            sections = [render("error.j2", flavour, **context)]
+        elif answer.query.unclear:
+            sections = [render("clarify.j2", flavour, **context)]
+        elif answer.digest is not None:
+            headline, message, thread = digest_parts(answer.digest, flavour)
+            answer = replace(answer, headline=headline, thread=thread)
+            sections = [message]
+        elif answer.intent in ("reconcile", "safe_range"):
+            sections = self._result_sections(answer, flavour, context)
+        else:
+            sections = [render(_TEMPLATES[answer.intent], flavour, **context)]
+        if answer.intent not in ("help", "unknown", "status") or answer.query.unclear:
+            sections.append(render("reading.j2", flavour, **context))
+        sections = [section.strip("\n") for section in sections if section.strip()]
+        headline = answer.headline or render("headline.j2", flavour, **context).strip()
+        text = "\n\n".join(sections + ([thread.strip()] if thread.strip() else [])) + "\n"
+        return replace(answer, headline=headline, sections=tuple(sections), text=text)
+
+    @staticmethod
+    def _result_sections(answer: Answer, flavour: str, context: dict) -> list[str]:
+        template = "metric.j2" if answer.intent == "reconcile" else "metric_safe.j2"
+        sections = []
+        if answer.intent == "reconcile" and len(answer.compared_metrics) > 1:
+            sections.append(render("summary.j2", flavour, **context))
+        sections += [render(template, flavour, **{**context, "r": r}) for r in answer.metrics]
+        if not answer.metrics:
+            sections.append(render("headline.j2", flavour, **context))
+        if answer.comparison is not None:
+            sections.append(render("comparison.j2", flavour, **context))
+        if answer.query.breakdown:
+            by = answer.query.breakdown
+            sections.append(render("breakdown.j2", flavour, **context, by=by))
+        if answer.calendars and answer.calendars.differing:
+            sections.append(render("calendars.j2", flavour, **context))
+        return sections
 
     def _failure(
         self, query: Query, today: date, message: str, error_id: str | None, flavour: str
@@ -237,4 +332,4 @@ class Parity:
             error=message,
             error_id=error_id,
         )
-        return replace(answer, text=self.render(answer, flavour))
+        return self.render(answer, flavour)

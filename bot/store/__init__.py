@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.metrics import SOURCES
 from bot.query import Query
-from bot.store import captures, interactions, reader
+from bot.store import captures, conversations, interactions, reader
 from bot.store.alerts import AlertRecords
 from bot.store.calendars import Calendars, calendars
 from bot.store.database import connect
@@ -178,6 +178,23 @@ class Store:
     def recent_answers(self, limit: int = 5) -> list[StoredAnswer]:
         with self.engine.connect() as conn:
             return interactions.recent_answers(conn, limit)
+
+    def previous_query(self, conversation: str) -> Query | None:
+        """The conversation's last query, if it is less than a day old."""
+        with self.engine.connect() as conn:
+            return conversations.previous_query(conn, conversation, self._utcnow())
+
+    def remember_query(self, conversation: str, query: Query) -> None:
+        with self.engine.begin() as conn:
+            conversations.remember(conn, conversation, query, self._utcnow())
+
+    def save_offer(self, label: str, query: Query) -> int:
+        with self.engine.begin() as conn:
+            return conversations.save_offer(conn, label, query, self._utcnow())
+
+    def load_offer(self, offer_id: int) -> tuple[str, Query] | None:
+        with self.engine.connect() as conn:
+            return conversations.load_offer(conn, offer_id)
 
     # The clock process (bot.clock): digest schedules, scheduled runs, heartbeat.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -57,18 +57,11 @@ class StoredAnswer:
 
 
 def _encode(query: Query) -> str:
-    return json.dumps({"intent": query.intent, **query.to_dict()})
+    return json.dumps(query.stored())
 
 
 def _decode(text: str) -> Query:
-    data = json.loads(text)
-    return Query(
-        intent=data["intent"],
-        start=date.fromisoformat(data["start"]),
-        end=date.fromisoformat(data["end"]),
-        metrics=tuple(data["metrics"]),
-        journeys=tuple(data["journeys"]),
-    )
+    return Query.from_dict(json.loads(text))
 
 
 def save_answer(

@@ -149,6 +149,27 @@ answers = Table(
     Column("headline", String(500), nullable=False),
 )
 
+# The last query of each conversation (a Slack thread, a DM, a chat session), so a follow-up
+# ("and for clicks?") keeps what it does not change. Read only while younger than a day.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("query", Text, nullable=False),  # Query.stored(), as JSON
+    Column("updated_at", DateTime, nullable=False, index=True),
+)
+
+# Corrected queries offered as buttons ("Did you mean Welcome Series?"): a press re-runs the
+# stored query, never re-parsed text.
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False, index=True),
+    Column("label", String(200), nullable=False),
+    Column("query", Text, nullable=False),  # Query.stored(), as JSON
+)
+
 # Weekly digests: one schedule per channel (setting it again replaces it). The clock reads
 # this table, so a schedule set from Slack or the CLI is picked up without a restart.
 digest_schedules = Table(
