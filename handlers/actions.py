@@ -13,6 +13,18 @@ _ANSWER_ACTION = re.compile(
 )
 
 
+def offer(services, body: dict) -> None:
+    """ "Did you mean…?": re-run the stored corrected query, as is."""
+    action = body["actions"][0]
+    target = target_of(body)
+    stored = services.store.load_offer(int(action.get("value") or 0))
+    if stored is None:
+        services.replier.say(target, "That suggestion is no longer stored: please ask again.")
+        return
+    label, query = stored
+    services.replier.rerun(target, query, label)
+
+
 def target_of(body: dict) -> Target:
     """Reply in the answer's thread, or ephemerally when the answer was ephemeral."""
     container = body.get("container", {})
@@ -35,7 +47,7 @@ def press(services, body: dict) -> None:
         return
     kind = action["action_id"]
     if kind == buttons.RERUN:
-        services.replier.rerun(target, stored)
+        services.replier.rerun(target, stored.query, stored.question)
         return
     if kind == buttons.REFRESH:  # pull now, then answer again on what arrived
         refresh_in_slack(services.runtime, services.replier, target, None, stored)
@@ -66,3 +78,8 @@ def register(app, services) -> None:
     def answer_button(ack, body):
         ack()
         services.later(press, services, body)
+
+    @app.action(buttons.OFFER)
+    def offer_button(ack, body):
+        ack()
+        services.later(offer, services, body)

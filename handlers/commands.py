@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.alerts import commands as watching
-from bot.answers.commands import parse_command
+from bot.answers.commands import direct_query, parse_command
 from bot.clock.alerting import deliver
 from bot.clock.digest_commands import apply_digest_command, parse_digest_command, refusal
 from bot.errors import BadInput
@@ -29,8 +29,17 @@ def run_command(services, command: dict) -> None:
     if parsed.kind == "refresh":
         refresh_command(services, target, parsed.question)
         return
+    if parsed.kind == "query":
+        query = direct_query(parsed.query_intent, services.parity.today())
+        services.replier.rerun(target, query, f"/parity {parsed.query_intent}")
+        return
     # With escaping on (needed to receive channel ids), Slack sends & < > as entities.
-    services.replier.ask(target, question_text(parsed.question))
+    services.replier.ask(
+        target,
+        question_text(parsed.question),
+        conversation=f"command:{target.channel}:{target.user}",
+        intent=parsed.intent,
+    )
 
 
 def digest_command(services, target: Target, text: str) -> None:
@@ -41,7 +50,8 @@ def digest_command(services, target: Target, text: str) -> None:
         services.replier.say(target, refusal(error))
         return
     if order.action == "preview":
-        services.replier.ask(target, "digest")
+        query = direct_query("digest", services.parity.today())
+        services.replier.rerun(target, query, "/parity digest preview")
         return
     now = services.clock.now()
     reply = apply_digest_command(services.store, services.settings, order, target.user, now)

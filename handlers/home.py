@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from bot.answers.commands import direct_query, home_query
 from bot.slack import buttons, present
 from bot.slack.replies import Target
 
 
 def publish_home(services, user: str) -> None:
-    status = services.parity.ask("status", flavour="mrkdwn")
+    today = services.parity.today()
+    status = services.parity.answer(direct_query("status", today), today, "mrkdwn")
     view = present.home_view(status, services.store.recent_answers(5))
     services.replier.client.views_publish(user_id=user, view=view)
 
 
 def ask_from_home(services, body: dict) -> None:
     user = body["user"]["id"]
+    action = body["actions"][0]
+    query = home_query(action.get("value", ""), services.parity.today())
     dm = services.replier.client.conversations_open(users=user)["channel"]["id"]
-    services.replier.ask(Target(dm, user), body["actions"][0]["value"])
+    if query is None:  # a button from an older App Home
+        services.replier.say(Target(dm, user), "That button is out of date: please ask again.")
+        return
+    label = (action.get("text") or {}).get("text", action.get("value", ""))
+    services.replier.rerun(Target(dm, user), query, label)
 
 
 def register(app, services) -> None:

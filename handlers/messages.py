@@ -17,7 +17,16 @@ def answer_event(services, body: dict, event: dict) -> None:
         thread_ts=event.get("thread_ts") or event.get("ts"),
     )
     question = question_text(event.get("text", ""))
-    once(services.store, body, lambda: services.replier.ask(target, question or "help"))
+    # A follow-up keeps what it does not change: per thread in a channel, per DM.
+    if event.get("channel_type") == "im":
+        conversation = f"dm:{target.channel}"
+    else:
+        conversation = f"thread:{target.channel}:{target.thread_ts}"
+    once(
+        services.store,
+        body,
+        lambda: services.replier.ask(target, question or "help", conversation=conversation),
+    )
 
 
 def on_message(services, body: dict, event: dict) -> None:

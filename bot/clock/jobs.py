@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.answers.digest import build_digest
 from bot.clock import alerting
 from bot.clock.guard import BACKOFF, LEASE, Outcome, Runtime, SkipRun, guarded
+from bot.answers.render import digest_parts
 from bot.clock.weekly import Weekly, last_fire
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -51,14 +52,15 @@ def run_digest(
         )
         if schedule.skip_unchanged and digest.unchanged and not run.steps_done:
             raise SkipRun("nothing changed since last week")
+        parts = digest_parts(digest)  # rendered once: the headline is stored, then posted
         answer_id = runtime.store.save_answer(  # the buttons re-run the stored query
             user_id="",
             channel_id=schedule.channel_id,
             question=f"weekly digest {period}",
             query=digest.query,
-            headline=digest_messages(digest, None, can_post=False)[0].text,
+            headline=parts[0],
         )
-        messages = digest_messages(digest, answer_id, can_post=False)
+        messages = digest_messages(digest, answer_id, can_post=False, parts=parts)
         chart = digest_chart(digest) if run.steps_done <= len(messages) else None
         return post_digest(
             runtime.client, runtime.store.scheduling, run, schedule.channel_id, messages, chart

@@ -118,26 +118,31 @@ def actions(elements: list[Button | ChannelPicker], block_id: str | None = None)
     return block
 
 
-def build_messages(
-    mrkdwn: str,
+def section_messages(
+    sections: list[str] | tuple[str, ...],
     *,
+    verdict: str,
     buttons: list[Button | ChannelPicker] | None = None,
     title: str | None = None,
-    verdict: str | None = None,
     actions_id: str | None = None,
+    context: str | None = None,
 ) -> list[Message]:
-    """The first message and its overflow, each within Slack's limits.
-
-    Paragraphs (separated by blank lines) become sections; buttons go on the first message.
-    """
-    paragraphs = [p.strip("\n") for p in mrkdwn.split("\n\n") if p.strip()]
-    sections = [section(chunk) for p in paragraphs for chunk in _chunks(p)]
+    """Messages whose sections are given (one per object a reply shows), each within
+    Slack's limits: an over-long section is cut at line ends, the overflow spills into
+    follow-ups, and `context` (how the question was read) ends the first message."""
+    blocks = [section(chunk) for text in sections if text.strip() for chunk in _chunks(text)]
     lead = [header(title)] if title else []
     tail = [actions(buttons, actions_id)] if buttons else []
-    verdict = _truncate(
-        verdict or (paragraphs[0].split("\n")[0] if paragraphs else ""), MAX_TEXT_CHARS
-    )
+    if context:
+        tail.insert(0, context_block(context))
+    return _split(lead, blocks, tail, _truncate(verdict, MAX_TEXT_CHARS))
 
+
+def context_block(mrkdwn: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _truncate(mrkdwn, 3000)}]}
+
+
+def _split(lead: list[dict], sections: list[dict], tail: list[dict], verdict: str) -> list[Message]:
     room = MAX_BLOCKS - len(lead) - len(tail)
     messages = [Message(verdict, [*lead, *sections[:room], *tail])]
     rest = sections[room:]
@@ -147,3 +152,26 @@ def build_messages(
         rest = rest[MAX_BLOCKS:]
         part += 1
     return messages
+
+
+def build_messages(
+    mrkdwn: str,
+    *,
+    buttons: list[Button | ChannelPicker] | None = None,
+    title: str | None = None,
+    verdict: str | None = None,
+    actions_id: str | None = None,
+) -> list[Message]:
+    """A plain mrkdwn message (a notice, an ingest report) and its overflow, each within
+    Slack's limits. Paragraphs (separated by blank lines) become sections; buttons go on the
+    first message. Answers use `section_messages`: their sections come from their objects.
+    """
+    paragraphs = [p.strip("\n") for p in mrkdwn.split("\n\n") if p.strip()]
+    sections = [section(chunk) for p in paragraphs for chunk in _chunks(p)]
+    lead = [header(title)] if title else []
+    tail = [actions(buttons, actions_id)] if buttons else []
+    verdict = _truncate(
+        verdict or (paragraphs[0].split("\n")[0] if paragraphs else ""), MAX_TEXT_CHARS
+    )
+
+    return _split(lead, sections, tail, verdict)

@@ -16,6 +16,8 @@ POST_TO = "parity_post_to"
 RERUN = "parity_rerun"
 REFRESH = "parity_refresh"
 HOME_ASK = "parity_home_ask"
+# A "Did you mean…?" button: its value is a stored offer (a corrected query), re-run as is.
+OFFER = "parity_offer"
 ANSWER_ACTIONS = (BY_JOURNEY, BY_DAY, CHART, POST, RERUN)
 # On alerts: the value is the episode's id.
 ALERT_ACK = "parity_alert_acknowledge"
@@ -23,10 +25,12 @@ ALERT_MUTE = "parity_alert_mute"
 ALERT_RESOLVE = "parity_alert_resolve"
 ALERT_ACTIONS = {ALERT_ACK: "acknowledge", ALERT_MUTE: "mute", ALERT_RESOLVE: "resolve"}
 
+# App Home's quick questions: (key, label). The key names a query built directly
+# (bot.answers.commands.home_query), never a sentence for the parser.
 HOME_QUESTIONS = (
-    "why don't Sent numbers match?",
-    "which dates are safe for sent?",
-    "reconcile everything last week",
+    ("sent_gap", "Why don't Sent numbers match?"),
+    ("sent_safe", "Which dates are safe for Sent?"),
+    ("last_week", "Reconcile everything last week"),
 )
 
 

@@ -15,10 +15,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.answers.charts import chart_png
 from bot.answers.digest import Digest
-from bot.answers.render import render
+from bot.answers.render import digest_parts
 from bot.formatting import format_span
 from bot.metrics import DISPLAY_NAMES
-from bot.slack.blocks import Message, build_messages
+from bot.slack.blocks import Message, build_messages, section_messages
 from bot.slack.buttons import answer_block_id, answer_buttons
 from bot.store.runs import Run
 from bot.store.scheduling import ClockRecords
@@ -26,17 +26,30 @@ from bot.store.scheduling import ClockRecords
 log = logging.getLogger(__name__)
 
 
-def digest_messages(digest: Digest, answer_id: int | None, *, can_post: bool) -> list[Message]:
-    """The digest with the answer buttons first; what follows goes into its thread."""
+def digest_messages(
+    digest: Digest,
+    answer_id: int | None,
+    *,
+    can_post: bool,
+    parts: tuple[str, str, str] | None = None,
+) -> list[Message]:
+    """The digest with the answer buttons first; what follows goes into its thread.
+
+    `parts` are its headline, message and thread as already rendered (bot.answers.render.
+    digest_parts); the digest is rendered here only when they are not given.
+    """
     scope = format_span(digest.query.start, digest.query.end)
-    message = render("digest.j2", "mrkdwn", digest=digest, part="message")
-    thread = render("digest.j2", "mrkdwn", digest=digest, part="thread").strip()
+    headline, message, thread = parts or digest_parts(digest)
     buttons = answer_buttons(answer_id, can_post=can_post) if answer_id else None
     block_id = answer_block_id(answer_id) if answer_id else None
-    first = build_messages(
-        message, title=f"Parity weekly digest · {scope}", buttons=buttons, actions_id=block_id
+    first = section_messages(
+        [message],
+        verdict=headline,
+        title=f"Parity weekly digest · {scope}",
+        buttons=buttons,
+        actions_id=block_id,
     )
-    return first + (build_messages(thread) if thread else [])
+    return first + (build_messages(thread) if thread.strip() else [])
 
 
 def post_digest(

@@ -1,9 +1,10 @@
-"""Answers as Slack messages: mrkdwn from the shared templates, buttons, App Home."""
+"""Answers as Slack messages: sections from the answer's objects, buttons, App Home."""
 
 from __future__ import annotations
 
 from bot.answers.render import render
 from bot.answers.service import Answer
+from bot.formatting import format_span
 from bot.slack.blocks import (
     Button,
     Message,
@@ -11,10 +12,12 @@ from bot.slack.blocks import (
     build_messages,
     header,
     section,
+    section_messages,
 )
 from bot.slack.buttons import (
     HOME_ASK,
     HOME_QUESTIONS,
+    OFFER,
     answer_block_id,
     answer_buttons,
 )
@@ -28,23 +31,40 @@ def answer_messages(
     *,
     can_post: bool,
     pick_channel: bool = False,
+    offers: tuple[tuple[int, str], ...] = (),
     refresh: bool = False,
 ) -> list[Message]:
-    """The answer (rendered for Slack) with buttons when it is a reconciliation; `refresh`
-    adds the Refresh button (where pulls are configured)."""
+    """The answer (rendered for Slack) with buttons: drill-downs on a reconciliation (and
+    Refresh where pulls are configured), "Did you mean…?" offers (stored query ids and
+    labels) on a question asked back."""
     if answer.digest is not None and not answer.error:  # a message and its thread
-        return digest_messages(answer.digest, answer_id, can_post=can_post)
-    if not answer_id:
-        return build_messages(answer.text)
-    buttons = answer_buttons(
-        answer_id, can_post=can_post, pick_channel=pick_channel, refresh=refresh
+        parts = (answer.headline, answer.sections[0], answer.thread)
+        return digest_messages(answer.digest, answer_id, can_post=can_post, parts=parts)
+    *body, reading = answer.sections if _has_reading(answer) else (*answer.sections, None)
+    buttons = None
+    if offers:
+        buttons = [Button(label, OFFER, str(offer_id)) for offer_id, label in offers]
+    elif answer_id:
+        buttons = answer_buttons(
+            answer_id, can_post=can_post, pick_channel=pick_channel, refresh=refresh
+        )
+    return section_messages(
+        body,
+        verdict=answer.headline,
+        buttons=buttons,
+        actions_id=answer_block_id(answer_id) if answer_id and not offers else None,
+        context=reading,
     )
-    return build_messages(answer.text, buttons=buttons, actions_id=answer_block_id(answer_id))
+
+
+def _has_reading(answer: Answer) -> bool:
+    return bool(answer.sections) and answer.sections[-1].startswith("Read as:")
 
 
 def breakdown_messages(answer: Answer, by: str) -> list[Message]:
     text = render("breakdown.j2", "mrkdwn", answer=answer, by=by)
-    return build_messages(text)
+    title = f"{answer.query.read_as} · by {by}"
+    return section_messages([text], verdict=title)
 
 
 def text_messages(mrkdwn: str) -> list[Message]:
@@ -53,13 +73,15 @@ def text_messages(mrkdwn: str) -> list[Message]:
 
 def home_view(status: Answer, recent: list[StoredAnswer]) -> dict:
     now = status.now.replace(tzinfo=None)
-    # Status paragraphs (snapshots and clock; digest schedules and problems) as sections.
-    status_sections = build_messages(status.text)[0].blocks
     blocks = [
         header("Parity · AJO vs CJA"),
-        *status_sections,
+        *(section(text) for text in status.sections),
         {"type": "divider"},
         section(render("home.j2", "mrkdwn", recent=recent, now=now)),
-        actions([Button(q, HOME_ASK, q) for q in HOME_QUESTIONS]),
+        actions([Button(label, HOME_ASK, key) for key, label in HOME_QUESTIONS]),
     ]
     return {"type": "home", "blocks": blocks}
+
+
+def scope_title(answer: Answer) -> str:
+    return format_span(answer.query.start, answer.query.end)

@@ -21,11 +21,15 @@ from bot.answers.service import Answer, Parity
 from bot.config import Settings
 from bot.formatting import format_scope
 from bot.metrics import DISPLAY_NAMES
+from bot.query import Query
 from bot.slack import present
 from bot.slack.blocks import Message, section
 from bot.slack.client import webhook
 
 log = logging.getLogger(__name__)
+
+# Buttons on a question asked back (Slack allows 25 in an actions block; fewer read better).
+MAX_OFFERS = 6
 
 WORKING = Message("⏳ Working on it…", [section("⏳ Working on it…")])
 
@@ -57,29 +61,50 @@ class Replier:
 
     # --- answering -------------------------------------------------------------
 
-    def ask(self, target: Target, question: str) -> None:
-        """Answer a free-text question at `target`."""
-        self._answer(target, question, lambda: self.parity.ask(question, flavour="mrkdwn"))
-
-    def rerun(self, target: Target, stored) -> None:
-        """Answer a stored query again, as of today."""
+    def ask(
+        self,
+        target: Target,
+        question: str,
+        *,
+        conversation: str | None = None,
+        intent: str | None = None,
+    ) -> None:
+        """Answer a free-text question at `target`; in a `conversation` (a thread, a DM) a
+        follow-up keeps what it does not change."""
         self._answer(
             target,
-            stored.question,
-            lambda: self.parity.answer(stored.query, self.parity.today(), "mrkdwn"),
+            question,
+            lambda: self.parity.ask(
+                question, flavour="mrkdwn", conversation=conversation, intent=intent
+            ),
+        )
+
+    def rerun(self, target: Target, query: Query, question: str) -> None:
+        """Answer a stored query (a button's, an offer's, a command's) as of today."""
+        self._answer(
+            target,
+            question,
+            lambda: self.parity.answer(query, self.parity.today(), "mrkdwn"),
         )
 
     def _answer(self, target: Target, question: str, compute: Callable[[], Answer]) -> None:
         answer, placeholder = self._with_notice(target, compute)
+        store = self.parity.store
         answer_id = None
         if answer.metrics and not answer.error:
-            answer_id = self.parity.store.save_answer(
+            answer_id = store.save_answer(
                 user_id=target.user,
                 channel_id=target.channel,
                 question=question,
                 query=answer.query,
-                headline=answer.text.split("\n", 1)[0],
+                headline=answer.headline,
             )
+        # "Did you mean…?": each corrected query is stored; its button re-runs it as is.
+        offers = tuple(
+            (store.save_offer(offer.label, offer.query), offer.label)
+            for problem in answer.query.unclear
+            for offer in problem.offers
+        )[:MAX_OFFERS]
         # An ephemeral answer only its asker sees can be shared with the channel.
         messages = present.answer_messages(
             answer,
@@ -87,8 +112,17 @@ class Replier:
             can_post=target.ephemeral,
             pick_channel=target.is_dm,
             refresh=bool(self.settings.pulls),
+            offers=offers,
         )
         self.deliver(target, messages, placeholder)
+        if answer.query.chart and answer.metrics and not answer.error:
+            self.chart(self._thread_of(target, placeholder), answer)
+
+    def _thread_of(self, target: Target, placeholder: str | None) -> Target:
+        if target.ephemeral:  # a chart of a private answer goes to the asker's DM
+            dm = self.client.conversations_open(users=target.user)["channel"]["id"]
+            return Target(dm, target.user)
+        return target
 
     def _with_notice(self, target: Target, compute: Callable[[], Answer]):
         """The answer, and the "working on it" message if one was posted while it ran.
