@@ -34,7 +34,7 @@ from bot.timing import Clock
 log = logging.getLogger(__name__)
 
 # Answers rendered whole by one template; reconciliations are rendered metric by metric.
-_TEMPLATES = {"status": "status.j2", "help": "help.j2", "unknown": "help.j2"}
+_TEMPLATES = {"help": "help.j2", "unknown": "help.j2"}
 
 
 @dataclass(frozen=True)
@@ -294,6 +294,9 @@ class Parity:
             sections = [message]
         elif answer.intent in ("reconcile", "safe_range"):
             sections = self._result_sections(answer, flavour, context)
+        elif answer.intent == "status":
+            parts = ("overview", "schedules")
+            sections = [render("status.j2", flavour, **context, part=part) for part in parts]
         else:
             sections = [render(_TEMPLATES[answer.intent], flavour, **context)]
         if answer.intent not in ("help", "unknown", "status") or answer.query.unclear:

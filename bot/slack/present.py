@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.answers.render import render
 from bot.answers.service import Answer
 from bot.formatting import format_span
+from bot.metrics import DISPLAY_NAMES
 from bot.slack.blocks import (
     Button,
     Message,
@@ -63,8 +64,10 @@ def _has_reading(answer: Answer) -> bool:
 
 def breakdown_messages(answer: Answer, by: str) -> list[Message]:
     text = render("breakdown.j2", "mrkdwn", answer=answer, by=by)
-    title = f"{answer.query.read_as} · by {by}"
-    return section_messages([text], verdict=title)
+    first, *more = [DISPLAY_NAMES[r.metric] for r in answer.metrics] or ["No numbers"]
+    span = format_span(answer.query.start, answer.query.end)
+    extra = f" (and {len(more)} more)" if more else ""
+    return section_messages([text], verdict=f"*{first} by {by}* · {span}{extra}")
 
 
 def text_messages(mrkdwn: str) -> list[Message]:
@@ -82,6 +85,3 @@ def home_view(status: Answer, recent: list[StoredAnswer]) -> dict:
     ]
     return {"type": "home", "blocks": blocks}
 
-
-def scope_title(answer: Answer) -> str:
-    return format_span(answer.query.start, answer.query.end)

@@ -31,14 +31,14 @@ def test_by_journey_lists_journeys_in_the_thread(send, fake):
     assert reply.params["thread_ts"] == ts
     text = reply.params["blocks"][0]["text"]["text"]
     assert text.startswith("*Sent by journey*")
-    assert "• Black Friday Promo: AJO " in reply.params["blocks"][1]["text"]["text"]
+    assert "\n• Black Friday Promo: AJO " in text
 
 
 def test_by_day_lists_days_with_their_causes(send, fake):
     ts, answer_id = _answered(send, fake)
     send(action_body("parity_by_day", answer_id, message_ts=ts), form=True)
     _, reply = fake.wait_for("chat.postMessage", 2)
-    days = reply.params["blocks"][1]["text"]["text"]
+    days = reply.params["blocks"][0]["text"]["text"].split("\n\n", 1)[1]
     assert "• Nov 29: AJO " in days
     assert "processing lag" in days.split("• Nov 29")[1]
 

@@ -32,12 +32,12 @@ def test_app_home_shows_snapshots_last_answers_and_quick_questions(send, fake):
     assert "• AJO: 5 snapshots" in texts[0]
     assert "• CJA: 5 snapshots" in texts[0]
     assert "why don't sent numbers match? — ✅ *Sent*: the gap of" in texts[1]
-    questions = [e["value"] for e in view["blocks"][-1]["elements"]]
-    assert "why don't Sent numbers match?" in questions
+    questions = [e["text"]["text"] for e in view["blocks"][-1]["elements"]]
+    assert "Why don't Sent numbers match?" in questions
 
 
 def test_quick_question_from_home_is_answered_in_a_dm(send, fake):
-    send(action_body("parity_home_ask", "which dates are safe for sent?"), form=True)
+    send(action_body("parity_home_ask", "sent_safe"), form=True)
     (post,) = fake.wait_for("chat.postMessage")
     assert post.params["channel"] == "D1"
     assert "Safe range for Sent" in post.params["text"]
