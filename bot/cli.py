@@ -7,9 +7,11 @@ and goes through bot.answers.service, the same path Slack answers take.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -18,12 +20,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.alerts.cli import add_commands as add_alert_commands
+from bot.answers.commands import direct_query
 from bot.answers.render import render
 from bot.answers.service import Parity
 from bot.clock.cli import add_commands
 from bot.config import Settings, load_settings
 from bot.errors import ParityError
 from bot.evaluate import cmd_evaluate
+from bot.formatting import format_scope
 from bot.ingest.loading import load_file
 from bot.store import Store
 
@@ -70,32 +74,81 @@ def _check_alerts(app, reports) -> None:
 
 def cmd_ask(app: Parity, args: argparse.Namespace) -> int:
     if args.question == "-":
+        # One answer per input line, an empty line included, so outputs stay aligned.
         for line in sys.stdin:
             if line.strip():
                 _print_answer(app.ask(line.strip(), today=args.today), args.json)
-                sys.stdout.flush()
+            else:
+                print("{}" if args.json else "")
+            sys.stdout.flush()
         return 0
     answer = app.ask(args.question, today=args.today)
     _print_answer(answer, args.json)
+    if args.chart:
+        _write_charts(answer, args.chart)
+    elif answer.query.chart and answer.metrics and not args.json:
+        print("(For the chart as a file: add --chart FILE.png.)")
     return 1 if answer.error_id else 0
 
 
+def _write_charts(answer, path: Path) -> None:
+    """One PNG per metric: FILE.png for one, FILE-metric.png each for several."""
+    from bot.answers.charts import chart_png  # matplotlib loads only when a chart is asked
+
+    results = answer.compared_metrics or answer.metrics
+    if not results:
+        print(f"No chart: {answer.headline}", file=sys.stderr)
+        return
+    scope = format_scope(answer.query.start, answer.query.end, answer.query.journeys)
+    for result in results:
+        target = path if len(results) == 1 else path.with_stem(f"{path.stem}-{result.metric}")
+        target.write_bytes(chart_png(result, scope))
+        print(f"Chart: {target}", file=sys.stderr)
+
+
 def cmd_chat(app: Parity, args: argparse.Namespace) -> int:
+    """Questions one after another; a follow-up ("and for clicks?") keeps the rest of the
+    previous question. Line editing and history come from readline where it exists."""
+    history = _line_editing()
+    conversation = f"chat:{uuid.uuid4().hex}"
     print("Ask about AJO and CJA numbers; 'help' for examples, 'quit' to leave.")
-    while True:
-        try:
-            question = input("parity> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if question.lower() in {"quit", "exit", "q"}:
-            return 0
-        if question:
-            print(app.ask(question, today=args.today).text)
+    try:
+        while True:
+            try:
+                question = input("parity> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            if question.lower() in {"quit", "exit", "q"}:
+                return 0
+            if question:
+                print(app.ask(question, today=args.today, conversation=conversation).text)
+    finally:
+        if history:
+            history()
+
+
+def _line_editing():
+    """Arrow keys and a history kept in ~/.parity_history; returns what saves it."""
+    try:
+        import readline  # not on every platform; chat works without it
+    except ImportError:
+        return None
+    path = Path.home() / ".parity_history"
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(path)
+
+    return save
 
 
 def cmd_status(app: Parity, args: argparse.Namespace) -> int:
-    _print_answer(app.ask("status", today=args.today), args.json)
+    today = args.today or app.today()
+    _print_answer(app.answer(direct_query("status", today), today), args.json)
     return 0
 
 
@@ -168,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = command("ask", cmd_ask, "answer one question ('-' reads one per line from stdin)")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the JSON answer")
+    ask.add_argument("--chart", type=Path, metavar="FILE.png", help="write the chart as PNG")
 
     command("chat", cmd_chat, "ask questions interactively")
 

@@ -14,6 +14,7 @@ import logging
 import sys
 from datetime import UTC, date, datetime, timedelta
 
+from bot.answers.commands import direct_query
 from bot.answers.render import render
 from bot.answers.service import Parity
 from bot.clock.digest_commands import CLI, apply_digest_command, parse_digest_command, refusal
@@ -34,7 +35,8 @@ def cmd_digest(app: Parity, args: argparse.Namespace) -> int:
     now = app.clock.at(args.now).now()
     words = list(args.words)
     if args.dry_run or words[:1] == ["preview"]:
-        answer = app.ask("digest", today=args.today)
+        today = args.today or app.today()
+        answer = app.answer(direct_query("digest", today), today)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer.text)
         return 1 if answer.error else 0
     if words or not args.channel:

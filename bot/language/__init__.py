@@ -27,8 +27,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.language.dates import DateReading, before, blank, find_dates
-from bot.language.followup import ALL_JOURNEYS, ALL_METRICS, ADDING, Said, is_followup, merge
-from bot.language.journeys import JourneyWords, exact_journeys, read_journeys
+from bot.language.followup import ADDING, ALL_JOURNEYS, ALL_METRICS, Said, is_followup, merge
+from bot.language.journeys import exact_journeys, read_journeys
 from bot.language.metric_words import take_metrics, take_misspelt
 from bot.language.offers import (
     date_order_problem,
@@ -61,7 +61,8 @@ _INTENT_RES = tuple(
     for intent, pattern in INTENT_KEYWORDS
 )
 _BREAKDOWN_RES = tuple(
-    (by, re.compile(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])")) for by, pattern in BREAKDOWN_KEYWORDS
+    (by, re.compile(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])"))
+    for by, pattern in BREAKDOWN_KEYWORDS
 )
 _CHART_RE = re.compile(rf"(?<![a-z0-9])(?:{CHART_KEYWORDS})(?![a-z0-9])")
 # Words that, left unread after a date word, mean a date phrase was not understood.
@@ -132,12 +133,21 @@ def parse_question(
     )
     leftover_dates = _unread_dates(words)
     content = bool(
-        said.intent or said.metrics or said.journeys or dates.span or dates.problems
-        or dates.relative_only or metric_words.unknown or named.unknown or breakdown or chart
-        or all_journeys or all_metrics
+        said.intent
+        or said.metrics
+        or said.journeys
+        or dates.span
+        or dates.problems
+        or dates.relative_only
+        or metric_words.unknown
+        or named.unknown
+        or breakdown
+        or chart
+        or all_journeys
+        or all_metrics
     )
     if not content and previous is None:
-        if GREETINGS.search(clean) or not re.sub(r"[?\s]", "", text) and "?" in text:
+        if GREETINGS.search(clean) or (not re.sub(r"[?\s]", "", text) and "?" in text):
             return replace(default, intent="help")
         return default
     asks = content or previous is not None

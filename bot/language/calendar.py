@@ -155,7 +155,7 @@ def week_of_month(ordinal: int, month: int, year: int) -> Span | None:
 
 def latest_day_of_month(day: int, today: date) -> date | None:
     """The most recent date with this day of the month, on or before today."""
-    for back in range(0, 13):
+    for back in range(13):
         first = shift_months(today.replace(day=1), -back)
         found = valid(first.year, first.month, day)
         if found and found <= today:

@@ -85,7 +85,12 @@ NUMBER_WORDS: dict[str, int] = {
 
 # Longest accepted "last N <unit>", in units: about ten years.
 MAX_COUNT: dict[str, int] = {
-    "day": 3660, "week": 520, "fortnight": 260, "month": 120, "quarter": 40, "year": 10
+    "day": 3660,
+    "week": 520,
+    "fortnight": 260,
+    "month": 120,
+    "quarter": 40,
+    "year": 10,
 }
 # The 30 days ending the day named ("until Nov 25"): the default range's length.
 UNTIL_DAYS = 30
@@ -348,6 +353,7 @@ def _range_of(first, last, today: date) -> Reading:
 def _ambiguous_range(first, last, today: date) -> Reading:
     """Two numeric days of which one (or both) reads two ways: one that reads one way
     settles the other; two ambiguous ones stay ambiguous, read the same way both."""
+
     def ends(reading, which: int):
         if isinstance(reading, Ambiguous):
             return reading[which][0]
@@ -355,11 +361,7 @@ def _ambiguous_range(first, last, today: date) -> Reading:
 
     known = [r for r in (first, last) if not isinstance(r, Ambiguous)]
     if known:
-        fits = [
-            which
-            for which in (0, 1)
-            if ends(first, which) <= ends(last, which)
-        ]
+        fits = [which for which in (0, 1) if ends(first, which) <= ends(last, which)]
         which = fits[0] if len(fits) == 1 else 1
         return _ordered(ends(first, which), ends(last, which))
     day_first = _ordered(ends(first, 0), ends(last, 0))
@@ -442,9 +444,7 @@ def _since_period(m: re.Match[str], today: date, _order) -> Reading:
 def _month_days(m: re.Match[str], today: date, _order) -> Reading:
     number = MONTHS[m["month"].rstrip(".")]
     known = int(m["year"]) if m["year"] else None
-    return _range_of(
-        _Day(known, number, int(m["d1"])), _Day(known, number, int(m["d2"])), today
-    )
+    return _range_of(_Day(known, number, int(m["d1"])), _Day(known, number, int(m["d2"])), today)
 
 
 def _day_range(m: re.Match[str], today: date, order) -> Reading:
@@ -554,53 +554,91 @@ _VAGUE = (
 
 # Most specific first: each rule only sees what the earlier ones left.
 RULES: tuple[_Rule, ...] = (
-    (rf"(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the\s+|this\s+)?"
-     rf"(?P<period>week|month|quarter|year|{_MONTH}){_YEAR}",
-     _since_period),
+    (
+        rf"(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the\s+|this\s+)?"
+        rf"(?P<period>week|month|quarter|year|{_MONTH}){_YEAR}",
+        _since_period,
+    ),
     (_VAGUE, _not_understood),
-    (r"(?:the\s+)?(?:last|past|previous|next)\s+(?:few|couple(?:\s+of)?|several|some|many)\s+"
-     r"(?:days|weeks|months|quarters|years)|recently|lately|the\s+other\s+day|a\s+while(?:\s+ago)?"
-     r"|forever|h[12]|q[05-9]|(?:[0-9]+|a|one|two|few)\s+(?:weeks?|months?|years?)\s+ago",
-     _not_understood),
-    (r"(?:(?:over|during|around|before|after|since)\s+(?:the\s+|our\s+)?"
-     r"(?:last\s+|this\s+|next\s+|previous\s+)?(?:holidays?|christmas|xmas|thanksgiving|easter"
-     r"|new\s+year|launch|migration|sprint|release|outage|summer|winter|spring\s+break|autumn"
-     r"|fall)|(?:last|this|next|previous)\s+(?:sprint|release|launch)|holidays|christmas|xmas"
-     r"|thanksgiving|easter)(?:\s+(?:week|weekend|break|period|season))?", _not_understood),
+    (
+        r"(?:the\s+)?(?:last|past|previous|next)\s+(?:few|couple(?:\s+of)?|several|some|many)\s+"
+        r"(?:days|weeks|months|quarters|years)|recently|lately|the\s+other\s+day|a\s+while(?:\s+ago)?"
+        r"|forever|h[12]|q[05-9]|(?:[0-9]+|a|one|two|few)\s+(?:weeks?|months?|years?)\s+ago",
+        _not_understood,
+    ),
+    (
+        r"(?:(?:over|during|around|before|after|since)\s+(?:the\s+|our\s+)?"
+        r"(?:last\s+|this\s+|next\s+|previous\s+)?(?:holidays?|christmas|xmas|thanksgiving|easter"
+        r"|new\s+year|launch|migration|sprint|release|outage|summer|winter|spring\s+break|autumn"
+        r"|fall)|(?:last|this|next|previous)\s+(?:sprint|release|launch)|holidays|christmas|xmas"
+        r"|thanksgiving|easter)(?:\s+(?:week|weekend|break|period|season))?",
+        _not_understood,
+    ),
     (rf"(?:from\s+|between\s+)?(?P<first>{_DAY}){_TO}(?P<last>{_DAY})", _day_range),
-    (rf"(?P<month>{_MONTH})\s+(?P<d1>[0-9]{{1,2}}){_ORD}{_TO}(?P<d2>[0-9]{{1,2}}){_ORD}"
-     rf"{_YEAR}", _month_days),
-    (rf"(?P<d1>[0-9]{{1,2}}){_ORD}{_TO}(?P<d2>[0-9]{{1,2}}){_ORD}\s+(?:of\s+)?"
-     rf"(?P<month>{_MONTH}){_YEAR}", _month_days),
-    (rf"(?:from\s+|between\s+)?the\s+(?P<d1>[0-9]{{1,2}})(?:st|nd|rd|th){_TO}(?:the\s+)?"
-     rf"(?P<d2>[0-9]{{1,2}})(?:st|nd|rd|th)", _ordinal_days),
+    (
+        rf"(?P<month>{_MONTH})\s+(?P<d1>[0-9]{{1,2}}){_ORD}{_TO}(?P<d2>[0-9]{{1,2}}){_ORD}"
+        rf"{_YEAR}",
+        _month_days,
+    ),
+    (
+        rf"(?P<d1>[0-9]{{1,2}}){_ORD}{_TO}(?P<d2>[0-9]{{1,2}}){_ORD}\s+(?:of\s+)?"
+        rf"(?P<month>{_MONTH}){_YEAR}",
+        _month_days,
+    ),
+    (
+        rf"(?:from\s+|between\s+)?the\s+(?P<d1>[0-9]{{1,2}})(?:st|nd|rd|th){_TO}(?:the\s+)?"
+        rf"(?P<d2>[0-9]{{1,2}})(?:st|nd|rd|th)",
+        _ordinal_days,
+    ),
     (rf"(?:the\s+)?week\s+of\s+(?:the\s+)?(?P<day>{_DAY})", _week_of),
-    (rf"(?:the\s+)?(?P<nth>first|second|third|fourth|last)\s+week\s+of\s+(?P<month>{_MONTH})"
-     rf"{_YEAR}", _week_of_month),
+    (
+        rf"(?:the\s+)?(?P<nth>first|second|third|fourth|last)\s+week\s+of\s+(?P<month>{_MONTH})"
+        rf"{_YEAR}",
+        _week_of_month,
+    ),
     (rf"(?:since|from|after)\s+(?P<day>{_DAY})", _since),
     (rf"(?:until|till|til|through|thru|up\s+to)\s+(?P<day>{_DAY})", _until),
-    (rf"(?:since|from|after)\s+(?:the\s+start\s+of\s+)?(?P<period>{_MONTH})"
-     rf"{_YEAR}", _since_period),
+    (
+        rf"(?:since|from|after)\s+(?:the\s+start\s+of\s+)?(?P<period>{_MONTH})"
+        rf"{_YEAR}",
+        _since_period,
+    ),
     (r"(?:since|from|after)\s+the\s+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)", _since_ordinal),
     (rf"(?:on\s+)?(?P<day>{_DAY})", _single),
     (r"(?:on\s+)?the\s+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)", _on_ordinal),
-    (rf"(?P<prefix>in\s+|during\s+|for\s+|(?:for\s+)?the\s+month\s+of\s+)?(?P<month>{_MONTH})"
-     rf"{_YEAR}(?P<which>\s+(?:of\s+)?(?:last|this)\s+year)?",
-     _month),
-    (r"(?:in\s+|during\s+|for\s+)?(?:(?P<year_before>[0-9]{4})\s+)?(?:q(?P<q>[1-4])|the\s+"
-     r"(?P<qword>first|second|third|fourth)\s+quarter)(?:\s+(?:of\s+)?(?P<year>[0-9]{4}))?"
-     r"(?P<to_date>\s+to\s+date)?", _quarter),
-    (r"(?P<since>since\s+|from\s+)?(?P<on>on\s+|for\s+)?(?P<which>last\s+|previous\s+|this\s+|next\s+)?"
-     rf"(?P<weekday>{_WEEKDAY})", _weekday),
-    (rf"(?:the\s+)?(?P<dir>last|past|previous|prior|next)\s+(?P<n>{_UNITS})\s+"
-     r"(?P<unit>day|week|month|quarter|year|fortnight)s?", _last_n),
+    (
+        rf"(?P<prefix>in\s+|during\s+|for\s+|(?:for\s+)?the\s+month\s+of\s+)?(?P<month>{_MONTH})"
+        rf"{_YEAR}(?P<which>\s+(?:of\s+)?(?:last|this)\s+year)?",
+        _month,
+    ),
+    (
+        r"(?:in\s+|during\s+|for\s+)?(?:(?P<year_before>[0-9]{4})\s+)?(?:q(?P<q>[1-4])|the\s+"
+        r"(?P<qword>first|second|third|fourth)\s+quarter)(?:\s+(?:of\s+)?(?P<year>[0-9]{4}))?"
+        r"(?P<to_date>\s+to\s+date)?",
+        _quarter,
+    ),
+    (
+        r"(?P<since>since\s+|from\s+)?(?P<on>on\s+|for\s+)?(?P<which>last\s+|previous\s+|this\s+|next\s+)?"
+        rf"(?P<weekday>{_WEEKDAY})",
+        _weekday,
+    ),
+    (
+        rf"(?:the\s+)?(?P<dir>last|past|previous|prior|next)\s+(?P<n>{_UNITS})\s+"
+        r"(?P<unit>day|week|month|quarter|year|fortnight)s?",
+        _last_n,
+    ),
     (r"(?P<n>[0-9]+|" + "|".join(NUMBER_WORDS) + r")\s+days?\s+ago", _days_ago),
-    (r"(?:the\s+)?(?P<unit>day|week|month|year|period)\s+before(?!\s+(?:yesterday|last))",
-     _relative),
+    (
+        r"(?:the\s+)?(?P<unit>day|week|month|year|period)\s+before(?!\s+(?:yesterday|last))",
+        _relative,
+    ),
     (r"the\s+previous\s+(?P<unit>day|week|month|year|period)", _relative),
     (_FIXED, _fixed),
-    (r"(?:the\s+)?(?P<dir>past|last|previous)\s+(?P<n>)(?P<unit>day|week|month|quarter|year"
-     r"|fortnight)", _last_n),
+    (
+        r"(?:the\s+)?(?P<dir>past|last|previous)\s+(?P<n>)(?P<unit>day|week|month|quarter|year"
+        r"|fortnight)",
+        _last_n,
+    ),
     (r"(?:in\s+|for\s+|during\s+)?(?:the\s+year\s+)?(?<![0-9,.])(?P<year>20[0-9]{2})", _year),
 )
 _COMPILED = tuple(
@@ -676,7 +714,9 @@ def _combine(found: list[Found], text: str, today: date, comparing: bool) -> Dat
     span = None
     if spans:
         span = (min(s[0] for _, s in spans), max(s[1] for _, s in spans))
-    return DateReading(span, compare, tuple(problems), versus_only and compare is None, None, tuple(found))
+    return DateReading(
+        span, compare, tuple(problems), versus_only and compare is None, None, tuple(found)
+    )
 
 
 def _joined_to_compare(text: str, spans: list[tuple[Found, Span]], comparing: bool) -> bool:
@@ -694,9 +734,13 @@ def before(span: Span, unit: str) -> Span:
         first = shift_months(start.replace(day=1), -1)
         return month_span(first.year, first.month)
     if unit == "year":
-        return year_span(start.year - 1) if (start.month, start.day) == (1, 1) else (
-            shift_months(start, -12),
-            shift_months(end, -12),
+        return (
+            year_span(start.year - 1)
+            if (start.month, start.day) == (1, 1)
+            else (
+                shift_months(start, -12),
+                shift_months(end, -12),
+            )
         )
     length = {"day": 1, "week": 7}.get(unit, (end - start).days + 1)
     if unit == "week" and (end - start).days + 1 != 7:

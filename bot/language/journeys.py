@@ -23,9 +23,9 @@ from bot.language.tokens import Token, stem, words
 from bot.language.words import (
     ABBREVIATIONS,
     JOURNEY_TRIGGERS,
-    STRONG_TRIGGERS,
     NAMING_WORDS,
     STOP_WORDS,
+    STRONG_TRIGGERS,
     WEAK_WORDS,
 )
 
@@ -186,7 +186,7 @@ def _close(items: list, current: Phrase | None) -> None:
     if current is not None:
         current.naming = current.naming or any(w in NAMING_WORDS for w in current.words)
         items.append(current)
-    return None
+    return
 
 
 def _mark_listed(items: list) -> None:

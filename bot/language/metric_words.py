@@ -42,7 +42,8 @@ ALIASES = _alias_table()
 # Words for numbers Parity does not have, as written (stemming would make "orders" "order",
 # a word of journey names).
 UNKNOWN: dict[tuple[str, ...], tuple[str, bool]] = {
-    tuple(words(phrase)): (_UNKNOWN, False) for phrase in (*UNKNOWN_METRICS, *UNKNOWN_METRIC_PHRASES)
+    tuple(words(phrase)): (_UNKNOWN, False)
+    for phrase in (*UNKNOWN_METRICS, *UNKNOWN_METRIC_PHRASES)
 }
 # Single words a typo may be one edit from (at least five letters: "sent" has too many
 # neighbours, so shorter words only match when two letters are swapped).

@@ -127,8 +127,10 @@ WEAK_WORDS = frozenset(
 # Words that make the phrase around them a name people give journeys: a phrase holding one
 # that matches no journey is asked about, not dropped.
 NAMING_WORDS = frozenset(
-    "journey journeys campaign campaigns newsletter newsletters promo flow flows program"
-    " programme series".split()
+    """
+    journey journeys campaign campaigns newsletter newsletters promo flow flows program
+    programme series
+    """.split()  # noqa: SIM905
 )
 # Words after which the rest of the phrase is meant as a journey name.
 JOURNEY_TRIGGERS = frozenset({"for", "journey", "called", "named", "about"})

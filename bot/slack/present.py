@@ -84,4 +84,3 @@ def home_view(status: Answer, recent: list[StoredAnswer]) -> dict:
         actions([Button(label, HOME_ASK, key) for key, label in HOME_QUESTIONS]),
     ]
     return {"type": "home", "blocks": blocks}
-

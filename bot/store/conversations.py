@@ -31,9 +31,7 @@ def remember(conn: Connection, key: str, query: Query, now: datetime) -> None:
     """Store the conversation's latest query (one row per conversation, replaced)."""
     stored = json.dumps(query.stored())
     changed = conn.execute(
-        update(conversations)
-        .where(conversations.c.key == key)
-        .values(query=stored, updated_at=now)
+        update(conversations).where(conversations.c.key == key).values(query=stored, updated_at=now)
     ).rowcount
     if not changed:
         conn.execute(insert(conversations).values(key=key[:200], query=stored, updated_at=now))

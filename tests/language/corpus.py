@@ -147,7 +147,9 @@ def report(score_: Score) -> str:
     lines = [f"{score_.half}: {right}/{score_.total} right in every field ({score_.share:.1f} %)"]
     for case, got in score_.failures:
         asked = f"{case.previous} >> {case.question}" if case.previous else case.question
-        lines.append(f"  line {case.line}: {asked!r}\n    expected {case.expected}\n    read     {got}")
+        lines.append(
+            f"  line {case.line}: {asked!r}\n    expected {case.expected}\n    read     {got}"
+        )
     return "\n".join(lines)
 
 
