@@ -73,8 +73,14 @@ _DATE_WORDS = frozenset(
     ago weekend weekends fortnight quarter quarters tomorrow tonight
     """.split()  # noqa: SIM905
 )
-_DATE_LEADS = frozenset({"since", "before", "after", "until", "till", "during", "around", "over"})
-_SKIPPABLE = frozenset({"the", "a", "an", "our", "last", "this", "next", "that"})
+_DATE_LEADS = frozenset(
+    {"since", "before", "after", "until", "till", "during", "around", "over", "last", "past"}
+)
+_ORDINAL = re.compile(r"^[0-9]{1,2}(?:st|nd|rd|th)$")
+_VAGUE_COUNTS = frozenset({"few", "couple", "several"})
+_SKIPPABLE = frozenset(
+    {"the", "a", "an", "our", "last", "this", "next", "that", "few", "couple", "several"}
+)
 
 
 def parse_question(
@@ -247,7 +253,7 @@ def _unread_dates(words: list[Token]) -> list[str]:
         if token is None:
             continue
         word = token[1]
-        if word in _DATE_WORDS:
+        if word in _DATE_WORDS or _ORDINAL.match(word):
             phrases.append(word)
         elif word in _DATE_LEADS:
             rest = []
@@ -255,7 +261,9 @@ def _unread_dates(words: list[Token]) -> list[str]:
                 if following is None:
                     break
                 rest.append(following[1])
-            rest = [w for w in rest if w not in _SKIPPABLE]
-            if rest and rest[0] not in STOP_WORDS and rest[0][0].isalpha():
-                phrases.append(f"{word} {rest[0]}")
+            meant = [w for w in rest if w not in _SKIPPABLE]
+            if meant and meant[0] not in STOP_WORDS and meant[0][0].isalpha():
+                phrases.append(f"{word} {meant[0]}")
+            elif _VAGUE_COUNTS.intersection(rest):
+                phrases.append(" ".join([word, *rest]))
     return phrases

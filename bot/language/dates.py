@@ -498,9 +498,10 @@ def _weekday(m: re.Match[str], today: date, _order) -> Reading:
     if not (m["since"] or m["which"] or m["on"]) and _in_a_name(m):
         return None  # "Black Friday Promo", "Cyber Monday", "Tuesday tips": a name
     weekday = WEEKDAYS[m["weekday"]]
-    if m["which"] == "next":
+    which = (m["which"] or "").strip()
+    if which == "next":
         return Future(None)
-    day = latest_weekday(weekday, today, before_today=m["which"] in ("last", "previous"))
+    day = latest_weekday(weekday, today, before_today=which in ("last", "previous"))
     if m["since"]:
         return day, today
     return day, day

@@ -114,7 +114,7 @@ STOP_WORDS = frozenset(
     look looks looking right wrong off normal real again going deal idea anything something
     everything whole tools tool numbers pull going sure my boss asking asked ask question
     doing monthly weekly quarterly annual yearly deck decks qbr board slide slides
-    presentation meeting
+    presentation meeting asap urgent urgently quickly
     """.split()  # noqa: SIM905
 )
 # Channel and naming words: kept inside a journey name, but never enough on their own.
