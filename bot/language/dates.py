@@ -555,6 +555,7 @@ _VAGUE = (
 
 # Most specific first: each rule only sees what the earlier ones left.
 RULES: tuple[_Rule, ...] = (
+    (r"(?:the\s+)?day\s+before\s+yesterday", lambda m, today, _order: _fixed(m, today, _order)),
     (
         rf"(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the\s+|this\s+)?"
         rf"(?P<period>week|month|quarter|year|{_MONTH}){_YEAR}",

@@ -56,6 +56,7 @@ def span(text: str, order: str | None = None) -> str:
         ("sent 11/20/26", "2026-11-20..2026-11-20"),
         ("sent 2026-11-01..2026-11-15", "2026-11-01..2026-11-15"),
         ("sent 3 days ago", "2026-11-23..2026-11-23"),
+        ("sent the day before yesterday", "2026-11-24..2026-11-24"),
         ("sent until nov 25", "2026-10-27..2026-11-25"),
         ("sent since the start of the quarter", "2026-10-01..2026-11-26"),
         ("sent this week vs last week", "2026-11-23..2026-11-26 vs 2026-11-16..2026-11-22"),
