@@ -50,6 +50,12 @@ def test_demo_answers_the_sent_question(demo_dir):
         "journeys": [],
         "start": "2026-10-31",
         "end": "2026-11-29",
+        "read_as": "Sent · all journeys · Oct 31 – Nov 29, 2026 (no dates asked: the last 30 days)",
+        "ignored": [],
+        "compare": None,
+        "breakdown": None,
+        "chart": False,
+        "unclear": [],
     }
     assert sent["causes"]["processing_lag"] > 0
     assert sent["causes"]["retries"] > 0
@@ -81,10 +87,23 @@ def test_ask_reads_questions_from_stdin_one_json_per_line(demo_dir):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     answers = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [a["intent"] for a in answers] == ["reconcile", "unknown", "status"]
+    # One line out per line in, the empty one included: outputs stay aligned.
+    assert [a.get("intent") for a in answers] == ["reconcile", "unknown", None, "status"]
+    assert answers[2] == {}
     assert answers[1]["metrics"] == []
     assert "I did not understand" in answers[1]["text"]
-    assert [s["source"] for s in answers[2]["sources"]] == ["ajo", "cja"]
+    assert [s["source"] for s in answers[3]["sources"]] == ["ajo", "cja"]
+
+
+def test_ask_writes_the_chart_it_was_asked_for(demo_dir, tmp_path):
+    chart = tmp_path / "sent.png"
+    result = parity(
+        "ask", "chart of sent last week", "--chart", str(chart), "--today", TODAY, cwd=demo_dir,
+        env={"DATABASE_URL": "sqlite:///parity-demo.db"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert "Read as: Sent · all journeys · Nov 16 – Nov 22, 2026 · chart" in result.stdout
 
 
 def test_ingest_then_ask_then_status(tmp_path):
@@ -162,13 +181,15 @@ def test_invalid_configuration_names_every_variable(tmp_path):
 def test_chat_answers_until_quit(demo_dir):
     result = parity(
         "chat", "--today", TODAY, cwd=demo_dir,
-        stdin="status\nwhich dates are safe for sent?\nquit\n",
+        stdin="status\nwhich dates are safe for sent?\nand for opens?\nquit\n",
         env={"DATABASE_URL": "sqlite:///parity-demo.db"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("parity> ") == 3
+    assert result.stdout.count("parity> ") == 4
     assert "Parity status" in result.stdout
     assert "Safe range for Sent: Oct 31 – Nov 22, 2026" in result.stdout
+    # The follow-up kept the intent of the question before it.
+    assert "Read as: safe range · Opens · all journeys" in result.stdout
 
 
 def test_serve_without_slack_configuration_names_what_is_missing(tmp_path):

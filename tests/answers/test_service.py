@@ -3,7 +3,7 @@ learned from snapshot history, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.answers.service import Parity
 from tests.builders import frame
@@ -94,3 +94,21 @@ def test_the_day_before_the_range_is_read_for_the_time_zone_fit(store, settings)
         "day": start.isoformat(), "ajo": 4400, "cja": 3700, "delta": 700,
         "causes": {"timezone": 700},
     }  # fmt: skip
+
+
+def test_a_follow_up_keeps_the_conversation_for_a_day_and_no_longer(store, settings):
+    from bot.timing import Clock
+
+    _store_history(store)
+    start = Clock.fixed(datetime(2026, 11, 29, 9, tzinfo=UTC)).pinned(TODAY)
+    store.clock = start  # what stamps the conversation
+    first = Parity(store, settings, start).ask("opens last week", conversation="t1")
+    follow = Parity(store, settings, start).ask("and the week before?", conversation="t1")
+    assert (first.query.start, follow.query.start) == (date(2026, 11, 16), date(2026, 11, 9))
+    other = Parity(store, settings, start).ask("and the week before?", conversation="t2")
+    assert [p.kind for p in other.query.unclear] == ["date"]  # before what? asked back
+    store.clock = Clock.fixed(datetime(2026, 11, 30, 10, tzinfo=UTC))
+    later = Parity(store, settings, store.clock.pinned(TODAY)).ask(
+        "and the week before?", conversation="t1"
+    )
+    assert [p.kind for p in later.query.unclear] == ["date"]

@@ -56,6 +56,10 @@ def test_safe_subcommand_sets_the_intent_without_writing_a_sentence(send, fake):
     send(command_body("safe delivered", fake.response_url()), form=True)
     (reply,) = fake.wait_for("response_url", timeout=15)
     assert "Safe range for Delivered" in reply.params["text"]
-    texts = [e["text"] for b in reply.params["blocks"] if b["type"] == "context" for e in b["elements"]]
-    assert texts == ["Read as: safe range · Delivered · all journeys · Oct 31 – Nov 29, 2026 "
-                     "(no dates asked: the last 30 days)"]
+    texts = [
+        e["text"] for b in reply.params["blocks"] if b["type"] == "context" for e in b["elements"]
+    ]
+    assert texts == [
+        "Read as: safe range · Delivered · all journeys · Oct 31 – Nov 29, 2026 "
+        "(no dates asked: the last 30 days)"
+    ]

@@ -62,7 +62,10 @@ def span(text: str, order: str | None = None) -> str:
         ("sent this week vs last week", "2026-11-23..2026-11-26 vs 2026-11-16..2026-11-22"),
         ("sent yesterday vs the day before", "2026-11-25..2026-11-25 vs 2026-11-24..2026-11-24"),
         ("sent nov vs oct", "2026-11-01..2026-11-26 vs 2026-10-01..2026-10-31"),
-        ("compare sent in october and september", "2026-10-01..2026-10-31 vs 2026-09-01..2026-09-30"),
+        (
+            "compare sent in october and september",
+            "2026-10-01..2026-10-31 vs 2026-09-01..2026-09-30",
+        ),
         ("sent in october and november", "2026-10-01..2026-11-26"),
     ],
 )

@@ -94,11 +94,13 @@ JOURNEY_WORDS = {stem(word) for name in JOURNEYS for word in words(name)}
 # Made-up words: no metric (or near one), nowhere near a journey's words, and not
 # understood on their own (no intent keyword, no date word).
 made_up = st.text(string.ascii_lowercase, min_size=5, max_size=9).filter(
-    lambda word: typo_of(word) is None
-    and all(OSA.distance(stem(word), known) > 3 for known in JOURNEY_WORDS)
-    and read(word).intent == "unknown"
-    and read(f"sent {word}").metrics == ("sent",)
-    and not read(f"sent {word}").unclear
+    lambda word: (
+        typo_of(word) is None
+        and all(OSA.distance(stem(word), known) > 3 for known in JOURNEY_WORDS)
+        and read(word).intent == "unknown"
+        and read(f"sent {word}").metrics == ("sent",)
+        and not read(f"sent {word}").unclear
+    )
 )
 
 
