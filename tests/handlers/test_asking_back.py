@@ -20,6 +20,7 @@ def test_an_unknown_journey_is_asked_back_with_buttons_that_rerun_the_stored_que
     assert all(e["action_id"] == "parity_offer" for e in offers.values())
     # The button names a stored query, not text: it re-runs exactly that.
     label, query = store.load_offer(int(offers["All journeys"]["value"]))
+    assert label == "All journeys"
     assert (query.metrics, query.journeys, query.unclear) == (("sent",), (), ())
     fake.calls.clear()
     send(action_body("parity_offer", offers["All journeys"]["value"], message_ts=THREAD), form=True)
