@@ -1,6 +1,6 @@
 """Labelled questions for scoring intent recognition (bot.language.parse_question).
 
-Written as people ask in a channel, and kept apart from tests/test_language.py on purpose:
+Written as people ask in a channel, and kept apart from tests/language/test_parse.py on purpose:
 the parser's keywords were tuned on those, so scoring it on them would flatter it.
 """
 

@@ -68,7 +68,7 @@ def test_a_small_evaluation_scores_every_cause():
 
 
 def test_the_questions_are_not_the_language_tests_own():
-    source = (Path(__file__).parents[1] / "test_language.py").read_text(encoding="utf-8")
+    source = (Path(__file__).parents[1] / "language" / "test_parse.py").read_text(encoding="utf-8")
     tested = {q.lower() for q in re.findall(r'\(\s*"([^"]*)"', source)}
     assert not tested & {q.lower() for q, _ in QUESTIONS}
     intents = score_intents(TODAY)

@@ -70,15 +70,6 @@ def test_causes_detail_is_ranked_by_share_with_unexplained_last():
     assert listed[2]["check"] == "check the CJA data view's filters and identity settings"
 
 
-class _Answer:
-    """The parts of bot.answers.service.Answer the reconcile template reads."""
-
-    def __init__(self, metrics, query) -> None:
-        self.metrics = metrics
-        self.query = query
-        self.unexplained_metrics = tuple(m.metric for m in metrics if m.unexplained)
-
-
 def test_the_reply_shows_evidence_confidence_and_check_escaped_in_mrkdwn():
     from datetime import timedelta
 
@@ -94,7 +85,7 @@ def test_the_reply_shows_evidence_confidence_and_check_escaped_in_mrkdwn():
     finally:
         del NAMES[9]
     query = Query("reconcile", TODAY - timedelta(days=29), TODAY, ("sent",))
-    text = render("reconcile.j2", "mrkdwn", answer=_Answer((sent,), query))
+    text = render("metric.j2", "mrkdwn", r=sent, query=query, ajo_only=())
     line = next(line for line in text.splitlines() if line.startswith("  • ") and "twice" in line)
     assert "&lt;!channel&gt; &amp; Co on Nov 8 – Nov 11" in line
     assert "<!channel>" not in text
