@@ -14,12 +14,11 @@ from rapidfuzz.distance import OSA
 
 from bot.language.tokens import Token, stem, words
 from bot.language.words import (
-    EXTRA_METRIC_ALIASES,
     RATE_ALIASES,
     UNKNOWN_METRIC_PHRASES,
     UNKNOWN_METRICS,
 )
-from bot.metrics import DISPLAY_NAMES, LABEL_TO_METRIC
+from bot.metrics import DISPLAY_NAMES, LABEL_TO_METRIC, METRIC_TABLE
 
 _UNKNOWN = "?"  # an alias entry standing for a metric Parity does not have
 
@@ -29,12 +28,13 @@ def _alias_table() -> dict[tuple[str, ...], tuple[str, bool]]:
     table: dict[tuple[str, ...], tuple[str, bool]] = {}
     sources = [
         *((metric, (label,), False) for label, metric in LABEL_TO_METRIC.items()),
-        *((metric, labels, False) for metric, labels in EXTRA_METRIC_ALIASES.items()),
+        *((metric.name, metric.words, False) for metric in METRIC_TABLE),
         *((metric, labels, True) for metric, labels in RATE_ALIASES.items()),
     ]
     for metric, labels, rate in sources:
         for label in labels:
-            table[tuple(stem(word) for word in words(label))] = (metric, rate)
+            key = tuple(stem(word) for word in words(label))
+            table[key] = (metric, rate or "rate" in key or key == ("ctr",))
     return table
 
 
@@ -51,7 +51,7 @@ _TYPO_TARGETS = {
     word: metric
     for label, metric in (
         *LABEL_TO_METRIC.items(),
-        *((label, metric) for metric, labels in EXTRA_METRIC_ALIASES.items() for label in labels),
+        *((label, metric.name) for metric in METRIC_TABLE for label in metric.words),
     )
     if len(words(label)) == 1
     for word in {words(label)[0], stem(words(label)[0])}

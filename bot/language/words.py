@@ -59,22 +59,8 @@ CHART_KEYWORDS = (
     r"charts?|chart\s+it|graphs?|graph\s+it|plots?|plot\s+it|visuali[sz]e|trend(?:s|line)?"
 )
 
-# Free-text forms on top of the product labels in bot.metrics (singular/plural is forgiven
-# by stemming, so each form is listed once).
-EXTRA_METRIC_ALIASES: dict[str, tuple[str, ...]] = {
-    "sent": ("sent", "sending", "sent messages", "send volume", "send count"),
-    "delivered": ("delivery", "deliveries", "delivered messages", "successful deliveries"),
-    "bounces": ("bounced", "bouncing", "hard bounces", "soft bounces"),
-    "retries": ("retried", "retrying", "retry queue", "retry count"),
-    "errors": ("failures", "failed", "failed sends", "send failures"),
-    "excluded": ("exclusion", "excluding", "suppressions", "suppressed"),
-    "opens": ("opened", "email open"),
-    "clicks": ("clicked", "click through", "clickthroughs", "click throughs"),
-    "unsubscribes": ("unsubs", "unsubscribed", "opt outs", "optouts", "opted out"),
-    "spam_complaints": ("complaints", "spam reports", "marked as spam"),
-    "displays": ("displayed", "impressions"),
-}
-# Rates Parity reads as the count they are made of, and says so.
+# Rates Parity reads as the count they are made of, and says so (on top of the words in
+# bot.metrics' table: any form there with "rate" in it, or "ctr", is a rate too).
 RATE_ALIASES: dict[str, tuple[str, ...]] = {
     "bounces": ("bounce rate",),
     "opens": ("open rate",),
