@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import language
+from bot.language.metric_words import ALIASES
+from bot.language.tokens import stem
+from bot.language.tokens import words as words_of
 from bot.metrics import (
     LABEL_TO_METRIC,
     METRIC_TABLE,
@@ -76,8 +78,8 @@ def test_every_label_and_word_of_a_metric_means_that_metric(metric: Metric):
         assert LABEL_TO_METRIC[normalize_label(label)] == metric.name, label
     for words in (metric.labels, metric.words):
         for word in words:
-            stems = tuple(map(language._stem, language._words(word)))
-            assert language.METRIC_ALIASES[stems] == metric.name, word
+            stems = tuple(map(stem, words_of(word)))
+            assert ALIASES[stems][0] == metric.name, word
 
 
 def test_no_label_belongs_to_two_metrics():
