@@ -53,6 +53,13 @@ class Ambiguous(NamedTuple):
     month_first: Span
 
 
+def is_span(value: object) -> bool:
+    """A (first day, last day) pair, not one of the markers (which are tuples too)."""
+    return (
+        isinstance(value, tuple) and len(value) == 2 and all(type(part) is date for part in value)
+    )
+
+
 def valid(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)

@@ -229,7 +229,10 @@ def find_dates(
     found: list[Found] = []
     for pattern, handle in _COMPILED:
         for match in pattern.finditer(text):
-            reading = handle(match, today, order)
+            try:
+                reading = handle(match, today, order)
+            except (OverflowError, ValueError):  # a day before year 1 or after 9999
+                reading = Impossible(match[0])
             if reading is None:
                 continue
             words = " ".join(match[0].split())
@@ -287,7 +290,14 @@ def _joined_to_compare(text: str, spans: list[tuple[Found, Span]], comparing: bo
 
 def before(span: Span, unit: str) -> Span:
     """The range just before `span`: the previous day, week, month or year of it, or a
-    stretch as long as it ("period")."""
+    stretch as long as it ("period"); the span itself when the calendar ends first."""
+    try:
+        return _before(span, unit)
+    except (OverflowError, ValueError, TypeError):
+        return span
+
+
+def _before(span: Span, unit: str) -> Span:
     start, end = span
     if unit == "month":
         first = shift_months(start.replace(day=1), -1)

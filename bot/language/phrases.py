@@ -19,6 +19,7 @@ from bot.language.calendar import (
     WEEKDAYS,
     Ambiguous,
     Impossible,
+    is_span,
     last_weekend,
     latest_day_of_month,
     latest_month,
@@ -250,7 +251,7 @@ def _numeric_day(m: re.Match[str], today: date, order: str | None):
     if len(days) == 1:
         return days[0]
     spans = [_single_day(d, today) for d in days]
-    if any(not isinstance(s, tuple) for s in spans):
+    if not all(is_span(s) for s in spans):
         return Impossible(m[0])
     return Ambiguous(spans[0], spans[1])
 
@@ -353,7 +354,7 @@ def _quarter(m: re.Match[str], today: date, _order) -> Reading:
         span = _future_or(so_far(span, today), today)
     else:
         span = latest_quarter(quarter, today)
-    if m["to_date"] and isinstance(span, tuple):
+    if m["to_date"] and is_span(span):
         return span[0], min(today, span[1])
     return span
 
@@ -364,7 +365,7 @@ def _year(m: re.Match[str], today: date, _order) -> Reading:
 
 def _since(m: re.Match[str], today: date, order) -> Reading:
     start = _single_day(_parse_day(m["day"], today, order), today)
-    if isinstance(start, tuple):
+    if is_span(start):
         return _ordered(start[0], today)
     if isinstance(start, Ambiguous):
         return Ambiguous((start[0][0], today), (start[1][0], today))
@@ -373,7 +374,7 @@ def _since(m: re.Match[str], today: date, order) -> Reading:
 
 def _until(m: re.Match[str], today: date, order) -> Reading:
     end = _single_day(_parse_day(m["day"], today, order), today)
-    if isinstance(end, tuple):
+    if is_span(end):
         return end[0] - timedelta(days=UNTIL_DAYS - 1), end[0]
     return end
 
@@ -469,7 +470,7 @@ def _in_a_name(m: re.Match[str]) -> bool:
 
 def _week_of(m: re.Match[str], today: date, order) -> Reading:
     day = _single_day(_parse_day(m["day"], today, order), today)
-    if not isinstance(day, tuple):
+    if not is_span(day):
         return day
     return _future_or(so_far(week_of(day[0]), today), today)
 
