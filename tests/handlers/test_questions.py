@@ -132,13 +132,13 @@ def test_slash_subcommands(send, fake, text, expected):
 
 
 def test_acks_never_wait_behind_answers_still_running(fake, monkeypatch, slack_settings, store):
-    original = Parity.ask
+    original = Parity.answer  # what every surface calls, "/parity status" included
 
-    def slow_ask(self, question, *args, **kwargs):
+    def slow_answer(self, query, *args, **kwargs):
         time.sleep(1.0)
-        return original(self, question, *args, **kwargs)
+        return original(self, query, *args, **kwargs)
 
-    monkeypatch.setattr(Parity, "ask", slow_ask)
+    monkeypatch.setattr(Parity, "answer", slow_answer)
     one_thread = replace(slack_settings, workers=1)
     send = Sender(create_app(one_thread, client=make_client(one_thread), store=store))
     acks = []
