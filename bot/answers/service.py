@@ -295,7 +295,7 @@ class Parity:
         elif answer.intent in ("reconcile", "safe_range"):
             sections = self._result_sections(answer, flavour, context)
         elif answer.intent == "status":
-            parts = ("overview", "schedules")
+            parts = ("overview", "schedules", "alerts")
             sections = [render("status.j2", flavour, **context, part=part) for part in parts]
         else:
             sections = [render(_TEMPLATES[answer.intent], flavour, **context)]

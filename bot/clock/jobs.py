@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.answers.digest import build_digest
+from bot.answers.render import digest_parts
 from bot.clock import alerting
 from bot.clock.guard import BACKOFF, LEASE, Outcome, Runtime, SkipRun, guarded
-from bot.answers.render import digest_parts
 from bot.clock.weekly import Weekly, last_fire
 from bot.config import Settings
 from bot.errors import ConfigError
