@@ -132,8 +132,10 @@ def render(template: str, flavour: str = "plain", **context) -> str:
 
 
 def digest_parts(digest, flavour: str = "mrkdwn") -> tuple[str, str, str]:
-    """A digest's verdict line, its message and its thread part, each rendered once."""
-    return tuple(
-        render("digest.j2", flavour, digest=digest, part=part).strip("\n")
-        for part in ("headline", "message", "thread")
-    )
+    """A digest's verdict line, its message and its thread part, each rendered once. In
+    plain text (the CLI, the JSON) there is no thread: the message is the whole digest."""
+    parts = ("headline", "message", "thread") if flavour == "mrkdwn" else ("headline", "all")
+    rendered = [
+        render("digest.j2", flavour, digest=digest, part=part).strip("\n") for part in parts
+    ]
+    return (*rendered, "") if len(rendered) == 2 else tuple(rendered)

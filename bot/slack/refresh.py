@@ -60,5 +60,5 @@ def refresh_in_slack(
         replier.say(target, f"⚠️ {error}")
         return None
     if stored is not None and state.new:
-        replier.rerun(target, stored)
+        replier.rerun(target, stored.query, stored.question)
     return state
