@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot.formatting import format_span
 from bot.metrics import metric_facts
 from bot.reconcile.causes import Rules
 from bot.reconcile.result import SafeRange
@@ -62,7 +63,7 @@ def safe_range(metric: str, start: date, end: date, rules: Rules) -> SafeRange:
             None,
             None,
             f"every day asked about is still settling; compare days up to "
-            f"{last_settled.isoformat()} instead{note}",
+            f"{format_span(last_settled, last_settled)} instead{note}",
         )
     if end <= last_settled:
         return SafeRange(start, end, f"every day asked about has settled{note}")

@@ -301,3 +301,9 @@ def test_safe_range_for_sent(start_ago, end_ago, expected):
         Rules(TODAY, 1, 7, 2.0),
     )
     assert (result.start, result.end) == expected
+
+
+def test_a_range_still_settling_names_the_last_settled_day_as_replies_write_dates():
+    result = safe_range("sent", TODAY - timedelta(days=3), TODAY, Rules(TODAY, 1, 7, 2.0))
+    assert result.start is None
+    assert "compare days up to Nov 22, 2026 instead" in result.reason
