@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.query import Query
 from bot.reconcile import MetricResult
 from bot.store import Store
+from bot.store.calendars import Calendars
 from bot.store.episodes import Episode
 
 # Journeys in the digest message itself; the rest go into its thread.
@@ -139,6 +140,8 @@ class Digest:
     # in their state now; `watched` says whether any channel is alerted at all.
     episodes: tuple[Episode, ...] = ()
     watched: bool = False
+    # The time zones the week's days are counted in, when a source recorded its own.
+    calendars: Calendars | None = None
 
     @property
     def metrics(self) -> tuple[MetricResult, ...]:
@@ -263,4 +266,5 @@ def build_digest(
         sources=sources,
         episodes=tuple(episodes),
         watched=bool(episodes) or bool(alerts.watches()),
+        calendars=parity.store.calendars(parity.settings.timezone),
     )

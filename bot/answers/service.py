@@ -199,13 +199,12 @@ class Parity:
                 answer = replace(answer, comparison=compare(start, end, answer.metrics, before))
         elif query.intent == "digest":
             digest = build_digest(self, today, now, query)
-            calendars = self.store.calendars(self.settings.timezone)
             answer = replace(
                 answer,
                 query=digest.query,
                 metrics=digest.metrics,
                 digest=digest,
-                calendars=calendars,
+                calendars=digest.calendars,
             )
         elif query.intent == "status":
             clock = clock_status(self.store, self.settings, now)

@@ -116,3 +116,22 @@ def test_a_source_without_a_recent_snapshot_is_warned_about(tmp_path):
     text = render("digest.j2", "plain", digest=digest, part="message")
     assert "• ⚠️ AJO: latest snapshot 4 days ago, older than the 48 h expected" in text
     assert [s.stale for s in digest.sources] == [True, True]
+
+
+def test_a_digest_over_a_data_view_in_another_time_zone_says_so(tmp_path):
+    parity = _parity(tmp_path, ["Welcome Series"])
+    try:
+        day = {"source": "cja", "journey": "Welcome Series", "day": "2026-11-28", "value": 1000}
+        parity.store.save(frame(day), "pull", timezone="America/Los_Angeles")
+        digest = build_digest(parity, MONDAY, NOW)
+        text = render("digest.j2", "plain", digest=digest, part="all")
+    finally:
+        parity.store.close()
+    assert "The data view is in America/Los_Angeles; Parity reports in" in text
+    assert digest.calendars.of("cja").timezone == "America/Los_Angeles"
+
+
+def test_a_digest_whose_sources_said_no_time_zone_has_no_calendar_line(adversarial):
+    digest = build_digest(adversarial, MONDAY, NOW)
+    assert "🕒" not in render("digest.j2", "plain", digest=digest, part="all")
+    assert not digest.calendars.sources
