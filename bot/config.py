@@ -55,7 +55,7 @@ class Settings:
     workers: int = 8
     # Post "working on it" when an answer takes longer than this, then update it in place.
     working_notice_seconds: float = 1.5
-    # Who may ingest files from Slack; empty means anyone in a channel Parity is in.
+    # Who may load files from Slack; both empty means workspace admins and owners only.
     ingest_channels: frozenset[str] = frozenset()
     ingest_users: frozenset[str] = frozenset()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.clock.alerting import after_snapshots
-from bot.slack import files
+from bot.slack import files, permissions
 from bot.slack.replies import Target
 from handlers.common import once
+
+LOADING = "load files into Parity"
 
 
 def ingest_event(services, body: dict, event: dict) -> None:
@@ -17,8 +19,9 @@ def ingest_event(services, body: dict, event: dict) -> None:
         return
 
     def work() -> None:
-        if not files.allowed(services.settings, channel, user):
-            services.replier.say(target, "⚠️ Ingesting files is not enabled for you here.")
+        client = services.replier.client
+        if refused := permissions.refusal(client, services.settings, channel, user, LOADING):
+            services.replier.say(target, refused)
             return
         results = [
             files.ingest_shared(services.settings, services.store, f, event.get("text", ""))

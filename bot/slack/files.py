@@ -46,13 +46,6 @@ class SharedFile:
         return self.filetype in _TABULAR or self.name.lower().endswith((".csv", ".tsv", ".json"))
 
 
-def allowed(settings: Settings, channel: str, user: str) -> bool:
-    """The optional allow-lists of channels and users that may ingest."""
-    if settings.ingest_channels and channel not in settings.ingest_channels:
-        return False
-    return not (settings.ingest_users and user not in settings.ingest_users)
-
-
 def source_hint(text: str, name: str) -> str | None:
     """ajo or cja when the message or file name says so ("cja export.csv")."""
     words = set(re.findall(r"[a-z]+", f"{text} {name}".lower()))

@@ -1,7 +1,8 @@
 """A local stand-in for Slack's Web API, over real HTTP on port 0, recording every call.
 
 Speaks what Parity uses: auth.test, chat.postMessage/update, conversations.open,
-conversations.info and conversations.members (who is in a channel, paged), views.publish,
+conversations.info and conversations.members (who is in a channel, paged), users.info (who
+is an admin or owner), views.publish,
 the three-step files_upload_v2, response_url posts and file downloads.
 Failures can be queued per method (a 429 with Retry-After, a 500, an error payload).
 """
@@ -47,6 +48,9 @@ class FakeSlack:
         # `hidden` do not exist for the bot (channel_not_found).
         self.members: dict[str, set[str]] = {}
         self.hidden: set[str] = set()
+        # Workspace roles users.info reports; anyone else is a plain member.
+        self.admins: set[str] = set()
+        self.owners: set[str] = set()
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         handler = type("Handler", (_Handler,), {"fake": self})
@@ -188,6 +192,17 @@ class _Handler(BaseHTTPRequestHandler):
                     "ok": True,
                     "members": ordered[start:end],
                     "response_metadata": {"next_cursor": cursor},
+                }
+            case "users.info":
+                user = str(params.get("user", ""))
+                return {
+                    "ok": True,
+                    "user": {
+                        "id": user,
+                        "is_admin": user in fake.admins or user in fake.owners,
+                        "is_owner": user in fake.owners,
+                        "is_primary_owner": False,
+                    },
                 }
             case "conversations.open":
                 return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U"))[1:]}}

@@ -107,6 +107,7 @@ LOST = (14, 15, 16)  # the days CJA's export lacks
 
 def _share_export(send, fake, channel: str = "C1"):
     """One export with both products' numbers for Spring Sale; CJA lacks three days."""
+    fake.admins.add("U1")  # the sharer may load files
     lines = ["source,captured_at,journey,journey_id,action,channel,day,metric,value"]
     lines += _spring_sale("ajo") + _spring_sale("cja", [d for d in range(10, 23) if d not in LOST])
     name = "spring-sale.csv"

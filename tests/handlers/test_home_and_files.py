@@ -6,12 +6,14 @@ import time
 from dataclasses import replace
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.slack.client import make_client
 from bot.store.schema import snapshots
 from tests.handlers.conftest import Sender
+from tests.handlers.fake_slack import Failure
 from tests.handlers.slack_requests import action_body, event_body, mention
 
 
@@ -43,13 +45,19 @@ def test_quick_question_from_home_is_answered_in_a_dm(send, fake):
     assert "Safe range for Sent" in post.params["text"]
 
 
-def _shared(name: str, text: str = "", channel: str = "C1") -> dict:
+@pytest.fixture(autouse=True)
+def sharer_is_an_admin(fake):
+    """U1, who shares the files here, is a workspace admin unless a test says otherwise."""
+    fake.admins.add("U1")
+
+
+def _shared(name: str, text: str = "", channel: str = "C1", user: str = "U1") -> dict:
     return {
         "type": "message",
         "subtype": "file_share",
         "channel": channel,
         "channel_type": "channel",
-        "user": "U1",
+        "user": user,
         "text": text,
         "ts": "1699999999.000300",
         "files": [
@@ -64,9 +72,9 @@ def _shared(name: str, text: str = "", channel: str = "C1") -> dict:
     }
 
 
-def _share(send, fake, name, content: bytes, text="", channel="C1"):
+def _share(send, fake, name, content: bytes, text="", channel="C1", user="U1"):
     fake.files[name] = content
-    event = _shared(name, text, channel)
+    event = _shared(name, text, channel, user)
     event["files"][0]["url_private_download"] = f"{fake.url}/files/{quote(name)}"
     send(event_body(event))
 
@@ -109,15 +117,57 @@ def test_csv_without_a_source_asks_for_one(send, fake, store):
     assert "'ajo' or 'cja'" in reply.params["text"]
 
 
-def test_ingest_allow_list_is_enforced(fake, slack_settings, store):
-    locked = replace(slack_settings, ingest_channels=frozenset({"C9"}))
-    send = Sender(create_app(locked, client=make_client(locked), store=store))
+def test_a_member_who_is_not_an_admin_is_refused_with_who_can(send, fake, store):
+    before = _snapshot_count(store)
+    _share(send, fake, "cja.csv", GOOD, user="U2")
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "Only workspace admins and owners can load files into Parity" in reply.params["text"]
+    assert "PARITY_INGEST_USERS" in reply.params["text"]
+    (asked,) = fake.named("users.info")
+    assert asked.params["user"] == "U2"
+    assert fake.named("file.download") == []
+    assert _snapshot_count(store) == before
+
+
+def test_an_owner_may_load_files(send, fake, store):
+    fake.owners.add("U2")
+    before = _snapshot_count(store)
+    _share(send, fake, "cja.csv", GOOD, user="U2")
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "stored CJA snapshot" in reply.params["text"]
+    assert _snapshot_count(store) == before + 1
+
+
+def test_when_users_info_fails_the_file_is_refused(send, fake, store):
+    fake.fail("users.info", Failure(body={"ok": False, "error": "user_not_found"}))
     before = _snapshot_count(store)
     _share(send, fake, "cja.csv", GOOD)
     (reply,) = fake.wait_for("chat.postMessage")
-    assert "not enabled" in reply.params["text"]
+    assert "I could not check your role: user_not_found" in reply.params["text"]
+    assert _snapshot_count(store) == before
+
+
+def test_channel_allow_list_replaces_the_admin_rule_and_names_where(fake, slack_settings, store):
+    locked = replace(slack_settings, ingest_channels=frozenset({"C9"}))
+    send = Sender(create_app(locked, client=make_client(locked), store=store))
+    before = _snapshot_count(store)
+    _share(send, fake, "cja.csv", GOOD)  # U1 is an admin, but C1 is not C9
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "You can load files into Parity only in <#C9>." in reply.params["text"]
     assert fake.named("file.download") == []
     assert _snapshot_count(store) == before
+    _share(send, fake, "cja.csv", GOOD, channel="C9", user="U2")  # not an admin, but in C9
+    replies = fake.wait_for("chat.postMessage", 2)
+    assert "stored CJA snapshot" in replies[1].params["text"]
+    assert fake.named("users.info") == []
+
+
+def test_user_allow_list_names_who_can(fake, slack_settings, store):
+    locked = replace(slack_settings, ingest_users=frozenset({"U7", "U8"}))
+    send = Sender(create_app(locked, client=make_client(locked), store=store))
+    _share(send, fake, "cja.csv", GOOD)
+    (reply,) = fake.wait_for("chat.postMessage")
+    assert "Only <@U7>, <@U8> can load files into Parity." in reply.params["text"]
 
 
 def test_a_mention_with_a_file_ingests_instead_of_answering(send, fake):
