@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,12 +11,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 import handlers
-from bot.answers.service import Parity
+from bot.answers.service import Parity, new_error_id
 from bot.clock.guard import Runtime
 from bot.clock.pulls import PullFunction, discover
 from bot.config import Settings
 from bot.slack.client import make_client
-from bot.slack.replies import Replier
+from bot.slack.replies import Replier, Target
 from bot.store import Store
 from bot.timing import Clock
 
@@ -37,13 +36,25 @@ class Services:
     # For what runs once across processes: alert checks and deliveries, refresh pulls.
     runtime: Runtime
 
-    def later(self, fn: Callable, *args) -> None:
+    def later(self, fn: Callable, *args, reply_to: Target | None = None) -> None:
         """Run a command's or a button's work after its ack, without holding the listener.
 
         Bolt answers Slack only once a listener has called ack(), and listeners wait for a
         free thread: work done inside them would delay other requests' acks behind it.
+        When the work fails, the person at `reply_to` gets the apology an answer gets
+        rather than silence.
         """
-        self.work.submit(fn, *args).add_done_callback(_log_exception)
+        self.work.submit(self._guarded, reply_to, fn, args).add_done_callback(_log_exception)
+
+    def _guarded(self, reply_to: Target | None, fn: Callable, args: tuple) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            if reply_to is None:
+                raise
+            error_id = new_error_id()
+            log.exception("error %s in %s", error_id, getattr(fn, "__name__", "work"))
+            self.replier.apologise(reply_to, error_id)
 
 
 def create_app(
@@ -84,7 +95,7 @@ def create_app(
 
 def _log_exception(future) -> None:
     if (error := future.exception()) is not None:
-        log.error("error %s in background work", uuid.uuid4().hex[:8], exc_info=error)
+        log.error("error %s in background work", new_error_id(), exc_info=error)
 
 
 def _log_failure(error: Exception, body: dict) -> None:
@@ -92,4 +103,4 @@ def _log_failure(error: Exception, body: dict) -> None:
     a download dropping): logged once, with what kind of request it was, never the body."""
     kind = body.get("type") or body.get("command") or "request"
     event = (body.get("event") or {}).get("type", "")
-    log.error("error %s handling %s %s", uuid.uuid4().hex[:8], kind, event, exc_info=error)
+    log.error("error %s handling %s %s", new_error_id(), kind, event, exc_info=error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.slack import buttons, present
+from bot.slack.members import refusal as membership_refusal
 from bot.slack.refresh import refresh_in_slack
 from bot.slack.replies import Target
 
@@ -17,7 +18,11 @@ def offer(services, body: dict) -> None:
     """ "Did you mean…?": re-run the stored corrected query, as is."""
     action = body["actions"][0]
     target = target_of(body)
-    stored = services.store.load_offer(int(action.get("value") or 0))
+    offer_id = buttons.stored_id(action.get("value"))
+    if offer_id is None:
+        services.replier.say(target, buttons.NOT_A_BUTTON)
+        return
+    stored = services.store.load_offer(offer_id)
     if stored is None:
         services.replier.say(target, "That suggestion is no longer stored: please ask again.")
         return
@@ -40,8 +45,14 @@ def target_of(body: dict) -> Target:
 def press(services, body: dict) -> None:
     action = body["actions"][0]
     target = target_of(body)
-    answer_id = action.get("value") or buttons.answer_of_block(action.get("block_id", ""))
-    stored = services.store.load_answer(int(answer_id or 0))
+    value = action.get("value")  # a channel menu has none: its block names the answer
+    answer_id = (
+        buttons.stored_id(value) if value else buttons.answer_of_block(action.get("block_id", ""))
+    )
+    if answer_id is None:
+        services.replier.say(target, buttons.NOT_A_BUTTON)
+        return
+    stored = services.store.load_answer(answer_id)
     if stored is None:
         services.replier.say(target, "That answer is no longer stored: please ask again.")
         return
@@ -64,6 +75,15 @@ def press(services, body: dict) -> None:
         services.replier.chart(target, answer)
     elif kind in (buttons.POST, buttons.POST_TO):
         channel = action.get("selected_conversation") or target.channel
+        # Pressed where it was asked, the asker is evidently there; a picked channel may
+        # be one they are not in, or one Parity is not in.
+        if channel != target.channel and (
+            refused := membership_refusal(
+                services.replier.client, channel, target.user, "post this answer"
+            )
+        ):
+            services.replier.say(target, refused)
+            return
         services.replier.share(
             target,
             channel,
@@ -77,9 +97,9 @@ def register(app, services) -> None:
     @app.action(_ANSWER_ACTION)
     def answer_button(ack, body):
         ack()
-        services.later(press, services, body)
+        services.later(press, services, body, reply_to=target_of(body))
 
     @app.action(buttons.OFFER)
     def offer_button(ack, body):
         ack()
-        services.later(offer, services, body)
+        services.later(offer, services, body, reply_to=target_of(body))

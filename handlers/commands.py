@@ -13,13 +13,18 @@ from bot.slack.replies import Target
 from handlers.common import question_text, slack_words
 
 
-def run_command(services, command: dict) -> None:
-    parsed = parse_command(command.get("text", ""))
-    target = Target(
+def command_target(command: dict) -> Target:
+    """A slash command is answered ephemerally, through its response_url."""
+    return Target(
         channel=command["channel_id"],
         user=command["user_id"],
         response_url=command["response_url"],
     )
+
+
+def run_command(services, command: dict) -> None:
+    parsed = parse_command(command.get("text", ""))
+    target = command_target(command)
     if parsed.kind == "digest":
         digest_command(services, target, parsed.question)
         return
@@ -52,6 +57,13 @@ def digest_command(services, target: Target, text: str) -> None:
     if order.action == "preview":
         query = direct_query("digest", services.parity.today())
         services.replier.rerun(target, query, "/parity digest preview")
+        return
+    # A digest goes only where Parity and its asker both are; only members turn it off.
+    doing = {"set": "schedule its digest", "off": "turn its digest off"}.get(order.action)
+    if doing and (
+        refused := membership_refusal(services.replier.client, order.channel, target.user, doing)
+    ):
+        services.replier.say(target, refused)
         return
     now = services.clock.now()
     reply = apply_digest_command(services.store, services.settings, order, target.user, now)
@@ -94,4 +106,4 @@ def register(app, services) -> None:
     @app.command("/parity")
     def parity_command(ack, command):
         ack()
-        services.later(run_command, services, command)
+        services.later(run_command, services, command, reply_to=command_target(command))

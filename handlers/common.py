@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Callable
 
-from bot.store import Store
+from bot.answers.service import Answer, new_error_id
+from bot.slack.replies import Target
+
+log = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -21,15 +25,40 @@ def slack_words(text: str) -> list[str]:
     return [w if w.startswith("<") else html.unescape(w) for w in (text or "").split()]
 
 
-def once(store: Store, body: dict, work: Callable[[], None]) -> None:
+def once(services, body: dict, target: Target, work: Callable[[], Answer | None]) -> None:
     """Run `work` for an event unless another delivery of it is done or in progress.
 
-    The event is marked done only after `work` returns, so a delivery whose first attempt
-    failed is answered by the redelivery.
+    The event is marked done only once `work` has answered. When it could not (the database
+    is down, a bug), the person gets the apology a slash command gets and the claim is
+    released, so a redelivery of the event is answered rather than dropped.
     """
+    store = services.store
     event_id = body.get("event_id")
-    if event_id and not store.claim_event(event_id):
+    claimed = None
+    try:
+        if event_id:
+            if not store.claim_event(event_id):
+                return
+            claimed = event_id
+        answer = work()
+        failed = answer is not None and answer.error_id is not None
+    except Exception:
+        error_id = new_error_id()
+        log.exception("error %s answering event %s", error_id, event_id)
+        _release(store, claimed)
+        services.replier.apologise(target, error_id)
         return
-    work()
-    if event_id:
-        store.finish_event(event_id)
+    if failed:  # the apology is already delivered (it carries its error id)
+        _release(store, claimed)
+    elif claimed:
+        store.finish_event(claimed)
+
+
+def _release(store, event_id: str | None) -> None:
+    """Give the event back; if even that fails, its lease runs out and frees it."""
+    if not event_id:
+        return
+    try:
+        store.release_event(event_id)
+    except Exception:
+        log.warning("event %s stays claimed until its lease runs out", event_id, exc_info=True)

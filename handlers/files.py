@@ -30,7 +30,7 @@ def ingest_event(services, body: dict, event: dict) -> None:
         services.replier.say(target, files.report(results))
         after_snapshots(services.runtime, [r for loaded in results for r in loaded.reports])
 
-    once(services.store, body, work)
+    once(services, body, target, work)
 
 
 def register(app, services) -> None:

@@ -23,8 +23,9 @@ def answer_event(services, body: dict, event: dict) -> None:
     else:
         conversation = f"thread:{target.channel}:{target.thread_ts}"
     once(
-        services.store,
+        services,
         body,
+        target,
         lambda: services.replier.ask(target, question or "help", conversation=conversation),
     )
 

@@ -3,7 +3,7 @@
 Templates compute nothing: they receive result objects and format them. The same template
 renders plain text (CLI) and Slack mrkdwn; the `flavour` variable decides bold marks and
 escaping. In mrkdwn every value from data or people goes through `esc`, which escapes
-exactly &, < and > (HTML autoescape would show &#39; in Slack).
+&, < and > (HTML autoescape would show &#39; in Slack) and the formatting marks.
 """
 
 from __future__ import annotations
@@ -32,9 +32,19 @@ _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 
+# Slack's mrkdwn has no escape for its formatting marks, so a mark that could open or close
+# bold, italic, strike or code is shown as its look-alike. One between two letters or
+# digits never formats (snake_case, 2*3, an env variable's name) and is kept as it is.
+_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+_MARK = re.compile(r"`|(?<![^\W_])[*_~]|[*_~](?![^\W_])")
+
+
 def escape_mrkdwn(text: object) -> str:
-    """Escape the three characters Slack treats as control characters in mrkdwn."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text from data or people as mrkdwn that shows it as it is: & < > as Slack's
+    entities (so no mention, link or command can be smuggled in) and formatting marks as
+    look-alikes (so a journey named *_x_* is not shown bold and italic)."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARK.sub(lambda mark: mark[0].translate(_LOOKALIKES), escaped)
 
 
 def format_age(hours: float | None) -> str:

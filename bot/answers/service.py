@@ -33,6 +33,10 @@ from bot.timing import Clock
 
 log = logging.getLogger(__name__)
 
+# What a person is told when answering failed for a reason that is not theirs (a bug, the
+# database or Slack unreachable); the error id finds the traceback in the log.
+APOLOGY = "Sorry, something went wrong on my side while answering that."
+
 # Answers rendered whole by one template; reconciliations are rendered metric by metric.
 _TEMPLATES = {"help": "help.j2", "unknown": "help.j2"}
 
@@ -111,6 +115,11 @@ class Answer:
         return result
 
 
+def new_error_id() -> str:
+    """A short id a person can quote and the log can be searched for."""
+    return uuid.uuid4().hex[:8]
+
+
 @dataclass
 class Parity:
     """The application: a store and settings, answering questions."""
@@ -152,10 +161,18 @@ class Parity:
         except ParityError as error:
             return self._failure(query, today, str(error), None, flavour)
         except Exception:
-            error_id = uuid.uuid4().hex[:8]
+            error_id = new_error_id()
             log.exception("error %s answering %r", error_id, question)
-            message = "Sorry, something went wrong on my side while answering that."
-            return self._failure(query, today, message, error_id, flavour)
+            return self._failure(query, today, APOLOGY, error_id, flavour)
+
+    def apology(self, error_id: str, flavour: str = "mrkdwn") -> Answer:
+        """The apology `ask` gives, for work that failed outside it (a mention whose event
+        could not be claimed, a button whose stored answer could not be read): every
+        surface tells people the same thing. Reads no store, so it works while the
+        database is down."""
+        today = self.today()
+        query = Query(intent="unknown", start=today, end=today)
+        return self._failure(query, today, APOLOGY, error_id, flavour)
 
     def read(
         self,

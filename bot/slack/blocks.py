@@ -87,8 +87,14 @@ def _chunks(paragraph: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
     return chunks
 
 
+def mrkdwn(text: str) -> dict:
+    """A mrkdwn text object. Verbatim: Slack links only what Parity marked up itself
+    (<#C1>, <@U1>), never a channel name, URL or @word that stored text happens to hold."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": mrkdwn(text)}
 
 
 def fields_section(fields: list[str]) -> list[dict]:
@@ -96,9 +102,7 @@ def fields_section(fields: list[str]) -> list[dict]:
     return [
         {
             "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": _truncate(f, 2000)} for f in fields[i : i + MAX_FIELDS]
-            ],
+            "fields": [mrkdwn(_truncate(f, 2000)) for f in fields[i : i + MAX_FIELDS]],
         }
         for i in range(0, len(fields), MAX_FIELDS)
     ]
@@ -138,8 +142,8 @@ def section_messages(
     return _split(lead, blocks, tail, _truncate(verdict, MAX_TEXT_CHARS))
 
 
-def context_block(mrkdwn: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _truncate(mrkdwn, 3000)}]}
+def context_block(text: str) -> dict:
+    return {"type": "context", "elements": [mrkdwn(_truncate(text, 3000))]}
 
 
 def _split(lead: list[dict], sections: list[dict], tail: list[dict], verdict: str) -> list[Message]:

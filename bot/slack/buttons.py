@@ -6,6 +6,8 @@ here, so an id is spelled once.
 
 from __future__ import annotations
 
+import re
+
 from bot.slack.blocks import Button, ChannelPicker
 
 BY_JOURNEY = "parity_by_journey"
@@ -41,7 +43,21 @@ def answer_block_id(answer_id: int) -> str:
 
 def answer_of_block(block_id: str) -> int | None:
     prefix = "parity_answer_"
-    return int(block_id[len(prefix) :]) if block_id.startswith(prefix) else None
+    return stored_id(block_id[len(prefix) :]) if block_id.startswith(prefix) else None
+
+
+_ROW_ID = re.compile(r"[0-9]{1,18}")
+
+
+def stored_id(value: object) -> int | None:
+    """The stored row a button's value names; None when it names none (a button from an
+    older Parity, or a value someone changed), which the listener refuses politely."""
+    text = value if isinstance(value, str) else ""
+    return int(text) if _ROW_ID.fullmatch(text) else None
+
+
+# What a button that names nothing Parity stores is told.
+NOT_A_BUTTON = "⚠️ That button is out of date or was changed on the way: please ask again."
 
 
 def answer_buttons(

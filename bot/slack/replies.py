@@ -68,10 +68,11 @@ class Replier:
         *,
         conversation: str | None = None,
         intent: str | None = None,
-    ) -> None:
+    ) -> Answer:
         """Answer a free-text question at `target`; in a `conversation` (a thread, a DM) a
-        follow-up keeps what it does not change."""
-        self._answer(
+        follow-up keeps what it does not change. Returns what was delivered (an apology
+        carries an error id)."""
+        return self._answer(
             target,
             question,
             lambda: self.parity.ask(
@@ -79,15 +80,15 @@ class Replier:
             ),
         )
 
-    def rerun(self, target: Target, query: Query, question: str) -> None:
+    def rerun(self, target: Target, query: Query, question: str) -> Answer:
         """Answer a stored query (a button's, an offer's, a command's) as of today."""
-        self._answer(
+        return self._answer(
             target,
             question,
             lambda: self.parity.answer(query, self.parity.today(), "mrkdwn"),
         )
 
-    def _answer(self, target: Target, question: str, compute: Callable[[], Answer]) -> None:
+    def _answer(self, target: Target, question: str, compute: Callable[[], Answer]) -> Answer:
         answer, placeholder = self._with_notice(target, compute)
         store = self.parity.store
         answer_id = None
@@ -117,6 +118,12 @@ class Replier:
         self.deliver(target, messages, placeholder)
         if answer.query.chart and answer.metrics and not answer.error:
             self.chart(self._thread_of(target, placeholder), answer)
+        return answer
+
+    def apologise(self, target: Target, error_id: str) -> None:
+        """The apology an answer that failed gets, for work that failed around it."""
+        answer = self.parity.apology(error_id)
+        self.deliver(target, present.answer_messages(answer, None, can_post=False))
 
     def _thread_of(self, target: Target, placeholder: str | None) -> Target:
         if target.ephemeral:  # a chart of a private answer goes to the asker's DM

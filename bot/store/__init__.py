@@ -151,6 +151,11 @@ class Store:
         with self.engine.begin() as conn:
             return interactions.claim_event(conn, event_id, self._utcnow(), lease)
 
+    def release_event(self, event_id: str) -> None:
+        """Give back an event not answered, so its redelivery is taken on at once."""
+        with self.engine.begin() as conn:
+            interactions.release_event(conn, event_id)
+
     def finish_event(self, event_id: str) -> None:
         with self.engine.begin() as conn:
             interactions.finish_event(conn, event_id, self._utcnow())

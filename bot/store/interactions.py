@@ -41,6 +41,14 @@ def finish_event(conn: Connection, event_id: str, now: datetime) -> None:
     )
 
 
+def release_event(conn: Connection, event_id: str) -> None:
+    conn.execute(
+        delete(slack_events).where(
+            slack_events.c.event_id == event_id, slack_events.c.done_at.is_(None)
+        )
+    )
+
+
 def purge_events(conn: Connection, before: datetime) -> int:
     return conn.execute(delete(slack_events).where(slack_events.c.claimed_at < before)).rowcount
 

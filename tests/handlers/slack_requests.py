@@ -92,17 +92,18 @@ def action_body(
     ephemeral: bool = False,
     response_url: str = "",
     message_ts: str = "1700000000.000001",
+    channel: str = "C1",
 ) -> str:
     payload = {
         "type": "block_actions",
         "team": {"id": "T1"},
         "user": {"id": "U1"},
         "api_app_id": "A1",
-        "channel": {"id": "C1"},
+        "channel": {"id": channel},
         "container": {
             "type": "message",
             "message_ts": message_ts,
-            "channel_id": "C1",
+            "channel_id": channel,
             "is_ephemeral": ephemeral,
         },
         "response_url": response_url,

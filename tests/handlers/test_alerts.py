@@ -184,7 +184,7 @@ def test_the_alert_buttons_edit_the_message_and_tell_the_thread(
         e["value"] for e in alert.params["blocks"][-1]["elements"] if e["action_id"] == button
     )
     assert value == str(episode.id)
-    send(action_body(button, value, message_ts=episode.message_ts), form=True)
+    send(action_body(button, value, message_ts=episode.message_ts, channel=ALERTS), form=True)
     (update,) = fake.wait_for("chat.update")
     assert update.params["ts"] == episode.message_ts
     assert edited in _text(update)

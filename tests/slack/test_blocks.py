@@ -96,6 +96,24 @@ def adversarial_app(tmp_path):
     store.close()
 
 
+def _mrkdwn_objects(messages) -> list[dict]:
+    """Every mrkdwn text object in the messages' blocks, however deep."""
+    found = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk([m.blocks for m in messages])
+    return found
+
+
 def test_adversarial_journey_names_show_literally_and_ping_nobody(adversarial_app):
     answer = adversarial_app.ask("why don't sent numbers match?", flavour="mrkdwn")
     messages = present.answer_messages(answer, 7, can_post=True)
@@ -104,6 +122,13 @@ def test_adversarial_journey_names_show_literally_and_ping_nobody(adversarial_ap
     assert "<!channel>" not in text
     assert "<@U123>" not in text
     assert "&lt;!channel&gt; &amp; &lt;@U123&gt;" in text
+    # Formatting marks in a stored name show as look-alikes: nothing turns bold or code.
+    assert "*bold*" not in text
+    assert "`code`" not in text
+    assert "_it_" not in text
+    assert "∗bold∗ ˍitˍ ˋcodeˋ" in text
+    assert _mrkdwn_objects(messages + breakdown)
+    assert all(o.get("verbatim") is True for o in _mrkdwn_objects(messages + breakdown))
     assert_snapshot("answer_adversarial", [m.to_kwargs() for m in messages])
     assert_snapshot("breakdown_adversarial", [m.to_kwargs() for m in breakdown])
 
