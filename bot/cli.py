@@ -258,7 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = command("evaluate", cmd_evaluate, "score cause attribution on generated data")
     evaluate.set_defaults(needs_store=False)  # it generates its own data in memory
-    evaluate.add_argument("--scenarios", type=int, default=140, help="how many to generate")
+    evaluate.add_argument(
+        "--scenarios", type=int, default=None, help="how many to generate (days 140, events 40)"
+    )
+    evaluate.add_argument(
+        "--model",
+        choices=("days", "events", "both"),
+        default="days",
+        help="the day-level generator, the event-level simulator, or both",
+    )
     evaluate.add_argument("--seed", type=int, default=1)
     evaluate.add_argument("--json", action="store_true")
     return parser

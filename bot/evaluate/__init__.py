@@ -1,7 +1,9 @@
 """python -m bot evaluate: score the reconciliation core on scenarios with known causes.
 
-Generates scenarios (bot.evaluate.scenarios) with every cause alone and in random mixes of
-two to four, runs the core on each exactly as an answer would (comparison frame a day wider
+Two generators (`--model days|events|both`): the day-level one (bot.evaluate.scenarios)
+changes daily numbers directly; the event-level one (bot.evaluate.events) counts every
+message as each product would. Each generates scenarios with every cause alone and in
+random mixes, runs the core on each exactly as an answer would (comparison frame a day wider
 than the range, snapshot history, settings), and prints per cause the share of its true
 absolute gap attributed to it, the overall share, and the share of labelled questions whose
 intent bot.language reads correctly. Seeded: the same seed prints the same figures.
@@ -12,17 +14,25 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from bot.config import Settings
+from bot.evaluate.events import scenario as events
 from bot.evaluate.questions import IntentScore, score_intents
+from bot.evaluate.safety import SafeScore, score_safe
 from bot.evaluate.scenarios import CAUSES, INJECTABLE, TODAY, build
-from bot.evaluate.scoring import Score, score
+from bot.evaluate.scoring import Score, score, split
 from bot.reconcile.registry import cause_named
 
-__all__ = ["INJECTABLE", "Evaluation", "cmd_evaluate", "evaluate", "plan", "report"]
+__all__ = ["INJECTABLE", "MODELS", "Evaluation", "cmd_evaluate", "evaluate", "plan", "report"]
+
+# Each generator: what it can inject, how it builds a scenario, how many per seed by default.
+MODELS = {
+    "days": (INJECTABLE, build, 140),
+    "events": (events.INJECTABLE, events.build, 40),
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,8 @@ class Evaluation:
     mixed: Score
     intents: IntentScore
     seconds: float
+    model: str = "days"
+    safe: SafeScore = field(default_factory=SafeScore)
 
     @property
     def total(self) -> Score:
@@ -43,6 +55,7 @@ class Evaluation:
             return {c: _round(s.share(c)) for c in CAUSES} | {"overall": _round(s.share())}
 
         return {
+            "model": self.model,
             "scenarios": self.scenarios,
             "seed": self.seed,
             "attributed_correctly_pct": shares(self.total),
@@ -56,48 +69,63 @@ class Evaluation:
                 "misses": [list(m) for m in self.intents.misses],
             },
             "seconds": round(self.seconds, 2),
-        }
+        } | ({"safe_ranges": self.safe.to_dict()} if self.safe.checked else {})
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def plan(rng: np.random.Generator, count: int) -> list[tuple[str, ...]]:
+def plan(
+    rng: np.random.Generator, count: int, injectable: tuple[str, ...] = INJECTABLE
+) -> list[tuple[str, ...]]:
     """Each cause alone (data source alone is the drift only) in turn, then random mixes."""
-    singles = [(), *((c,) for c in INJECTABLE)]
+    singles = [(), *((c,) for c in injectable)]
     alone = [singles[i % len(singles)] for i in range(count // 2)]
     mixed = []
     for _ in range(count - len(alone)):
-        size = int(rng.integers(2, 5))
-        chosen = rng.choice(len(INJECTABLE), size=size, replace=False)
-        mixed.append(tuple(INJECTABLE[i] for i in sorted(chosen)))
+        size = int(rng.integers(2, min(5, len(injectable) + 1)))
+        chosen = rng.choice(len(injectable), size=size, replace=False)
+        mixed.append(tuple(injectable[i] for i in sorted(chosen)))
     return alone + mixed
 
 
-def evaluate(count: int = 140, seed: int = 1, settings: Settings | None = None) -> Evaluation:
-    """Generate `count` scenarios from `seed`, score the core on them and on the questions."""
+def evaluate(
+    count: int | None = None,
+    seed: int = 1,
+    settings: Settings | None = None,
+    model: str = "days",
+) -> Evaluation:
+    """Generate `count` scenarios of `model` from `seed`, score the core on them (and, on
+    event-level scenarios, its safe ranges) and on the questions."""
     started = time.perf_counter()
-    settings = replace(settings or Settings(), today_override=TODAY)
-    rng = np.random.default_rng(seed)
-    alone, mixed = Score.zero(), Score.zero()
-    for index, injected in enumerate(plan(rng, count)):
-        scenario = build(rng, injected, f"#{index} {'+'.join(injected) or 'datasource'}")
-        result = score(scenario, settings)
+    injectable, builder, default = MODELS[model]
+    count = default if count is None else count
+    base = settings or Settings()
+    # The event-level generator draws seeds apart from the day-level one's (and the tests').
+    rng = np.random.default_rng(seed if model == "days" else [seed, 2026, 12])
+    alone, mixed, safe = Score.zero(), Score.zero(), SafeScore()
+    for index, injected in enumerate(plan(rng, count, injectable)):
+        scenario = builder(rng, injected, f"#{index} {'+'.join(injected) or 'datasource'}")
+        current = replace(base, today_override=scenario.today)
+        done = split(scenario, current)
+        result = score(scenario, current, done)
+        safe = safe + score_safe(scenario, done)
         if len(injected) <= 1:
             alone = alone + result
         else:
             mixed = mixed + result
     intents = score_intents(TODAY)
-    return Evaluation(count, seed, alone, mixed, intents, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return Evaluation(count, seed, alone, mixed, intents, seconds, model, safe)
 
 
 def report(evaluation: Evaluation) -> str:
     """The evaluation as a small plain-text table."""
     total = evaluation.total
     lines = [
-        f"Parity evaluation: {evaluation.scenarios} scenarios (seed {evaluation.seed}), "
-        f"{evaluation.seconds:.1f} s",
+        f"Parity evaluation, {evaluation.model} model: {evaluation.scenarios} scenarios "
+        f"(seed {evaluation.seed}), {evaluation.seconds:.1f} s",
         "",
         f"{'cause':<16}{'true |gap|':>14}{'correct':>10}{'alone':>9}{'mixed':>9}",
     ]
@@ -117,6 +145,13 @@ def report(evaluation: Evaluation) -> str:
         f"({intents.share:.1f} %)",
     ]
     lines += [f"  missed: {q!r} -> {got} (expected {want})" for q, want, got in intents.misses]
+    safe = evaluation.safe
+    if safe.checked:
+        lines += [
+            "",
+            f"safe ranges: {safe.checked} checked, {safe.late} end after the last final day, "
+            f"{safe.early} more than 2 days before it",
+        ]
     return "\n".join(lines)
 
 
@@ -126,6 +161,15 @@ def _pct(value: float | None) -> str:
 
 def cmd_evaluate(app, args: argparse.Namespace) -> int:
     """The CLI command: the app's tolerances and windows, generated data, printed scores."""
-    evaluation = evaluate(args.scenarios, args.seed, app.settings)
-    print(json.dumps(evaluation.to_dict()) if args.json else report(evaluation))
+    models = ("days", "events") if args.model == "both" else (args.model,)
+    done = {m: evaluate(args.scenarios, args.seed, app.settings, m) for m in models}
+    if args.json:
+        shown = (
+            done[models[0]].to_dict()
+            if len(models) == 1
+            else {m: e.to_dict() for m, e in done.items()}
+        )
+        print(json.dumps(shown))
+    else:
+        print("\n\n".join(report(e) for e in done.values()))
     return 0

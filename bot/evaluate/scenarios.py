@@ -47,6 +47,7 @@ from bot.evaluate.builder import (
     draw_journeys,
 )
 from bot.query import Query
+from bot.store.calendars import Calendars
 
 NAMES = (
     "Welcome Series", "Cart Abandon Reminder", "Onboarding Push", "Win-back Offer",
@@ -67,6 +68,10 @@ class Scenario:
     query: Query
     today: date
     names: dict[int, str]
+    # The time zones a pull recorded for the days (event-level scenarios only).
+    calendars: Calendars | None = None
+    # Per metric, the last day of the range final in both products (event-level only).
+    final_days: dict[str, date | None] | None = None
 
 
 def _datasource(b: Builder) -> None:

@@ -45,18 +45,30 @@ class Score:
         return 100 * sum(self.correct[c] for c in causes) / true if true else None
 
 
-def found_cells(scenario: Scenario, settings: Settings) -> pd.DataFrame:
-    """The core's split of every cell of the scenario."""
-    split = attributions(scenario.frame, scenario.query, scenario.today, settings, scenario.history)
+def split(scenario: Scenario, settings: Settings) -> dict:
+    """The core's rules and attribution per metric, exactly as an answer computes them."""
+    return attributions(
+        scenario.frame,
+        scenario.query,
+        scenario.today,
+        settings,
+        scenario.history,
+        scenario.calendars,
+    )
+
+
+def found_cells(scenario: Scenario, settings: Settings, done: dict | None = None) -> pd.DataFrame:
+    """The core's split of every cell of the scenario (`done`: already computed)."""
+    found = split(scenario, settings) if done is None else done
     parts = [
         attribution.cells[["journey_key", "day", "ajo", "cja", *CAUSES]].assign(metric=metric)
-        for metric, (_, attribution) in split.items()
+        for metric, (_, attribution) in found.items()
     ]
     return pd.concat(parts, ignore_index=True)
 
 
-def score(scenario: Scenario, settings: Settings) -> Score:
-    found = found_cells(scenario, settings)
+def score(scenario: Scenario, settings: Settings, done: dict | None = None) -> Score:
+    found = found_cells(scenario, settings, done)
     sums = found[list(CAUSES)].sum(axis=1)
     if not (sums == found["ajo"] - found["cja"]).all():
         raise AssertionError(f"{scenario.name}: causes do not add up to the gap")

@@ -1,0 +1,55 @@
+"""Scoring safe ranges on event-level scenarios: a safe range must not end after the last
+day that is final in both products, nor more than SLACK_DAYS before it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.evaluate.scenarios import Scenario
+from bot.reconcile.safe_range import safe_range
+
+SLACK_DAYS = 2
+
+
+@dataclass(frozen=True)
+class SafeScore:
+    checked: int = 0
+    late: int = 0  # ends after the last final day: a day that still moves is called safe
+    early: int = 0  # ends more than SLACK_DAYS before it
+    misses: tuple[str, ...] = ()
+
+    def __add__(self, other: SafeScore) -> SafeScore:
+        return SafeScore(
+            self.checked + other.checked,
+            self.late + other.late,
+            self.early + other.early,
+            self.misses + other.misses,
+        )
+
+    def to_dict(self) -> dict:
+        return {"checked": self.checked, "late": self.late, "early": self.early}
+
+
+def _ordinal(day: date | None) -> int:
+    return -(10**9) if day is None else day.toordinal()
+
+
+def score_safe(scenario: Scenario, done: dict) -> SafeScore:
+    """Each metric's safe range against the scenario's last final day."""
+    if not scenario.final_days:
+        return SafeScore()
+    result = SafeScore()
+    query = scenario.query
+    for metric, (rules, _) in done.items():
+        if metric not in scenario.final_days:
+            continue
+        final = scenario.final_days[metric]
+        end = safe_range(metric, query.start, query.end, rules).end
+        late = _ordinal(end) > _ordinal(final)
+        early = _ordinal(end) < _ordinal(final) - SLACK_DAYS
+        # An end of None when nothing is final is right; a None end beside final days is
+        # early by however many days were final.
+        note = f"{scenario.name} {metric}: safe range ends {end}, last final day {final}"
+        result = result + SafeScore(1, int(late), int(early), (note,) if late or early else ())
+    return result

@@ -1,0 +1,136 @@
+"""The event-level simulator: message by message, its truth adds up, each mechanism leaves
+its own trace, and the evaluate command runs it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+
+from bot.evaluate.events import counting, journeys, messages
+from bot.evaluate.events.scenario import build
+from bot.evaluate.events.zones import day_number, local_day, midnight, transitions
+from bot.evaluate.scenarios import CAUSES
+from tests.test_cli import parity
+
+KEYS = ["journey_key", "day", "metric"]
+
+
+@pytest.fixture(scope="module")
+def everything():
+    """One scenario with every injectable mechanism (seed chosen apart from the evaluation's)."""
+    injected = ("timezone", "missing_data", "duplicate_data", "unexplained")
+    return build(np.random.default_rng(9001), injected, "all")
+
+
+def test_local_days_follow_daylight_saving():
+    # Los Angeles leaves daylight saving at 09:00 UTC on 2026-11-01 (02:00 PDT -> 01:00 PST).
+    before = (day_number(date(2026, 11, 1)) * 24) + 6.5  # 06:30 UTC: Oct 31, 23:30 PDT
+    after = (day_number(date(2026, 11, 2)) * 24) + 7.5  # 07:30 UTC: Nov 1, 23:30 PST
+    days = local_day(np.array([before, after]), "America/Los_Angeles")
+    assert list(days) == [day_number(date(2026, 10, 31)), day_number(date(2026, 11, 1))]
+    start = midnight(np.array([day_number(date(2026, 11, 2))]), "America/Los_Angeles")[0]
+    assert start == day_number(date(2026, 11, 2)) * 24 + 8
+    assert transitions("America/Los_Angeles", date(2026, 10, 1), date(2026, 12, 1)) == (
+        date(2026, 11, 1),
+    )
+    assert transitions("Asia/Tokyo", date(2026, 1, 1), date(2026, 12, 31)) == ()
+
+
+def test_messages_retry_for_at_most_their_period_and_end_delivered_or_bounced():
+    rng = np.random.default_rng(5)
+    drawn = journeys.draw(rng, day_number(date(2026, 9, 1)), day_number(date(2026, 10, 10)))
+    records = messages.simulate(
+        rng, drawn, day_number(date(2026, 9, 1)), day_number(date(2026, 10, 10))
+    )
+    sent = records.metric == 0
+    waited = records.written[sent] - records.event[sent]
+    periods = np.array([j.retry_hours for j in drawn])[records.journey[sent]]
+    assert (waited >= 0).all()
+    assert (waited <= periods + 1e-9).all()
+    assert records.queued[sent].any() == any(j.channel == "email" for j in drawn)
+    # Every send ends in exactly one outcome record: delivered or bounced.
+    outcomes = np.isin(records.metric, [1, 2])
+    for index in range(len(drawn)):
+        mine = records.journey == index
+        assert (sent & mine).sum() == (outcomes & mine).sum()
+
+
+def test_truth_adds_up_to_the_gap_on_every_cell(everything):
+    merged = everything.truth.merge(everything.frame, on=KEYS)
+    assert len(merged) == len(everything.truth)
+    assert (merged[list(CAUSES)].sum(axis=1) == merged["ajo"] - merged["cja"]).all()
+
+
+def test_each_injected_mechanism_leaves_its_trace(everything):
+    truth = everything.truth
+    for cause in ("timezone", "duplicate_data", "unexplained", "missing_data", "datasource"):
+        assert truth[cause].abs().sum() > 0, cause
+    # The dataset left out is the tracking one: opens and clicks only.
+    assert set(truth.loc[truth["missing_data"] != 0, "metric"]) <= {"opens", "clicks"}
+    # Retries only hold Sent back, and only on days younger than the 84-hour queue.
+    held = truth.loc[truth["retries"] != 0]
+    assert set(held["metric"]) <= {"sent"}
+    ages = np.datetime64(everything.today) - held["day"].to_numpy().astype("datetime64[D]")
+    assert (ages.astype(int) <= 4).all()
+
+
+def test_without_injections_only_lag_retries_and_the_data_source_remain():
+    scenario = build(np.random.default_rng(9002), (), "plain")
+    truth = scenario.truth
+    for cause in ("timezone", "duplicate_data", "unexplained", "missing_data"):
+        assert truth[cause].abs().sum() == 0, cause
+    assert truth["datasource"].abs().sum() > 0
+
+
+def test_scenarios_are_seeded(everything):
+    again = build(np.random.default_rng(9001), everything.injected, "all")
+    assert again.frame.equals(everything.frame)
+    assert again.truth.equals(everything.truth)
+
+
+def test_final_days_are_never_after_the_range_nor_today(everything):
+    for day in everything.final_days.values():
+        assert day is None or everything.query.start <= day <= min(
+            everything.query.end, everything.today
+        )
+
+
+def test_a_capture_counts_only_what_has_arrived():
+    rng = np.random.default_rng(11)
+    first, last = day_number(date(2026, 10, 1)), day_number(date(2026, 10, 20))
+    records = messages.simulate(rng, journeys.draw(rng, first, last), first, last)
+    layout = counting.Layout(first, last - first + 1, int(records.journey.max()) + 1)
+    cells = counting.Cells.of(records, layout, np.floor(records.event / 24).astype(int),
+                              np.floor(records.event / 24).astype(int))  # fmt: skip
+    received = counting.Cja(
+        delay=np.full(len(records), 30.0),
+        noise=np.ones(len(records)),
+        filtered=np.zeros(len(records), dtype=bool),
+        doubled=np.zeros(len(records), dtype=bool),
+        absent=np.zeros(len(records), dtype=bool),
+        view_day=np.floor(records.event / 24).astype(int),
+    )
+    capture = (last + 1) * 24.0
+    early = counting.cja(counting.receipt(records, received), cells, layout, capture)
+    final = counting.cja(counting.receipt(records, received), cells, layout, np.inf)
+    # A 30-hour delay: the last day has nothing yet; days three back are complete (sends
+    # out of the retry queue, too, had they waited less than a day).
+    assert early[:, :, -1].sum() == 0
+    assert early.sum() < final.sum()
+    complete = counting.ajo(records, cells, layout, capture)
+    assert early[1:3, :, :-4].sum() == complete[1:3, :, :-4].sum()
+
+
+def test_the_evaluate_command_runs_the_event_model(tmp_path):
+    result = parity(
+        "evaluate", "--model", "events", "--scenarios", "3", "--seed", "3", "--json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["model"] == "events"
+    assert report["scenarios"] == 3
+    assert set(report["attributed_correctly_pct"]) == {*CAUSES, "overall"}
+    assert report["safe_ranges"]["checked"] > 0
