@@ -16,6 +16,7 @@ from bot.query import Query
 from bot.store import captures, conversations, interactions, reader
 from bot.store.alerts import AlertRecords
 from bot.store.calendars import Calendars, calendars
+from bot.store.concurrency import writer_lock
 from bot.store.database import connect
 from bot.store.identity import name_key
 from bot.store.scheduling import ClockRecords
@@ -54,11 +55,13 @@ class Store:
         view's): recorded with the snapshot, and told in every answer about those days.
         """
         with self.engine.begin() as conn:
+            writer_lock(conn)  # journeys and duplicates are read as a sequential run reads them
             return save_frame(conn, frame, origin, self._utcnow(), timezone)
 
     def save_stream(self, chunks, origin: str) -> SnapshotReport:
         """Store a file read in chunks as one snapshot, in one transaction."""
         with self.engine.begin() as conn:
+            writer_lock(conn)
             return save_stream(conn, chunks, origin, self._utcnow())
 
     def version(self) -> tuple[int, int]:

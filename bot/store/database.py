@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 
+from bot.store.concurrency import BUSY_TIMEOUT_MS, schema_lock
 from bot.store.schema import SCHEMA_VERSION, metadata, schema_info
 
 
@@ -34,7 +45,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA cache_size=-32768")  # 32 MB: ingest memory stays bounded
     cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -50,8 +61,16 @@ def connect(url: str) -> Engine:
 
 
 def upgrade(engine: Engine) -> None:
-    """Create missing tables and run pending migrations, in one transaction."""
+    """Create missing tables and run pending migrations, in one transaction.
+
+    Processes starting together on a new database (web, clock, an ingest) take turns under
+    the schema lock: the first creates, the others find the tables there. A store already
+    current is left without taking the lock, so a start never waits on a long ingest.
+    """
+    if _is_current(engine):
+        return
     with engine.begin() as conn:
+        schema_lock(conn)
         metadata.create_all(conn)
         version = conn.scalar(select(schema_info.c.version).where(schema_info.c.id == 1))
         if version is None:
@@ -61,3 +80,11 @@ def upgrade(engine: Engine) -> None:
             MIGRATIONS[step](conn)
         if version < SCHEMA_VERSION:
             conn.execute(update(schema_info).values(version=SCHEMA_VERSION))
+
+
+def _is_current(engine: Engine) -> bool:
+    """Every table there and no migration pending (read without a lock)."""
+    with engine.connect() as conn:
+        if not set(metadata.tables) <= set(inspect(conn).get_table_names()):
+            return False
+        return conn.scalar(select(schema_info.c.version)) == SCHEMA_VERSION

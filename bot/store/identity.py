@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, insert, select, update
 
+from bot.store.concurrency import insert_or_skip
 from bot.store.schema import journeys, series
 
 
@@ -70,7 +71,17 @@ def resolve_series(
         if (row.journey_key, row.action, row.channel) in wanted
     }
     for journey_key, action, channel in sorted(wanted - known.keys()):
-        known[(journey_key, action, channel)] = conn.execute(
-            insert(series).values(journey_key=journey_key, action=action, channel=channel)
-        ).inserted_primary_key[0]
+        # uq_series: a series another writer stored meanwhile is used, never duplicated.
+        conn.execute(
+            insert_or_skip(conn, series).values(
+                journey_key=journey_key, action=action, channel=channel
+            )
+        )
+        known[(journey_key, action, channel)] = conn.scalar(
+            select(series.c.id).where(
+                series.c.journey_key == journey_key,
+                series.c.action == action,
+                series.c.channel == channel,
+            )
+        )
     return known
