@@ -17,6 +17,7 @@ from bot.ingest.detect import Layout
 from bot.ingest.observations import Observations
 from bot.ingest.values import CellError, Coded
 from bot.metrics import METRICS
+from bot.store.identity import name_problem
 
 Describe = Callable[[int], str]
 
@@ -54,6 +55,15 @@ def frame(
         if not str(name).strip():
             row = int(np.flatnonzero(columns["journey"].codes == position)[0])
             raise BadInput(f"{describe(row)}: empty journey name")
+    for column, what in (
+        ("journey", "journey name"),
+        ("journey_id", "journey id"),
+        ("channel", "channel"),
+    ):
+        for position, name in enumerate(columns[column].values):
+            if problem := name_problem(what, name):
+                row = int(np.flatnonzero(columns[column].codes == position)[0])
+                raise BadInput(f"{describe(row)}: {problem}")
     unknown = set(columns["metric"].values) - set(METRICS)
     if unknown:
         raise BadInput(f"unknown metric '{sorted(unknown)[0]}'")

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from bot.errors import BadInput
 from bot.ingest.frame import SOURCES
 from bot.metrics import METRICS, closest_label, metric_for_label
+from bot.store.identity import name_problem
 
 
 @dataclass(frozen=True, order=True)
@@ -113,13 +114,19 @@ def _narrow(codes: np.ndarray, distinct: int) -> np.ndarray:
 
 
 def text(raw: str) -> str:
-    return raw.strip()
+    """A journey id, action or channel: at most MAX_NAME_CHARS characters."""
+    value = raw.strip()
+    if problem := name_problem("value", value):
+        raise ValueError(problem)
+    return value
 
 
 def journey(raw: str) -> str:
     name = raw.strip()
     if not name:
         raise ValueError("empty journey name (every row needs one)")
+    if problem := name_problem("journey name", name):
+        raise ValueError(problem)
     return name
 
 

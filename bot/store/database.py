@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 
 from bot.store.concurrency import BUSY_TIMEOUT_MS, schema_lock
-from bot.store.schema import SCHEMA_VERSION, metadata, schema_info
+from bot.store.identity import name_key
+from bot.store.schema import MAX_NAME_CHARS, SCHEMA_VERSION, journeys, metadata, schema_info
 
 
 def _heartbeat_stopped_at(conn: Connection) -> None:
@@ -29,11 +30,26 @@ def _snapshot_timezone(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE snapshots ADD COLUMN timezone VARCHAR(64)"))
 
 
+def _identity_for_every_script(conn: Connection) -> None:
+    """Version 4: journey keys keep every script (they kept a-z and 0-9 only, so names in
+    Cyrillic or CJK all met at ""), and channels are as long as every other name."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text(f"ALTER TABLE series ALTER COLUMN channel TYPE VARCHAR({MAX_NAME_CHARS})")
+        )
+    for key, name, old in conn.execute(
+        select(journeys.c.id, journeys.c.name, journeys.c.name_key)
+    ).all():
+        if (new := name_key(name)) != old:
+            conn.execute(update(journeys).where(journeys.c.id == key).values(name_key=new))
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _heartbeat_stopped_at,
     3: _snapshot_timezone,
+    4: _identity_for_every_script,
 }
 
 

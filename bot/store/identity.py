@@ -2,18 +2,65 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, insert, select, update
 
 from bot.store.concurrency import insert_or_skip
-from bot.store.schema import journeys, series
+from bot.store.schema import MAX_KEY_CHARS, MAX_NAME_CHARS, journeys, series
+
+
+def name_problem(what: str, name: str) -> str | None:
+    """Why `name` cannot be stored as a `what` ("journey name", "action"...), or None."""
+    if len(name) > MAX_NAME_CHARS:
+        return (
+            f"{what} '{name[:40]}…' is {len(name):,} characters long; names, ids, actions and "
+            f"channels may have at most {MAX_NAME_CHARS}"
+        )
+    if what == "journey name" and len(name_key(name)) > MAX_KEY_CHARS:
+        return (
+            f"{what} '{name[:40]}…' is longer than {MAX_KEY_CHARS} characters once its "
+            "compatibility characters are spelled out"
+        )
+    return None
+
+
+# Emoji presentation selectors: "❤️" and "❤" are one heart.
+_INVISIBLE = dict.fromkeys(range(0xFE00, 0xFE10))
 
 
 def name_key(name: str) -> str:
-    """Lower-case words only, so spelling variants of one name meet."""
-    return " ".join(re.findall(r"[0-9a-z]+", name.casefold()))
+    """The words of a name, folded, so that spelling variants of one name meet.
+
+    Unicode NFKC (full-width and compatibility forms), casefold, and accents dropped from
+    letters (the combining diacritical marks U+0300–U+036F: "Café" meets "cafe"); marks that
+    are letters' parts in other scripts (Thai vowels, Devanagari signs, kana voicing) stay.
+    A word is a run of letters, marks, digits and non-ASCII symbols (emoji); everything else
+    separates words. So a name in any script keeps its own identity, and an ASCII name with
+    a letter or digit keeps the key it always had: its lower-case runs of a-z and 0-9,
+    joined by single spaces.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold().translate(_INVISIBLE)
+    decomposed = unicodedata.normalize("NFD", folded)
+    bare = "".join(c for c in decomposed if not 0x300 <= ord(c) <= 0x36F)
+    text = unicodedata.normalize("NFC", bare)
+    words, word = [], []
+    for char in text:
+        if _in_word(char):
+            word.append(char)
+        elif word:
+            words.append("".join(word))
+            word = []
+    if word:
+        words.append("".join(word))
+    # A name of punctuation only is its own identity, not everyone's empty key.
+    return " ".join(words) or " ".join(text.split())
+
+
+def _in_word(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LMN" or (category[0] == "S" and not char.isascii())
 
 
 def resolve_journeys(

@@ -27,7 +27,14 @@ from sqlalchemy import (
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+
+# One limit for every name a file gives a number (journey names and ids, actions,
+# channels), in characters: checked at ingest (bot.store.identity.name_problem) on both
+# backends, so that it fits every column below. A journey's key may be longer than its name
+# (NFKC spells out ligatures such as U+FDFA): it has its own, the key column's width.
+MAX_NAME_CHARS = 200
+MAX_KEY_CHARS = 500
 
 metadata = MetaData()
 
@@ -62,8 +69,9 @@ journeys = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(500), nullable=False),
-    # Lower-case words only: "Welcome-Series " and "welcome series" are one journey.
-    Column("name_key", String(500), nullable=False, index=True),
+    # Folded words (bot.store.identity.name_key): "Welcome-Series " and "welcome series" are
+    # one journey, "Приветствие" and "Напоминание" two. Recomputed by migration 4.
+    Column("name_key", String(MAX_KEY_CHARS), nullable=False, index=True),
     # The products' journey id, when an export carries it; matched before names.
     Column("external_id", String(200), unique=True),
 )
@@ -76,7 +84,7 @@ series = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("journey_key", Integer, ForeignKey("journeys.id"), nullable=False),
     Column("action", String(300), nullable=False),
-    Column("channel", String(50), nullable=False),
+    Column("channel", String(MAX_NAME_CHARS), nullable=False),  # 50 before version 4
     UniqueConstraint("journey_key", "action", "channel", name="uq_series"),
 )
 

@@ -39,12 +39,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.errors import BadInput
-from bot.store.identity import resolve_journeys, resolve_series
+from bot.store.identity import name_problem, resolve_journeys, resolve_series
 from bot.store.schema import current_values, snapshots, superseded_values
 
 _BATCH_ROWS = 100_000
 _HASHED_COLUMNS = ["journey", "journey_id", "action", "channel", "day", "metric", "value"]
 _SERIES_COLUMNS = ["journey", "journey_id", "action", "channel"]
+_SERIES_WHAT = ["journey name", "journey id", "action", "channel"]
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,15 @@ def _series_codes(conn: Connection, group: pd.DataFrame) -> tuple[np.ndarray, np
     return journey_keys[codes], series_ids[codes]
 
 
+def _refuse_long_names(group: pd.DataFrame) -> None:
+    """The parsers refuse long names where the file has them; this holds for every frame,
+    so that no backend truncates or throws (PostgreSQL would, SQLite would store them)."""
+    for column, what in zip(_SERIES_COLUMNS, _SERIES_WHAT, strict=True):
+        for name in group[column].unique():
+            if problem := name_problem(what, name):
+                raise BadInput(problem)
+
+
 def _summary(source: str, captured_at: datetime, group: pd.DataFrame, origin: str) -> dict:
     days = group["day"]
     return {
@@ -206,6 +216,7 @@ def _save_group(
     ingested_at: datetime,
     timezone: str | None = None,
 ) -> SnapshotReport:
+    _refuse_long_names(group)
     summary = _summary(source, captured_at, group, origin)
     digest = content_hash(source, group)
     existing = _stored_snapshot(conn, source, digest)
@@ -231,6 +242,7 @@ def save_stream(
             continue
         if chunk["source"].nunique() != 1 or chunk["captured_at"].nunique() != 1:
             raise ValueError("a file read in chunks must hold one capture of one product")
+        _refuse_long_names(chunk)
         source, captured = chunk["source"].iloc[0], chunk["captured_at"].iloc[0].to_pydatetime()
         part = _summary(source, captured, chunk, origin)
         if summary is None:
