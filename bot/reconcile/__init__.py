@@ -91,8 +91,11 @@ def attributions(
     present = set(inside["metric"].unique())
     reported = tuple(m.name for m in METRIC_TABLE if m.name in present and not m.evidence_only)
     result = {}
+    # Split by metric once: a comparison per metric would read every row for each.
+    by_metric = dict(tuple(frame.groupby("metric", sort=False)))
+    empty = frame.iloc[:0]
     for metric in query.metrics or reported:
-        cells = with_neighbours(frame.loc[frame["metric"] == metric])
+        cells = with_neighbours(by_metric.get(metric, empty))
         cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
         queue = metric_facts(metric).retry_queue
         measured = True

@@ -53,6 +53,10 @@ class Reach:
     relvar: np.ndarray  # relative variance of `share`
     known: np.ndarray  # the journey's Delivered was read and pooled for this day
 
+    def take(self, index: np.ndarray) -> Reach:
+        """The cells at `index` (as CellView.take)."""
+        return Reach(self.share[index], self.relvar[index], self.known[index])
+
 
 def _binomial(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
     share = np.clip(kept / np.maximum(total, 1.0), 0.01, 0.999)
@@ -85,22 +89,19 @@ def pooled(view: CellView, older: np.ndarray, shift: np.ndarray) -> Reach:
     `older` are the settled days outside the retry window (what "usual" is learned from);
     `shift` is, per cell, the time-zone part of Sent's gap already found (0 elsewhere).
     """
-    n = len(view)
-    ratio, delivered_share = np.zeros(n), np.zeros(n)
     readable = (view.sibling_ajo >= MIN_SIBLING) & (view.sibling_cja > 0)
-    usable = np.zeros(n, dtype=bool)
-    for _, journey in view.journeys():
-        old = journey & older & readable
-        if old.sum() >= MIN_RATIO_DAYS:
-            share = view.sibling_ajo[old].sum() / max(view.ajo[old].sum(), 1)
-            # The shift moves events between days; over a run of days cut out of the range
-            # it does not cancel (the run's first and last days keep what moved across).
-            shifted = (view.sibling_ajo[old] - share * shift[old]).sum()
-            if shifted <= 0:
-                continue
-            ratio[journey] = view.sibling_cja[old].sum() / shifted
-            delivered_share[journey] = share
-            usable |= journey & readable
+    groups = view.groups
+    old = older & readable
+    enough = groups.count(old) >= MIN_RATIO_DAYS
+    share = groups.sum(view.sibling_ajo, old) / np.maximum(groups.sum(view.ajo, old), 1)
+    # The shift moves events between days; over a run of days cut out of the range it does
+    # not cancel (the run's first and last days keep what moved across).
+    shifted = groups.sum(view.sibling_ajo - share[groups.ids] * shift, old)
+    used = enough & (shifted > 0)
+    ratio = np.where(used, groups.sum(view.sibling_cja, old) / np.where(used, shifted, 1), 0.0)
+    delivered_share = np.where(used, share, 0.0)
+    ratio, delivered_share = ratio[groups.ids], delivered_share[groups.ids]
+    usable = used[groups.ids] & readable
     # AJO's Delivered as CJA would show it once processed: its usual ratio, its shift.
     expected = ratio * (view.sibling_ajo - delivered_share * shift)
     usable &= expected > 0

@@ -114,23 +114,19 @@ def baseline(
 ) -> Baseline:
     """What is usual for each journey, from its `typical` older days: a day far off (an
     outage, an undetected doubling) says nothing about what is usual and is left out."""
-    rate = np.zeros(len(view))
-    steady = np.zeros(len(view), dtype=bool)
-    spread = np.full(len(view), np.nan)
-    compared = np.zeros(len(view), dtype=bool)
-    for _, journey in view.journeys():
-        old = journey & typical
-        if old.sum() < MIN_BASELINE_DAYS:
-            steady[journey] = (journey & older).sum() >= MIN_BASELINE_DAYS
-            continue
-        rate[journey] = rest[old].sum() / max(volume[old].sum(), 1)
-        compared[journey] = True
-        if old.sum() >= MIN_SCATTER_DAYS:
-            # Both products count the same events: their day-to-day scatter, not counting
-            # noise of the volume, is what a retry shortfall must stand out from.
-            scatter = rest[old] - rate[journey][0] * volume[old]
-            spread[journey] = max(_mad(scatter), 1.0)
-    return Baseline(rate, spread, compared, steady)
+    groups = view.groups
+    days = groups.count(typical)
+    known = days >= MIN_BASELINE_DAYS
+    steady = ~known & (groups.count(older) >= MIN_BASELINE_DAYS)
+    usual = groups.sum(rest, typical) / np.maximum(groups.sum(volume, typical), 1)
+    rate = np.where(known, usual, 0)
+    # Both products count the same events: their day-to-day scatter, not counting noise of
+    # the volume, is what a retry shortfall must stand out from.
+    scatter = rest - rate[groups.ids] * volume
+    spread = np.maximum(1.4826 * groups.mad(scatter, typical), 1.0)
+    spread = np.where(days >= MIN_SCATTER_DAYS, spread, np.nan)
+    ids = groups.ids
+    return Baseline(rate[ids], spread[ids], known[ids], steady[ids])
 
 
 def room(rest: np.ndarray, usual: np.ndarray, scatter: np.ndarray | None = None) -> np.ndarray:
@@ -253,18 +249,20 @@ def from_witnesses(
     amount = np.zeros(len(view), dtype=np.int64)
     read = np.zeros(len(view), dtype=bool)
     readings = []
-    for _, journey in view.journeys():
-        days = journey & young & (view.ajo > 0)
+    for _, cells in view.journeys():
+        # One journey's cells as their own view: each journey costs its own cells only.
+        mine = view.take(cells)
+        days = young[cells] & (mine.ajo > 0)
         days, queued, variance = _combined(
-            len(view),
-            _against_cja(view, days, journey & typical, shift, reach),
-            _ajos_own(view, days, journey & older),
+            len(mine),
+            _against_cja(mine, days, typical[cells], shift[cells], reach.take(cells)),
+            _ajos_own(mine, days, older[cells]),
         )
         if not days.any():
             continue
-        index = np.flatnonzero(days)
-        readings.append(decay.Reading(index, queued, variance, view.ajo[days], view.age[days]))
-        read |= journey
+        index = cells[days]
+        readings.append(decay.Reading(index, queued, variance, mine.ajo[days], mine.age[days]))
+        read[cells] = True
     period = decay.fit(readings)
     for reading, fitted in zip(readings, decay.amounts(readings, period, NOISE_Z), strict=True):
         if fitted is None:
@@ -287,15 +285,15 @@ def inferred(
     """Retries inferred from the window alone, for journeys the witnesses could not read,
     after those they could (`witnessed`)."""
     amount = witnessed.amount.copy()
-    for _, journey in view.journeys():
-        days = journey & window
-        if not days.any() or witnessed.read[days].any() or usual.steady[days].any():
+    for _, cells in view.journeys():
+        days = cells[window[cells]]
+        if not len(days) or witnessed.read[days].any() or usual.steady[days].any():
             continue
         spread = usual.spread[days][0]
         if np.isnan(spread):
             spread = np.sqrt(max(volume[days].mean(), 1.0))
         excess = np.rint(rest[days] - usual.rate[days] * volume[days]).astype(np.int64)
-        if excess.sum() <= NOISE_Z * spread * np.sqrt(days.sum()):
+        if excess.sum() <= NOISE_Z * spread * np.sqrt(len(days)):
             continue
         cap = np.floor(MAX_SHARE * view.ajo[days]).astype(np.int64)
         amount[days] = np.clip(excess, 0, cap)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from bot.metrics import metric_facts
+from bot.reconcile.detectors import Groups
 
 
 def summed(inside: pd.DataFrame, metric: str, older: pd.Timestamp) -> pd.DataFrame:
@@ -32,53 +33,59 @@ def _own(rows: pd.DataFrame, sent: pd.DataFrame, older: pd.Timestamp) -> pd.Data
     (the smallest day-to-day scatter of Sent beyond it): all witnesses summed, or one alone.
     Where they partition the sends, the sum is exact; where they are counted apart, a large
     one (Delivered) is steadier than a sum carrying the noise of small ones."""
-    keys = ["journey_key", "day"]
     if rows.empty:
         return pd.DataFrame({"journey_key": [], "day": [], "own_witness": []}).astype(
             {"journey_key": "int64", "day": "datetime64[us]"}
         )
-    cell, cells = pd.MultiIndex.from_frame(rows[keys]).factorize()
-    cells = cells.set_names(keys)  # factorize drops the level names
+    # One integer per (journey, day): hashing int64 is many times faster than a MultiIndex.
+    cell, codes = pd.factorize(_cell_codes(rows))
     metric, metrics = pd.factorize(rows["metric"])
-    values = np.zeros((len(cells), len(metrics)))
-    np.add.at(values, (cell, metric), rows["ajo"].to_numpy(dtype=float))
+    weights = rows["ajo"].to_numpy(dtype=float)
+    flat = np.bincount(cell * len(metrics) + metric, weights, len(codes) * len(metrics))
+    values = flat.reshape(len(codes), len(metrics))
     candidates = np.column_stack([values.sum(axis=1), values])
-    totals = sent.groupby(keys)["ajo"].sum().reindex(cells).fillna(0)
-    totals = totals.to_numpy(dtype=float)
-    journey = cells.get_level_values("journey_key").to_numpy()
-    old = (cells.get_level_values("day") <= older) & (totals > 0)
-    own = np.zeros(len(cells))
-    for key in np.unique(journey):
-        mine = journey == key
-        scatter = _scatter(candidates[mine & old], totals[mine & old])
-        own[mine] = candidates[mine, int(np.argmin(scatter))]
-    return cells.to_frame(index=False).assign(own_witness=own)
-
-
-def _scatter(witness: np.ndarray, sent: np.ndarray) -> np.ndarray:
-    """Per column of `witness` (days x candidates): the relative day-to-day scatter of Sent
-    beyond it at their usual ratio (its median absolute deviation; infinite with fewer than
-    three days seen). All columns at once: a journey has a handful of candidates."""
-    if not len(witness):
-        return np.full(witness.shape[1], np.inf)
-    seen = witness > 0
-    count = seen.sum(axis=0)
-    ratio = np.where(seen, sent[:, None], 0).sum(axis=0) / np.maximum(
-        np.where(seen, witness, 0).sum(axis=0), 1e-9
+    where = pd.Index(codes).get_indexer(_cell_codes(sent))
+    found = where >= 0
+    totals = np.bincount(
+        where[found], sent["ajo"].to_numpy(dtype=float)[found], minlength=len(codes)
     )
-    # Unseen cells are +inf (sorted last); inf - inf in them is masked out again.
+    journey = codes >> 32
+    day = (codes & 0xFFFFFFFF) - _EPOCH_OFFSET
+    old = (day <= _day_number(older)) & (totals > 0)
+    groups = Groups.of(journey)
+    scatter = np.column_stack([_scatter(groups, column, totals, old) for column in candidates.T])
+    best = np.argmin(scatter, axis=1)  # per journey; the first on a tie, the sum if none
+    own = candidates[np.arange(len(codes)), best[groups.ids]]
+    return pd.DataFrame(
+        {
+            "journey_key": journey.astype("int64"),
+            "day": day.astype("datetime64[D]").astype("datetime64[us]"),
+            "own_witness": own,
+        }
+    )
+
+
+# Days since 1970 shifted to be non-negative, packed under the journey key in one int64.
+_EPOCH_OFFSET = 1 << 31
+
+
+def _day_number(day) -> np.ndarray:
+    return np.asarray(day, dtype="datetime64[D]").astype(np.int64)
+
+
+def _cell_codes(rows: pd.DataFrame) -> np.ndarray:
+    journey = rows["journey_key"].to_numpy(dtype=np.int64)
+    return (journey << 32) | (_day_number(rows["day"].to_numpy()) + _EPOCH_OFFSET)
+
+
+def _scatter(groups: Groups, witness: np.ndarray, sent: np.ndarray, old: np.ndarray):
+    """Per journey, for one candidate `witness`: the relative day-to-day scatter of Sent
+    beyond it at their usual ratio on the `old` days it has (its median absolute deviation;
+    infinite with fewer than three such days). All journeys at once."""
+    seen = old & (witness > 0)
+    ratio = groups.sum(sent, seen) / np.maximum(groups.sum(witness, seen), 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):
-        relative = np.where(seen, (sent[:, None] - witness * ratio) / sent[:, None], np.inf)
-        middle = _medians(relative, count)
-        deviation = np.where(seen, np.abs(relative - middle), np.inf)
-    return np.where(count >= 3, _medians(deviation, count), np.inf)
-
-
-def _medians(values: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Column medians of the first `count` values in sorted order (the rest are +inf)."""
-    ordered = np.sort(values, axis=0)
-    columns = np.arange(values.shape[1])
-    last = len(values) - 1
-    low = ordered[np.clip((count - 1) // 2, 0, last), columns]
-    high = ordered[np.clip(count // 2, 0, last), columns]
-    return np.where(count > 0, (low + high) / 2, np.inf)
+        relative = (sent - witness * ratio[groups.ids]) / sent
+    middle = groups.median(relative, seen)
+    deviation = np.abs(relative - middle[groups.ids])
+    return np.where(groups.count(seen) >= 3, groups.median(deviation, seen), np.inf)

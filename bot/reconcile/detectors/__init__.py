@@ -11,8 +11,9 @@ one module. Detectors are pure functions of numpy arrays; they never see Slack o
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from functools import cached_property
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -57,6 +58,8 @@ class Seen:
         return self.days(self.cells[cause] != 0)
 
     def journeys(self, keys) -> tuple[str, ...]:
+        if isinstance(keys, pd.Series | np.ndarray):
+            keys = pd.unique(np.asarray(keys))  # a name per journey, not per cell
         return tuple(sorted({self.names.get(k, "(unknown journey)") for k in keys}))
 
 
@@ -136,16 +139,100 @@ class CellView:
     def rows(self, name: str) -> np.ndarray:
         return self.ajo_rows if name == "ajo" else self.cja_rows
 
+    @cached_property
+    def groups(self) -> Groups:
+        """The cells grouped by journey, computed once (a stable sort, then slices)."""
+        return Groups.of(self.journey)
+
     def journeys(self) -> Iterator[tuple[object, np.ndarray]]:
-        """(journey key, mask) for each journey, in key order."""
-        for key in np.unique(self.journey):
-            yield key, self.journey == key
+        """(journey key, positions of its cells in ascending order) for each journey, in key
+        order. Positions, not masks: a mask per journey over every cell is quadratic."""
+        yield from self.groups
+
+    def take(self, index: np.ndarray) -> CellView:
+        """The cells at `index` as a view of their own (one journey's, say)."""
+        return CellView(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
     def dates(self, mask: np.ndarray) -> tuple[date, ...]:
         return tuple(sorted({d.item() for d in np.unique(self.day[mask])}))
 
     def keys(self, mask: np.ndarray) -> tuple:
         return tuple(k.item() if hasattr(k, "item") else k for k in np.unique(self.journey[mask]))
+
+
+@dataclass(frozen=True, eq=False)
+class Groups:
+    """Cells grouped by a key: every per-journey figure as one pass over the cells.
+
+    `ids` numbers each cell's group (0 .. len(keys) - 1, in key order); `order` lists the
+    cells group by group, in ascending position within each group; group i's cells are
+    `order[bounds[i]:bounds[i + 1]]`.
+    """
+
+    keys: np.ndarray
+    ids: np.ndarray
+    order: np.ndarray
+    bounds: np.ndarray
+
+    @classmethod
+    def of(cls, key: np.ndarray) -> Groups:
+        keys, ids = np.unique(key, return_inverse=True)
+        ids = ids.reshape(-1)
+        order = np.argsort(ids, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(ids, minlength=len(keys)))))
+        return cls(keys, ids, order, bounds)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self) -> Iterator[tuple[object, np.ndarray]]:
+        for i, key in enumerate(self.keys):
+            yield key, self.cells(i)
+
+    def cells(self, group: int) -> np.ndarray:
+        """The positions of group `group`'s cells, ascending."""
+        return self.order[self.bounds[group] : self.bounds[group + 1]]
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """Per group: how many of its cells are in `mask`."""
+        return np.bincount(self.ids[mask], minlength=len(self.keys))
+
+    def sum(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Per group: the sum of `values` over its cells (in `mask`), as float64 (exact for
+        the integer counts summed here, far below 2**53)."""
+        weights = values.astype(float) if mask is None else np.where(mask, values, 0.0)
+        return np.bincount(self.ids, weights, minlength=len(self.keys))
+
+    def all(self, mask: np.ndarray) -> np.ndarray:
+        """Per group: every one of its cells is in `mask`."""
+        return self.count(mask) == np.bincount(self.ids, minlength=len(self.keys))
+
+    def median(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Per group: the median of `values` over its cells in `mask` (as numpy's median
+        takes it: the middle value, or the mean of the two middle ones); NaN for none.
+
+        Each group's values go to a row of their own, padded with +inf, and the rows are
+        sorted side by side: many short sorts, no sort of all the cells at once.
+        """
+        picked = self.order[mask[self.order]]
+        ids = self.ids[picked]
+        counts = np.bincount(ids, minlength=len(self.keys))
+        if not len(picked):
+            return np.full(len(self.keys), np.nan)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        grid = np.full((len(self.keys), counts.max()), np.inf)
+        grid[ids, np.arange(len(picked)) - starts[ids]] = values[picked]
+        grid.sort(axis=1)
+        rows = np.arange(len(self.keys))
+        last = grid.shape[1] - 1
+        low = grid[rows, np.clip((counts - 1) // 2, 0, last)]
+        high = grid[rows, np.clip(counts // 2, 0, last)]
+        return np.where(counts > 0, (low + high) / 2, np.nan)
+
+    def mad(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Per group: the median absolute deviation from the median over cells in `mask`."""
+        middle = self.median(values, mask)[self.ids]
+        return self.median(np.abs(values - middle), mask)
 
 
 def neighbour(view: CellView, values: np.ndarray, step: int) -> np.ndarray:
@@ -163,15 +250,14 @@ def neighbour(view: CellView, values: np.ndarray, step: int) -> np.ndarray:
 
 
 def runs(view: CellView, mask: np.ndarray) -> list[np.ndarray]:
-    """Runs of consecutive days, per journey, among the cells in `mask`: index arrays."""
-    found = []
-    for _, journey in view.journeys():
-        index = np.flatnonzero(journey & mask)
-        if not len(index):
-            continue
-        gaps = np.diff(view.day[index]).astype(np.int64) != 1
-        found.extend(np.split(index, np.flatnonzero(gaps) + 1))
-    return found
+    """Runs of consecutive days, per journey, among the cells in `mask`: index arrays,
+    journey by journey in key order."""
+    index = view.groups.order[mask[view.groups.order]]
+    if not len(index):
+        return []
+    journey = view.groups.ids[index]
+    breaks = (journey[1:] != journey[:-1]) | (np.diff(view.day[index]).astype(np.int64) != 1)
+    return np.split(index, np.flatnonzero(breaks) + 1)
 
 
 def with_neighbours(cells: pd.DataFrame) -> pd.DataFrame:

@@ -84,19 +84,22 @@ def _ordinary(
 ) -> tuple[list[int], list[int]]:
     """Run days with ordinary days to compare with, and those ordinary days: the same
     weekdays a week before and after (weekly patterns cancel), else the days next to it."""
-    ratio = doubled / np.maximum(other, 1)
-    same = (view.journey == view.journey[index[0]]) & usable & (ratio < RATIO_LOW)
+    # Only the journey's own cells: a run costs its journey's days, not every cell.
+    cells = view.groups.cells(view.groups.ids[index[0]])
+    ratio = doubled[cells] / np.maximum(other[cells], 1)
+    same = cells[usable[cells] & (ratio < RATIO_LOW)]
+    days = view.day[same]
     inside, reference = [], []
     for i in index:
-        week = np.flatnonzero(same & (np.abs((view.day - view.day[i]).astype(np.int64)) == 7))
+        week = same[np.abs((days - view.day[i]).astype(np.int64)) == 7]
         if len(week):
             inside.append(int(i))
             reference.extend(int(w) for w in week)
     if not reference:
-        before = (view.day[index[0]] - view.day).astype(np.int64)
-        after = (view.day - view.day[index[-1]]).astype(np.int64)
+        before = (view.day[index[0]] - days).astype(np.int64)
+        after = (days - view.day[index[-1]]).astype(np.int64)
         near = ((before >= 1) & (before <= EDGE_DAYS)) | ((after >= 1) & (after <= EDGE_DAYS))
-        inside, reference = [int(i) for i in index], [int(r) for r in np.flatnonzero(same & near)]
+        inside, reference = [int(i) for i in index], [int(r) for r in same[near]]
     if not other[reference].sum() or not doubled[reference].sum():
         return [], []
     return inside, reference
@@ -164,8 +167,8 @@ def detect(view: CellView, rest: np.ndarray, usable: np.ndarray) -> list[Duplica
                     amount=amount,
                     confidence="high" if close else "medium",
                     side=side,
-                    journeys=view.keys(amount != 0),
-                    days=view.dates(amount != 0),
+                    journeys=view.keys(index[copies != 0]),
+                    days=view.dates(index[copies != 0]),
                     ratio=round(float(run_ratio), 2),
                     copies=int(copies.sum()),
                 )

@@ -144,11 +144,14 @@ def detect(view: CellView, rest: np.ndarray, settled: np.ndarray) -> list[Missin
             findings.append(_finding(view, rest, mask, side, "metric"))
             taken |= mask
             continue
-        for _, journey in view.journeys():
-            if zero[journey].all() and other[journey].sum() >= MIN_TOTAL:
-                mask = journey & (other > 0) & ~taken
-                findings.append(_finding(view, rest, mask, side, "journey"))
-                taken |= mask
+        groups = view.groups
+        empty = groups.all(zero) & (groups.sum(other) >= MIN_TOTAL)
+        for group in np.flatnonzero(empty):
+            cells = groups.cells(group)
+            mask = np.zeros(len(view), dtype=bool)
+            mask[cells] = (other[cells] > 0) & ~taken[cells]
+            findings.append(_finding(view, rest, mask, side, "journey"))
+            taken |= mask
         days = settled & zero & (other >= MIN_DAY) & ~taken
         if days.any():
             findings.append(_finding(view, rest, days, side, "days"))

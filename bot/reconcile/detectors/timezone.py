@@ -24,7 +24,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from bot.reconcile.detectors import CellView, Explanation, Finding, Seen
+from bot.reconcile.detectors import CellView, Explanation, Finding, Groups, Seen
 from bot.reconcile.wording import format_names, plural
 
 MIN_DAYS = 7
@@ -36,14 +36,18 @@ MIN_MOVED = 10
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class TimeShift(Finding):
+    """The journeys shifted in one direction (one finding for all of them: a data view's
+    time zone shifts every journey, and a finding per journey would hold an amount per
+    cell each)."""
+
     cause: ClassVar[str] = "timezone"
     direction: str  # CJA's days "behind" or "ahead" of AJO's
-    share: float  # of a day's events, moved to the neighbouring day
-    explained: float  # share of the gap's variation the shift explains
+    share: float  # of a day's events, moved to the neighbouring day (volume-weighted)
+    explained: float  # share of the gap's variation the shift explains (the least of all)
     journeys: tuple
     days: tuple[date, ...]
     volume: int  # AJO's events on the days fitted
-    total_gap: int  # the gap left on those days, over the range
+    total_gap: int  # the gap left on those days over the range, summed per journey unsigned
 
     @classmethod
     def explain(cls, found: Sequence[TimeShift], seen: Seen) -> Explanation:
@@ -74,104 +78,143 @@ class TimeShift(Finding):
         return Explanation(confidence, evidence, check)
 
 
+class _Sums:
+    """Per journey, the sums a least-squares fit of y = c volume + share shift needs over
+    the cells in `kept`: each journey's fit is a 2 x 2 solve, all journeys in one pass."""
+
+    def __init__(self, groups: Groups, y, volume, shift, kept: np.ndarray) -> None:
+        self.vv = groups.sum(volume * volume, kept)
+        self.vs = groups.sum(volume * shift, kept)
+        self.ss = groups.sum(shift * shift, kept)
+        self.vy = groups.sum(volume * y, kept)
+        self.sy = groups.sum(shift * y, kept)
+        self.days = groups.count(kept)
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(c, share, solvable, the 2 x 2 determinant) per journey; columns that are zero
+        or proportional (1 - correlation squared below 1e-12) are not solvable."""
+        scale = self.vv * self.ss
+        det = scale - self.vs * self.vs
+        solvable = (scale > 0) & (det > 1e-12 * scale)
+        safe = np.where(solvable, det, 1.0)
+        c = (self.ss * self.vy - self.vs * self.sy) / safe
+        share = (self.vv * self.sy - self.vs * self.vy) / safe
+        return c, share, solvable, safe
+
+
 @dataclass(frozen=True)
-class Fit:
-    share: float  # f or g: the share of a day's events that moved to the neighbouring day
-    t: float
-    explained: float  # share of the gap's variation (beyond c A) the shift explains
-    kept: np.ndarray  # positions used in the final fit
+class Fits:
+    """One direction's fit for every journey."""
+
+    share: np.ndarray  # f or g: the share of a day's events that moved to the neighbour
+    t: np.ndarray
+    explained: np.ndarray  # share of the gap's variation (beyond c A) the shift explains
+    valid: np.ndarray  # the journey could be fitted at all
 
 
-def _least_squares(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """Ordinary least squares through the normal equations: with one or two columns that is
-    a 2 x 2 solve, many times cheaper than an SVD for each of a journey's fits."""
-    gram = x.T @ x
-    scale = float(np.prod(np.diag(gram)))
-    # Columns that are zero or proportional (1 - correlation squared below 1e-12).
-    if scale <= 0 or np.linalg.det(gram) <= 1e-12 * scale:
-        return None
-    coef = np.linalg.solve(gram, x.T @ y)
-    residual = y - x @ coef
-    return coef, float(residual @ residual)
+def _fit(groups: Groups, y, volume, shift, fit_on: np.ndarray) -> Fits:
+    """Fit y = c volume + share shift per journey, dropping days far off the first fit."""
+    ids = groups.ids
+    kept = fit_on.copy()
+    valid = groups.count(fit_on) >= MIN_DAYS
+    sums = _Sums(groups, y, volume, shift, kept)
+    c, share, solvable, det = sums.solve()
+    valid &= solvable
+    residual = y - (volume * c[ids] + shift * share[ids])
+    scale = 1.4826 * groups.mad(residual, kept)
+    outliers = fit_on & (np.abs(residual) > 4 * scale[ids] + 1)
+    refit = valid & (groups.count(outliers) > 0)
+    if refit.any():
+        kept = fit_on & ~(outliers & refit[ids])
+        valid &= ~refit | (groups.count(kept) >= MIN_DAYS)
+        sums = _Sums(groups, y, volume, shift, kept)
+        c2, share2, solvable2, det2 = sums.solve()
+        valid &= ~refit | solvable2
+        c, share, det = (np.where(refit, new, old) for new, old in
+                         ((c2, c), (share2, share), (det2, det)))  # fmt: skip
+    else:
+        sums = _Sums(groups, y, volume, shift, kept)
+    residual = y - (volume * c[ids] + shift * share[ids])
+    sse = groups.sum(residual * residual, kept)
+    # The fit without the shift: how much of the gap's variation is left for it to explain.
+    reduced = sums.vy / np.where(sums.vv > 0, sums.vv, 1.0)
+    rest = y - volume * reduced[ids]
+    reduced_sse = groups.sum(rest * rest, kept)
+    valid &= (sums.vv > 0) & (reduced_sse > 0)
+    dof = np.maximum(sums.days - 2, 1)
+    variance = sums.vv / det * (sse / dof)
+    spread = np.sqrt(np.maximum(variance, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(spread > 0, share / spread, np.inf * np.sign(share))
+        explained = 1 - sse / np.where(reduced_sse > 0, reduced_sse, 1.0)
+    return Fits(share, t, explained, valid)
 
 
-def _fit(y: np.ndarray, volume: np.ndarray, shift: np.ndarray) -> Fit | None:
-    """Fit y = c volume + share shift, dropping days far off the first fit."""
-    kept = np.arange(len(y))
-    for attempt in range(2):
-        x = np.column_stack([volume[kept], shift[kept]])
-        solved = _least_squares(y[kept], x)
-        if solved is None:
-            return None
-        coef, sse = solved
-        residual = y - np.column_stack([volume, shift]) @ coef
-        scale = 1.4826 * np.median(np.abs(residual[kept] - np.median(residual[kept])))
-        outliers = np.abs(residual) > 4 * scale + 1
-        if attempt or not outliers[kept].any():
-            break
-        kept = np.flatnonzero(~outliers)
-        if len(kept) < MIN_DAYS:
-            return None
-    reduced = _least_squares(y[kept], volume[kept, None])
-    if reduced is None or reduced[1] <= 0:
-        return None
-    dof = max(len(kept) - 2, 1)
-    covariance = np.linalg.inv(x.T @ x) * (sse / dof)
-    spread = float(np.sqrt(max(covariance[1, 1], 0.0)))
-    t = float(coef[1] / spread) if spread > 0 else float("inf") * np.sign(coef[1])
-    return Fit(float(coef[1]), t, 1 - sse / reduced[1], kept)
-
-
-def _shift(view: CellView, direction: str, index: np.ndarray) -> np.ndarray:
+def _shift(view: CellView, direction: str) -> np.ndarray:
     """AJO's change to the next day (CJA behind) or from the previous day (ahead)."""
     neighbour = view.ajo_next if direction == "behind" else view.ajo_prev
-    return (view.ajo[index] - neighbour[index]).astype(float)
+    return (view.ajo - neighbour).astype(float)
+
+
+DIRECTIONS = ("behind", "ahead")
 
 
 def detect(
     view: CellView, rest: np.ndarray, fit_on: np.ndarray, apply_to: np.ndarray
 ) -> list[TimeShift]:
-    """One finding per journey whose days swing with the change in volume.
+    """At most one finding per direction, for the journeys whose days swing with the change
+    in volume.
 
     The fit uses the `fit_on` days (settled, AJO and its neighbours whole); the shift it
     finds is applied to every `apply_to` day of the journey, including days still being
     processed, whose shift is as predictable as any other's.
     """
+    groups = view.groups
+    if not len(view):
+        return []
+    y = rest.astype(float)
+    volume = view.ajo.astype(float)
+    shifts = {d: _shift(view, d) for d in DIRECTIONS}
+    fits = {d: _fit(groups, y, volume, shifts[d], fit_on) for d in DIRECTIONS}
+    candidate = {
+        d: f.valid
+        & (f.share > 0)
+        & (f.share <= 1)
+        & (f.t >= T_MIN)
+        & (f.explained >= MIN_EXPLAINED)
+        for d, f in fits.items()
+    }
+    # The better direction wins; "behind" on a tie.
+    ahead = candidate["ahead"] & (
+        ~candidate["behind"] | (fits["ahead"].explained > fits["behind"].explained)
+    )
+    chosen = {"behind": candidate["behind"] & ~ahead, "ahead": ahead}
+    fitted_volume = groups.sum(view.ajo, fit_on)
+    fitted_gap = groups.sum(rest, fit_on)
     findings = []
-    for _, journey in view.journeys():
-        index = np.flatnonzero(journey & fit_on)
-        if len(index) < MIN_DAYS:
+    for direction in DIRECTIONS:
+        fit = fits[direction]
+        ids = groups.ids
+        applied = apply_to & chosen[direction][ids]
+        moved = np.where(applied, np.rint(fit.share[ids] * shifts[direction]), 0).astype(np.int64)
+        # A shift moving fewer events than MIN_MOVED over the range is not worth telling.
+        keep = chosen[direction] & (groups.sum(np.abs(moved)) >= MIN_MOVED)
+        if not keep.any():
             continue
-        y = rest[index].astype(float)
-        volume = view.ajo[index].astype(float)
-        shifts = {d: _shift(view, d, index) for d in ("behind", "ahead")}
-        fits = {d: _fit(y, volume, s) for d, s in shifts.items()}
-        candidates = [
-            (d, f)
-            for d, f in fits.items()
-            if f and 0 < f.share <= 1 and f.t >= T_MIN and f.explained >= MIN_EXPLAINED
-        ]
-        if not candidates:
-            continue
-        direction, fit = max(candidates, key=lambda c: c[1].explained)
-        applied = np.flatnonzero(journey & apply_to)
-        moved = np.rint(fit.share * _shift(view, direction, applied)).astype(np.int64)
-        if np.abs(moved).sum() < MIN_MOVED:
-            continue
-        amount = np.zeros(len(view), dtype=np.int64)
-        amount[applied] = moved
-        strong = fit.t >= 2 * T_MIN and fit.explained >= 0.8
+        amount = np.where(keep[ids], moved, 0)
+        strong = (fit.t >= 2 * T_MIN) & (fit.explained >= 0.8)
+        weight = fitted_volume[keep]
         findings.append(
             TimeShift(
                 amount=amount,
-                confidence="high" if strong else "medium",
+                confidence="high" if strong[keep].all() else "medium",
                 direction=direction,
-                share=fit.share,
-                explained=fit.explained,
-                journeys=view.keys(journey),
+                share=float((fit.share[keep] * weight).sum() / max(weight.sum(), 1)),
+                explained=float(fit.explained[keep].min()),
+                journeys=tuple(k.item() if hasattr(k, "item") else k for k in groups.keys[keep]),
                 days=view.dates(amount != 0),
-                volume=int(view.ajo[index].sum()),
-                total_gap=int(rest[index].sum()),
+                volume=int(weight.sum()),
+                total_gap=int(np.abs(fitted_gap[keep]).sum()),
             )
         )
     return findings

@@ -1,0 +1,114 @@
+"""Per-journey figures in one pass (bot.reconcile.detectors.Groups) equal the figures a mask
+per journey gives, on any cells: shuffled journeys, gaps in days, masks that empty a group.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.reconcile import retries
+from bot.reconcile.detectors import CellView, Groups, runs
+
+cells = st.integers(min_value=0, max_value=60).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(1, 6), min_size=n, max_size=n),
+        st.lists(st.integers(-50, 400), min_size=n, max_size=n),
+        st.lists(st.booleans(), min_size=n, max_size=n),
+    )
+)
+
+
+@given(cells)
+@settings(max_examples=200, deadline=None)
+def test_group_figures_equal_masked_ones(drawn) -> None:
+    keys, values, chosen = (np.array(x) for x in drawn)
+    keys, values, mask = keys.astype(np.int64), values.astype(np.int64), chosen.astype(bool)
+    groups = Groups.of(keys)
+    assert list(groups.keys) == sorted(set(keys.tolist()))
+    sums, counts = groups.sum(values, mask), groups.count(mask)
+    medians, mads = groups.median(values, mask), groups.mad(values, mask)
+    for i, (key, index) in enumerate(groups):
+        mine = keys == key
+        assert index.tolist() == np.flatnonzero(mine).tolist()
+        assert sums[i] == values[mine & mask].sum()
+        assert counts[i] == (mine & mask).sum()
+        assert groups.all(mask)[i] == mask[mine].all()
+        if (mine & mask).any():
+            picked = values[mine & mask]
+            assert medians[i] == np.median(picked)
+            assert mads[i] == np.median(np.abs(picked - np.median(picked)))
+        else:
+            assert np.isnan(medians[i])
+
+
+def _view(keys: np.ndarray, days: np.ndarray, ajo: np.ndarray, cja: np.ndarray) -> CellView:
+    order = np.lexsort((days, keys))
+    zero = np.zeros(len(keys), dtype=np.int64)
+    day = (np.datetime64("2026-01-01") + days[order]).astype("datetime64[D]")
+    return CellView(
+        keys[order], day, (np.datetime64("2026-03-01") - day).astype(np.int64),
+        ajo[order], cja[order], zero + 1, zero + 1, zero, zero, zero, zero, zero,
+    )  # fmt: skip
+
+
+views = st.integers(min_value=1, max_value=80).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(1, 5), min_size=n, max_size=n),
+        st.lists(st.integers(0, 40), min_size=n, max_size=n),
+        st.lists(st.integers(0, 3000), min_size=n, max_size=n),
+        st.lists(st.integers(0, 3000), min_size=n, max_size=n),
+        st.lists(st.booleans(), min_size=n, max_size=n),
+        st.lists(st.booleans(), min_size=n, max_size=n),
+    )
+)
+
+
+def _masked_runs(view: CellView, mask: np.ndarray) -> list[list[int]]:
+    """Runs as they were found before: a mask per journey."""
+    found = []
+    for key in np.unique(view.journey):
+        index = np.flatnonzero((view.journey == key) & mask)
+        if len(index):
+            gaps = np.diff(view.day[index]).astype(np.int64) != 1
+            found.extend(part.tolist() for part in np.split(index, np.flatnonzero(gaps) + 1))
+    return found
+
+
+def _masked_baseline(view, rest, older, typical, volume):
+    """The journeys' usual difference as it was computed before: a mask per journey."""
+    n = len(view)
+    rate, spread = np.zeros(n), np.full(n, np.nan)
+    steady, compared = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for key in np.unique(view.journey):
+        journey = view.journey == key
+        old = journey & typical
+        if old.sum() < retries.MIN_BASELINE_DAYS:
+            steady[journey] = (journey & older).sum() >= retries.MIN_BASELINE_DAYS
+            continue
+        rate[journey] = rest[old].sum() / max(volume[old].sum(), 1)
+        compared[journey] = True
+        if old.sum() >= retries.MIN_SCATTER_DAYS:
+            scatter = rest[old] - rate[journey][0] * volume[old]
+            spread[journey] = max(1.4826 * np.median(np.abs(scatter - np.median(scatter))), 1.0)
+    return rate, spread, compared, steady
+
+
+@given(views)
+@settings(max_examples=200, deadline=None)
+def test_runs_and_baseline_equal_masked_ones(drawn) -> None:
+    keys, days, ajo, cja, older, typical = (np.array(x) for x in drawn)
+    _, first = np.unique(keys * 100 + days, return_index=True)  # one cell per journey-day
+    keys, days, ajo, cja = keys[first], days[first], ajo[first], cja[first]
+    view = _view(keys, days, ajo, cja)
+    older, typical = older[first].astype(bool), typical[first].astype(bool)
+    typical &= older
+    assert [r.tolist() for r in runs(view, typical)] == _masked_runs(view, typical)
+    rest, volume = view.ajo - view.cja, np.maximum(view.ajo, view.cja)
+    found = retries.baseline(view, rest, older, typical, volume)
+    rate, spread, compared, steady = _masked_baseline(view, rest, older, typical, volume)
+    assert found.rate.tolist() == rate.tolist()
+    np.testing.assert_array_equal(found.spread, spread)  # NaN where unmeasured, both
+    assert found.compared.tolist() == compared.tolist()
+    assert found.steady.tolist() == steady.tolist()
