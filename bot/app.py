@@ -15,6 +15,7 @@ from bot.answers.service import Parity, new_error_id
 from bot.clock.guard import Runtime
 from bot.clock.pulls import PullFunction, discover
 from bot.config import Settings
+from bot.ops.activity import acting
 from bot.slack.client import make_client
 from bot.slack.replies import Replier, Target
 from bot.store import Store
@@ -44,17 +45,44 @@ class Services:
         When the work fails, the person at `reply_to` gets the apology an answer gets
         rather than silence.
         """
-        self.work.submit(self._guarded, reply_to, fn, args).add_done_callback(_log_exception)
+        user, channel = requester(args)
+        self.work.submit(self._guarded, reply_to, fn, args, user, channel).add_done_callback(
+            _log_exception
+        )
 
-    def _guarded(self, reply_to: Target | None, fn: Callable, args: tuple) -> None:
-        try:
-            fn(*args)
-        except Exception:
-            if reply_to is None:
-                raise
-            error_id = new_error_id()
-            log.exception("error %s in %s", error_id, getattr(fn, "__name__", "work"))
-            self.replier.apologise(reply_to, error_id)
+    def _guarded(
+        self,
+        reply_to: Target | None,
+        fn: Callable,
+        args: tuple,
+        user: str | None,
+        channel: str | None,
+    ) -> None:
+        # Run as the request: its log lines and what it stores say whose it is.
+        with acting("request", "Slack", user=user, channel=channel):
+            try:
+                fn(*args)
+            except Exception:
+                if reply_to is None:
+                    raise
+                error_id = new_error_id()
+                log.exception("error %s in %s", error_id, getattr(fn, "__name__", "work"))
+                self.replier.apologise(reply_to, error_id)
+
+
+def requester(payloads) -> tuple[str | None, str | None]:
+    """Who sent a request, and where: from the event, command or action payload among a
+    listener's arguments (the innermost, an event inside its envelope, wins)."""
+    user = channel = None
+    for payload in payloads:
+        if not isinstance(payload, dict):
+            continue
+        found = payload.get("user_id") or payload.get("user")
+        place = payload.get("channel_id") or payload.get("channel")
+        found = found.get("id") if isinstance(found, dict) else found
+        place = place.get("id") if isinstance(place, dict) else place
+        user, channel = found or user, place or channel
+    return user, channel
 
 
 def create_app(

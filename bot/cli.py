@@ -29,6 +29,7 @@ from bot.errors import ParityError
 from bot.evaluate import cmd_evaluate
 from bot.formatting import format_scope
 from bot.ingest.loading import load_file
+from bot.ops.activity import acting
 from bot.store import Store
 
 DEMO_DATABASE_URL = "sqlite:///parity-demo.db"
@@ -272,6 +273,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options worth recording with what a command stored (never --database-url: a password).
+_RECORDED_OPTIONS = ("source", "captured_at", "journey", "date_order", "product", "data_view",
+                     "since", "until", "query_service")  # fmt: skip
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as provenance tells it: "python -m bot ingest --source ajo"."""
+    words = ["python -m bot", args.command]
+    for option in _RECORDED_OPTIONS:
+        value = getattr(args, option, None)
+        if value is True:
+            words.append(f"--{option.replace('_', '-')}")
+        elif value not in (None, False):
+            words.append(f"--{option.replace('_', '-')} {value}")
+    return " ".join(words)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -292,7 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Cannot open the database {shown}: {reason}", file=sys.stderr)
         return 2
     try:
-        return args.handler(Parity(store, settings, clock), args)
+        with acting("command", command_line(args)):
+            return args.handler(Parity(store, settings, clock), args)
     except ParityError as error:
         print(error, file=sys.stderr)
         return 2

@@ -68,6 +68,8 @@ def press(services, body: dict) -> None:
         services.replier.deliver(target, present.breakdown_messages(answer, "journey"))
     elif kind == buttons.BY_DAY:
         services.replier.deliver(target, present.breakdown_messages(answer, "day"))
+    elif kind == buttons.SOURCES:
+        services.replier.deliver(target, present.sources_messages(answer))
     elif kind == buttons.CHART:
         if target.ephemeral:  # a chart of a private answer goes to the asker's DM
             dm = services.replier.client.conversations_open(users=target.user)["channel"]["id"]

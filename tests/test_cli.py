@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -196,3 +197,30 @@ def test_serve_without_slack_configuration_names_what_is_missing(tmp_path):
     result = parity("serve", "--http", cwd=tmp_path)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_an_answer_says_which_snapshots_and_files_its_numbers_come_from(tmp_path):
+    csv = tmp_path / "ajo-week.csv"
+    csv.write_text(
+        "source,captured_at,journey,journey_id,action,channel,day,metric,value\n"
+        "ajo,2026-11-29T08:00:00Z,Welcome Series,,Welcome,email,2026-11-10,sent,1000\n"
+        "ajo,2026-11-29T08:00:00Z,Welcome Series,,Welcome,email,2026-11-11,sent,1100\n"
+        "cja,2026-11-29T08:00:00Z,Welcome Series,,Welcome,email,2026-11-10,sent,990\n",
+        encoding="utf-8",
+    )
+    assert parity("ingest", str(csv), "--journey", "Welcome Series", cwd=tmp_path).returncode == 0
+    asked = parity("ask", "reconcile sent in november", "--json", "--today", TODAY, cwd=tmp_path)
+    sources = json.loads(asked.stdout)["sources"]
+    digest = hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert [(s["source"], s["numbers"], s["rows"], s["days"]) for s in sources] == [
+        ("ajo", 2, 2, 2),
+        ("cja", 1, 1, 1),
+    ]
+    for source in sources:
+        assert source["file"] == "ajo-week.csv"
+        assert source["file_sha256"] == digest
+        assert source["format"] == "long CSV"
+        assert source["loaded_by"] == "python -m bot ingest --journey Welcome Series"
+        assert source["captured_at"] == "2026-11-29T08:00:00+00:00"
+    unknown = parity("ask", "reconcile opens in november", "--json", "--today", TODAY, cwd=tmp_path)
+    assert "sources" not in json.loads(unknown.stdout)  # no stored numbers, no sources

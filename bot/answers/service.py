@@ -26,7 +26,7 @@ from bot.language.offers import DATE_FORMS
 from bot.metrics import AJO_ONLY, DISPLAY_NAMES, METRICS
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
-from bot.store import Calendars, Store
+from bot.store import Calendars, SnapshotSource, Store
 from bot.store.episodes import Episode
 from bot.store.reader import SourceOverview
 from bot.timing import Clock
@@ -71,6 +71,8 @@ class Answer:
     sections: tuple[str, ...] = ()
     # A digest's thread part (the journeys that did not fit in its message).
     thread: str = ""
+    # The snapshots the numbers come from (reconcile, safe range): the JSON's `sources`.
+    snapshots: tuple[SnapshotSource, ...] = ()
 
     @property
     def compared_metrics(self) -> tuple[MetricResult, ...]:
@@ -95,6 +97,8 @@ class Answer:
         }
         if self.sources:
             result["sources"] = [source.to_dict() for source in self.sources]
+        elif self.snapshots:
+            result["sources"] = [snapshot.to_dict() for snapshot in self.snapshots]
         if self.error:
             result["error"] = {"message": self.error, "id": self.error_id}
         if self.digest:
@@ -207,13 +211,20 @@ class Parity:
         elif query.intent in ("reconcile", "safe_range"):
             calendars = self.store.calendars(self.settings.timezone)
             answer = replace(
-                answer, metrics=self.reconcile(query, today, calendars), calendars=calendars
+                answer,
+                metrics=self.reconcile(query, today, calendars),
+                calendars=calendars,
+                snapshots=self.snapshot_sources(query),
             )
             if query.compare:
                 start, end = query.compare
                 earlier = replace(query, start=start, end=end, compare=None)
                 before = self.reconcile(earlier, today, calendars)
-                answer = replace(answer, comparison=compare(start, end, answer.metrics, before))
+                answer = replace(
+                    answer,
+                    comparison=compare(start, end, answer.metrics, before),
+                    snapshots=merged(answer.snapshots, self.snapshot_sources(earlier)),
+                )
         elif query.intent == "digest":
             digest = build_digest(self, today, now, query)
             answer = replace(
@@ -272,6 +283,17 @@ class Parity:
         frame = self.store.comparison(query.start - margin, query.end + margin, metrics, keys)
         history = self.history(today, metrics, version)
         return reconcile(frame, query, names, today, self.settings, history, calendars)
+
+    def snapshot_sources(self, query: Query) -> tuple[SnapshotSource, ...]:
+        """The snapshots whose numbers an answer to `query` reads (once per store version)."""
+        key = ("sources", query.metrics, query.journeys, query.start, query.end)
+
+        def read() -> tuple[SnapshotSource, ...]:
+            keys = self.store.journey_keys(query.journeys)
+            metrics = metrics_needed(query.metrics)
+            return tuple(self.store.snapshot_sources(query.start, query.end, metrics, keys))
+
+        return self.results.get((key, self.store.version()), read)
 
     def history(self, today: date, metrics: tuple[str, ...], version=None) -> pd.DataFrame:
         """The snapshot history `reconcile` learns settling from, for these metrics.
@@ -352,3 +374,14 @@ class Parity:
             error_id=error_id,
         )
         return self.render(answer, flavour)
+
+
+def merged(*lists: tuple[SnapshotSource, ...]) -> tuple[SnapshotSource, ...]:
+    """Snapshots of two ranges as one list, each once, its numbers in both added up."""
+    by_id: dict[int, SnapshotSource] = {}
+    for snapshot in (s for listed in lists for s in listed):
+        seen = by_id.get(snapshot.id)
+        by_id[snapshot.id] = (
+            replace(seen, numbers=seen.numbers + snapshot.numbers) if seen else snapshot
+        )
+    return tuple(sorted(by_id.values(), key=lambda s: (s.captured_at, s.id)))

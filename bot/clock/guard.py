@@ -27,6 +27,7 @@ from bot.answers.service import Parity
 from bot.clock.pulls import PullFunction
 from bot.config import Settings
 from bot.errors import ParityError
+from bot.ops.activity import acting
 from bot.slack.client import WebClient, describe_error
 from bot.store import Store
 from bot.store.runs import POSTED, SKIPPED, Run
@@ -120,7 +121,8 @@ def guarded(
     if run is None:
         return Outcome("busy", job_key, period)
     try:
-        note = work(run)
+        with acting("job", f"clock job {job_key} {period}", id=f"run-{run.id}"):
+            note = work(run)
     except SkipRun as skip:
         records.finish(run.id, runtime.now(), SKIPPED, str(skip))
         return Outcome("skipped", job_key, period, str(skip))

@@ -26,7 +26,7 @@ from bot.ingest.options import Options
 from bot.ingest.reporting_api import DAY_DIMENSION, Report, frame_of
 from bot.ingest.values import utc_naive
 from bot.metrics import normalize_label
-from bot.store import SnapshotReport, Store
+from bot.store import Provenance, SnapshotReport, Store
 from bot.store.calendars import same_clock
 
 log = logging.getLogger(__name__)
@@ -228,8 +228,22 @@ def pull_cja(
     notes.extend(parsed.notes)
     for note in notes:
         log.warning("CJA pull: %s", note)
+    pulled = Provenance(
+        pull="cja",
+        parameters={
+            "data_view": data_view,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "metrics": dict(settings.cja_metrics),
+            "journeys": [name for _, name in found],
+            "timezone": zone,
+        },
+    )
     return store.save(
-        parsed.frame, origin=f"CJA Reporting API, data view {data_view}", timezone=zone
+        parsed.frame,
+        origin=f"CJA Reporting API, data view {data_view}",
+        timezone=zone,
+        source=pulled,
     )
 
 

@@ -38,7 +38,7 @@ from bot.connectors.ims import ImsToken, missing_credentials
 from bot.errors import ConfigError, PullFailed
 from bot.ingest import records
 from bot.ingest.values import utc_naive
-from bot.store import SnapshotReport, Store
+from bot.store import Provenance, SnapshotReport, Store
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,18 @@ def pull_query_service(
     )
     for note in notes:
         log.warning("Query Service pull: %s", note)
-    return store.save(frame, origin=_origin(found.datasets), timezone=settings.timezone)
+    pulled = Provenance(
+        pull="ajo",
+        parameters={
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "datasets": [found.datasets.feedback, found.datasets.tracking],
+            "timezone": settings.timezone,
+        },
+    )
+    return store.save(
+        frame, origin=_origin(found.datasets), timezone=settings.timezone, source=pulled
+    )
 
 
 def dataset_notes(datasets: Datasets) -> list[str]:

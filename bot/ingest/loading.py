@@ -8,9 +8,10 @@ still stores nothing. The chunks of one file are one capture, stored as one snap
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from bot.errors import BadInput
 from bot.ingest import stream_file
-from bot.store import SnapshotReport, Store
+from bot.store import Provenance, SnapshotReport, Store
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ def load_file(
             date_order=date_order,
             today=store.clock.today(),
         )
-        reports = save_chunks(store, chunks, origin=Path(path).name)
+        with open(path, "rb") as file:  # what exactly was loaded: its bytes' sha256
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
+        origin = Provenance(file_name=Path(path).name, file_hash=digest)
+        reports = save_chunks(store, chunks, origin=Path(path).name, source=origin)
     except BadInput as error:
         return Loaded(name, error=str(error.in_file(name)))
     except OSError as error:
@@ -65,14 +69,22 @@ def load_file(
     return Loaded(name, tuple(reports), notes=tuple(chunks.notes), format=chunks.format)
 
 
-def save_chunks(store: Store, chunks: Iterable[pd.DataFrame], origin: str) -> list[SnapshotReport]:
+def save_chunks(
+    store: Store,
+    chunks: Iterable[pd.DataFrame],
+    origin: str,
+    source: Provenance | None = None,
+) -> list[SnapshotReport]:
     """Write a file's frames in one transaction: a single frame as usual (it may hold both
-    products), a file read in several chunks as one snapshot."""
+    products), a file read in several chunks as one snapshot. The format the file was read
+    as is known once its first chunk is."""
     frames = iter(chunks)
     first = next(frames, None)
     if first is None:
         raise BadInput("the file holds no numbers")
     second = next(frames, None)
+    read_as = getattr(chunks, "format", "") or first.attrs.get("format", "")
+    source = replace(source or Provenance(), format=read_as or None)
     if second is None:
-        return store.save(first, origin)
-    return [store.save_stream(itertools.chain((first, second), frames), origin)]
+        return store.save(first, origin, source=source)
+    return [store.save_stream(itertools.chain((first, second), frames), origin, source)]

@@ -16,11 +16,12 @@ CHART = "parity_chart"
 POST = "parity_post"
 POST_TO = "parity_post_to"
 RERUN = "parity_rerun"
+SOURCES = "parity_sources"
 REFRESH = "parity_refresh"
 HOME_ASK = "parity_home_ask"
 # A "Did you mean…?" button: its value is a stored offer (a corrected query), re-run as is.
 OFFER = "parity_offer"
-ANSWER_ACTIONS = (BY_JOURNEY, BY_DAY, CHART, POST, RERUN)
+ANSWER_ACTIONS = (BY_JOURNEY, BY_DAY, CHART, POST, RERUN, SOURCES)
 # On alerts: the value is the episode's id.
 ALERT_ACK = "parity_alert_acknowledge"
 ALERT_MUTE = "parity_alert_mute"
@@ -61,10 +62,16 @@ NOT_A_BUTTON = "⚠️ That button is out of date or was changed on the way: ple
 
 
 def answer_buttons(
-    answer_id: int, *, can_post: bool, pick_channel: bool = False, refresh: bool = False
+    answer_id: int,
+    *,
+    can_post: bool,
+    pick_channel: bool = False,
+    refresh: bool = False,
+    sources: bool = False,
 ) -> list[Button | ChannelPicker]:
     """Drill-down buttons; sharing is a button on a private reply, a channel menu in a DM;
-    Refresh (pull now, then answer again) where pulls are configured."""
+    Refresh (pull now, then answer again) where pulls are configured; the snapshots behind
+    the numbers where the answer has some."""
     value = str(answer_id)
     buttons = [
         Button("By journey", BY_JOURNEY, value),
@@ -74,6 +81,8 @@ def answer_buttons(
     if can_post:
         buttons.append(Button("Post to channel", POST, value, style="primary"))
     buttons.append(Button("Re-run", RERUN, value))
+    if sources:
+        buttons.append(Button("Where these numbers come from", SOURCES, value))
     if refresh:
         buttons.append(Button("Refresh", REFRESH, value))
     if pick_channel:

@@ -7,6 +7,7 @@ nothing and the reply says exactly what is wrong with it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import urllib.request
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from bot.config import Settings
 from bot.errors import BadInput
 from bot.ingest import read_bytes
 from bot.ingest.loading import Loaded
-from bot.store import Store
+from bot.store import Provenance, Store
 
 MAX_BYTES = 200 * 1024 * 1024
 _TABULAR = {"csv", "tsv", "text", "json", "txt"}
@@ -88,8 +89,14 @@ def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str)
     """Download and store one shared file; the result says what was stored or what is wrong."""
     try:
         clock = store.clock
-        frame = _read(download(settings, file), file, text, clock.now(), clock.today())
-        reports = tuple(store.save(frame, origin=f"slack:{file.name}"))
+        data = download(settings, file)
+        frame = _read(data, file, text, clock.now(), clock.today())
+        source = Provenance(
+            file_name=file.name,
+            file_hash=hashlib.sha256(data).hexdigest(),
+            format=frame.attrs.get("format"),
+        )
+        reports = tuple(store.save(frame, origin=f"slack:{file.name}", source=source))
         return Loaded(file.name, reports, notes=tuple(frame.attrs.get("notes", ())))
     except BadInput as error:
         problem = str(error)

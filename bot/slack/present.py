@@ -47,7 +47,11 @@ def answer_messages(
         buttons = [Button(label, OFFER, str(offer_id)) for offer_id, label in offers]
     elif answer_id:
         buttons = answer_buttons(
-            answer_id, can_post=can_post, pick_channel=pick_channel, refresh=refresh
+            answer_id,
+            can_post=can_post,
+            pick_channel=pick_channel,
+            refresh=refresh,
+            sources=bool(answer.snapshots),
         )
     return section_messages(
         body,
@@ -68,6 +72,12 @@ def breakdown_messages(answer: Answer, by: str) -> list[Message]:
     span = format_span(answer.query.start, answer.query.end)
     extra = f" (and {len(more)} more)" if more else ""
     return section_messages([text], verdict=f"*{first} by {by}* · {span}{extra}")
+
+
+def sources_messages(answer: Answer) -> list[Message]:
+    """The snapshots an answer's numbers come from, with their provenance."""
+    text = render("sources.j2", "mrkdwn", query=answer.query, snapshots=answer.snapshots)
+    return build_messages(text)
 
 
 def text_messages(mrkdwn: str) -> list[Message]:

@@ -12,19 +12,21 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from bot.metrics import SOURCES
+from bot.ops import activity
 from bot.query import Query
-from bot.store import captures, conversations, interactions, reader
+from bot.store import captures, conversations, interactions, provenance, reader
 from bot.store.alerts import AlertRecords
 from bot.store.calendars import Calendars, calendars
 from bot.store.concurrency import writer_lock
 from bot.store.database import connect
 from bot.store.identity import name_key
+from bot.store.provenance import Provenance, SnapshotSource
 from bot.store.scheduling import ClockRecords
 from bot.store.schema import journeys, snapshots
 from bot.store.writer import SnapshotReport, save_frame, save_stream
 from bot.timing import Clock
 
-__all__ = ["Calendars", "SnapshotReport", "Store", "StoredAnswer"]
+__all__ = ["Calendars", "Provenance", "SnapshotReport", "SnapshotSource", "Store", "StoredAnswer"]
 
 StoredAnswer = interactions.StoredAnswer
 
@@ -47,22 +49,29 @@ class Store:
         self.engine.dispose()
 
     def save(
-        self, frame: pd.DataFrame, origin: str, timezone: str | None = None
+        self,
+        frame: pd.DataFrame,
+        origin: str,
+        timezone: str | None = None,
+        source: Provenance | None = None,
     ) -> list[SnapshotReport]:
         """Store a validated frame as snapshots: all of it or, on any error, none of it.
 
         `timezone` is the IANA zone the frame's days are in when its origin said (a CJA data
         view's): recorded with the snapshot, and told in every answer about those days.
+        `source` is where the frame came from; who loaded it is the current activity's.
         """
+        recorded = provenance.columns(source, activity.current())
         with self.engine.begin() as conn:
             writer_lock(conn)  # journeys and duplicates are read as a sequential run reads them
-            return save_frame(conn, frame, origin, self._utcnow(), timezone)
+            return save_frame(conn, frame, origin, self._utcnow(), timezone, recorded)
 
-    def save_stream(self, chunks, origin: str) -> SnapshotReport:
+    def save_stream(self, chunks, origin: str, source: Provenance | None = None) -> SnapshotReport:
         """Store a file read in chunks as one snapshot, in one transaction."""
+        recorded = provenance.columns(source, activity.current())
         with self.engine.begin() as conn:
             writer_lock(conn)
-            return save_stream(conn, chunks, origin, self._utcnow())
+            return save_stream(conn, chunks, origin, self._utcnow(), recorded)
 
     def version(self) -> tuple[int, int]:
         """Changes whenever a snapshot is stored: what cached results are keyed by."""
@@ -142,6 +151,25 @@ class Store:
     def snapshot_rows(self, snapshot_id: int) -> pd.DataFrame:
         with self.engine.connect() as conn:
             return captures.snapshot_rows(conn, snapshot_id)
+
+    def snapshot_sources(
+        self,
+        start: date,
+        end: date,
+        metrics: Sequence[str] = (),
+        journey_keys: Sequence[int] = (),
+    ) -> list[SnapshotSource]:
+        """The snapshots an answer about these days, metrics and journeys is computed from."""
+        with self.engine.connect() as conn:
+            return provenance.sources_of(conn, start, end, metrics, journey_keys)
+
+    def snapshot_list(self, limit: int | None = None) -> list[SnapshotSource]:
+        with self.engine.connect() as conn:
+            return provenance.listed(conn, limit)
+
+    def snapshot(self, snapshot_id: int) -> SnapshotSource | None:
+        with self.engine.connect() as conn:
+            return provenance.one(conn, snapshot_id)
 
     def overview(self) -> list[reader.SourceOverview]:
         with self.engine.connect() as conn:

@@ -18,7 +18,15 @@ from sqlalchemy import (
 
 from bot.store.concurrency import BUSY_TIMEOUT_MS, schema_lock
 from bot.store.identity import name_key
-from bot.store.schema import MAX_NAME_CHARS, SCHEMA_VERSION, journeys, metadata, schema_info
+from bot.store.schema import (
+    DROP_COLUMNS,
+    MAX_NAME_CHARS,
+    PROVENANCE_COLUMNS,
+    SCHEMA_VERSION,
+    journeys,
+    metadata,
+    schema_info,
+)
 
 
 def _heartbeat_stopped_at(conn: Connection) -> None:
@@ -44,12 +52,23 @@ def _identity_for_every_script(conn: Connection) -> None:
             conn.execute(update(journeys).where(journeys.c.id == key).values(name_key=new))
 
 
+def _snapshot_provenance(conn: Connection) -> None:
+    """Version 5: snapshots record where they came from, and whether they were dropped.
+    Only missing columns are added: the step is safe to run on any earlier store."""
+    present = {column["name"] for column in inspect(conn).get_columns("snapshots")}
+    for name, kind in (PROVENANCE_COLUMNS | DROP_COLUMNS).items():
+        if name not in present:
+            spelled = kind.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE snapshots ADD COLUMN {name} {spelled}"))
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _heartbeat_stopped_at,
     3: _snapshot_timezone,
     4: _identity_for_every_script,
+    5: _snapshot_provenance,
 }
 
 

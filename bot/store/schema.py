@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # One limit for every name a file gives a number (journey names and ids, actions,
 # channels), in characters: checked at ingest (bot.store.identity.name_problem) on both
@@ -37,6 +37,20 @@ MAX_NAME_CHARS = 200
 MAX_KEY_CHARS = 500
 
 metadata = MetaData()
+
+PROVENANCE_COLUMNS = {
+    "file_name": String(500),
+    "file_hash": String(64),
+    "format": String(40),
+    "loaded_by": String(500),
+    "slack_user": String(50),
+    "slack_channel": String(50),
+    "pull": String(50),
+    "pull_parameters": Text(),
+    "day_count": Integer(),
+}
+# A dropped snapshot's numbers leave every answer; who dropped it and when (version 5).
+DROP_COLUMNS = {"dropped_at": DateTime(), "dropped_by": String(500)}
 
 schema_info = Table(
     "schema_info",
@@ -61,7 +75,24 @@ snapshots = Table(
     # The IANA time zone the snapshot's days are in, when its origin said (a CJA data
     # view's, read by a pull); NULL for files, which do not say. Added in version 3.
     Column("timezone", String(64)),
+    # Where it came from (version 5; NULL in older stores, which did not record it): the
+    # file and the sha256 of its bytes, the format it was read as, who loaded it (a
+    # command line, Slack, the clock) and from which Slack user and channel, the pull and
+    # its parameters (JSON), and how many days have numbers.
+    *(Column(name, kind) for name, kind in (PROVENANCE_COLUMNS | DROP_COLUMNS).items()),
     UniqueConstraint("source", "content_hash", name="uq_snapshots_content"),
+)
+
+# Every drop of a snapshot and every undo, in order: who, when. The last one per snapshot
+# is its state (also kept on the snapshot's row); the count moves the store's version.
+snapshot_drops = Table(
+    "snapshot_drops",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("snapshot_id", Integer, nullable=False, index=True),
+    Column("action", String(10), nullable=False),  # drop | undo
+    Column("by", String(500), nullable=False),
+    Column("at", DateTime, nullable=False),
 )
 
 journeys = Table(

@@ -106,21 +106,37 @@ def save_frame(
     origin: str,
     ingested_at: datetime,
     timezone: str | None = None,
+    provenance: dict | None = None,
 ) -> list[SnapshotReport]:
     """Store a validated canonical frame inside the caller's transaction; `timezone` is the
-    calendar its days are in, when the origin said (recorded with the snapshot)."""
+    calendar its days are in, when the origin said, and `provenance` the snapshot row's
+    provenance columns (both recorded with the snapshot)."""
     if frame["source"].nunique() == 1 and frame["captured_at"].nunique() == 1:
         # The usual case: one capture of one product, written without copying the frame.
         source, captured = frame["source"].iloc[0], frame["captured_at"].iloc[0]
         return [
             _save_group(
-                conn, source, captured.to_pydatetime(), frame, origin, ingested_at, timezone
+                conn,
+                source,
+                captured.to_pydatetime(),
+                frame,
+                origin,
+                ingested_at,
+                timezone,
+                provenance,
             )
         ]
     groups = frame.groupby(["source", "captured_at"], sort=True).indices
     return [
         _save_group(
-            conn, source, captured.to_pydatetime(), frame.iloc[rows], origin, ingested_at, timezone
+            conn,
+            source,
+            captured.to_pydatetime(),
+            frame.iloc[rows],
+            origin,
+            ingested_at,
+            timezone,
+            provenance,
         )
         for (source, captured), rows in groups.items()
     ]
@@ -190,10 +206,17 @@ def _stored_snapshot(conn: Connection, source: str, digest: str) -> int | None:
 
 
 def _insert_snapshot(
-    conn: Connection, summary: dict, digest: str, ingested_at: datetime, timezone: str | None = None
+    conn: Connection,
+    summary: dict,
+    digest: str,
+    ingested_at: datetime,
+    timezone: str | None = None,
+    provenance: dict | None = None,
 ) -> int:
     return conn.execute(
         insert(snapshots).values(
+            **(provenance or {}),
+            day_count=len(summary["days_seen"]),
             timezone=timezone,
             source=summary["source"],
             captured_at=summary["captured_at"].replace(tzinfo=None),
@@ -215,6 +238,7 @@ def _save_group(
     origin: str,
     ingested_at: datetime,
     timezone: str | None = None,
+    provenance: dict | None = None,
 ) -> SnapshotReport:
     _refuse_long_names(group)
     summary = _summary(source, captured_at, group, origin)
@@ -222,13 +246,17 @@ def _save_group(
     existing = _stored_snapshot(conn, source, digest)
     if existing is not None:
         return _report(summary, existing, duplicate=True)
-    snapshot_id = _insert_snapshot(conn, summary, digest, ingested_at, timezone)
+    snapshot_id = _insert_snapshot(conn, summary, digest, ingested_at, timezone, provenance)
     _write_values(conn, snapshot_id, summary, group)
     return _report(summary, snapshot_id)
 
 
 def save_stream(
-    conn: Connection, chunks: Iterable[pd.DataFrame], origin: str, ingested_at: datetime
+    conn: Connection,
+    chunks: Iterable[pd.DataFrame],
+    origin: str,
+    ingested_at: datetime,
+    provenance: dict | None = None,
 ) -> SnapshotReport:
     """One snapshot from a file read in chunks (one capture of one product), in the caller's
     transaction. Known to be a duplicate only at the end, so the writes sit in a savepoint
@@ -248,7 +276,7 @@ def save_stream(
         if summary is None:
             summary = part
             pending = f"pending:{uuid.uuid4().hex}"
-            snapshot_id = _insert_snapshot(conn, summary, pending, ingested_at)
+            snapshot_id = _insert_snapshot(conn, summary, pending, ingested_at, None, provenance)
         elif (source, part["captured_at"]) != (summary["source"], summary["captured_at"]):
             raise ValueError("a file read in chunks must hold one capture of one product")
         else:
@@ -271,6 +299,7 @@ def save_stream(
             row_count=summary["rows"],
             first_day=summary["first_day"],
             last_day=summary["last_day"],
+            day_count=len(summary["days_seen"]),
         )
     )
     savepoint.commit()

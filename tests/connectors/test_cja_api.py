@@ -109,6 +109,13 @@ def test_a_pull_pages_through_each_journey_and_stores_one_snapshot(server, store
     assert report.journeys == ("Black Friday, US", "Welcome Series")
     assert (report.first_day, report.last_day) == (SINCE, UNTIL)
     assert report.captured_at == NOW
+    recorded = store.snapshot(report.snapshot_id)  # where it came from, with the parameters
+    assert (recorded.pull, recorded.parameters["data_view"]) == ("cja", "dv_650a1b2c3d4e5f")
+    assert (recorded.parameters["since"], recorded.parameters["until"]) == (
+        SINCE.isoformat(),
+        UNTIL.isoformat(),
+    )
+    assert sorted(recorded.parameters["journeys"]) == ["Black Friday, US", "Welcome Series"]
     totals = stored(store).groupby(["journey", "metric"])["cja"].sum().to_dict()
     assert totals == {
         ("Black Friday, US", "bounces"): 0,

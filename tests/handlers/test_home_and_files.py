@@ -203,3 +203,22 @@ def test_a_product_export_needs_no_hint_even_when_its_name_says_otherwise(send, 
     (reply,) = fake.wait_for("chat.postMessage")
     assert "✅ ajo numbers.csv: stored CJA snapshot" in reply.params["text"]
     assert "1 journey, 2 days (Nov 27 – Nov 28, 2026), metrics Sent" in reply.params["text"]
+
+
+def test_where_these_numbers_come_from_names_the_file_and_who_shared_it(send, fake, store):
+    _share(send, fake, "cja-export.csv", GOOD, text="fresh CJA numbers")
+    fake.wait_for("chat.postMessage")
+    send(event_body(mention("reconcile sent for welcome series nov 27 to nov 28")))
+    _, answer = fake.wait_for("chat.postMessage", 2)
+    answer_id = answer.params["blocks"][-1]["elements"][0]["value"]
+    send(action_body("parity_sources", answer_id, message_ts="1700000000.000002"), form=True)
+    *_, listed = fake.wait_for("chat.postMessage", 3)
+    text = listed.params["blocks"][0]["text"]["text"]
+    assert text.startswith("*Where these numbers come from* · Nov 27 – Nov 28, 2026")
+    (line,) = [line for line in text.splitlines() if "cja-export.csv" in line]
+    assert "CJA · captured " in line
+    assert "cja-export.csv (wide CSV, sha256 " in line
+    assert "loaded by <@U1> in <#C1> · 4 rows, 2 days (Nov 27 – Nov 28, 2026)" in line
+    assert line.endswith("· 4 of the numbers here")  # Sent and its witness, Delivered
+    assert "• #" in text
+    assert "AJO" in text

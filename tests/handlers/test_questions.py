@@ -25,7 +25,7 @@ def test_mention_is_answered_in_its_thread_with_buttons(send, fake):
     assert post.params["text"].startswith("✅ *Sent*: the gap of ")
     blocks = post.params["blocks"]
     buttons = [e["text"]["text"] for e in blocks[-1]["elements"]]
-    assert buttons == ["By journey", "By day", "Chart", "Re-run"]
+    assert buttons == ["By journey", "By day", "Chart", "Re-run", "Where these numbers come from"]
     assert any("Safe range for Sent" in b["text"]["text"] for b in blocks if b["type"] == "section")
 
 

@@ -78,3 +78,28 @@ def test_a_version_2_store_gains_the_snapshot_time_zone_and_keeps_its_snapshots(
     assert [tuple(row) for row in kept] == [("old.csv", None)]  # not said then: never a guess
     assert calendars.of("cja").timezone == "Asia/Kolkata"
     assert calendars.of("cja").same_as_reporting is False
+
+
+def test_a_version_4_store_gains_provenance_and_keeps_its_snapshots(database_url):
+    old = Store.open(database_url)
+    day = {"source": "cja", "journey": "W", "day": "2026-11-27", "metric": "sent", "value": 4}
+    (kept,) = old.save(frame(day), "old.csv")
+    with old.engine.begin() as conn:
+        for column in ("file_name", "file_hash", "format", "loaded_by", "slack_user",
+                       "slack_channel", "pull", "pull_parameters", "day_count", "dropped_at",
+                       "dropped_by"):  # fmt: skip
+            conn.execute(text(f"ALTER TABLE snapshots DROP COLUMN {column}"))
+        conn.execute(text("UPDATE schema_info SET version = 4"))
+    old.close()
+
+    store = Store.open(database_url)
+    try:
+        columns = {c["name"] for c in inspect(store.engine).get_columns("snapshots")}
+        before = store.snapshot(kept.snapshot_id)
+        (new,) = store.save(frame({**day, "day": "2026-11-28"}), "new.csv")
+        after = store.snapshot(new.snapshot_id)
+    finally:
+        store.close()
+    assert {"file_hash", "loaded_by", "pull_parameters", "dropped_at"} <= columns
+    assert (before.origin, before.file_name, before.days) == ("old.csv", None, None)
+    assert after.days == 1

@@ -1,0 +1,1 @@
+"""Running Parity: what is being done and for whom (activity), logs, metrics, health."""
