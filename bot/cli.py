@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import json
 import logging
 import sys
@@ -30,6 +31,7 @@ from bot.evaluate import cmd_evaluate
 from bot.formatting import format_scope
 from bot.ingest.loading import load_file
 from bot.ops.activity import acting
+from bot.ops.snapshots import add_commands as add_snapshot_commands
 from bot.store import Store
 
 DEMO_DATABASE_URL = "sqlite:///parity-demo.db"
@@ -252,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(command)  # digest, clock, pull
     add_alert_commands(command)  # watch, unwatch, alerts
+    add_snapshot_commands(command)  # snapshots list|show|drop|undo
 
     demo = command("demo", cmd_demo, "build a demo store and answer a question")
     demo.add_argument("--question", default=DEMO_QUESTION)
@@ -276,17 +279,22 @@ def build_parser() -> argparse.ArgumentParser:
 # Options worth recording with what a command stored (never --database-url: a password).
 _RECORDED_OPTIONS = ("source", "captured_at", "journey", "date_order", "product", "data_view",
                      "since", "until", "query_service")  # fmt: skip
+_RECORDED_WORDS = ("action", "id")  # positionals: "snapshots drop 3"
 
 
 def command_line(args: argparse.Namespace) -> str:
-    """The command as provenance tells it: "python -m bot ingest --source ajo"."""
+    """The command as provenance tells it, and the account that ran it:
+    "python -m bot ingest --source ajo (dana)"."""
     words = ["python -m bot", args.command]
+    words += [str(getattr(args, w)) for w in _RECORDED_WORDS if getattr(args, w, None) is not None]
     for option in _RECORDED_OPTIONS:
         value = getattr(args, option, None)
         if value is True:
             words.append(f"--{option.replace('_', '-')}")
         elif value not in (None, False):
             words.append(f"--{option.replace('_', '-')} {value}")
+    with contextlib.suppress(OSError, KeyError):  # no login name here: the command alone
+        words.append(f"({getpass.getuser()})")
     return " ".join(words)
 
 

@@ -6,9 +6,9 @@ functions; nothing here creates an App or talks to Slack at import time.
 
 from __future__ import annotations
 
-from handlers import actions, alerts, commands, files, home, messages
+from handlers import actions, alerts, commands, files, home, messages, snapshots
 
-SURFACES = (messages, commands, actions, alerts, home, files)
+SURFACES = (messages, commands, actions, alerts, home, files, snapshots)
 
 
 def register(app, services) -> None:

@@ -11,6 +11,7 @@ from bot.slack.members import refusal as membership_refusal
 from bot.slack.refresh import refresh_in_slack
 from bot.slack.replies import Target
 from handlers.common import question_text, slack_words
+from handlers.snapshots import snapshots_command
 
 
 def command_target(command: dict) -> Target:
@@ -33,6 +34,9 @@ def run_command(services, command: dict) -> None:
         return
     if parsed.kind == "refresh":
         refresh_command(services, target, parsed.question)
+        return
+    if parsed.kind == "snapshots":
+        snapshots_command(services, target)
         return
     if parsed.kind == "query":
         query = direct_query(parsed.query_intent, services.parity.today())

@@ -208,7 +208,9 @@ def test_an_answer_says_which_snapshots_and_files_its_numbers_come_from(tmp_path
         "cja,2026-11-29T08:00:00Z,Welcome Series,,Welcome,email,2026-11-10,sent,990\n",
         encoding="utf-8",
     )
-    assert parity("ingest", str(csv), "--journey", "Welcome Series", cwd=tmp_path).returncode == 0
+    dana = {"LOGNAME": "dana"}  # the account that ran the command, as getpass reads it
+    loaded = parity("ingest", str(csv), "--journey", "Welcome Series", cwd=tmp_path, env=dana)
+    assert loaded.returncode == 0
     asked = parity("ask", "reconcile sent in november", "--json", "--today", TODAY, cwd=tmp_path)
     sources = json.loads(asked.stdout)["sources"]
     digest = hashlib.sha256(csv.read_bytes()).hexdigest()
@@ -220,7 +222,7 @@ def test_an_answer_says_which_snapshots_and_files_its_numbers_come_from(tmp_path
         assert source["file"] == "ajo-week.csv"
         assert source["file_sha256"] == digest
         assert source["format"] == "long CSV"
-        assert source["loaded_by"] == "python -m bot ingest --journey Welcome Series"
+        assert source["loaded_by"] == "python -m bot ingest --journey Welcome Series (dana)"
         assert source["captured_at"] == "2026-11-29T08:00:00+00:00"
     unknown = parity("ask", "reconcile opens in november", "--json", "--today", TODAY, cwd=tmp_path)
     assert "sources" not in json.loads(unknown.stdout)  # no stored numbers, no sources

@@ -19,6 +19,7 @@ USAGE = (
     "/parity why <question> · /parity safe <metric> [journey] · "
     "/parity reconcile <journey> <dates> · /parity digest [preview|set|off] · /parity status · "
     "/parity watch [journey|all …] · /parity unwatch … · /parity refresh [cja|ajo] · "
+    "/parity snapshots · "
     "/parity help"
 )
 
@@ -28,7 +29,7 @@ INTENTS = {"safe": "safe_range", "reconcile": "reconcile", "why": None}
 
 @dataclass(frozen=True)
 class Command:
-    kind: str  # "ask" | "query" | "digest" | "watch" | "unwatch" | "refresh"
+    kind: str  # "ask" | "query" | "digest" | "watch" | "unwatch" | "refresh" | "snapshots"
     question: str = ""  # the rest of the text (the question, or the subcommand's words)
     intent: str | None = None  # set by the subcommand ("safe" -> safe_range)
     query_intent: str | None = None  # kind "query": a Query of this intent, built directly
@@ -45,7 +46,7 @@ def parse_command(text: str) -> Command:
             return Command("query", query_intent="status")
         case "safe" | "reconcile" | "why":
             return Command("ask", rest, intent=INTENTS[first.casefold()])
-        case "digest" | "watch" | "unwatch" | "refresh":
+        case "digest" | "watch" | "unwatch" | "refresh" | "snapshots":
             return Command(first.casefold(), rest)
         case _:
             # An unknown subcommand is read as a question; one that makes no sense gets

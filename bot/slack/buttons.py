@@ -26,6 +26,9 @@ ANSWER_ACTIONS = (BY_JOURNEY, BY_DAY, CHART, POST, RERUN, SOURCES)
 ALERT_ACK = "parity_alert_acknowledge"
 ALERT_MUTE = "parity_alert_mute"
 ALERT_RESOLVE = "parity_alert_resolve"
+# On the list of snapshots (/parity snapshots): the value is the snapshot's id.
+SNAPSHOT_DROP = "parity_snapshot_drop"
+SNAPSHOT_UNDO = "parity_snapshot_undo"
 ALERT_ACTIONS = {ALERT_ACK: "acknowledge", ALERT_MUTE: "mute", ALERT_RESOLVE: "resolve"}
 
 # App Home's quick questions: (key, label). The key names a query built directly

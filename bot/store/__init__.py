@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from bot.metrics import SOURCES
 from bot.ops import activity
 from bot.query import Query
-from bot.store import captures, conversations, interactions, provenance, reader
+from bot.store import captures, conversations, drops, interactions, provenance, reader
 from bot.store.alerts import AlertRecords
 from bot.store.calendars import Calendars, calendars
 from bot.store.concurrency import writer_lock
@@ -22,7 +22,7 @@ from bot.store.database import connect
 from bot.store.identity import name_key
 from bot.store.provenance import Provenance, SnapshotSource
 from bot.store.scheduling import ClockRecords
-from bot.store.schema import journeys, snapshots
+from bot.store.schema import journeys, snapshot_drops, snapshots
 from bot.store.writer import SnapshotReport, save_frame, save_stream
 from bot.timing import Clock
 
@@ -73,12 +73,39 @@ class Store:
             writer_lock(conn)
             return save_stream(conn, chunks, origin, self._utcnow(), recorded)
 
-    def version(self) -> tuple[int, int]:
-        """Changes whenever a snapshot is stored: what cached results are keyed by."""
+    def version(self) -> tuple[int, int, int]:
+        """Changes whenever a snapshot is stored, dropped or restored: what cached results
+        are keyed by."""
         with self.engine.connect() as conn:
-            return tuple(
-                conn.execute(select(func.coalesce(func.max(snapshots.c.id), 0), func.count())).one()
-            )
+            stored = conn.execute(
+                select(func.coalesce(func.max(snapshots.c.id), 0), func.count())
+            ).one()
+            changes = conn.scalar(select(func.coalesce(func.max(snapshot_drops.c.id), 0)))
+            return (*stored, changes)
+
+    def drop_snapshot(self, snapshot_id: int, by: str) -> SnapshotSource:
+        """Take a snapshot's numbers out of every answer: each key it holds gets back the
+        value of the capture before it. Raises BadInput for an unknown or dropped one."""
+        with self.engine.begin() as conn:
+            writer_lock(conn)
+            drops.drop(conn, snapshot_id, by, self._utcnow())
+            return provenance.one(conn, snapshot_id)
+
+    def undo_drop(self, snapshot_id: int, by: str) -> SnapshotSource:
+        """Put a dropped snapshot's numbers back, as if it had never been dropped."""
+        with self.engine.begin() as conn:
+            writer_lock(conn)
+            drops.undo(conn, snapshot_id, by, self._utcnow())
+            return provenance.one(conn, snapshot_id)
+
+    def current_numbers(self, snapshot_id: int) -> int:
+        """How many numbers every answer reads from this snapshot."""
+        with self.engine.connect() as conn:
+            return provenance.current_numbers(conn, snapshot_id)
+
+    def drop_history(self, snapshot_id: int) -> list[provenance.DropEvent]:
+        with self.engine.connect() as conn:
+            return provenance.drop_events(conn, snapshot_id)
 
     def journey_names(self) -> dict[int, str]:
         with self.engine.connect() as conn:

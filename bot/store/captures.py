@@ -109,10 +109,12 @@ class StoredSnapshot:
 
 
 def snapshots_in_order(conn: Connection) -> list[StoredSnapshot]:
-    """Every snapshot, in the order it was captured (then stored)."""
+    """Every snapshot not dropped, in the order it was captured (then stored)."""
     s = snapshots.c
     rows = conn.execute(
-        select(s.id, s.source, s.captured_at, s.ingested_at, s.origin).order_by(s.captured_at, s.id)
+        select(s.id, s.source, s.captured_at, s.ingested_at, s.origin)
+        .where(s.dropped_at.is_(None))
+        .order_by(s.captured_at, s.id)
     )
     return [
         StoredSnapshot(
@@ -155,7 +157,7 @@ def snapshots_since(conn: Connection, ingested_since: datetime) -> list[StoredSn
     since = ingested_since.astimezone(UTC).replace(tzinfo=None)
     rows = conn.execute(
         select(s.id, s.source, s.captured_at, s.ingested_at, s.origin)
-        .where(s.ingested_at >= since)
+        .where(s.ingested_at >= since, s.dropped_at.is_(None))
         .order_by(s.ingested_at, s.id)
     )
     return [

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, func, select
 
 from bot.ops.activity import Activity
-from bot.store.schema import current_values, snapshots
+from bot.store.schema import current_values, snapshot_drops, snapshots
 
 
 @dataclass(frozen=True)
@@ -181,3 +181,29 @@ def sources_of(
         .order_by(snapshots.c.captured_at, snapshots.c.id)
     )
     return [_source(row, counts[row.id]) for row in rows]
+
+
+@dataclass(frozen=True)
+class DropEvent:
+    """One drop of a snapshot, or the undoing of one: who, when."""
+
+    action: str  # drop | undo
+    by: str
+    at: datetime  # aware UTC
+
+    def to_dict(self) -> dict:
+        return {"action": self.action, "by": self.by, "at": self.at.isoformat()}
+
+
+def drop_events(conn: Connection, snapshot_id: int) -> list[DropEvent]:
+    d = snapshot_drops.c
+    rows = conn.execute(
+        select(d.action, d.by, d.at).where(d.snapshot_id == snapshot_id).order_by(d.id)
+    )
+    return [DropEvent(row.action, row.by, _aware(row.at)) for row in rows]
+
+
+def current_numbers(conn: Connection, snapshot_id: int) -> int:
+    """How many numbers every answer reads from this snapshot (its current values)."""
+    cv = current_values.c
+    return conn.scalar(select(func.count()).where(cv.snapshot_id == snapshot_id))

@@ -127,10 +127,15 @@ def settling_history(
     since = captured_since.astimezone(UTC).replace(tzinfo=None)
     # A source needs two captures for anything to be compared; a day more than the horizon
     # before the first capture is too old for every capture (this bound uses the key).
+    kept = s.dropped_at.is_(None)  # a dropped snapshot teaches nothing
     compared = (
-        select(s.source).where(s.captured_at >= since).group_by(s.source).having(func.count() >= 2)
+        select(s.source)
+        .where(s.captured_at >= since, kept)
+        .group_by(s.source)
+        .having(func.count() >= 2)
     )
     conditions = [
+        kept,
         s.captured_at >= since,
         s.source.in_(compared),
         o.day >= (since - timedelta(days=max_age_days + 1)).date(),
@@ -220,10 +225,12 @@ def source_overview(conn: Connection, source: str) -> SourceOverview:
             func.min(s.first_day),
             func.max(s.last_day),
             func.max(s.captured_at),
-        ).where(s.source == source)
+        ).where(s.source == source, s.dropped_at.is_(None))
     ).one()
     last_origin = conn.scalar(
-        select(s.origin).where(s.source == source).order_by(s.captured_at.desc(), s.id.desc())
+        select(s.origin)
+        .where(s.source == source, s.dropped_at.is_(None))
+        .order_by(s.captured_at.desc(), s.id.desc())
     )
     return SourceOverview(
         source=source,

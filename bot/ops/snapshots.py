@@ -1,0 +1,103 @@
+"""Which snapshots are stored, where each came from, and taking one back out.
+
+`python -m bot snapshots list|show N|drop N|undo N` here, `/parity snapshots` and its Drop
+and Undo buttons in Slack (bot/slack/snapshots.py): both read and change the store through
+these functions and render the same template.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+
+from bot.answers.render import render
+from bot.errors import BadInput
+from bot.ops import activity
+from bot.store import SnapshotSource, Store
+from bot.store.provenance import DropEvent
+
+LISTED = 20
+
+
+@dataclass(frozen=True)
+class SnapshotDetail:
+    """One snapshot: its provenance, what it holds, how many numbers answers read from it,
+    and every drop and undo of it."""
+
+    snapshot: SnapshotSource
+    journeys: tuple[str, ...]
+    current: int
+    history: tuple[DropEvent, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            **self.snapshot.to_dict(),
+            "journeys": list(self.journeys),
+            "current_numbers": self.current,
+            "drops": [event.to_dict() for event in self.history],
+        }
+
+
+def detail(store: Store, snapshot_id: int) -> SnapshotDetail:
+    snapshot = store.snapshot(snapshot_id)
+    if snapshot is None:
+        raise BadInput(f"there is no snapshot #{snapshot_id}")
+    _, _, _, journeys = store.snapshot_span(snapshot_id)
+    return SnapshotDetail(
+        snapshot,
+        journeys,
+        store.current_numbers(snapshot_id),
+        tuple(store.drop_history(snapshot_id)),
+    )
+
+
+def change(store: Store, snapshot_id: int, action: str, by: str) -> SnapshotDetail:
+    """Drop a snapshot ("drop") or undo its drop ("undo"); the detail says what it holds now."""
+    if action == "drop":
+        store.drop_snapshot(snapshot_id, by)
+    else:
+        store.undo_drop(snapshot_id, by)
+    return detail(store, snapshot_id)
+
+
+def _who() -> str:
+    current = activity.current()
+    return current.by if current else "python -m bot snapshots"
+
+
+def cmd_snapshots(app, args: argparse.Namespace) -> int:
+    store = app.store
+    try:
+        if args.action == "list":
+            listed = store.snapshot_list(args.limit)
+            if args.json:
+                print(json.dumps([s.to_dict() for s in listed], ensure_ascii=False))
+            else:
+                print(render("snapshots.j2", part="list", snapshots=listed), end="")
+            return 0
+        if args.id is None:
+            print(f"snapshots {args.action} needs a snapshot number", flush=True)
+            return 2
+        if args.action == "show":
+            shown = detail(store, args.id)
+        else:
+            shown = change(store, args.id, args.action, _who())
+    except BadInput as error:
+        print(f"Nothing changed: {error}.")
+        return 2
+    if args.json:
+        print(json.dumps(shown.to_dict(), ensure_ascii=False))
+    else:
+        print(render("snapshots.j2", part=args.action, shown=shown, surface="cli"), end="")
+    return 0
+
+
+def add_commands(command) -> None:
+    snapshots = command(
+        "snapshots", cmd_snapshots, "list the stored snapshots, show one, drop one or undo a drop"
+    )
+    snapshots.add_argument("action", choices=("list", "show", "drop", "undo"))
+    snapshots.add_argument("id", type=int, nargs="?", metavar="N", help="the snapshot number")
+    snapshots.add_argument("--limit", type=int, default=LISTED, help="list: how many (latest)")
+    snapshots.add_argument("--json", action="store_true")
