@@ -13,15 +13,18 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import Settings, check_slack
+from bot.slack.signing import SignatureGate, signed_only
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 
 
-def wsgi_app(app: App):
-    """/slack/events for Slack, /healthz for the platform's health checks."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+def wsgi_app(app: App, gate: SignatureGate | None = None):
+    """/slack/events for Slack (only what Slack signed, once), /healthz for the platform's
+    health checks."""
+    gate = gate or SignatureGate(app._signing_secret)  # the secret the App was built with
+    slack = signed_only(SlackRequestHandler(app, path=EVENTS_PATH), gate)
 
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz":
@@ -51,7 +54,7 @@ def serve_http(settings: Settings, workers: int = 1) -> None:
             self.cfg.set("accesslog", None)
 
         def load(self):
-            return wsgi_app(create_app(settings))
+            return wsgi_app(create_app(settings), SignatureGate(settings.slack_signing_secret))
 
     log.info("HTTP mode on port %s (%s workers)", settings.port, workers)
     Server().run()

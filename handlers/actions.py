@@ -8,6 +8,7 @@ from bot.slack import buttons, present
 from bot.slack.members import refusal as membership_refusal
 from bot.slack.refresh import refresh_in_slack
 from bot.slack.replies import Target
+from handlers.common import signed_once
 
 _ANSWER_ACTION = re.compile(
     "^(" + "|".join((*buttons.ANSWER_ACTIONS, buttons.POST_TO, buttons.REFRESH)) + ")$"
@@ -97,11 +98,11 @@ def press(services, body: dict) -> None:
 
 def register(app, services) -> None:
     @app.action(_ANSWER_ACTION)
-    def answer_button(ack, body):
+    def answer_button(ack, body, request):
         ack()
-        services.later(press, services, body, reply_to=target_of(body))
+        signed_once(services, request, target_of(body), lambda: press(services, body))
 
     @app.action(buttons.OFFER)
-    def offer_button(ack, body):
+    def offer_button(ack, body, request):
         ack()
-        services.later(offer, services, body, reply_to=target_of(body))
+        signed_once(services, request, target_of(body), lambda: offer(services, body))

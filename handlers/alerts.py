@@ -8,6 +8,7 @@ from bot.alerts.runner import act
 from bot.clock.alerting import deliver
 from bot.slack import buttons
 from handlers.actions import target_of
+from handlers.common import signed_once
 
 _ALERT_ACTION = re.compile("^(" + "|".join(buttons.ALERT_ACTIONS) + ")$")
 
@@ -30,6 +31,6 @@ def press_alert(services, body: dict) -> None:
 
 def register(app, services) -> None:
     @app.action(_ALERT_ACTION)
-    def alert_button(ack, body):
+    def alert_button(ack, body, request):
         ack()
-        services.later(press_alert, services, body, reply_to=target_of(body))
+        signed_once(services, request, target_of(body), lambda: press_alert(services, body))

@@ -10,7 +10,7 @@ from bot.errors import BadInput
 from bot.slack.members import refusal as membership_refusal
 from bot.slack.refresh import refresh_in_slack
 from bot.slack.replies import Target
-from handlers.common import question_text, slack_words
+from handlers.common import question_text, signed_once, slack_words
 from handlers.snapshots import snapshots_command
 
 
@@ -108,6 +108,8 @@ def refresh_command(services, target: Target, text: str) -> None:
 
 def register(app, services) -> None:
     @app.command("/parity")
-    def parity_command(ack, command):
+    def parity_command(ack, command, request):
         ack()
-        services.later(run_command, services, command, reply_to=command_target(command))
+        signed_once(
+            services, request, command_target(command), lambda: run_command(services, command)
+        )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bot.answers.service import Answer, new_error_id
 from bot.slack.replies import Target
+from bot.slack.signing import request_key
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +26,17 @@ def slack_words(text: str) -> list[str]:
     return [w if w.startswith("<") else html.unescape(w) for w in (text or "").split()]
 
 
-def once(services, body: dict, target: Target, work: Callable[[], Answer | None]) -> None:
-    """Run `work` for an event unless another delivery of it is done or in progress.
+def once(services, key: str | None, target: Target, work: Callable[[], Answer | None]) -> None:
+    """Run `work` for a request unless another delivery of it is done or in progress.
 
-    The event is marked done only once `work` has answered. When it could not (the database
-    is down, a bug), the person gets the apology a slash command gets and the claim is
-    released, so a redelivery of the event is answered rather than dropped.
+    `key` names the request across processes: an event's id (Slack redelivers events), or
+    a command's or button's signature (a replayed copy); None runs `work` unguarded. The
+    claim is marked done only once `work` has answered. When it could not (the database is
+    down, a bug), the person gets the apology a slash command gets and the claim is
+    released, so a redelivery is answered rather than dropped.
     """
     store = services.store
-    event_id = body.get("event_id")
+    event_id = key
     claimed = None
     try:
         if event_id:
@@ -52,6 +55,11 @@ def once(services, body: dict, target: Target, work: Callable[[], Answer | None]
         _release(store, claimed)
     elif claimed:
         store.finish_event(claimed)
+
+
+def signed_once(services, request, target: Target, work: Callable[[], Answer | None]) -> None:
+    """After the ack: `work` for a command or a button, once per signed request."""
+    services.later(once, services, request_key(request.headers), target, work)
 
 
 def _release(store, event_id: str | None) -> None:

@@ -30,7 +30,7 @@ def ingest_event(services, body: dict, event: dict) -> None:
         services.replier.say(target, files.report(results))
         after_snapshots(services.runtime, [r for loaded in results for r in loaded.reports])
 
-    once(services, body, target, work)
+    once(services, body.get("event_id"), target, work)
 
 
 def register(app, services) -> None:

@@ -24,7 +24,7 @@ def answer_event(services, body: dict, event: dict) -> None:
         conversation = f"thread:{target.channel}:{target.thread_ts}"
     once(
         services,
-        body,
+        body.get("event_id"),
         target,
         lambda: services.replier.ask(target, question or "help", conversation=conversation),
     )

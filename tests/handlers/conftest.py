@@ -11,10 +11,12 @@ from slack_bolt.request import BoltRequest
 from bot.app import create_app
 from bot.config import Settings
 from bot.evaluate.demo import generate
+from bot.server import wsgi_app
 from bot.slack.client import make_client
 from bot.store import Store
 from bot.timing import Clock
 from tests.handlers.fake_slack import BOT_TOKEN, FakeSlack
+from tests.handlers.http_server import serving
 from tests.handlers.slack_requests import FORM, signed_headers
 
 TODAY = date(2026, 11, 29)
@@ -88,3 +90,10 @@ class Sender:
 @pytest.fixture
 def send(app):
     return Sender(app)
+
+
+@pytest.fixture
+def http_url(app):
+    """The app behind HTTP mode's WSGI application, on a real socket."""
+    with serving(wsgi_app(app)) as url:
+        yield url

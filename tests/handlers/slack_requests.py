@@ -80,7 +80,7 @@ def command_body(text: str, response_url: str, *, channel: str = "C1") -> str:
             "channel_id": channel,
             "team_id": "T1",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": f"{next(_ids)}.2.3",  # Slack gives every request its own
         }
     )
 
@@ -107,7 +107,7 @@ def action_body(
             "is_ephemeral": ephemeral,
         },
         "response_url": response_url,
-        "trigger_id": "1.2.3",
+        "trigger_id": f"{next(_ids)}.2.3",  # Slack gives every request its own
         "actions": [
             {
                 "type": "button",
