@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import urllib.request
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,6 +17,7 @@ from bot.config import Settings
 from bot.errors import BadInput
 from bot.ingest import read_bytes
 from bot.ingest.loading import Loaded
+from bot.slack.fetch import fetch
 from bot.store import Provenance, Store
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -55,11 +55,7 @@ def source_hint(text: str, name: str) -> str | None:
 
 
 def download(settings: Settings, file: SharedFile) -> bytes:
-    request = urllib.request.Request(
-        file.url, headers={"Authorization": f"Bearer {settings.slack_bot_token}"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        data = response.read(MAX_BYTES + 1)
+    data = fetch(file.url, settings.slack_bot_token or "", settings.slack_api_url, MAX_BYTES)
     if len(data) > MAX_BYTES:
         raise BadInput(f"the file is larger than {MAX_BYTES // 2**20} MB")
     return data

@@ -3,8 +3,9 @@
 Speaks what Parity uses: auth.test, chat.postMessage/update, conversations.open,
 conversations.info and conversations.members (who is in a channel, paged), users.info (who
 is an admin or owner), views.publish,
-the three-step files_upload_v2, response_url posts and file downloads.
-Failures can be queued per method (a 429 with Retry-After, a 500, an error payload).
+the three-step files_upload_v2, response_url posts and file downloads (and redirects).
+Failures can be queued per method (a 429 with Retry-After, a 500, an error payload), or
+the whole API can be down for a while (go_down).
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ class FakeSlack:
         # Workspace roles users.info reports; anyone else is a plain member.
         self.admins: set[str] = set()
         self.owners: set[str] = set()
+        # file name -> the URL its download redirects to (302).
+        self.redirects: dict[str, str] = {}
+        # An outage: until this monotonic time every API call and response_url post is
+        # answered with one of `outage_answers`, in turn (429s with Retry-After, 5xx).
+        self.down_until = 0.0
+        self.outage_answers: list[Failure] = []
+        self._outage_turn = itertools.count()
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         handler = type("Handler", (_Handler,), {"fake": self})
@@ -75,6 +83,15 @@ class FakeSlack:
 
     def fail(self, method: str, *failures: Failure) -> None:
         self.failures.setdefault(method, []).extend(failures)
+
+    def go_down(self, seconds: float, *answers: Failure) -> None:
+        self.outage_answers = list(answers)
+        self.down_until = time.monotonic() + seconds
+
+    def outage_answer(self) -> Failure | None:
+        if time.monotonic() >= self.down_until or not self.outage_answers:
+            return None
+        return self.outage_answers[next(self._outage_turn) % len(self.outage_answers)]
 
     def members_of(self, channel: str) -> set[str]:
         return self.members.get(channel, DEFAULT_MEMBERS)
@@ -136,7 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/files/"):
             name = unquote(path.removeprefix("/files/"))
             self.fake.record(Call("file.download", {"name": name}, dict(self.headers)))
-            if self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+            if name in self.fake.redirects:
+                self._send(302, b"", {"Location": self.fake.redirects[name]})
+            elif self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
                 self._send(403, b"forbidden")
             else:
                 self._send(200, self.fake.files.get(name, b""))
@@ -149,6 +168,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/upload/"):
             self.fake.record(Call("file.upload", {"bytes": len(raw)}, dict(self.headers)))
             self._send(200, b"OK")
+            return
+        down = self.fake.outage_answer()
+        if down is not None:
+            name = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
+            self.fake.record(Call(f"{name}!failed", {}, dict(self.headers), path=path))
+            self._send(down.status, down.body or {"ok": False}, down.headers)
             return
         if path.startswith("/response/"):
             self.fake.record(Call("response_url", json.loads(raw), dict(self.headers), path=path))
