@@ -75,6 +75,9 @@ def requester(payloads) -> tuple[str | None, str | None]:
     listener's arguments (the innermost, an event inside its envelope, wins)."""
     user = channel = None
     for payload in payloads:
+        if isinstance(payload, Target):  # where a reply goes names who asked, and where
+            user, channel = payload.user or user, payload.channel or channel
+            continue
         if not isinstance(payload, dict):
             continue
         found = payload.get("user_id") or payload.get("user")

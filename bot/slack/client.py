@@ -1,4 +1,8 @@
-"""Web API clients that retry what is worth retrying: connection errors, 429 and 5xx."""
+"""Web API clients that retry what is worth retrying: connection errors, 429 and 5xx.
+
+A 429 waits for its Retry-After; the others back off, up to 10 s between tries. Slack
+refusing a call (ok: false, such as not_in_channel) is not retried: it would refuse again.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,37 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.http_retry.jitter import RandomJitter
 from slack_sdk.webhook import WebhookClient
 
 from bot.config import Settings
 
 
+class CappedBackoff(RetryIntervalCalculator):
+    """0.5, 1, 2, 4, 8 s, then every 10 s, each with jitter (so processes spread out)."""
+
+    def __init__(self, first: float = 0.5, cap: float = 10.0) -> None:
+        self.first, self.cap = first, cap
+        self.jitter = RandomJitter()
+
+    def calculate_sleep_duration(self, current_attempt: int) -> float:
+        return self.jitter.recalculate(min(self.first * 2 ** min(current_attempt, 16), self.cap))
+
+
+# Retries of one call, across all three handlers (slack_sdk counts them together): enough
+# to ride out Slack answering 429 or 5xx, or not answering, for a couple of minutes
+# (CappedBackoff: about 125 s in all). A reply, unlike a digest, has no later run to retry it.
+MAX_RETRIES = 16
+
+
 def retry_handlers() -> list:
     # RateLimitErrorRetryHandler waits for Retry-After before trying again.
+    backoff = CappedBackoff()
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=backoff),
+        RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        ServerErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=backoff),
     ]
 
 
