@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -20,6 +20,7 @@ from bot.slack.client import make_client
 from bot.slack.replies import Replier, Target
 from bot.store import Store
 from bot.timing import Clock
+from handlers.common import RecentKeys
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,9 @@ class Services:
     work: ThreadPoolExecutor
     # For what runs once across processes: alert checks and deliveries, refresh pulls.
     runtime: Runtime
+    # Requests apologised for lately, so that while the database is down a redelivery of
+    # one is not apologised for twice (handlers.common.once).
+    apologised: RecentKeys = field(default_factory=RecentKeys)
 
     def later(self, fn: Callable, *args, reply_to: Target | None = None) -> None:
         """Run a command's or a button's work after its ack, without holding the listener.

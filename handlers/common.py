@@ -5,6 +5,9 @@ from __future__ import annotations
 import html
 import logging
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from bot.answers.service import Answer, new_error_id
@@ -36,25 +39,57 @@ def once(services, key: str | None, target: Target, work: Callable[[], Answer | 
     released, so a redelivery is answered rather than dropped.
     """
     store = services.store
-    event_id = key
     claimed = None
     try:
-        if event_id:
-            if not store.claim_event(event_id):
+        if key:
+            try:
+                taken = store.claim_event(key)
+            except Exception:
+                # The database cannot say whether it was taken: while it is down, Slack's
+                # retries of a request already apologised for get no second apology here.
+                if services.apologised.seen(key):
+                    return
+                raise
+            if not taken:
                 return
-            claimed = event_id
+            claimed = key
         answer = work()
         failed = answer is not None and answer.error_id is not None
     except Exception:
         error_id = new_error_id()
-        log.exception("error %s answering event %s", error_id, event_id)
+        log.exception("error %s answering request %s", error_id, key)
         _release(store, claimed)
+        services.apologised.add(key)
         services.replier.apologise(target, error_id)
         return
     if failed:  # the apology is already delivered (it carries its error id)
+        services.apologised.add(key)
         _release(store, claimed)
     elif claimed:
         store.finish_event(claimed)
+
+
+class RecentKeys:
+    """Keys this process saw in the last `seconds` (bounded, thread-safe)."""
+
+    def __init__(self, seconds: float = 60.0, limit: int = 10_000) -> None:
+        self.seconds, self.limit = seconds, limit
+        self._at: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, key: str | None) -> None:
+        if not key:
+            return
+        with self._lock:
+            self._at[key] = time.monotonic()
+            self._at.move_to_end(key)
+            while len(self._at) > self.limit:
+                self._at.popitem(last=False)
+
+    def seen(self, key: str) -> bool:
+        with self._lock:
+            at = self._at.get(key)
+            return at is not None and time.monotonic() - at < self.seconds
 
 
 def signed_once(services, request, target: Target, work: Callable[[], Answer | None]) -> None:

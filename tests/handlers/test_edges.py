@@ -207,3 +207,18 @@ def test_posting_to_a_picked_channel_the_asker_is_not_in_is_refused(send, fake):
     assert notice.params["channel"] == "D1"
     assert notice.params["text"] == "⚠️ Only members of <#C0PRIVATE> can post this answer there."
     assert not [c for c in fake.named("chat.postMessage") if c.params["channel"] == "C0PRIVATE"]
+
+
+def test_slacks_retries_during_an_outage_get_no_second_apology(send, fake, store):
+    body = event_body(mention("why don't sent numbers match?"), event_id="EvRETRY")
+    retry = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
+    with database_down(store):
+        send(body)
+        (apology,) = fake.wait_for("chat.postMessage")
+        send(body, headers=retry)
+        time.sleep(1.0)
+        assert len(fake.named("chat.postMessage")) == 1
+    assert APOLOGY.search(_text(apology))
+    send(body, headers={**retry, "x-slack-retry-num": "2"})  # the database is back
+    _, answer = fake.wait_for("chat.postMessage", 2)
+    assert not APOLOGY.search(_text(answer))
