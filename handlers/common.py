@@ -29,14 +29,22 @@ def slack_words(text: str) -> list[str]:
     return [w if w.startswith("<") else html.unescape(w) for w in (text or "").split()]
 
 
-def once(services, key: str | None, target: Target, work: Callable[[], Answer | None]) -> None:
+def once(
+    services,
+    key: str | None,
+    target: Target,
+    work: Callable[[], Answer | None],
+    *,
+    apologise: bool = True,
+) -> None:
     """Run `work` for a request unless another delivery of it is done or in progress.
 
     `key` names the request across processes: an event's id (Slack redelivers events), or
     a command's or button's signature (a replayed copy); None runs `work` unguarded. The
     claim is marked done only once `work` has answered. When it could not (the database is
     down, a bug), the person gets the apology a slash command gets and the claim is
-    released, so a redelivery is answered rather than dropped.
+    released, so a redelivery is answered rather than dropped. `apologise` is False when
+    the person already has the apology (a redelivery replacing it).
     """
     store = services.store
     claimed = None
@@ -47,7 +55,7 @@ def once(services, key: str | None, target: Target, work: Callable[[], Answer | 
             except Exception:
                 # The database cannot say whether it was taken: while it is down, Slack's
                 # retries of a request already apologised for get no second apology here.
-                if services.apologised.seen(key):
+                if services.apologised.seen(key) or not apologise:
                     return
                 raise
             if not taken:
@@ -60,7 +68,8 @@ def once(services, key: str | None, target: Target, work: Callable[[], Answer | 
         log.exception("error %s answering request %s", error_id, key)
         _release(store, claimed)
         services.apologised.add(key)
-        services.replier.apologise(target, error_id)
+        if apologise:
+            services.replier.apologise(target, error_id)
         return
     if failed:  # the apology is already delivered (it carries its error id)
         services.apologised.add(key)

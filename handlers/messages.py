@@ -7,7 +7,9 @@ from handlers import files
 from handlers.common import once, question_text
 
 
-def answer_event(services, body: dict, event: dict) -> None:
+def answer_event(services, body: dict, event: dict, redelivered: bool = False) -> None:
+    """`redelivered`: Slack sent the event again (it did not see an earlier ack). A reply
+    one delivery already gave stands; an apology is replaced by the answer, in place."""
     if event.get("files"):
         files.ingest_event(services, body, event)
         return
@@ -22,29 +24,42 @@ def answer_event(services, body: dict, event: dict) -> None:
         conversation = f"dm:{target.channel}"
     else:
         conversation = f"thread:{target.channel}:{target.thread_ts}"
+    replacing = None
+    if redelivered and (earlier := services.replier.earlier_reply(target, event.get("ts", ""))):
+        if not earlier.apology:
+            return
+        replacing = earlier.ts
     once(
         services,
         body.get("event_id"),
         target,
-        lambda: services.replier.ask(target, question or "help", conversation=conversation),
+        lambda: services.replier.ask(
+            target, question or "help", conversation=conversation, replacing=replacing
+        ),
+        apologise=replacing is None,
     )
 
 
-def on_message(services, body: dict, event: dict) -> None:
+def on_message(services, body: dict, event: dict, redelivered: bool = False) -> None:
     """DMs are questions; in channels Parity only listens to mentions and shared files."""
     if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
         return
     if event.get("files"):
         files.ingest_event(services, body, event)
     elif event.get("channel_type") == "im":
-        answer_event(services, body, event)
+        answer_event(services, body, event, redelivered)
 
 
 def register(app, services) -> None:
     @app.event("app_mention")
-    def app_mention(body, event):
-        services.later(answer_event, services, body, event)
+    def app_mention(body, event, request):
+        services.later(answer_event, services, body, event, _redelivered(request))
 
     @app.event("message")
-    def message(body, event):
-        services.later(on_message, services, body, event)
+    def message(body, event, request):
+        services.later(on_message, services, body, event, _redelivered(request))
+
+
+def _redelivered(request) -> bool:
+    """Slack numbers its retries of an event (X-Slack-Retry-Num); Socket Mode has none."""
+    return bool((request.headers or {}).get("x-slack-retry-num"))

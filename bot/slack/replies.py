@@ -11,13 +11,13 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answers.charts import chart_png
-from bot.answers.service import Answer, Parity
+from bot.answers.service import APOLOGY, Answer, Parity
 from bot.config import Settings
 from bot.formatting import format_scope
 from bot.metrics import DISPLAY_NAMES
@@ -52,12 +52,21 @@ class Target:
         return self.channel.startswith("D") and not self.ephemeral
 
 
+@dataclass(frozen=True)
+class EarlierReply:
+    """Parity's reply to a question, found in Slack: its ts, and whether it apologised."""
+
+    ts: str
+    apology: bool
+
+
 @dataclass
 class Replier:
     client: WebClient
     parity: Parity
     settings: Settings
     pool: ThreadPoolExecutor
+    _bot_user: str | None = field(default=None, init=False, repr=False)
 
     # --- answering -------------------------------------------------------------
 
@@ -68,9 +77,11 @@ class Replier:
         *,
         conversation: str | None = None,
         intent: str | None = None,
+        replacing: str | None = None,
     ) -> Answer:
         """Answer a free-text question at `target`; in a `conversation` (a thread, a DM) a
-        follow-up keeps what it does not change. Returns what was delivered (an apology
+        follow-up keeps what it does not change. `replacing` is the ts of an earlier reply
+        (an apology) the answer takes the place of. Returns what was delivered (an apology
         carries an error id)."""
         return self._answer(
             target,
@@ -78,6 +89,7 @@ class Replier:
             lambda: self.parity.ask(
                 question, flavour="mrkdwn", conversation=conversation, intent=intent
             ),
+            replacing,
         )
 
     def rerun(self, target: Target, query: Query, question: str) -> Answer:
@@ -88,8 +100,14 @@ class Replier:
             lambda: self.parity.answer(query, self.parity.today(), "mrkdwn"),
         )
 
-    def _answer(self, target: Target, question: str, compute: Callable[[], Answer]) -> Answer:
-        answer, placeholder = self._with_notice(target, compute)
+    def _answer(
+        self,
+        target: Target,
+        question: str,
+        compute: Callable[[], Answer],
+        replacing: str | None = None,
+    ) -> Answer:
+        answer, placeholder = self._with_notice(target, compute, replacing)
         store = self.parity.store
         answer_id = None
         if answer.metrics and not answer.error:
@@ -131,18 +149,46 @@ class Replier:
             return Target(dm, target.user)
         return target
 
-    def _with_notice(self, target: Target, compute: Callable[[], Answer]):
-        """The answer, and the "working on it" message if one was posted while it ran.
+    def _with_notice(
+        self, target: Target, compute: Callable[[], Answer], existing: str | None = None
+    ):
+        """The answer, and the "working on it" message if one was posted while it ran (or
+        `existing`, the reply the answer replaces, showing it).
 
         The placeholder is the message's ts, or "" for an ephemeral reply (replaced
         through the response_url rather than by ts).
         """
         future = self.pool.submit(compute)
         try:
-            return future.result(timeout=self.settings.working_notice_seconds), None
+            return future.result(timeout=self.settings.working_notice_seconds), existing
         except FutureTimeout:
+            if existing:
+                self.client.chat_update(channel=target.channel, ts=existing, **WORKING.to_kwargs())
+                return future.result(), existing
             placeholder = self.post(target, WORKING) or ""
             return future.result(), placeholder
+
+    def earlier_reply(self, target: Target, asked_ts: str) -> EarlierReply | None:
+        """Parity's reply to the question asked at `asked_ts` in `target`'s thread, if an
+        earlier delivery of it gave one. Slack is what every process shares, and it keeps
+        answering while the database does not; None when it cannot tell."""
+        try:
+            if self._bot_user is None:
+                self._bot_user = self.client.auth_test()["user_id"]
+            page = self.client.conversations_replies(
+                channel=target.channel, ts=target.thread_ts or asked_ts, limit=200
+            )
+        except SlackApiError as error:
+            log.info("earlier replies unknown: %s", error.response.get("error"))
+            return None
+        for message in page.get("messages", []):
+            if float(message.get("ts", 0)) <= float(asked_ts):
+                continue
+            if message.get("user") == self._bot_user:
+                return EarlierReply(message["ts"], APOLOGY in message.get("text", ""))
+            if not message.get("bot_id"):  # someone spoke since: replies after are not its
+                return None
+        return None
 
     # --- sending ---------------------------------------------------------------
 

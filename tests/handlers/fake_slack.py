@@ -1,6 +1,6 @@
 """A local stand-in for Slack's Web API, over real HTTP on port 0, recording every call.
 
-Speaks what Parity uses: auth.test, chat.postMessage/update, conversations.open,
+Speaks what Parity uses: auth.test, chat.postMessage/update, conversations.open/replies,
 conversations.info and conversations.members (who is in a channel, paged), users.info (who
 is an admin or owner), views.publish,
 the three-step files_upload_v2, response_url posts and file downloads (and redirects).
@@ -59,6 +59,9 @@ class FakeSlack:
         self.down_until = 0.0
         self.outage_answers: list[Failure] = []
         self._outage_turn = itertools.count()
+        # (channel, thread_ts) -> Parity's messages in that thread, as conversations.replies
+        # lists them (chat.update edits them in place).
+        self.threads: dict[tuple[str, str], list[dict]] = {}
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         handler = type("Handler", (_Handler,), {"fake": self})
@@ -115,6 +118,24 @@ class FakeSlack:
                     raise AssertionError(f"{count} x {method} not called; calls: {made}")
                 self._changed.wait(left)
             return self.named(method)[:count]
+
+    def keep_thread(self, method: str, params: dict, ts: str) -> None:
+        channel = str(params.get("channel", ""))
+        with self._changed:
+            if method == "chat.update":
+                for messages in self.threads.values():
+                    for message in messages:
+                        if message["ts"] == ts:
+                            message["text"] = params.get("text", "")
+            elif params.get("thread_ts"):
+                self.threads.setdefault((channel, str(params["thread_ts"])), []).append(
+                    {
+                        "ts": ts,
+                        "user": BOT_USER,
+                        "bot_id": "BPARITY",
+                        "text": params.get("text", ""),
+                    }
+                )
 
     def next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
@@ -197,7 +218,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return {"ok": True, "user_id": BOT_USER, "bot_id": "BPARITY", "team_id": "T1"}
             case "chat.postMessage" | "chat.update":
                 ts = params.get("ts") or fake.next_ts()
+                fake.keep_thread(method, params, ts)
                 return {"ok": True, "channel": params.get("channel"), "ts": ts}
+            case "conversations.replies":
+                channel, parent = str(params.get("channel", "")), str(params.get("ts", ""))
+                asked = {"ts": parent, "user": "U1", "text": "the question"}
+                with fake._changed:
+                    replies = [dict(m) for m in fake.threads.get((channel, parent), [])]
+                return {"ok": True, "messages": [asked, *replies]}
             case "conversations.info":
                 channel = str(params.get("channel", ""))
                 if channel in fake.hidden:

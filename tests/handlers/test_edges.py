@@ -209,16 +209,40 @@ def test_posting_to_a_picked_channel_the_asker_is_not_in_is_refused(send, fake):
     assert not [c for c in fake.named("chat.postMessage") if c.params["channel"] == "C0PRIVATE"]
 
 
+RETRY = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
+
+
 def test_slacks_retries_during_an_outage_get_no_second_apology(send, fake, store):
     body = event_body(mention("why don't sent numbers match?"), event_id="EvRETRY")
-    retry = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
     with database_down(store):
         send(body)
         (apology,) = fake.wait_for("chat.postMessage")
-        send(body, headers=retry)
+        send(body, headers=RETRY)
         time.sleep(1.0)
         assert len(fake.named("chat.postMessage")) == 1
     assert APOLOGY.search(_text(apology))
-    send(body, headers={**retry, "x-slack-retry-num": "2"})  # the database is back
-    _, answer = fake.wait_for("chat.postMessage", 2)
+    # The database is back: Slack's next retry is answered in place of the apology.
+    send(body, headers={**RETRY, "x-slack-retry-num": "2"})
+    (update,) = fake.wait_for("chat.update")
+    (replaced,) = fake.threads[("C1", "1699999999.000100")]  # the apology, now the answer
+    assert update.params["ts"] == replaced["ts"]
+    assert not APOLOGY.search(_text(update))
+    assert "Sent" in _text(update)
+    time.sleep(0.5)
+    assert len(fake.named("chat.postMessage")) == 1
+
+
+def test_a_retry_of_an_answered_question_is_not_apologised_for_while_the_database_is_down(
+    send, fake, store
+):
+    body = event_body(direct_message("safe range for sent"), event_id="EvANSWERED")
+    send(body)
+    (answer,) = fake.wait_for("chat.postMessage")
     assert not APOLOGY.search(_text(answer))
+    with database_down(store):
+        send(body, headers=RETRY)
+        time.sleep(1.5)
+    send(body, headers={**RETRY, "x-slack-retry-num": "2"})  # and not answered twice after
+    time.sleep(1.5)
+    assert len(fake.named("chat.postMessage")) == 1
+    assert fake.named("chat.update") == []
