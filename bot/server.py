@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -43,6 +45,8 @@ def serve_http(settings: Settings, workers: int = 1) -> None:
     from bot.app import create_app
 
     check_slack(settings, socket_mode=False)
+    # Made before the workers fork: they tell each other which signatures they have seen.
+    signatures = tempfile.mkdtemp(prefix="parity-signatures-")
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -54,10 +58,14 @@ def serve_http(settings: Settings, workers: int = 1) -> None:
             self.cfg.set("accesslog", None)
 
         def load(self):
-            return wsgi_app(create_app(settings), SignatureGate(settings.slack_signing_secret))
+            gate = SignatureGate(settings.slack_signing_secret, shared=signatures)
+            return wsgi_app(create_app(settings), gate)
 
     log.info("HTTP mode on port %s (%s workers)", settings.port, workers)
-    Server().run()
+    try:
+        Server().run()
+    finally:
+        shutil.rmtree(signatures, ignore_errors=True)
 
 
 def serve_socket_mode(settings: Settings) -> None:

@@ -5,16 +5,19 @@ a JSON payload) and it raises a 500 on a timestamp that is not a number. In fron
 HTTP mode refuses what Slack did not sign with a 401 before reading more than the declared
 length, and answers a replay once: a signature is accepted once within the five minutes
 Slack's timestamps are valid for, and a copy of the same request gets an empty 200 (what a
-duplicate delivery needs) without running anything. Processes do not share what they have
-seen; handlers/common.py's claims keep a replay that reaches another process from running
-twice.
+duplicate delivery needs) without running anything. The web processes of one server share
+what they have seen through a directory (one empty file per signature, created atomically),
+so this holds while the database is down too; across servers, handlers/common.py's claims
+in the database keep a replay from running twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
+import os
 import re
 import threading
 from collections import deque
@@ -41,9 +44,13 @@ class Verdict(Enum):
 class SignatureGate:
     """Checks one process's requests and remembers the signatures it accepted."""
 
-    def __init__(self, signing_secret: str, clock: Clock | None = None) -> None:
+    def __init__(
+        self, signing_secret: str, clock: Clock | None = None, shared: str | None = None
+    ) -> None:
+        """`shared`: a directory the processes of one server remember signatures in."""
         self._secret = signing_secret.encode()
         self._clock = clock or Clock()
+        self._shared = shared
         self._seen: set[str] = set()
         self._order: deque[tuple[int, str]] = deque()  # (timestamp, signature) to forget
         self._lock = threading.Lock()
@@ -67,12 +74,34 @@ class SignatureGate:
         with self._lock:
             # A signature older than the tolerance can no longer be replayed: forget it.
             while self._order and self._order[0][0] < now - TOLERANCE_SECONDS - 1:
-                self._seen.discard(self._order.popleft()[1])
-            if signature in self._seen:
+                forgotten = self._order.popleft()[1]
+                self._seen.discard(forgotten)
+                self._unshare(forgotten)
+            if signature in self._seen or not self._share(signature):
                 return Verdict.REPLAYED
             self._seen.add(signature)
             self._order.append((timestamp, signature))
             return Verdict.SIGNED
+
+    def _share(self, signature: str) -> bool:
+        """False when another process of this server has already taken the signature."""
+        if self._shared is None:
+            return True
+        try:
+            os.close(os.open(self._path(signature), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        except OSError:  # the directory is gone: this process's memory still holds
+            return True
+        return True
+
+    def _unshare(self, signature: str) -> None:
+        if self._shared is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._path(signature))
+
+    def _path(self, signature: str) -> str:
+        return os.path.join(self._shared, signature.removeprefix("v0="))
 
     @property
     def remembered(self) -> int:

@@ -137,3 +137,21 @@ def test_the_gate_forgets_signatures_once_they_can_no_longer_be_replayed():
     assert gate.check(_signed(b"fresh", later), b"fresh") is Verdict.SIGNED
     assert gate.remembered == 1
     assert gate.check(_signed(b"body 7", stamp), b"body 7") is Verdict.UNSIGNED
+
+
+def test_two_processes_of_one_server_take_a_signature_once(tmp_path):
+    """Web processes share the signatures they saw through a directory, so a replay that
+    reaches the other process is refused even while the database is down."""
+    start = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    now = _Now(start)
+    first = SignatureGate(SIGNING_SECRET, Clock(source=now), shared=str(tmp_path))
+    second = SignatureGate(SIGNING_SECRET, Clock(source=now), shared=str(tmp_path))
+    stamp = int(start.timestamp())
+    headers = _signed(b"a command", stamp)
+    assert first.check(headers, b"a command") is Verdict.SIGNED
+    assert second.check(headers, b"a command") is Verdict.REPLAYED
+    assert len(list(tmp_path.iterdir())) == 1
+    now.moment = start.replace(minute=6)  # stale now: the one who took it forgets it
+    fresh = _signed(b"fresh", int(now.moment.timestamp()))
+    assert first.check(fresh, b"fresh") is Verdict.SIGNED
+    assert [p.name for p in tmp_path.iterdir()] == [fresh["x-slack-signature"][3:]]
