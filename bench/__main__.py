@@ -1,8 +1,10 @@
 """python -m bench: ingest rates, question latency and a DuckDB reference, as medians.
 
 Usage: python -m bench [--runs N] [--scale 1.0] [--postgres URL] [--workspace-rows N]
+       python -m bench --faults [--duration S] [--rate R] [--cut-at S] [--cut-for S]
 PostgreSQL is measured when --postgres or TEST_DATABASE_URL names a database; each run uses
 a fresh schema that is dropped afterwards. Figures go to stdout as a Markdown table.
+--faults runs only the load-and-fault script (bench/faults.py), which needs PostgreSQL.
 """
 
 from __future__ import annotations
@@ -170,7 +172,16 @@ def main() -> int:
     parser.add_argument(
         "--workspace-rows", type=int, default=1_000_000, help="rows of the Workspace CSV export"
     )
+    parser.add_argument(
+        "--faults", action="store_true", help="load with a database cut (bench/faults.py)"
+    )
+    parser.add_argument("--duration", type=float, default=120.0, help="--faults: seconds of load")
+    parser.add_argument("--rate", type=float, default=25.0, help="--faults: requests a second")
+    parser.add_argument("--cut-at", type=float, default=40.0, help="--faults: cut after S s")
+    parser.add_argument("--cut-for", type=float, default=20.0, help="--faults: cut for S s")
     args = parser.parse_args()
+    if args.faults:
+        return faults(args)
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -242,6 +253,26 @@ def main() -> int:
                 pg_store.close()
         store.close()
     return 0
+
+
+def faults(args) -> int:
+    from bench import faults as script
+
+    if not args.postgres:
+        print("--faults needs PostgreSQL: --postgres URL or TEST_DATABASE_URL", file=sys.stderr)
+        return 2
+    with PostgresSchema(args.postgres) as url:
+        report = script.run(
+            url,
+            LAST_DAY,
+            duration=args.duration,
+            rate=args.rate,
+            cut_at=args.cut_at,
+            cut_for=args.cut_for,
+        )
+    script.print_report(report)
+    counts = report.counts()
+    return 0 if counts["lost"] == 0 and counts["duplicated"] == 0 else 1
 
 
 if __name__ == "__main__":
