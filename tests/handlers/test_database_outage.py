@@ -114,3 +114,34 @@ def test_questions_during_a_database_outage_get_one_reply_each_and_answers_come_
     assert not APOLOGY.search(replies["C1:1699999999.000004"][0])
     assert "Safe range for Sent" in replies["/response/after"][0]
     assert proxy.refused > 0  # the outage was real: connections were refused
+
+
+def test_on_postgresql_a_failed_answer_gives_its_claim_back_and_a_retry_replaces_the_apology(
+    pg_send, pg_store, fake
+):
+    from tests.handlers.test_edges import RETRY, journeys_gone
+
+    body = event_body(mention("why don't sent numbers match?"), event_id="EvPG")
+    with journeys_gone(pg_store):
+        pg_send(body)
+        (apology,) = fake.wait_for("chat.postMessage")
+        assert APOLOGY.search(apology.params["text"] + json.dumps(apology.params["blocks"]))
+        deadline = time.monotonic() + 5
+        while _claimed(pg_store, "EvPG"):
+            assert time.monotonic() < deadline, "the claim was not given back"
+            time.sleep(0.05)
+    pg_send(body, headers=RETRY)
+    (update,) = fake.wait_for("chat.update")
+    assert "Sent" in update.params["text"]
+    assert not APOLOGY.search(update.params["text"] + json.dumps(update.params["blocks"]))
+    assert len(fake.named("chat.postMessage")) == 1
+
+
+def _claimed(store, event_id: str) -> bool:
+    from sqlalchemy import select
+
+    from bot.store.schema import slack_events
+
+    with store.engine.connect() as conn:
+        found = conn.execute(select(slack_events).where(slack_events.c.event_id == event_id))
+        return found.first() is not None
