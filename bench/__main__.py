@@ -1,7 +1,7 @@
 """python -m bench: ingest rates, question latency and a DuckDB reference, as medians.
 
 Usage: python -m bench [--runs N] [--scale 1.0] [--postgres URL] [--workspace-rows N]
-       python -m bench --faults [--duration S] [--rate R] [--cut-at S] [--cut-for S]
+       python -m bench --faults [--duration S] [--rate R] [--cut-at S] [--cut-for S] [--seed N]
 PostgreSQL is measured when --postgres or TEST_DATABASE_URL names a database; each run uses
 a fresh schema that is dropped afterwards. Figures go to stdout as a Markdown table.
 --faults runs only the load-and-fault script (bench/faults.py), which needs PostgreSQL.
@@ -179,6 +179,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=25.0, help="--faults: requests a second")
     parser.add_argument("--cut-at", type=float, default=40.0, help="--faults: cut after S s")
     parser.add_argument("--cut-for", type=float, default=20.0, help="--faults: cut for S s")
+    parser.add_argument("--seed", type=int, default=14, help="--faults: the request mix's seed")
     args = parser.parse_args()
     if args.faults:
         return faults(args)
@@ -269,6 +270,7 @@ def faults(args) -> int:
             rate=args.rate,
             cut_at=args.cut_at,
             cut_for=args.cut_for,
+            seed=args.seed,
         )
     script.print_report(report)
     counts = report.counts()
