@@ -58,7 +58,7 @@ def pg_send(pg_store, fake, clock):
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake.api_url,
-        working_notice_seconds=5.0,
+        working_notice_seconds=60.0,
     )
     app = create_app(settings, client=make_client(settings), store=pg_store, clock=clock)
     return Sender(app)
