@@ -276,13 +276,15 @@ class Parity:
                 "Nothing is stored yet. Ingest an AJO and a CJA export first "
                 "(python -m bot ingest FILE --source ajo), or run python -m bot demo."
             )
-        keys = self.store.journey_keys(query.journeys)
+        # Every journey is read even when some are asked about: retry readings and rates are
+        # pooled across journeys, so a journey's answer is its row of the all-journeys one.
+        keys = (self.store.journey_keys(query.journeys) if query.journeys else None) or None
         metrics = metrics_needed(query.metrics)
         # A day either side: the first and last days' neighbours, for the time-zone fit.
         margin = timedelta(days=1)
-        frame = self.store.comparison(query.start - margin, query.end + margin, metrics, keys)
+        frame = self.store.comparison(query.start - margin, query.end + margin, metrics)
         history = self.history(today, metrics, version)
-        return reconcile(frame, query, names, today, self.settings, history, calendars)
+        return reconcile(frame, query, names, today, self.settings, history, calendars, keys)
 
     def snapshot_sources(self, query: Query) -> tuple[SnapshotSource, ...]:
         """The snapshots whose numbers an answer to `query` reads (once per store version)."""

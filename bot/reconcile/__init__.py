@@ -8,7 +8,7 @@ history (bot.store.reader.settling_history) to learn how long values take to set
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 
 import pandas as pd
@@ -126,6 +126,7 @@ def reconcile(
     settings: Settings,
     history: pd.DataFrame | None = None,
     calendars: Calendars | None = None,
+    journeys: Collection | None = None,
 ) -> tuple[MetricResult, ...]:
     """Compare AJO and CJA for each metric of the query and explain every difference.
 
@@ -133,13 +134,21 @@ def reconcile(
     fit; never reported). `history` is the snapshot history; None means none was consulted
     and the documented rules apply silently. `calendars` says which time zone each
     source's days are in, when known (handed to the causes through their Rules).
+    `journeys` (keys), when given, are the ones to report: the frame holds every journey
+    and the split is made with all of them in view, so a journey's answer is exactly its
+    row of the all-journeys answer (retry readings and rates are pooled across journeys).
     """
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
-    zero_metrics = _zero_metrics(frame.loc[(frame["day"] >= start) & (frame["day"] <= end)])
+    reported = frame if journeys is None else frame.loc[frame["journey_key"].isin(list(journeys))]
+    zero_metrics = _zero_metrics(
+        reported.loc[(reported["day"] >= start) & (reported["day"] <= end)]
+    )
     results = []
     for metric, (rules, attribution) in attributions(
         frame, query, today, settings, history, calendars
     ).items():
+        if journeys is not None:
+            attribution = attribution.only(journeys)
         details = describe(metric, attribution, rules, journey_names, zero_metrics)
         results.append(_summarize(metric, attribution, journey_names, query, rules, details))
     return tuple(results)

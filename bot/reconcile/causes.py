@@ -30,7 +30,7 @@ and in total are exact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,25 @@ class Attribution:
 
     cells: pd.DataFrame
     findings: tuple[Finding, ...] = ()
+
+    def only(self, journeys) -> Attribution:
+        """The same split, for these journeys' cells only: what was found with every
+        journey in view (pooled retry readings, shared rates) stays as it was, so a journey
+        asked about alone gets exactly its row of the all-journeys answer."""
+        keep = self.cells["journey_key"].isin(list(journeys)).to_numpy()
+        cells = self.cells.loc[keep].reset_index(drop=True)
+        findings = []
+        for finding in self.findings:
+            sliced = {
+                f.name: getattr(finding, f.name)[keep]
+                for f in fields(finding)
+                if isinstance(getattr(finding, f.name), np.ndarray)
+                and len(getattr(finding, f.name)) == len(keep)
+            }
+            narrowed = replace(finding, **sliced)
+            if narrowed.amount.any():
+                findings.append(narrowed)
+        return Attribution(cells, tuple(findings))
 
 
 class _Ledger:
