@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from bot.config import Settings
+from bot.evaluate.calibration import Calibration, calibrate
 from bot.evaluate.events import scenario as events
 from bot.evaluate.questions import IntentScore, score_intents
 from bot.evaluate.safety import SafeScore, score_safe
@@ -45,6 +46,7 @@ class Evaluation:
     seconds: float
     model: str = "days"
     safe: SafeScore = field(default_factory=SafeScore)
+    labels: Calibration = field(default_factory=Calibration)
 
     @property
     def total(self) -> Score:
@@ -69,6 +71,7 @@ class Evaluation:
                 "misses": [list(m) for m in self.intents.misses],
             },
             "seconds": round(self.seconds, 2),
+            "confidence": self.labels.to_dict(),
         } | ({"safe_ranges": self.safe.to_dict()} if self.safe.checked else {})
 
 
@@ -104,20 +107,21 @@ def evaluate(
     base = settings or Settings()
     # The event-level generator draws seeds apart from the day-level one's (and the tests').
     rng = np.random.default_rng(seed if model == "days" else [seed, 2026, 12])
-    alone, mixed, safe = Score.zero(), Score.zero(), SafeScore()
+    alone, mixed, safe, labels = Score.zero(), Score.zero(), SafeScore(), Calibration()
     for index, injected in enumerate(plan(rng, count, injectable)):
         scenario = builder(rng, injected, f"#{index} {'+'.join(injected) or 'datasource'}")
         current = replace(base, today_override=scenario.today)
         done = split(scenario, current)
         result = score(scenario, current, done)
         safe = safe + score_safe(scenario, done)
+        labels = labels + calibrate(scenario, done)
         if len(injected) <= 1:
             alone = alone + result
         else:
             mixed = mixed + result
     intents = score_intents(TODAY)
     seconds = time.perf_counter() - started
-    return Evaluation(count, seed, alone, mixed, intents, seconds, model, safe)
+    return Evaluation(count, seed, alone, mixed, intents, seconds, model, safe, labels)
 
 
 def report(evaluation: Evaluation) -> str:
@@ -145,6 +149,11 @@ def report(evaluation: Evaluation) -> str:
         f"({intents.share:.1f} %)",
     ]
     lines += [f"  missed: {q!r} -> {got} (expected {want})" for q, want, got in intents.misses]
+    shares = ", ".join(
+        f"{label} {_pct(evaluation.labels.share(label))} of {evaluation.labels.claimed[label]:,}"
+        for label in ("high", "medium", "low")
+    )
+    lines += ["", f"confidence labels, share of the claimed amount that was right: {shares}"]
     safe = evaluation.safe
     if safe.checked:
         lines += [

@@ -48,6 +48,7 @@ from bot.reconcile.detectors import (
     unexplained,
 )
 from bot.reconcile.reach import pooled, still_processing
+from bot.reconcile.recorded import recorded
 from bot.reconcile.registry import CAUSES
 from bot.reconcile.rules import Rules
 
@@ -142,7 +143,11 @@ def attribute(
         ajo_next=view.ajo_next - neighbour(view, ajo_copies, 1),
     )
     whole = ~holes & ~_spread(view, ajo_missing)
-    for finding in timezone.detect(reference, ledger.rest, settled & whole, whole):
+    known = None
+    if len(view):
+        first, last = (d.item() for d in (view.day.min(), view.day.max()))
+        known = recorded(rules.calendars, first, last)
+    for finding in timezone.detect(reference, ledger.rest, settled & whole, whole, known):
         ledger.record(finding)
 
     volume = np.maximum(view.ajo, view.cja) - np.abs(ledger.amounts["duplicate_data"])
@@ -193,12 +198,24 @@ def attribute(
             ledger.record(found)
 
     band = datasource.band(view.journey, ledger.rest, volume, settled, rules.tolerance_pct)
+    latest = datasource.settled_ratio(view.journey, ledger.rest, volume, settled & ~holes)
     ledger.record(band.finding(band.amount))
     # Days still being processed: the journey's usual difference first (data source when it
-    # is inside the band, unexplained when beyond), then lag takes the rest.
-    expected = np.where(lagging & ~holes, np.rint(band.rates * volume), 0).astype(np.int64)
-    ledger.record(band.finding(np.where(band.within, expected, 0)))
-    beyond = np.where(band.within, 0, expected)
+    # is inside the band, unexplained when beyond), then lag takes the rest. Beyond the band,
+    # the usual difference is the ratio of the journey's latest settled days when that is
+    # beyond the tolerance too (a filter from a date on, whose days all stand out).
+    unjudged = ~band.within | ~band.judged
+    steady = unjudged & (np.abs(np.nan_to_num(latest)) > share)
+    rates = np.where(steady, np.nan_to_num(latest), band.rates)
+    expected = np.where(lagging & ~holes, np.rint(rates * volume), 0).astype(np.int64)
+    # Never more than the day's gap, nor against its sign: the rest is lag's to judge.
+    expected = np.where(
+        np.sign(expected) == np.sign(ledger.rest),
+        np.sign(expected) * np.minimum(np.abs(expected), np.abs(ledger.rest)),
+        np.where(steady, 0, expected),
+    )
+    ledger.record(band.finding(np.where(band.within & ~steady, expected, 0)))
+    beyond = np.where(band.within & ~steady, 0, expected)
     ledger.record(unexplained.Unexplained(amount=beyond, volume=volume))
     ledger.record(lag.detect(view, ledger.rest, lagging & ~holes, documented_lag, arriving, reach))
     ledger.record(unexplained.Unexplained(amount=ledger.rest, volume=volume))

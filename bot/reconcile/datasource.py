@@ -47,10 +47,32 @@ class Band:
     amount: np.ndarray  # the data-source part of each settled cell
     rates: np.ndarray  # per cell: its journey's usual residual, as a share of volume
     within: np.ndarray  # per cell: its journey is inside the band (the rate is data source)
-    largest_pct: float  # the largest in-band journey's residual, in % of its volume
+    largest_pct: float
+    # per cell: its journey had settled days inside the tolerance to judge it by (a journey
+    # whose every day stands out has none, and is "within" only vacuously)
+    judged: np.ndarray | None = None  # the largest in-band journey's residual, in % of its volume
 
     def finding(self, amount: np.ndarray) -> DataSource:
         return DataSource(amount=amount, confidence="medium", largest_pct=self.largest_pct)
+
+
+# Settled days a journey's latest ratio is read from, and the fewest that make one.
+RECENT_DAYS = 7
+MIN_RECENT_DAYS = 3
+
+
+def settled_ratio(
+    journeys: np.ndarray, rest: np.ndarray, volume: np.ndarray, settled: np.ndarray
+) -> np.ndarray:
+    """Per cell, its journey's difference on its latest settled days, as a share of volume
+    (the median of up to RECENT_DAYS days' ratios, so an odd day does not move it); NaN
+    where the journey has fewer than MIN_RECENT_DAYS. A filter or an identity setting that
+    keeps CJA 10 % short on settled days keeps it short on the young days too."""
+    usable = settled & (volume > 0)
+    frame = pd.DataFrame({"journey": journeys[usable], "ratio": rest[usable] / volume[usable]})
+    latest = frame.groupby("journey", sort=False).tail(RECENT_DAYS).groupby("journey")["ratio"]
+    found = latest.median().where(latest.size() >= MIN_RECENT_DAYS)
+    return pd.Series(journeys).map(found).to_numpy(dtype=float)
 
 
 def outliers(rest: np.ndarray, volume: np.ndarray, share: float) -> np.ndarray:
@@ -87,4 +109,5 @@ def band(
         rates=rates,
         within=within,
         largest_pct=float(pct.max()) if len(pct) else 0.0,
+        judged=total_volume > 0,
     )

@@ -13,6 +13,14 @@ least MIN_EXPLAINED of the gap's variation once the proportional part is removed
 far off the fit (an outage, say) is left out of the fit and stays for later causes. The
 offset in hours is 24 f: exact when events spread evenly over the day, an underestimate
 when they cluster in daytime hours.
+
+When AJO's own midnight cuts a send batch, a day holds the tail of one batch and the head
+of the next, and the part that moves follows the neighbouring day's volume rather than its
+own: one term alone then fits with the wrong sign. Both terms together (Joint) are kept
+when they explain clearly more (JOINT_GAIN) than one. When a pull recorded the data view's
+zone (bot.reconcile.recorded), its direction is a fact: only fits in that direction count,
+at a lower t (T_KNOWN), a zone keeping the reporting clock rules a shift out, and the
+answer states the zone instead of guessing it.
 """
 
 from __future__ import annotations
@@ -25,11 +33,20 @@ from typing import ClassVar
 import numpy as np
 
 from bot.reconcile.detectors import CellView, Explanation, Finding, Groups, Seen
+from bot.reconcile.recorded import Recorded
 from bot.reconcile.wording import format_names, plural
 
 MIN_DAYS = 7
 T_MIN = 5.0
 MIN_EXPLAINED = 0.5
+# The t a shift needs when a pull recorded the data view's zone: only its size is in doubt.
+T_KNOWN = 3.0
+# How much more of the gap's variation both shift terms together must explain than one
+# alone before the two-term shift is preferred.
+JOINT_GAIN = 0.15
+# Neither term moves more than half a day's events (a zone further off is nearer the other
+# way round); a larger share is a pattern of something else (a retry queue draining, say).
+JOINT_MAX_SHARE = 0.5
 # Events moved over the range, below which a shift is not worth telling.
 MIN_MOVED = 10
 
@@ -48,6 +65,8 @@ class TimeShift(Finding):
     days: tuple[date, ...]
     volume: int  # AJO's events on the days fitted
     total_gap: int  # the gap left on those days over the range, summed per journey unsigned
+    # What a pull recorded about CJA's zone, as a sentence; empty when nothing was recorded.
+    recorded: str = ""
 
     @classmethod
     def explain(cls, found: Sequence[TimeShift], seen: Seen) -> Explanation:
@@ -74,6 +93,12 @@ class TimeShift(Finding):
             f"CJA looks {offset} {where} AJO: check the data view's time zone "
             "(Data view > Settings > Calendar)"
         )
+        if chosen[0].recorded:
+            # A known fact, stated instead of inferred.
+            check = (
+                f"{chosen[0].recorded}: set the data view's time zone (Data view > Settings > "
+                "Calendar) to the reporting one, or compare whole weeks"
+            )
         confidence = "high" if all(f.confidence == "high" for f in chosen) else "medium"
         return Explanation(confidence, evidence, check)
 
@@ -159,8 +184,68 @@ def _shift(view: CellView, direction: str) -> np.ndarray:
 DIRECTIONS = ("behind", "ahead")
 
 
+@dataclass(frozen=True)
+class Joint:
+    """Both shift terms at once, for one journey."""
+
+    ahead: float  # coefficient of A(d) - A(d - 1)
+    behind: float  # coefficient of A(d) - A(d + 1)
+    t: float  # the larger |t| of the two
+    explained: float
+
+    @property
+    def direction(self) -> str:
+        return "ahead" if self.ahead - self.behind > 0 else "behind"
+
+
+def _joint(
+    y: np.ndarray, volume: np.ndarray, ahead: np.ndarray, behind: np.ndarray
+) -> Joint | None:
+    """y = c volume + a (A(d) - A(d - 1)) + b (A(d) - A(d + 1)) by least squares."""
+    if len(y) < MIN_DAYS:
+        return None
+    x = np.column_stack([volume, ahead, behind])
+    gram = x.T @ x
+    scale = float(np.prod(np.diag(gram)))
+    vv = float(volume @ volume)
+    if scale <= 0 or vv <= 0 or np.linalg.det(gram) <= 1e-12 * scale:
+        return None
+    coef = np.linalg.solve(gram, x.T @ y)
+    sse = float(((y - x @ coef) ** 2).sum())
+    reduced = float(((y - volume * (volume @ y) / vv) ** 2).sum())
+    if reduced <= 0:
+        return None
+    covariance = np.linalg.inv(gram) * (sse / max(len(y) - 3, 1))
+    spread = np.sqrt(np.maximum(np.diag(covariance)[1:], 1e-12))
+    t = float(np.max(np.abs(coef[1:]) / spread))
+    return Joint(float(coef[1]), float(coef[2]), t, 1 - sse / reduced)
+
+
+def _joints(groups: Groups, y, volume, shifts, fit_on, best, t_min, known) -> dict[int, Joint]:
+    """The journeys whose two-term shift explains clearly more than their best single
+    term (`best`, 0 where none passed); each journey's cells are visited once."""
+    found = {}
+    for group in range(len(groups)):
+        index = groups.cells(group)
+        index = index[fit_on[index]]
+        joint = _joint(y[index], volume[index], shifts["ahead"][index], shifts["behind"][index])
+        if (
+            joint is not None
+            and joint.t >= t_min
+            and known in (joint.direction, "unknown", "mixed")
+            and joint.explained >= max(MIN_EXPLAINED, best[group] + JOINT_GAIN)
+            and max(abs(joint.ahead), abs(joint.behind)) <= JOINT_MAX_SHARE
+        ):
+            found[group] = joint
+    return found
+
+
 def detect(
-    view: CellView, rest: np.ndarray, fit_on: np.ndarray, apply_to: np.ndarray
+    view: CellView,
+    rest: np.ndarray,
+    fit_on: np.ndarray,
+    apply_to: np.ndarray,
+    known: Recorded | None = None,
 ) -> list[TimeShift]:
     """At most one finding per direction, for the journeys whose days swing with the change
     in volume.
@@ -170,8 +255,12 @@ def detect(
     processed, whose shift is as predictable as any other's.
     """
     groups = view.groups
-    if not len(view):
+    # A recorded data-view zone settles the direction (and one keeping the reporting zone's
+    # clock rules a shift out); the fit then only has to show its size.
+    direction_known = known.direction if known is not None else "unknown"
+    if not len(view) or direction_known is None:
         return []
+    t_min = T_KNOWN if direction_known in DIRECTIONS else T_MIN
     y = rest.astype(float)
     volume = view.ajo.astype(float)
     shifts = {d: _shift(view, d) for d in DIRECTIONS}
@@ -180,10 +269,18 @@ def detect(
         d: f.valid
         & (f.share > 0)
         & (f.share <= 1)
-        & (f.t >= T_MIN)
+        & (f.t >= t_min)
         & (f.explained >= MIN_EXPLAINED)
+        & (direction_known in (d, "unknown", "mixed"))
         for d, f in fits.items()
     }
+    best = np.maximum(
+        *(np.where(candidate[d], np.nan_to_num(fits[d].explained), 0.0) for d in DIRECTIONS)
+    )
+    joints = _joints(groups, y, volume, shifts, fit_on, best, t_min, direction_known)
+    two_terms = np.zeros(len(groups), dtype=bool)
+    two_terms[list(joints)] = True
+    candidate = {d: c & ~two_terms for d, c in candidate.items()}
     # The better direction wins; "behind" on a tie.
     ahead = candidate["ahead"] & (
         ~candidate["behind"] | (fits["ahead"].explained > fits["behind"].explained)
@@ -215,6 +312,35 @@ def detect(
                 days=view.dates(amount != 0),
                 volume=int(weight.sum()),
                 total_gap=int(np.abs(fitted_gap[keep]).sum()),
+                recorded=known.describe() if known is not None else "",
+            )
+        )
+    for group, joint in joints.items():
+        cells = groups.cells(group)
+        cells = cells[apply_to[cells]]
+        moved = joint.ahead * shifts["ahead"][cells] + joint.behind * shifts["behind"][cells]
+        amount = np.zeros(len(view), dtype=np.int64)
+        amount[cells] = np.rint(moved).astype(np.int64)
+        if np.abs(amount).sum() < MIN_MOVED:
+            continue
+        strong = joint.t >= 2 * T_MIN and joint.explained >= 0.8
+        fitted = int(fitted_volume[group])
+        findings.append(
+            TimeShift(
+                amount=amount,
+                confidence="high" if strong else "medium",
+                direction=joint.direction,
+                share=max(abs(joint.ahead), abs(joint.behind)),
+                explained=joint.explained,
+                journeys=(
+                    groups.keys[group].item()
+                    if hasattr(groups.keys[group], "item")
+                    else groups.keys[group],
+                ),
+                days=view.dates(amount != 0),
+                volume=fitted,
+                total_gap=int(abs(fitted_gap[group])),
+                recorded=known.describe() if known is not None else "",
             )
         )
     return findings
