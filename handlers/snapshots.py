@@ -8,6 +8,7 @@ from bot.slack import buttons, permissions
 from bot.slack.replies import Target
 from bot.slack.snapshots import DROPPING, LISTED_IN_SLACK, changed_messages, list_message
 from handlers.actions import target_of
+from handlers.common import signed_once
 
 
 def snapshots_command(services, target: Target) -> None:
@@ -24,9 +25,13 @@ def press(services, body: dict) -> None:
         services.replier.say(target, refused)
         return
     kind = "drop" if action["action_id"] == buttons.SNAPSHOT_DROP else "undo"
+    snapshot_id = buttons.stored_id(action.get("value"))
+    if snapshot_id is None:
+        services.replier.say(target, buttons.NOT_A_BUTTON)
+        return
     try:
-        shown = change(services.store, int(action.get("value") or 0), kind, target.user)
-    except (BadInput, ValueError) as error:
+        shown = change(services.store, snapshot_id, kind, target.user)
+    except BadInput as error:
         services.replier.say(target, f"⚠️ Nothing changed: {error}.")
         return
     services.replier.deliver(target, changed_messages(shown, kind))
@@ -40,6 +45,6 @@ def _refusal(services, target: Target) -> str | None:
 def register(app, services) -> None:
     @app.action(buttons.SNAPSHOT_DROP)
     @app.action(buttons.SNAPSHOT_UNDO)
-    def snapshot_button(ack, body):
+    def snapshot_button(ack, body, request):
         ack()
-        services.later(press, services, body)
+        signed_once(services, request, target_of(body), lambda: press(services, body))

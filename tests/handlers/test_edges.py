@@ -133,6 +133,19 @@ def test_a_tampered_button_value_is_refused_politely(send, fake, caplog, action,
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+@pytest.mark.parametrize("value", TAMPERED)
+def test_a_tampered_snapshot_button_is_refused_politely_to_an_admin(send, fake, caplog, value):
+    fake.admins.add("U1")  # may drop snapshots: the value itself is what is refused
+    caplog.set_level(logging.WARNING)
+    body = action_body(
+        "parity_snapshot_drop", value, ephemeral=True, response_url=fake.response_url("s")
+    )
+    send(body, form=True)
+    (reply,) = fake.wait_for("response_url")
+    assert "That button is out of date or was changed" in _text(reply)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 def test_a_block_id_naming_no_answer_is_refused_politely(send, fake, caplog):
     payload = json.loads(parse_qs(action_body("parity_post_to", ""))["payload"][0])
     payload["actions"] = [
