@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.answers.commands import direct_query, home_query
 from bot.slack import buttons, present
 from bot.slack.replies import Target
+from handlers.common import signed_once
 
 
 def publish_home(services, user: str) -> None:
@@ -33,6 +34,8 @@ def register(app, services) -> None:
             services.later(publish_home, services, event["user"])
 
     @app.action(buttons.HOME_ASK)
-    def home_question(ack, body):
+    def home_question(ack, body, request):
         ack()
-        services.later(ask_from_home, services, body)
+        # Should it fail, the apology goes to the asker's DM with Parity (a user id names it).
+        user = body["user"]["id"]
+        signed_once(services, request, Target(user, user), lambda: ask_from_home(services, body))

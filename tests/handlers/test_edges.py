@@ -259,3 +259,13 @@ def test_a_retry_of_an_answered_question_is_not_apologised_for_while_the_databas
     time.sleep(1.5)
     assert len(fake.named("chat.postMessage")) == 1
     assert fake.named("chat.update") == []
+
+
+def test_a_quick_question_from_home_while_the_database_is_down_gets_the_apology(
+    send, fake, store
+):
+    with database_down(store):
+        send(action_body("parity_home_ask", "sent_safe"), form=True)
+        (reply,) = fake.wait_for("chat.postMessage")
+    assert reply.params["channel"] in ("D1", "U1")  # the asker's DM with Parity
+    assert APOLOGY.search(_text(reply))
