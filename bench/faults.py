@@ -125,9 +125,7 @@ def _replies(fake: FakeSlack) -> dict[str, list[str]]:
     """Each question's replies as they stand now: a message edited in place (an apology
     replaced by the answer) counts once, with its last text."""
     found: dict[str, list[str]] = {}
-    with fake._changed:
-        threads = {key: [m["text"] for m in messages] for key, messages in fake.threads.items()}
-        calls = list(fake.calls)
+    threads, calls = fake.thread_texts(), list(fake.calls)
     for (channel, thread), texts in threads.items():
         found[f"{channel}:{thread}"] = texts
     for call in calls:

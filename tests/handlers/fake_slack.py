@@ -119,6 +119,11 @@ class FakeSlack:
                 self._changed.wait(left)
             return self.named(method)[:count]
 
+    def thread_texts(self) -> dict[tuple[str, str], list[str]]:
+        """Parity's messages in each thread, as they read now (edits applied)."""
+        with self._changed:
+            return {key: [m["text"] for m in messages] for key, messages in self.threads.items()}
+
     def keep_thread(self, method: str, params: dict, ts: str) -> None:
         channel = str(params.get("channel", ""))
         with self._changed:

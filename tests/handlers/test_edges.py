@@ -261,9 +261,7 @@ def test_a_retry_of_an_answered_question_is_not_apologised_for_while_the_databas
     assert fake.named("chat.update") == []
 
 
-def test_a_quick_question_from_home_while_the_database_is_down_gets_the_apology(
-    send, fake, store
-):
+def test_a_quick_question_from_home_while_the_database_is_down_gets_the_apology(send, fake, store):
     with database_down(store):
         send(action_body("parity_home_ask", "sent_safe"), form=True)
         (reply,) = fake.wait_for("chat.postMessage")
