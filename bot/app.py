@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from time import perf_counter
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -15,6 +16,7 @@ from bot.answers.service import Parity, new_error_id
 from bot.clock.guard import Runtime
 from bot.clock.pulls import PullFunction, discover
 from bot.config import Settings
+from bot.ops import telemetry
 from bot.ops.activity import acting
 from bot.slack.client import make_client
 from bot.slack.replies import Replier, Target
@@ -123,9 +125,29 @@ def create_app(
     replier = Replier(client, parity, settings, answers)
     runtime = Runtime(settings, store, client, discover() if pulls is None else pulls, clock)
     services = Services(settings, clock, store, parity, replier, work, runtime)
+    app.use(_count_ack)
     handlers.register(app, services)
     app.error(_log_failure)
     return app
+
+
+def _count_ack(body: dict, next) -> None:
+    """Bolt middleware: the request is acknowledged when the chain returns (events are
+    acked before their listener runs; commands and buttons call ack() first thing)."""
+    started = perf_counter()
+    next()
+    kind = _request_kind(body)
+    telemetry.ACKS.labels(kind).inc()
+    telemetry.ACK_SECONDS.labels(kind).observe(perf_counter() - started)
+
+
+def _request_kind(body: dict) -> str:
+    if body.get("command"):
+        return "command"
+    kind = body.get("type", "")
+    if kind == "event_callback":
+        return "event"
+    return "action" if kind in ("block_actions", "view_submission", "shortcut") else "other"
 
 
 def _log_exception(future) -> None:

@@ -30,6 +30,7 @@ from bot.errors import ParityError
 from bot.evaluate import cmd_evaluate
 from bot.formatting import format_scope
 from bot.ingest.loading import load_file
+from bot.ops import logs
 from bot.ops.activity import acting
 from bot.ops.snapshots import add_commands as add_snapshot_commands
 from bot.store import Store
@@ -300,13 +301,13 @@ def command_line(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.DEBUG if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format=logs.TEXT_FORMAT)
     try:
         url = args.database_url or (DEMO_DATABASE_URL if args.command == "demo" else None)
         settings: Settings = load_settings(database_url=url, today_override=args.today)
+        if settings.log_format == "json":
+            logs.configure(settings.log_format, level)
         clock = settings.clock()
         store = Store.open(settings.database_url, clock) if args.needs_store else None
     except ParityError as error:

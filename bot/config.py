@@ -55,6 +55,8 @@ class Settings:
     workers: int = 8
     # Post "working on it" when an answer takes longer than this, then update it in place.
     working_notice_seconds: float = 1.5
+    # Log lines as plain text ("text") or one JSON object per line ("json").
+    log_format: str = "text"
     # Who may load files from Slack; both empty means workspace admins and owners only.
     ingest_channels: frozenset[str] = frozenset()
     ingest_users: frozenset[str] = frozenset()
@@ -198,6 +200,13 @@ def _date_order(raw: str) -> str | None:
     return value or None
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("text", "json"):
+        raise ValueError("must be text or json")
+    return value
+
+
 def _cja_metrics(raw: str) -> dict[str, str]:
     """Parse "sent=metrics/sends_ajo,bounces=metrics/bounces" into {metric: CJA metric id}."""
     result: dict[str, str] = {}
@@ -228,6 +237,7 @@ _VARIABLES = {
     "PORT": ("port", _positive_int),
     "PARITY_WORKERS": ("workers", _positive_int),
     "PARITY_WORKING_NOTICE_SECONDS": ("working_notice_seconds", _seconds),
+    "PARITY_LOG_FORMAT": ("log_format", _log_format),
     "PARITY_INGEST_CHANNELS": ("ingest_channels", _id_list),
     "PARITY_INGEST_USERS": ("ingest_users", _id_list),
     "PARITY_CLOCK_SYNC_SECONDS": ("clock_sync_seconds", _positive_int),

@@ -8,12 +8,15 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from typing import Any
 
+from bot.ops import telemetry
+
 
 class ResultCache:
     """Least recently used, at most `size` entries; an exception is not cached."""
 
-    def __init__(self, size: int = 32) -> None:
+    def __init__(self, size: int = 32, name: str = "results") -> None:
         self.size = size
+        self.name = name  # its label in parity_result_cache_total
         self._entries: OrderedDict[Hashable, Future] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -27,6 +30,7 @@ class ResultCache:
                     self._entries.popitem(last=False)
             else:
                 self._entries.move_to_end(key)
+        telemetry.CACHE.labels(self.name, "miss" if owner else "hit").inc()
         if owner:
             try:
                 future.set_result(compute())

@@ -11,6 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from time import perf_counter
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ from bot.errors import NoSnapshots, ParityError
 from bot.language import parse_question
 from bot.language.offers import DATE_FORMS
 from bot.metrics import AJO_ONLY, DISPLAY_NAMES, METRICS
+from bot.ops import telemetry
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
 from bot.store import Calendars, SnapshotSource, Store
@@ -132,8 +134,10 @@ class Parity:
     settings: Settings
     # Where now and today come from; by default the settings' (a pinned PARITY_TODAY).
     clock: Clock | None = None
-    results: ResultCache = field(default_factory=ResultCache, repr=False)
-    histories: ResultCache = field(default_factory=ResultCache, repr=False)
+    results: ResultCache = field(default_factory=lambda: ResultCache(name="results"), repr=False)
+    histories: ResultCache = field(
+        default_factory=lambda: ResultCache(name="histories"), repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.clock is None:
@@ -157,6 +161,19 @@ class Parity:
         does not change from the conversation's previous query. `intent` is set by a slash
         command that already says what it wants ("/parity safe sent").
         """
+        started = perf_counter()
+        answer = self._ask(question, today, flavour, conversation, intent)
+        telemetry.QUESTION_SECONDS.labels(answer.intent).observe(perf_counter() - started)
+        return answer
+
+    def _ask(
+        self,
+        question: str,
+        today: date | None,
+        flavour: str,
+        conversation: str | None,
+        intent: str | None,
+    ) -> Answer:
         today = today or self.today()
         query = Query(intent="unknown", start=today, end=today)
         try:
@@ -314,6 +331,9 @@ class Parity:
         """The answer with its headline, sections and text, each rendered once from the
         objects it shows; the text is the sections joined, and always ends with how the
         question was read."""
+        # Every answer, question, re-run or failure, is rendered here once: counted here.
+        outcome = "error" if answer.error_id else "ok"
+        telemetry.ANSWERS.labels(answer.intent, outcome).inc()
         context = {
             "answer": answer,
             "query": answer.query,

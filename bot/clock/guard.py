@@ -27,6 +27,7 @@ from bot.answers.service import Parity
 from bot.clock.pulls import PullFunction
 from bot.config import Settings
 from bot.errors import ParityError
+from bot.ops import telemetry
 from bot.ops.activity import acting
 from bot.slack.client import WebClient, describe_error
 from bot.store import Store
@@ -100,6 +101,19 @@ def guarded(
     work: Callable[[Run], str | None],
 ) -> Outcome:
     """Run `work` for (job, period) unless it is too late, done, or someone else's."""
+    outcome = _guarded(runtime, job_key, period, scheduled_for, now, work)
+    telemetry.JOB_RUNS.labels(telemetry.job_kind(job_key), outcome.status).inc()
+    return outcome
+
+
+def _guarded(
+    runtime: Runtime,
+    job_key: str,
+    period: str,
+    scheduled_for: datetime,
+    now: datetime,
+    work: Callable[[Run], str | None],
+) -> Outcome:
     records = runtime.store.scheduling
     late = now - scheduled_for > runtime.grace
     # A settled period is answered by one read; claiming or skipping it would only fail on

@@ -18,6 +18,24 @@ from slack_sdk.http_retry.jitter import RandomJitter
 from slack_sdk.webhook import WebhookClient
 
 from bot.config import Settings
+from bot.ops import telemetry
+
+
+def _counted(handler: type, reason: str) -> type:
+    """A retry handler that counts each retry it decides (parity_slack_api_retries_total)."""
+
+    def prepare_for_next_attempt(self, **kwargs) -> None:
+        telemetry.SLACK_RETRIES.labels(reason).inc()
+        handler.prepare_for_next_attempt(self, **kwargs)
+
+    return type(
+        handler.__name__, (handler,), {"prepare_for_next_attempt": prepare_for_next_attempt}
+    )
+
+
+_CONNECTION = _counted(ConnectionErrorRetryHandler, "connection")
+_RATE_LIMIT = _counted(RateLimitErrorRetryHandler, "rate_limited")
+_SERVER_ERROR = _counted(ServerErrorRetryHandler, "server_error")
 
 
 class CappedBackoff(RetryIntervalCalculator):
@@ -41,17 +59,33 @@ def retry_handlers() -> list:
     # RateLimitErrorRetryHandler waits for Retry-After before trying again.
     backoff = CappedBackoff()
     return [
-        ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=backoff),
-        RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
-        ServerErrorRetryHandler(max_retry_count=MAX_RETRIES, interval_calculator=backoff),
+        _CONNECTION(max_retry_count=MAX_RETRIES, interval_calculator=backoff),
+        _RATE_LIMIT(max_retry_count=MAX_RETRIES),
+        _SERVER_ERROR(max_retry_count=MAX_RETRIES, interval_calculator=backoff),
     ]
+
+
+class CountingClient(WebClient):
+    """A WebClient that counts the calls that failed after their retries, by method and
+    Slack's error code (parity_slack_api_errors_total)."""
+
+    def api_call(self, api_method: str, **kwargs):
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            reason = error.response.get("error", "unknown_error")
+            telemetry.SLACK_ERRORS.labels(api_method, reason).inc()
+            raise
+        except Exception as error:
+            telemetry.SLACK_ERRORS.labels(api_method, type(error).__name__).inc()
+            raise
 
 
 def make_client(settings: Settings) -> WebClient:
     base_url = settings.slack_api_url
     if not base_url.endswith("/"):
         base_url += "/"
-    return WebClient(
+    return CountingClient(
         token=settings.slack_bot_token,
         base_url=base_url,
         timeout=15,

@@ -7,6 +7,7 @@ thread; a chart that cannot be attached leaves the answer in place and says why.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -158,7 +159,8 @@ class Replier:
         The placeholder is the message's ts, or "" for an ephemeral reply (replaced
         through the response_url rather than by ts).
         """
-        future = self.pool.submit(compute)
+        # In the request's context: the answer's log lines carry the request's id.
+        future = self.pool.submit(contextvars.copy_context().run, compute)
         try:
             return future.result(timeout=self.settings.working_notice_seconds), existing
         except FutureTimeout:

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from bot.metrics import SOURCES
-from bot.ops import activity
+from bot.ops import activity, telemetry
 from bot.query import Query
 from bot.store import captures, conversations, drops, interactions, provenance, reader
 from bot.store.alerts import AlertRecords
@@ -64,14 +64,18 @@ class Store:
         recorded = provenance.columns(source, activity.current())
         with self.engine.begin() as conn:
             writer_lock(conn)  # journeys and duplicates are read as a sequential run reads them
-            return save_frame(conn, frame, origin, self._utcnow(), timezone, recorded)
+            reports = save_frame(conn, frame, origin, self._utcnow(), timezone, recorded)
+        _count(reports)
+        return reports
 
     def save_stream(self, chunks, origin: str, source: Provenance | None = None) -> SnapshotReport:
         """Store a file read in chunks as one snapshot, in one transaction."""
         recorded = provenance.columns(source, activity.current())
         with self.engine.begin() as conn:
             writer_lock(conn)
-            return save_stream(conn, chunks, origin, self._utcnow(), recorded)
+            report = save_stream(conn, chunks, origin, self._utcnow(), recorded)
+        _count([report])
+        return report
 
     def version(self) -> tuple[int, int, int]:
         """Changes whenever a snapshot is stored, dropped or restored: what cached results
@@ -270,3 +274,12 @@ class Store:
     @property
     def alerts(self) -> AlertRecords:
         return AlertRecords(self.engine)
+
+
+def _count(reports: list[SnapshotReport]) -> None:
+    """Committed snapshots, for /metrics (a rolled-back one never gets here)."""
+    for report in reports:
+        outcome = "duplicate" if report.duplicate else "stored"
+        telemetry.INGESTS.labels(report.source, outcome).inc()
+        if not report.duplicate:
+            telemetry.INGESTED_ROWS.labels(report.source).inc(report.rows)
