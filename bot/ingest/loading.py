@@ -66,7 +66,23 @@ def load_file(
         return Loaded(name, error=str(error.in_file(name)))
     except OSError as error:
         return Loaded(name, error=f"cannot read the file: {error.strerror}")
-    return Loaded(name, tuple(reports), notes=tuple(chunks.notes), format=chunks.format)
+    notes = (*chunks.notes, *dropped_notes(store, reports))
+    return Loaded(name, tuple(reports), notes=notes, format=chunks.format)
+
+
+def dropped_notes(store: Store, reports: Iterable[SnapshotReport]) -> list[str]:
+    """Numbers a dropped snapshot already holds are not stored again (their content is
+    known): say how to bring them back instead of leaving "already stored" unexplained."""
+    notes = []
+    for report in reports:
+        stored = store.snapshot(report.snapshot_id) if report.duplicate else None
+        if stored is not None and stored.dropped:
+            notes.append(
+                f"snapshot #{stored.id} holds these numbers but was dropped: undo the drop "
+                f"(python -m bot snapshots undo {stored.id}, or Undo drop under "
+                "/parity snapshots) to bring them back"
+            )
+    return notes
 
 
 def save_chunks(

@@ -16,7 +16,7 @@ from bot.answers.render import render
 from bot.config import Settings
 from bot.errors import BadInput
 from bot.ingest import read_bytes
-from bot.ingest.loading import Loaded
+from bot.ingest.loading import Loaded, dropped_notes
 from bot.slack.fetch import fetch
 from bot.store import Provenance, Store
 
@@ -93,7 +93,8 @@ def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str)
             format=frame.attrs.get("format"),
         )
         reports = tuple(store.save(frame, origin=f"slack:{file.name}", source=source))
-        return Loaded(file.name, reports, notes=tuple(frame.attrs.get("notes", ())))
+        notes = (*frame.attrs.get("notes", ()), *dropped_notes(store, reports))
+        return Loaded(file.name, reports, notes=notes)
     except BadInput as error:
         problem = str(error)
         if "--source" in problem:

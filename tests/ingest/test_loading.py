@@ -102,3 +102,19 @@ def test_a_report_counts_the_days_stored_not_the_span(store, csv_file):
         date(2026, 11, 28),
         2,
     )
+
+
+def test_loading_a_dropped_snapshots_file_again_says_how_to_bring_it_back(store):
+    path = FIXTURES / "workspace_by_day.csv"
+    (report,) = load_file(store, path, captured_at=CAPTURED).reports
+    store.drop_snapshot(report.snapshot_id, "U1")
+    again = load_file(store, path, captured_at=CAPTURED)
+    (duplicate,) = again.reports
+    assert (duplicate.duplicate, duplicate.snapshot_id) == (True, report.snapshot_id)
+    assert again.notes[-1] == (
+        f"snapshot #{report.snapshot_id} holds these numbers but was dropped: undo the drop "
+        f"(python -m bot snapshots undo {report.snapshot_id}, or Undo drop under "
+        "/parity snapshots) to bring them back"
+    )
+    store.undo_drop(report.snapshot_id, "U1")
+    assert len(load_file(store, path, captured_at=CAPTURED).notes) == 1  # the usual note only
