@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import BadInput
-from bot.ops.snapshots import change
+from bot.ops.snapshots import change, recheck
 from bot.slack import buttons, permissions
 from bot.slack.replies import Target
 from bot.slack.snapshots import DROPPING, LISTED_IN_SLACK, changed_messages, list_message
@@ -35,6 +35,7 @@ def press(services, body: dict) -> None:
         services.replier.say(target, f"⚠️ Nothing changed: {error}.")
         return
     services.replier.deliver(target, changed_messages(shown, kind))
+    recheck(services.runtime, shown, kind)  # alerts about those days are judged again
 
 
 def _refusal(services, target: Target) -> str | None:

@@ -11,7 +11,10 @@ import argparse
 import json
 from dataclasses import dataclass
 
+from bot.alerts.checks import Change
 from bot.answers.render import render
+from bot.clock.alerting import after_snapshots
+from bot.clock.guard import Outcome, Runtime
 from bot.errors import BadInput
 from bot.ops import activity
 from bot.store import SnapshotSource, Store
@@ -61,6 +64,23 @@ def change(store: Store, snapshot_id: int, action: str, by: str) -> SnapshotDeta
     return detail(store, snapshot_id)
 
 
+def recheck(runtime: Runtime, shown: SnapshotDetail, action: str) -> list[Outcome]:
+    """A drop or an undo changes the numbers of the snapshot's days: the alert checks run
+    on them as after a snapshot, each drop or undo once ("drop1:12", "undo2:12")."""
+    s = shown.snapshot
+    change = Change(s.source, shown.journeys, s.first_day, s.last_day, s.id)
+    return after_snapshots(runtime, [change], key=f"{action}{len(shown.history)}")
+
+
+def _cli_runtime(app) -> Runtime:
+    """The CLI's runtime for alert checks: alerts are posted when Slack is set up here, else
+    recorded for the clock to post."""
+    from bot.slack.client import make_client  # Slack's client loads only when checking
+
+    client = make_client(app.settings) if app.settings.slack_bot_token else None
+    return Runtime(app.settings, app.store, client, clock=app.clock)
+
+
 def _who() -> str:
     current = activity.current()
     return current.by if current else "python -m bot snapshots"
@@ -83,6 +103,7 @@ def cmd_snapshots(app, args: argparse.Namespace) -> int:
             shown = detail(store, args.id)
         else:
             shown = change(store, args.id, args.action, _who())
+            recheck(_cli_runtime(app), shown, args.action)
     except BadInput as error:
         print(f"Nothing changed: {error}.")
         return 2

@@ -306,3 +306,22 @@ def test_unwatching_resolves_the_channels_open_alerts_and_edits_them(send, fake,
     assert update.params["ts"] == episode.message_ts
     assert "✅ Resolved by <@U1>" in _text(update)
     assert store.alerts.open_episodes() == []
+
+
+def test_dropping_the_snapshots_that_opened_an_alert_checks_their_days_again(send, fake, store):
+    _alerted(send, fake, store)
+    snapshots = [s for s in store.snapshot_list(5) if s.file_name == "spring-sale.csv"]
+    url = fake.response_url("drop")
+    before = len(fake.named("response_url"))
+    for snapshot in snapshots:  # the export held both products: one snapshot each
+        send(action_body("parity_snapshot_drop", str(snapshot.id), ephemeral=True,
+                         response_url=url), form=True)  # fmt: skip
+    fake.wait_for("response_url", before + len(snapshots))
+    for snapshot in snapshots:
+        for _ in range(100):  # the check runs after the reply
+            run = store.scheduling.run("alerts:check", f"drop1:{snapshot.id}")
+            if run is not None and run.status == "posted":
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"no alert check after dropping #{snapshot.id}")
