@@ -2,6 +2,7 @@
 
 Usage: python -m bench [--runs N] [--scale 1.0] [--postgres URL] [--workspace-rows N]
        python -m bench --faults [--duration S] [--rate R] [--cut-at S] [--cut-for S] [--seed N]
+       python -m bench --journeys 50,250,1000 [--runs N] [--postgres URL]  (bench.sizes)
 PostgreSQL is measured when --postgres or TEST_DATABASE_URL names a database; each run uses
 a fresh schema that is dropped afterwards. Figures go to stdout as a Markdown table.
 --faults runs only the load-and-fault script (bench/faults.py), which needs PostgreSQL.
@@ -180,9 +181,19 @@ def main() -> int:
     parser.add_argument("--cut-at", type=float, default=40.0, help="--faults: cut after S s")
     parser.add_argument("--cut-for", type=float, default=20.0, help="--faults: cut for S s")
     parser.add_argument("--seed", type=int, default=14, help="--faults: the request mix's seed")
+    parser.add_argument(
+        "--journeys",
+        help="comma-separated store sizes in journeys (50,250,1000): the measures at each size",
+    )
     args = parser.parse_args()
     if args.faults:
         return faults(args)
+    if args.journeys:
+        from bench import sizes
+
+        counts = [int(n) for n in args.journeys.split(",")]
+        sizes.run(counts, args.runs, args.postgres, PostgresSchema)
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

@@ -140,3 +140,76 @@ def write_api_pages(
             document = {"journey": f"Journey {page}", "request": request, "response": response}
             out.write(json.dumps(document) + "\n")
     return pages * rows_per_page * len(metrics)
+
+
+CACHE = Path("/tmp/parity-bench")
+
+
+def canonical_file(
+    source: str,
+    last_day: date,
+    journeys: int,
+    days: int = 400,
+    actions: int = 5,
+    captured_at: str | None = None,
+    seed: int = 1,
+    shift: float = 1.0,
+) -> tuple[Path, int]:
+    """A canonical CSV of one source, journeys x actions x days x 10 metrics, generated once
+    and kept under /tmp/parity-bench (20 M rows take a minute to write): (path, rows).
+
+    Written a few journeys at a time (memory stays flat at any size). `shift` scales the
+    values, so a later capture of the same days differs from the first.
+    """
+    captured = captured_at or f"{last_day.isoformat()}T06:00:00Z"
+    name = f"{source}-{journeys}j-{days}d-{actions}a-{last_day}-{captured[:13]}-{seed}-{shift}"
+    path = CACHE / f"{name}.csv"
+    per_journey = actions * days * len(BENCH_METRICS)
+    if path.exists():
+        return path, journeys * per_journey
+    CACHE.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    rng = np.random.default_rng(seed if source == "ajo" else seed + 1)
+    first = last_day - timedelta(days=days - 1)
+    day_names = pa.array([(first + timedelta(days=d)).isoformat() for d in range(days)])
+    metrics = pa.array(BENCH_METRICS)
+    action_names = pa.array([f"Action {a}" for a in range(actions)])
+    block = max(1, 2_000_000 // per_journey)  # journeys per batch: ~2 M rows
+    schema = None
+    with pa.OSFile(str(partial), "wb") as sink:
+        writer = None
+        for low in range(0, journeys, block):
+            count = min(block, journeys - low)
+            n = count * per_journey
+            cell = np.arange(n)
+            journey = low + cell // per_journey
+            values = (rng.poisson(1000, n) * shift).astype(np.int64)
+            if source == "cja":
+                values = (values * rng.uniform(0.97, 1.0, n)).astype(np.int64)
+            names = np.array([f"Journey {j}" for j in range(low, low + count)])
+            ids = np.array([f"jo-{j}" if source == "ajo" else "" for j in range(low, low + count)])
+            local = journey - low
+            table = pa.table(
+                {
+                    "source": pa.array([source]).take(pa.array(np.zeros(n, dtype=np.int32))),
+                    "captured_at": pa.array([captured]).take(pa.array(np.zeros(n, np.int32))),
+                    "journey": pa.array(names).take(pa.array(local)),
+                    "journey_id": pa.array(ids).take(pa.array(local)),
+                    "action": action_names.take(
+                        pa.array(cell // (days * len(BENCH_METRICS)) % actions)
+                    ),
+                    "channel": pa.array(["email"]).take(pa.array(np.zeros(n, np.int32))),
+                    "day": day_names.take(pa.array(cell // len(BENCH_METRICS) % days)),
+                    "metric": metrics.take(pa.array(cell % len(BENCH_METRICS))),
+                    "value": pa.array(values),
+                }
+            )
+            if writer is None:
+                schema = table.schema
+                options = pa_csv.WriteOptions(quoting_style="needed")
+                writer = pa_csv.CSVWriter(sink, schema, write_options=options)
+            writer.write_table(table)
+        if writer is not None:
+            writer.close()
+    partial.rename(path)
+    return path, journeys * per_journey
