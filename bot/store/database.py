@@ -16,6 +16,7 @@ from sqlalchemy import (
     update,
 )
 
+from bot.store import comparison
 from bot.store.concurrency import BUSY_TIMEOUT_MS, schema_lock
 from bot.store.identity import name_key
 from bot.store.schema import (
@@ -62,6 +63,12 @@ def _snapshot_provenance(conn: Connection) -> None:
             conn.execute(text(f"ALTER TABLE snapshots ADD COLUMN {name} {spelled}"))
 
 
+def _daily_comparison(conn: Connection) -> None:
+    """Version 6: the daily comparison table (created by create_all), filled once from the
+    current values; the writer keeps it up to date from then on."""
+    comparison.rebuild(conn)
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -69,6 +76,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     3: _snapshot_timezone,
     4: _identity_for_every_script,
     5: _snapshot_provenance,
+    6: _daily_comparison,
 }
 
 

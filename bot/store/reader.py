@@ -7,20 +7,32 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Integer, String, and_, case, func, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from bot.store.schema import all_observations, current_values, journeys, snapshots
+from bot.store.schema import (
+    all_observations,
+    daily_comparison,
+    journeys,
+    snapshots,
+)
 
+# Up to this many journeys, a question reads them through the journey index.
+FEW_JOURNEYS = 50
 COMPARISON_COLUMNS = ("journey_key", "day", "metric", "ajo", "cja", "ajo_rows", "cja_rows")
 HISTORY_COLUMNS = (
     "source", "metric", "age_days", "series", "volume", "change", "abs_change"
 )  # fmt: skip
-
-
-def _by_source(source: str, value):
-    return func.sum(case((current_values.c.source == source, value), else_=0))
 
 
 def _frame(rows: list, columns: Sequence[str]) -> pd.DataFrame:
@@ -46,30 +58,33 @@ def comparison_frame(
 ) -> pd.DataFrame:
     """Both sources side by side per (journey, day, metric), summed over actions and channels.
 
-    One GROUP BY over both sources with conditional sums: cheaper than joining two
-    summaries, and SQLite walks the primary key (metric, day, journey) without sorting.
-    `*_rows` count the stored rows behind each side, to tell a reported 0 from no data.
+    Read from the daily comparison table the writer keeps (bot.store.comparison): one row
+    per cell along its primary key (metric, day, journey), or its journey index when the
+    question names journeys. `*_rows` count the stored rows behind each side, to tell a
+    reported 0 from no data.
     """
-    cv = current_values.c
-    statement = (
-        select(
-            cv.journey_key,
-            # As the driver gives it (text on SQLite, a date on PostgreSQL): pandas converts
-            # a whole column at once, far faster than a date object per row.
-            type_coerce(cv.day, String).label("day"),
-            cv.metric,
-            _by_source("ajo", cv.value).label("ajo"),
-            _by_source("cja", cv.value).label("cja"),
-            _by_source("ajo", 1).label("ajo_rows"),
-            _by_source("cja", 1).label("cja_rows"),
-        )
-        .where(cv.day >= start, cv.day <= end)
-        .group_by(cv.metric, cv.day, cv.journey_key)
-    )
+    dc = daily_comparison.c
+    statement = select(
+        dc.journey_key,
+        # As the driver gives it (text on SQLite, a date on PostgreSQL): pandas converts a
+        # whole column at once, far faster than a date object per row.
+        type_coerce(dc.day, String).label("day"),
+        dc.metric,
+        dc.ajo,
+        dc.cja,
+        dc.ajo_rows,
+        dc.cja_rows,
+    ).where(dc.day >= start, dc.day <= end)
+    few = 0 < len(journey_keys) <= FEW_JOURNEYS
     if metrics:
-        statement = statement.where(cv.metric.in_(metrics))
+        metric = dc.metric
+        if few and conn.dialect.name == "sqlite":
+            # SQLite, without statistics, would walk every journey's days along the primary
+            # key; a unary + on the metric keeps it to the journey index (its documented way).
+            metric = literal_column(f"+{daily_comparison.name}.metric", String)
+        statement = statement.where(metric.in_(metrics))
     if journey_keys:
-        statement = statement.where(cv.journey_key.in_(journey_keys))
+        statement = statement.where(dc.journey_key.in_(journey_keys))
     frame = _frame(_raw_rows(conn, statement), COMPARISON_COLUMNS)
     frame["day"] = pd.to_datetime(frame["day"].astype(str), format="%Y-%m-%d").astype(
         "datetime64[us]"

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # One limit for every name a file gives a number (journey names and ids, actions,
 # channels), in characters: checked at ingest (bot.store.identity.name_problem) on both
@@ -140,6 +141,28 @@ current_values = Table(
     # metric, day, journey first: questions filter on them, and SQLite groups along this
     # order without sorting. journey_key follows from series_id; it is here for that order.
     PrimaryKeyConstraint("metric", "day", "journey_key", "series_id", "source"),
+    sqlite_with_rowid=False,
+)
+
+# Both sources' current values side by side, summed over actions and channels: one row per
+# (metric, day, journey), the cell every question compares. Maintained by the writer with
+# each snapshot (added to for keys stored the first time, recomputed from current_values
+# for cells a re-capture touched), so a question reads one row per cell, never grouping or
+# pivoting current_values. `*_rows` count the current values behind each side (0: none
+# stored, which a reported 0 is not). Added in version 6.
+daily_comparison = Table(
+    "daily_comparison",
+    metadata,
+    Column("metric", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("journey_key", Integer, nullable=False),
+    Column("ajo", BigInteger, nullable=False),
+    Column("cja", BigInteger, nullable=False),
+    Column("ajo_rows", Integer, nullable=False),
+    Column("cja_rows", Integer, nullable=False),
+    PrimaryKeyConstraint("metric", "day", "journey_key"),
+    # A question about a few journeys reads their rows, not every journey's days.
+    Index("ix_daily_comparison_journey", "journey_key", "metric", "day"),
     sqlite_with_rowid=False,
 )
 

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.errors import BadInput
+from bot.store import comparison
 from bot.store.identity import name_problem, resolve_journeys, resolve_series
 from bot.store.schema import current_values, snapshots, superseded_values
 
@@ -330,15 +331,27 @@ def _write_values(conn: Connection, snapshot_id: int, summary: dict, group: pd.D
         group["value"].to_numpy(dtype=np.int64),
     )
     del journey_keys, series_ids, day_codes, metric_codes  # a million rows each: free them now
+    metric_names = np.asarray(metric_values, dtype=object)
+    day_names = np.asarray(day_values.strftime("%Y-%m-%d"), dtype=object)
+    starts, sums, counts = comparison.cells(
+        rows["metric"], rows["day"], rows["journey"], rows["value"]
+    )
+    cells = {
+        "metric": metric_names[rows["metric"][starts]],
+        "day": day_names[rows["day"][starts]],
+        "journey_key": rows["journey"][starts],
+        "value": sums,
+        "rows": counts,
+    }
     columns = {
-        "metric": np.asarray(metric_values, dtype=object)[rows["metric"]],
-        "day": np.asarray(day_values.strftime("%Y-%m-%d"), dtype=object)[rows["day"]],
+        "metric": metric_names[rows["metric"]],
+        "day": day_names[rows["day"]],
         "journey_key": rows["journey"],
         "series_id": rows["series"],
         "value": rows["value"],
     }
     captured = summary["captured_at"].replace(tzinfo=None)
-    _store_values(conn, snapshot_id, summary["source"], captured, columns)
+    _store_values(conn, snapshot_id, summary["source"], captured, columns, cells)
 
 
 def _in_key_order(metric, day, journey, series_ids, values) -> dict[str, np.ndarray]:
@@ -360,11 +373,18 @@ def _in_key_order(metric, day, journey, series_ids, values) -> dict[str, np.ndar
 
 
 def _store_values(
-    conn: Connection, snapshot_id: int, source: str, captured: datetime, columns: dict
+    conn: Connection,
+    snapshot_id: int,
+    source: str,
+    captured: datetime,
+    columns: dict,
+    cells: dict,
 ) -> None:
     """Write a snapshot's values: straight into current_values when none of its keys is
     stored yet (a first capture), else through a staging table that moves what it replaces
-    into the history and keeps older captures' values out of the current ones."""
+    into the history and keeps older captures' values out of the current ones. The daily
+    comparison follows: `cells` (the values summed per cell) are added to it, or the cells
+    a re-capture touched are recomputed."""
     n = len(columns["value"])
     if not _overlaps(conn, source, columns):
         stamp = captured.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's DateTime format
@@ -378,11 +398,18 @@ def _store_values(
                 "captured_at": _constant(n, stamp),
             },
         )
+        comparison.cell_staging.create(conn, checkfirst=True)
+        conn.execute(delete(comparison.cell_staging))
+        _bulk_insert(conn, comparison.cell_staging.name, cells)
+        comparison.add_staged(conn, source)
+        comparison.cell_staging.drop(conn)
         return
     staging.create(conn, checkfirst=True)
     conn.execute(delete(staging))
     _bulk_insert(conn, staging.name, columns)
     _merge_staging(conn, snapshot_id, source, captured)
+    days = columns["day"]
+    comparison.refresh(conn, staging, date.fromisoformat(min(days)), date.fromisoformat(max(days)))
     staging.drop(conn)
 
 

@@ -1,0 +1,165 @@
+"""The daily comparison table, kept by the writer: both sources per (metric, day, journey).
+
+Every question compares cells of (journey, day, metric) with both sources' values summed
+over actions and channels. Grouping and pivoting current_values for each question reads
+every action's row of both sources (20 rows per cell in a store of 5 actions per journey)
+and sorts them; this table holds the cell itself, so a question reads one row per cell
+along its primary key (metric, day, journey) or, for a few journeys, its journey index.
+
+The writer keeps it exact with each snapshot, in the snapshot's transaction:
+
+- values stored for the first time (no current value had their key) are added to their
+  cells: summed per cell from the snapshot's sorted rows, then one upsert that adds;
+- a re-capture replaces values, so the cells it touched are recomputed from current_values
+  after the merge, joined on the day range it covers only.
+
+Anything else that changes current_values (dropping a snapshot, say) must call `recompute`
+for the days it changed, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.store.schema import current_values, daily_comparison
+
+# Per transaction: one snapshot's values summed per cell, before they are added.
+cell_staging = Table(
+    "staging_cells",
+    MetaData(),
+    Column("metric", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("journey_key", Integer, nullable=False),
+    Column("value", BigInteger, nullable=False),
+    Column("rows", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+_CELL = ("metric", "day", "journey_key")
+
+
+def cells(metric: np.ndarray, day: np.ndarray, journey: np.ndarray, values: np.ndarray):
+    """Rows sorted by (metric, day, journey, ...) summed per cell: (first row of each cell,
+    its sum, its row count). `metric`, `day` and `journey` are integer codes."""
+    n = len(values)
+    if not n:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    new = np.ones(n, dtype=bool)
+    new[1:] = (np.diff(metric) != 0) | (np.diff(day) != 0) | (np.diff(journey) != 0)
+    starts = np.flatnonzero(new)
+    sums = np.add.reduceat(values, starts)
+    rows = np.diff(np.append(starts, n))
+    return starts, sums, rows
+
+
+def _upsert(conn: Connection, rows, set_) -> None:
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(daily_comparison).from_select(
+        [c.name for c in daily_comparison.columns], rows
+    )
+    conn.execute(
+        statement.on_conflict_do_update(index_elements=list(_CELL), set_=set_(statement.excluded))
+    )
+
+
+def add_staged(conn: Connection, source: str) -> None:
+    """Add the cells in `cell_staging` (values whose keys were stored for the first time)
+    to `source`'s side of the table."""
+    st, dc = cell_staging.c, daily_comparison.c
+    other = "cja" if source == "ajo" else "ajo"
+    zero = literal(0, BigInteger)
+    columns = {source: st.value, f"{source}_rows": st.rows, other: zero, f"{other}_rows": zero}
+    rows = select(
+        st.metric,
+        st.day,
+        st.journey_key,
+        columns["ajo"],
+        columns["cja"],
+        columns["ajo_rows"],
+        columns["cja_rows"],
+    ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+    _upsert(
+        conn,
+        rows,
+        lambda new: {
+            source: dc[source] + new[source],
+            f"{source}_rows": dc[f"{source}_rows"] + new[f"{source}_rows"],
+        },
+    )
+
+
+def _summed(where, joined=None):
+    """Cells recomputed from current_values (joined with `joined`), filtered by `where`."""
+    cv = current_values.c
+
+    def side(source: str, value):
+        return func.coalesce(func.sum(case((cv.source == source, value), else_=0)), 0)
+
+    statement = select(
+        cv.metric,
+        cv.day,
+        cv.journey_key,
+        side("ajo", cv.value),
+        side("cja", cv.value),
+        side("ajo", 1),
+        side("cja", 1),
+    )
+    if joined is not None:
+        statement = statement.select_from(joined)
+    return statement.where(where).group_by(cv.metric, cv.day, cv.journey_key)
+
+
+def _replace(new) -> dict:
+    return {name: new[name] for name in ("ajo", "cja", "ajo_rows", "cja_rows")}
+
+
+def refresh(conn: Connection, staged: Table, first_day: date, last_day: date) -> None:
+    """Recompute the cells whose keys are in `staged` (a re-capture's staging table), from
+    current_values on the days between `first_day` and `last_day` only."""
+    cv, st = current_values.c, staged.c
+    touched = (
+        select(st.metric, st.day, st.journey_key)
+        .distinct()
+        .where(st.day >= first_day, st.day <= last_day)
+        .subquery()
+    )
+    t = touched.c
+    same_cell = and_(cv.metric == t.metric, cv.day == t.day, cv.journey_key == t.journey_key)
+    rows = _summed(
+        and_(cv.day >= first_day, cv.day <= last_day), current_values.join(touched, same_cell)
+    )
+    _upsert(conn, rows, _replace)
+
+
+def recompute(conn: Connection, first_day: date, last_day: date) -> None:
+    """Recompute every cell between `first_day` and `last_day` from current_values (cells
+    left without any current value go)."""
+    dc, cv = daily_comparison.c, current_values.c
+    conn.execute(daily_comparison.delete().where(dc.day >= first_day, dc.day <= last_day))
+    _upsert(conn, _summed(and_(cv.day >= first_day, cv.day <= last_day)), _replace)
+
+
+def rebuild(conn: Connection) -> None:
+    """Fill the table from every current value (a store upgraded to version 6)."""
+    conn.execute(daily_comparison.delete())
+    _upsert(conn, _summed(true()), _replace)

@@ -1,0 +1,181 @@
+"""The daily comparison table equals current_values summed per cell after any ingest, and
+the questions' reads use it along an index, on both backends."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from bot.store import Store, comparison
+from bot.store.reader import comparison_frame
+from tests.builders import frame
+
+GROUPED = """
+    SELECT metric, CAST(day AS VARCHAR(10)) AS day, journey_key,
+           SUM(CASE WHEN source = 'ajo' THEN value ELSE 0 END) AS ajo,
+           SUM(CASE WHEN source = 'cja' THEN value ELSE 0 END) AS cja,
+           SUM(CASE WHEN source = 'ajo' THEN 1 ELSE 0 END) AS ajo_rows,
+           SUM(CASE WHEN source = 'cja' THEN 1 ELSE 0 END) AS cja_rows
+    FROM current_values GROUP BY metric, day, journey_key
+"""
+KEPT = """
+    SELECT metric, CAST(day AS VARCHAR(10)) AS day, journey_key, ajo, cja, ajo_rows, cja_rows
+    FROM daily_comparison
+"""
+
+
+def _table(store: Store, sql: str) -> pd.DataFrame:
+    with store.engine.connect() as conn:
+        rows = conn.execute(text(sql)).all()
+    columns = ["metric", "day", "journey_key", "ajo", "cja", "ajo_rows", "cja_rows"]
+    result = pd.DataFrame(rows, columns=columns).astype(dict.fromkeys(columns[2:], "int64"))
+    return result.sort_values(columns[:3]).reset_index(drop=True)
+
+
+def assert_kept(store: Store) -> None:
+    pd.testing.assert_frame_equal(_table(store, KEPT), _table(store, GROUPED))
+
+
+captures = st.lists(
+    st.tuples(
+        st.sampled_from(["ajo", "cja"]),
+        st.integers(0, 3),  # capture hour offset: later, earlier or tied captures
+        st.lists(
+            st.tuples(
+                st.sampled_from(["A", "B"]),  # journey
+                st.sampled_from(["Email 1", "Email 2"]),  # action
+                st.integers(20, 26),  # day of November
+                st.sampled_from(["sent", "delivered"]),
+                st.integers(0, 500),
+            ),
+            min_size=1,
+            max_size=12,
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(captures)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_kept_equal_to_current_values_summed_after_any_captures(database_url, drawn):
+    store = Store.open(database_url)
+    try:
+        with store.engine.begin() as conn:
+            for table in ("daily_comparison", "current_values", "superseded_values", "snapshots"):
+                conn.execute(text(f"DELETE FROM {table}"))
+        for index, (source, hour, rows) in enumerate(drawn):
+            unique = {(j, a, d, m): v for j, a, d, m, v in rows}
+            captured = f"2026-11-27T{10 + hour:02d}:00:00Z"
+            store.save(
+                frame(
+                    *(
+                        {
+                            "source": source,
+                            "journey": j,
+                            "action": a,
+                            "day": f"2026-11-{d}",
+                            "metric": m,
+                            "value": v,
+                            "captured_at": captured,
+                        }
+                        for (j, a, d, m), v in unique.items()
+                    )
+                ),
+                f"capture-{index}.csv",
+            )
+            assert_kept(store)
+    finally:
+        store.close()
+
+
+def test_a_store_from_version_5_is_filled_from_its_current_values(database_url):
+    store = Store.open(database_url)
+    store.save(
+        frame(
+            {"source": "ajo", "day": "2026-11-20", "value": 10},
+            {"source": "ajo", "day": "2026-11-20", "value": 5, "action": "Email 2"},
+            {"source": "cja", "day": "2026-11-20", "value": 12},
+        ),
+        "a.csv",
+    )
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM daily_comparison"))
+        conn.execute(text("UPDATE schema_info SET version = 5"))
+    store.close()
+    store = Store.open(database_url)
+    try:
+        kept = _table(store, KEPT)
+        assert kept[["ajo", "cja", "ajo_rows", "cja_rows"]].values.tolist() == [[15, 12, 2, 1]]
+        assert_kept(store)
+    finally:
+        store.close()
+
+
+def test_recompute_restores_a_range_from_the_current_values(store):
+    store.save(
+        frame(
+            {"source": "ajo", "day": "2026-11-20", "value": 10},
+            {"source": "cja", "day": "2026-11-21", "value": 12},
+        ),
+        "a.csv",
+    )
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE daily_comparison SET ajo = 99"))
+        conn.execute(text("DELETE FROM current_values WHERE source = 'cja'"))
+        comparison.recompute(conn, date(2026, 11, 20), date(2026, 11, 21))
+    assert_kept(store)
+    assert _table(store, KEPT)["ajo"].tolist() == [10]
+
+
+def test_cells_sum_sorted_rows_per_metric_day_and_journey():
+    metric = np.array([0, 0, 0, 0, 1])
+    day = np.array([0, 0, 1, 1, 1])
+    journey = np.array([3, 3, 3, 4, 4])
+    starts, sums, rows = comparison.cells(metric, day, journey, np.array([1, 2, 4, 8, 16]))
+    assert starts.tolist() == [0, 2, 3, 4]
+    assert sums.tolist() == [3, 4, 8, 16]
+    assert rows.tolist() == [2, 1, 1, 1]
+
+
+def _plan(store: Store, statement) -> str:
+    """The database's plan for a statement, as text (index scans forced on PostgreSQL, whose
+    planner rightly prefers a sequential scan of a table this small)."""
+    with store.engine.begin() as conn:
+        compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            return "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {compiled}")))
+        rows = conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+        return "\n".join(str(r[-1]) for r in rows)
+
+
+@pytest.mark.parametrize("journeys", [(), (1,)])
+def test_questions_read_the_comparison_along_an_index(store, journeys, monkeypatch):
+    store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
+    seen = []
+    monkeypatch.setattr("bot.store.reader._raw_rows", lambda conn, s: seen.append(s) or [])
+    with store.engine.connect() as conn:
+        comparison_frame(conn, date(2026, 10, 1), date(2026, 11, 29), ("sent",), journeys)
+    plan = _plan(store, seen[0])
+    assert "current_values" not in plan
+    assert "daily_comparison" in plan
+    if store.engine.dialect.name == "sqlite":
+        # SEARCH with the key's columns: a range, not a SCAN of every row.
+        index = "ix_daily_comparison_journey" if journeys else "PRIMARY KEY"
+        assert "SEARCH" in plan, plan
+        assert index in plan, plan
+    else:
+        assert "Seq Scan" not in plan, plan
+        assert "Index" in plan, plan
+        if journeys:
+            assert "ix_daily_comparison_journey" in plan, plan
