@@ -16,15 +16,18 @@ from sqlalchemy import (
     literal_column,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from bot.store.schema import (
-    all_observations,
+    current_values,
     daily_comparison,
     journeys,
+    series,
     snapshots,
+    superseded_values,
 )
 
 # Up to this many journeys, a question reads them through the journey index.
@@ -134,12 +137,18 @@ def settling_history(
     Window functions pair each value with the latest and GROUP BY folds them, so only a few
     hundred rows leave the database however long the history is.
     """
-    observations = all_observations()
+    since = captured_since.astimezone(UTC).replace(tzinfo=None)
+    first_day = (since - timedelta(days=max_age_days + 1)).date()
+    return folded(conn, _seen_again(since, first_day, metrics), since, max_age_days, metrics)
+
+
+def folded(conn: Connection, observations, since: datetime, max_age_days: int, metrics):
+    """The settling history of `observations` ((snapshot_id, metric, day, series_id, value)
+    rows, every stored one or those `_seen_again`) for captures since `since` (naive UTC)."""
     o, s = observations.c, snapshots.c
     age = whole_days_between(s.captured_at, o.day)
     key = (s.source, o.metric, o.series_id, o.day)
     order = (s.captured_at, s.id)
-    since = captured_since.astimezone(UTC).replace(tzinfo=None)
     # A source needs two captures for anything to be compared; a day more than the horizon
     # before the first capture is too old for every capture (this bound uses the key).
     kept = s.dropped_at.is_(None)  # a dropped snapshot teaches nothing
@@ -193,6 +202,42 @@ def settling_history(
     for column in HISTORY_COLUMNS[2:]:
         frame[column] = frame[column].astype("int64")
     return frame
+
+
+def _seen_again(since: datetime, first_day: date, metrics: Sequence[str]):
+    """The observations settling can learn from: the values superseded since `since` (on
+    days from `first_day`), and the current values of the same numbers.
+
+    A number never superseded since then has one value in the window and is compared with
+    nothing, so leaving it out changes no figure; what is left is read from the history and
+    looked up by full key in current_values, instead of every current value of the store
+    (the numbers a daily pull re-captured, not the 13 months the first ingest wrote).
+    """
+    sv, cv, s, sr = superseded_values.c, current_values.c, snapshots.c, series.c
+    conditions = [s.captured_at >= since, sv.day >= first_day]
+    if metrics:
+        conditions.append(sv.metric.in_(list(metrics)))
+    earlier = superseded_values.join(snapshots, sv.snapshot_id == s.id)
+    moved = (
+        select(s.source, sv.metric, sv.day, sr.journey_key, sv.series_id)
+        .distinct()
+        .select_from(earlier.join(series, sr.id == sv.series_id))
+        .where(*conditions)
+        .subquery("moved")
+    )
+    m = moved.c
+    same_number = and_(
+        cv.metric == m.metric,
+        cv.day == m.day,
+        cv.journey_key == m.journey_key,
+        cv.series_id == m.series_id,
+        cv.source == m.source,
+    )
+    columns = ("snapshot_id", "metric", "day", "series_id", "value")
+    return union_all(
+        select(*(sv[c] for c in columns)).select_from(earlier).where(*conditions),
+        select(*(cv[c] for c in columns)).select_from(current_values.join(moved, same_number)),
+    ).subquery("observations")
 
 
 def journey_names(conn: Connection) -> dict[int, str]:

@@ -3,7 +3,7 @@ the questions' reads use it along an index, on both backends."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from bot.store import Store, comparison
+from bot.store import Store, comparison, reader
 from bot.store.reader import comparison_frame
+from bot.store.schema import all_observations
 from tests.builders import frame
 
 GROUPED = """
@@ -179,3 +180,47 @@ def test_questions_read_the_comparison_along_an_index(store, journeys, monkeypat
         assert "Index" in plan, plan
         if journeys:
             assert "ix_daily_comparison_journey" in plan, plan
+
+
+@given(captures)
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_settling_reads_the_numbers_seen_again_with_the_same_result(database_url, drawn):
+    """The settling history from the re-captured numbers alone equals the one folded over
+    every stored observation."""
+    store = Store.open(database_url)
+    since = datetime(2026, 11, 22, tzinfo=UTC)
+    try:
+        with store.engine.begin() as conn:
+            for table in ("daily_comparison", "current_values", "superseded_values", "snapshots"):
+                conn.execute(text(f"DELETE FROM {table}"))
+        for index, (source, hour, rows) in enumerate(drawn):
+            unique = {(j, a, d, m): v for j, a, d, m, v in rows}
+            captured = f"2026-11-{20 + hour:02d}T10:00:00Z"
+            store.save(
+                frame(
+                    *(
+                        {
+                            "source": source,
+                            "journey": j,
+                            "action": a,
+                            "day": f"2026-11-{d}",
+                            "metric": m,
+                            "value": v,
+                            "captured_at": captured,
+                        }
+                        for (j, a, d, m), v in unique.items()
+                    )
+                ),
+                f"capture-{index}.csv",
+            )
+        for metrics in ((), ("sent",)):
+            found = store.settling_history(since, 3, metrics)
+            with store.engine.connect() as conn:
+                everything = reader.folded(
+                    conn, all_observations(), since.replace(tzinfo=None), 3, metrics
+                )
+            pd.testing.assert_frame_equal(found, everything)
+    finally:
+        store.close()
