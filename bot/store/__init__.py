@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from bot.metrics import SOURCES
 from bot.ops import activity, telemetry
@@ -29,6 +29,9 @@ from bot.timing import Clock
 __all__ = ["Calendars", "Provenance", "SnapshotReport", "SnapshotSource", "Store", "StoredAnswer"]
 
 StoredAnswer = interactions.StoredAnswer
+
+# PostgreSQL's memory for one sort of a read (work_mem), per reading transaction only.
+SORT_MEMORY = "128MB"
 
 
 class Store:
@@ -145,6 +148,10 @@ class Store:
     ) -> pd.DataFrame:
         """How far values moved after each age, per source and metric (see reader)."""
         with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # Its window sorts the numbers seen again (1.4 M after a daily 14-day pull
+                # at 1,000 journeys): in memory, not spilled to disk at the 4 MB default.
+                conn.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
             return reader.settling_history(conn, captured_since, max_age_days, metrics)
 
     def calendars(self, reporting: str) -> Calendars:

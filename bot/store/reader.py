@@ -214,7 +214,9 @@ def _seen_again(since: datetime, first_day: date, metrics: Sequence[str]):
     (the numbers a daily pull re-captured, not the 13 months the first ingest wrote).
     """
     sv, cv, s, sr = superseded_values.c, current_values.c, snapshots.c, series.c
-    conditions = [s.captured_at >= since, sv.day >= first_day]
+    # By snapshot first: superseded_values' key starts with it, and history only grows.
+    recent = select(s.id).where(s.captured_at >= since)
+    conditions = [sv.snapshot_id.in_(recent), s.captured_at >= since, sv.day >= first_day]
     if metrics:
         conditions.append(sv.metric.in_(list(metrics)))
     earlier = superseded_values.join(snapshots, sv.snapshot_id == s.id)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.store import Store, comparison, reader
 from bot.store.reader import comparison_frame
@@ -224,3 +224,19 @@ def test_settling_reads_the_numbers_seen_again_with_the_same_result(database_url
             pd.testing.assert_frame_equal(found, everything)
     finally:
         store.close()
+
+
+def test_settling_reads_history_by_snapshot_and_current_values_by_key(store):
+    for captured, value in (("2026-11-21T06:00:00Z", 1), ("2026-11-22T06:00:00Z", 2)):
+        store.save(frame({"source": "cja", "day": "2026-11-20", "value": value,
+                          "captured_at": captured}), captured)  # fmt: skip
+    since = datetime(2026, 11, 1)
+    observations = reader._seen_again(since, date(2026, 10, 1), ("sent",))
+    plan = _plan(store, select(observations))
+    if store.engine.dialect.name == "sqlite":
+        assert "SCAN current_values" not in plan, plan
+        assert "SEARCH current_values USING PRIMARY KEY" in plan, plan
+        assert "SCAN superseded_values" not in plan, plan
+    else:
+        assert "Seq Scan on current_values" not in plan, plan
+        assert "Seq Scan on superseded_values" not in plan, plan
