@@ -185,6 +185,11 @@ def main() -> int:
         "--journeys",
         help="comma-separated store sizes in journeys (50,250,1000): the measures at each size",
     )
+    parser.add_argument(
+        "--backends",
+        default="sqlite,postgresql,duckdb",
+        help="with --journeys: which of sqlite, postgresql, duckdb to measure",
+    )
     args = parser.parse_args()
     if args.faults:
         return faults(args)
@@ -192,7 +197,8 @@ def main() -> int:
         from bench import sizes
 
         counts = [int(n) for n in args.journeys.split(",")]
-        sizes.run(counts, args.runs, args.postgres, PostgresSchema)
+        backends = tuple(args.backends.split(","))
+        sizes.run(counts, args.runs, args.postgres, PostgresSchema, backends)
         return 0
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -192,8 +192,11 @@ ROWS = (
 )
 
 
-def run(sizes: list[int], runs: int, postgres: str | None, schema) -> None:
-    """Print one Markdown table per size: a column per backend, DuckDB last."""
+def run(
+    sizes: list[int], runs: int, postgres: str | None, schema, backends: tuple[str, ...]
+) -> None:
+    """Print one Markdown table per size: a column per backend, DuckDB last. Each figure is
+    also printed as it is measured, so a long run interrupted keeps what it measured."""
     for journeys in sizes:
         files, daily, rows = [], [], 0
         for source in ("ajo", "cja"):
@@ -205,19 +208,31 @@ def run(sizes: list[int], runs: int, postgres: str | None, schema) -> None:
                 source, LAST_DAY, journeys, days=DAILY_DAYS, captured_at=later, shift=1.002
             )
             daily.append(path)
-        backends = []
-        with _sqlite_url(journeys) as url:
-            backends.append(measure_backend("SQLite", url, files, daily, rows, runs))
-        if postgres:
+        measured = []
+        if "duckdb" in backends:
+            measured.append(duckdb_reference(files, daily, rows, runs))
+            _progress(journeys, measured[-1])
+        if "sqlite" in backends:
+            with _sqlite_url(journeys) as url:
+                measured.append(measure_backend("SQLite", url, files, daily, rows, runs))
+            _progress(journeys, measured[-1])
+        if postgres and "postgresql" in backends:
             with schema(postgres) as url:
-                backends.append(measure_backend("PostgreSQL", url, files, daily, rows, runs))
-        backends.append(duckdb_reference(files, daily, rows, runs))
+                measured.append(measure_backend("PostgreSQL", url, files, daily, rows, runs))
+            _progress(journeys, measured[-1])
         print(f"\n### {journeys:,} journeys: {rows // 2:,} observations per source\n")
-        print("| measure | " + " | ".join(b.name for b in backends) + " |")
-        print("|---|" + "---|" * len(backends))
+        print("| measure | " + " | ".join(b.name for b in measured) + " |")
+        print("|---|" + "---|" * len(measured))
         for key, label in ROWS:
-            print(f"| {label} | " + " | ".join(b.figures.get(key, "") for b in backends) + " |")
+            print(f"| {label} | " + " | ".join(b.figures.get(key, "") for b in measured) + " |")
         sys.stdout.flush()
+
+
+def _progress(journeys: int, backend: Backend) -> None:
+    for key, label in ROWS:
+        if key in backend.figures:
+            print(f"# {journeys} journeys, {backend.name}: {label}: {backend.figures[key]}")
+    sys.stdout.flush()
 
 
 class _sqlite_url:
