@@ -33,6 +33,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     true,
     update,
 )
@@ -407,9 +408,13 @@ def _store_values(
     staging.create(conn, checkfirst=True)
     conn.execute(delete(staging))
     _bulk_insert(conn, staging.name, columns)
-    _merge_staging(conn, snapshot_id, source, captured)
+    if conn.dialect.name == "postgresql":
+        # A temporary table has no statistics until analysed: the planner would guess.
+        conn.execute(text(f"ANALYZE {staging.name}"))
     days = columns["day"]
-    comparison.refresh(conn, staging, date.fromisoformat(min(days)), date.fromisoformat(max(days)))
+    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    _merge_staging(conn, snapshot_id, source, captured, first, last)
+    comparison.refresh(conn, staging, first, last)
     staging.drop(conn)
 
 
@@ -458,12 +463,17 @@ def _bulk_insert(conn: Connection, table: str, columns: dict[str, np.ndarray]) -
     cursor.close()
 
 
-def _merge_staging(conn: Connection, snapshot_id: int, source: str, captured: datetime) -> None:
-    """Staged values replace older current ones; the replaced and the stale go to history."""
+def _merge_staging(
+    conn: Connection, snapshot_id: int, source: str, captured: datetime, first: date, last: date
+) -> None:
+    """Staged values replace older current ones; the replaced and the stale go to history.
+    Only the days the capture covers (`first` to `last`) are joined."""
     c, st = current_values.c, staging.c
     same_key = and_(
         c.metric == st.metric,
         c.day == st.day,
+        c.day >= first,
+        c.day <= last,
         c.journey_key == st.journey_key,
         c.series_id == st.series_id,
         c.source == source,
