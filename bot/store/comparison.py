@@ -1,4 +1,5 @@
-"""The daily comparison table, kept by the writer: both sources per (metric, day, journey).
+"""The daily comparison table, kept by the writer: both sources per (metric, day, journey);
+and beside it, how many current values each snapshot holds per cell (snapshot_counts).
 
 Every question compares cells of (journey, day, metric) with both sources' values summed
 over actions and channels. Grouping and pivoting current_values for each question reads
@@ -37,10 +38,11 @@ from sqlalchemy import (
     literal,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.store.schema import current_values, daily_comparison
+from bot.store.schema import current_values, daily_comparison, snapshot_counts
 
 # Per transaction: one snapshot's values summed per cell, before they are added.
 cell_staging = Table(
@@ -72,19 +74,31 @@ def cells(metric: np.ndarray, day: np.ndarray, journey: np.ndarray, values: np.n
     return starts, sums, rows
 
 
-def _upsert(conn: Connection, rows, set_) -> None:
+def _upsert(conn: Connection, rows, set_, table: Table = daily_comparison, key=_CELL) -> None:
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(daily_comparison).from_select(
-        [c.name for c in daily_comparison.columns], rows
-    )
+    statement = dialect_insert(table).from_select([c.name for c in table.columns], rows)
     conn.execute(
-        statement.on_conflict_do_update(index_elements=list(_CELL), set_=set_(statement.excluded))
+        statement.on_conflict_do_update(index_elements=list(key), set_=set_(statement.excluded))
     )
 
 
-def add_staged(conn: Connection, source: str) -> None:
+def _counted(where, joined=None):
+    """Current values per cell and snapshot, filtered by `where`."""
+    cv = current_values.c
+    statement = select(cv.metric, cv.day, cv.journey_key, cv.snapshot_id, func.count())
+    if joined is not None:
+        statement = statement.select_from(joined)
+    return statement.where(where).group_by(cv.metric, cv.day, cv.journey_key, cv.snapshot_id)
+
+
+def _insert_counts(conn: Connection, rows) -> None:
+    columns = [c.name for c in snapshot_counts.columns]
+    conn.execute(snapshot_counts.insert().from_select(columns, rows))
+
+
+def add_staged(conn: Connection, source: str, snapshot_id: int) -> None:
     """Add the cells in `cell_staging` (values whose keys were stored for the first time)
-    to `source`'s side of the table."""
+    to `source`'s side of the table, and count them as snapshot `snapshot_id`'s."""
     st, dc = cell_staging.c, daily_comparison.c
     other = "cja" if source == "ajo" else "ajo"
     zero = literal(0, BigInteger)
@@ -105,6 +119,17 @@ def add_staged(conn: Connection, source: str) -> None:
             source: dc[source] + new[source],
             f"{source}_rows": dc[f"{source}_rows"] + new[f"{source}_rows"],
         },
+    )
+    sc = snapshot_counts.c
+    counted = select(
+        st.metric, st.day, st.journey_key, literal(snapshot_id, Integer), st.rows
+    ).where(true())
+    _upsert(
+        conn,
+        counted,
+        lambda new: {"numbers": sc.numbers + new.numbers},
+        table=snapshot_counts,
+        key=("metric", "day", "journey_key", "snapshot_id"),
     )
 
 
@@ -145,21 +170,35 @@ def refresh(conn: Connection, staged: Table, first_day: date, last_day: date) ->
     )
     t = touched.c
     same_cell = and_(cv.metric == t.metric, cv.day == t.day, cv.journey_key == t.journey_key)
-    rows = _summed(
-        and_(cv.day >= first_day, cv.day <= last_day), current_values.join(touched, same_cell)
+    in_range = and_(cv.day >= first_day, cv.day <= last_day)
+    joined = current_values.join(touched, same_cell)
+    _upsert(conn, _summed(in_range, joined), _replace)
+    sc = snapshot_counts.c
+    cell = tuple_(sc.metric, sc.day, sc.journey_key)
+    conn.execute(
+        snapshot_counts.delete().where(
+            sc.day >= first_day,
+            sc.day <= last_day,
+            cell.in_(select(t.metric, t.day, t.journey_key)),
+        )
     )
-    _upsert(conn, rows, _replace)
+    _insert_counts(conn, _counted(in_range, joined))
 
 
 def recompute(conn: Connection, first_day: date, last_day: date) -> None:
     """Recompute every cell between `first_day` and `last_day` from current_values (cells
     left without any current value go)."""
-    dc, cv = daily_comparison.c, current_values.c
+    dc, sc, cv = daily_comparison.c, snapshot_counts.c, current_values.c
     conn.execute(daily_comparison.delete().where(dc.day >= first_day, dc.day <= last_day))
-    _upsert(conn, _summed(and_(cv.day >= first_day, cv.day <= last_day)), _replace)
+    conn.execute(snapshot_counts.delete().where(sc.day >= first_day, sc.day <= last_day))
+    in_range = and_(cv.day >= first_day, cv.day <= last_day)
+    _upsert(conn, _summed(in_range), _replace)
+    _insert_counts(conn, _counted(in_range))
 
 
 def rebuild(conn: Connection) -> None:
-    """Fill the table from every current value (a store upgraded to version 6)."""
+    """Fill both tables from every current value (a store upgraded to version 6)."""
     conn.execute(daily_comparison.delete())
+    conn.execute(snapshot_counts.delete())
     _upsert(conn, _summed(true()), _replace)
+    _insert_counts(conn, _counted(true()))

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, func, select
 
 from bot.ops.activity import Activity
-from bot.store.schema import current_values, snapshot_drops, snapshots
+from bot.store.schema import current_values, snapshot_counts, snapshot_drops, snapshots
 
 
 @dataclass(frozen=True)
@@ -164,15 +164,17 @@ def sources_of(
     """The snapshots holding the current values of these days, metrics and journeys (what
     an answer about them is computed from), each with how many of those numbers it holds;
     oldest capture first."""
-    cv = current_values.c
-    counted = select(cv.snapshot_id, func.count().label("numbers")).where(
-        cv.day >= start, cv.day <= end
+    # The counts the writer keeps per cell and snapshot (bot.store.comparison), not a count
+    # of current_values: a 13-month answer would count 40 M of them at 1,000 journeys.
+    sc = snapshot_counts.c
+    counted = select(sc.snapshot_id, func.sum(sc.numbers).label("numbers")).where(
+        sc.day >= start, sc.day <= end
     )
     if metrics:
-        counted = counted.where(cv.metric.in_(list(metrics)))
+        counted = counted.where(sc.metric.in_(list(metrics)))
     if journey_keys:
-        counted = counted.where(cv.journey_key.in_(list(journey_keys)))
-    counts = dict(conn.execute(counted.group_by(cv.snapshot_id)).all())
+        counted = counted.where(sc.journey_key.in_(list(journey_keys)))
+    counts = {k: int(n) for k, n in conn.execute(counted.group_by(sc.snapshot_id)).all()}
     if not counts:
         return []
     rows = conn.execute(

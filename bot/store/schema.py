@@ -166,6 +166,22 @@ daily_comparison = Table(
     sqlite_with_rowid=False,
 )
 
+# How many current values each snapshot holds per (metric, day, journey): the snapshots an
+# answer reads, counted without counting current_values (bot.store.provenance.sources_of).
+# Kept by the writer with daily_comparison. Added in version 6.
+snapshot_counts = Table(
+    "snapshot_counts",
+    metadata,
+    Column("metric", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("journey_key", Integer, nullable=False),
+    Column("snapshot_id", Integer, nullable=False),
+    Column("numbers", Integer, nullable=False),
+    PrimaryKeyConstraint("metric", "day", "journey_key", "snapshot_id"),
+    Index("ix_snapshot_counts_journey", "journey_key", "metric", "day"),
+    sqlite_with_rowid=False,
+)
+
 superseded_values = Table(
     "superseded_values",
     metadata,

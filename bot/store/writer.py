@@ -402,7 +402,7 @@ def _store_values(
         comparison.cell_staging.create(conn, checkfirst=True)
         conn.execute(delete(comparison.cell_staging))
         _bulk_insert(conn, comparison.cell_staging.name, cells)
-        comparison.add_staged(conn, source)
+        comparison.add_staged(conn, source, snapshot_id)
         comparison.cell_staging.drop(conn)
         return
     staging.create(conn, checkfirst=True)

@@ -39,8 +39,24 @@ def _table(store: Store, sql: str) -> pd.DataFrame:
     return result.sort_values(columns[:3]).reset_index(drop=True)
 
 
+COUNTED = """
+    SELECT metric, CAST(day AS VARCHAR(10)) AS day, journey_key, snapshot_id, {numbers}
+    FROM {table} {group}
+"""
+
+
+def _counts(store: Store, table: str) -> list[tuple]:
+    numbers, group = ("numbers", "") if table == "snapshot_counts" else (
+        "COUNT(*)", "GROUP BY metric, day, journey_key, snapshot_id"
+    )  # fmt: skip
+    with store.engine.connect() as conn:
+        rows = conn.execute(text(COUNTED.format(numbers=numbers, table=table, group=group)))
+        return sorted(tuple(r) for r in rows)
+
+
 def assert_kept(store: Store) -> None:
     pd.testing.assert_frame_equal(_table(store, KEPT), _table(store, GROUPED))
+    assert _counts(store, "snapshot_counts") == _counts(store, "current_values")
 
 
 captures = st.lists(
@@ -72,7 +88,8 @@ def test_kept_equal_to_current_values_summed_after_any_captures(database_url, dr
     store = Store.open(database_url)
     try:
         with store.engine.begin() as conn:
-            for table in ("daily_comparison", "current_values", "superseded_values", "snapshots"):
+            for table in ("daily_comparison", "snapshot_counts", "current_values",
+                          "superseded_values", "snapshots"):  # fmt: skip
                 conn.execute(text(f"DELETE FROM {table}"))
         for index, (source, hour, rows) in enumerate(drawn):
             unique = {(j, a, d, m): v for j, a, d, m, v in rows}
@@ -111,6 +128,7 @@ def test_a_store_from_version_5_is_filled_from_its_current_values(database_url):
     )
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM daily_comparison"))
+        conn.execute(text("DELETE FROM snapshot_counts"))
         conn.execute(text("UPDATE schema_info SET version = 5"))
     store.close()
     store = Store.open(database_url)
@@ -193,7 +211,8 @@ def test_settling_reads_the_numbers_seen_again_with_the_same_result(database_url
     since = datetime(2026, 11, 22, tzinfo=UTC)
     try:
         with store.engine.begin() as conn:
-            for table in ("daily_comparison", "current_values", "superseded_values", "snapshots"):
+            for table in ("daily_comparison", "snapshot_counts", "current_values",
+                          "superseded_values", "snapshots"):  # fmt: skip
                 conn.execute(text(f"DELETE FROM {table}"))
         for index, (source, hour, rows) in enumerate(drawn):
             unique = {(j, a, d, m): v for j, a, d, m, v in rows}
