@@ -209,9 +209,6 @@ def run(
             )
             daily.append(path)
         measured = []
-        if "duckdb" in backends:
-            measured.append(duckdb_reference(files, daily, rows, runs))
-            _progress(journeys, measured[-1])
         if "sqlite" in backends:
             with _sqlite_url(journeys) as url:
                 measured.append(measure_backend("SQLite", url, files, daily, rows, runs))
@@ -219,6 +216,9 @@ def run(
         if postgres and "postgresql" in backends:
             with schema(postgres) as url:
                 measured.append(measure_backend("PostgreSQL", url, files, daily, rows, runs))
+            _progress(journeys, measured[-1])
+        if "duckdb" in backends:
+            measured.append(duckdb_reference(files, daily, rows, runs))
             _progress(journeys, measured[-1])
         print(f"\n### {journeys:,} journeys: {rows // 2:,} observations per source\n")
         print("| measure | " + " | ".join(b.name for b in measured) + " |")
