@@ -259,3 +259,29 @@ def test_settling_reads_history_by_snapshot_and_current_values_by_key(store):
     else:
         assert "Seq Scan on current_values" not in plan, plan
         assert "Seq Scan on superseded_values" not in plan, plan
+
+
+def test_dropping_and_undoing_a_snapshot_keeps_the_cells(store):
+    first = store.save(
+        frame(
+            {"source": "cja", "day": "2026-11-20", "value": 10, "captured_at": "2026-11-21T06:00Z"},
+            {"source": "cja", "day": "2026-11-21", "value": 3, "captured_at": "2026-11-21T06:00Z"},
+        ),
+        "first.csv",
+    )[0]
+    later = store.save(
+        frame(
+            {"source": "cja", "day": "2026-11-20", "value": 12, "captured_at": "2026-11-22T06:00Z"},
+            {"source": "cja", "day": "2026-11-22", "value": 5, "captured_at": "2026-11-22T06:00Z"},
+        ),
+        "later.csv",
+    )[0]
+    store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 11}), "ajo.csv")
+    assert_kept(store)
+    store.drop_snapshot(later.snapshot_id, "test")
+    assert_kept(store)
+    assert _table(store, KEPT)["cja"].tolist() == [10, 3]  # 2026-11-22 had only `later`
+    store.undo_drop(later.snapshot_id, "test")
+    assert_kept(store)
+    store.drop_snapshot(first.snapshot_id, "test")
+    assert_kept(store)
