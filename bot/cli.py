@@ -47,21 +47,33 @@ def _print_answer(answer, as_json: bool) -> None:
 
 
 def cmd_ingest(app, args: argparse.Namespace) -> int:
-    results = [
-        load_file(
-            app.store,
-            path,
-            source=args.source,
-            captured_at=args.captured_at,
-            journey=args.journey,
-            metric_ids=app.settings.cja_metric_ids(),
-            date_order=args.date_order,
-        )
-        for path in args.files
-    ]
+    results = []
+    for path in args.files:
+        with _progress_bar(path) as bar:
+            results.append(
+                load_file(
+                    app.store,
+                    path,
+                    source=args.source,
+                    captured_at=args.captured_at,
+                    journey=args.journey,
+                    metric_ids=app.settings.cja_metric_ids(),
+                    date_order=args.date_order,
+                    progress=None if bar is None else bar.update,
+                )
+            )
     print(render("ingest.j2", files=results), end="")
     _check_alerts(app, [report for loaded in results for report in loaded.reports])
     return 1 if any(r.error for r in results) else 0
+
+
+def _progress_bar(path):
+    """A progress bar of numbers stored, on a terminal only (scripts and logs get none)."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from tqdm import tqdm  # loaded only where a bar is drawn
+
+    return tqdm(desc=Path(path).name, unit=" numbers", unit_scale=True, leave=False)
 
 
 def _check_alerts(app, reports) -> None:

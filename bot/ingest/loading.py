@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -42,10 +42,13 @@ def load_file(
     journey: str | None = None,
     metric_ids: Mapping[str, str] | None = None,
     date_order: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Loaded:
     """Parse and store one export; a bad file stores nothing and says why.
 
     Days after the store clock's today are refused: no product has numbers for them yet.
+    `progress`, if given, is told how many numbers each chunk held once it is written (a
+    progress bar on a terminal).
     """
     name = str(path)
     try:
@@ -61,7 +64,9 @@ def load_file(
         with open(path, "rb") as file:  # what exactly was loaded: its bytes' sha256
             digest = hashlib.file_digest(file, "sha256").hexdigest()
         origin = Provenance(file_name=Path(path).name, file_hash=digest)
-        reports = save_chunks(store, chunks, origin=Path(path).name, source=origin)
+        reports = save_chunks(
+            store, chunks, origin=Path(path).name, source=origin, progress=progress
+        )
     except BadInput as error:
         return Loaded(name, error=str(error.in_file(name)))
     except OSError as error:
@@ -90,11 +95,12 @@ def save_chunks(
     chunks: Iterable[pd.DataFrame],
     origin: str,
     source: Provenance | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[SnapshotReport]:
     """Write a file's frames in one transaction: a single frame as usual (it may hold both
     products), a file read in several chunks as one snapshot. The format the file was read
     as is known once its first chunk is."""
-    frames = iter(chunks)
+    frames = iter(chunks) if progress is None else _told(chunks, progress)
     first = next(frames, None)
     if first is None:
         raise BadInput("the file holds no numbers")
@@ -104,3 +110,11 @@ def save_chunks(
     if second is None:
         return store.save(first, origin, source=source)
     return [store.save_stream(itertools.chain((first, second), frames), origin, source)]
+
+
+def _told(chunks: Iterable[pd.DataFrame], progress: Callable[[int], None]):
+    """The chunks, telling `progress` each one's size when the next is asked for (that
+    is, once the writer is done with it)."""
+    for chunk in chunks:
+        yield chunk
+        progress(len(chunk))

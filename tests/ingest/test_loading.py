@@ -118,3 +118,18 @@ def test_loading_a_dropped_snapshots_file_again_says_how_to_bring_it_back(store)
     )
     store.undo_drop(report.snapshot_id, "U1")
     assert len(load_file(store, path, captured_at=CAPTURED).notes) == 1  # the usual note only
+
+
+def test_progress_is_told_each_chunk_once_it_is_written(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.ingest.stream.STREAM_BYTES", 1000)
+    monkeypatch.setattr("bot.ingest.stream.BLOCK_BYTES", 16_384)
+    path = tmp_path / "big.csv"
+    path.write_text(workspace(3000))
+    store.clock = LATER
+    told = []
+
+    loaded = load_file(store, path, captured_at=CAPTURED, progress=told.append)
+
+    assert loaded.error is None
+    assert len(told) > 1  # chunk by chunk, not once at the end
+    assert sum(told) == loaded.reports[0].rows == 6000
