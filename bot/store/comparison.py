@@ -36,6 +36,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     select,
     true,
     tuple_,
@@ -158,6 +159,16 @@ def _replace(new) -> dict:
     return {name: new[name] for name in ("ajo", "cja", "ajo_rows", "cja_rows")}
 
 
+def days_between(conn: Connection, table: Table, first_day: date, last_day: date):
+    """`table`'s day between the two, as a join's extra bound: PostgreSQL plans with it;
+    SQLite would walk that range along its key for every joined row instead of looking the
+    whole key up, so there a unary + keeps the range out of its index choice."""
+    day = table.c.day
+    if conn.dialect.name == "sqlite":
+        day = literal_column(f"+{table.name}.day", Date)
+    return and_(day >= first_day, day <= last_day)
+
+
 def refresh(conn: Connection, staged: Table, first_day: date, last_day: date) -> None:
     """Recompute the cells whose keys are in `staged` (a re-capture's staging table), from
     current_values on the days between `first_day` and `last_day` only."""
@@ -170,7 +181,7 @@ def refresh(conn: Connection, staged: Table, first_day: date, last_day: date) ->
     )
     t = touched.c
     same_cell = and_(cv.metric == t.metric, cv.day == t.day, cv.journey_key == t.journey_key)
-    in_range = and_(cv.day >= first_day, cv.day <= last_day)
+    in_range = days_between(conn, current_values, first_day, last_day)
     joined = current_values.join(touched, same_cell)
     _upsert(conn, _summed(in_range, joined), _replace)
     sc = snapshot_counts.c

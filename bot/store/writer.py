@@ -472,8 +472,7 @@ def _merge_staging(
     same_key = and_(
         c.metric == st.metric,
         c.day == st.day,
-        c.day >= first,
-        c.day <= last,
+        comparison.days_between(conn, current_values, first, last),
         c.journey_key == st.journey_key,
         c.series_id == st.series_id,
         c.source == source,
