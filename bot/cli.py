@@ -60,6 +60,7 @@ def cmd_ingest(app, args: argparse.Namespace) -> int:
                     metric_ids=app.settings.cja_metric_ids(),
                     date_order=args.date_order,
                     progress=None if bar is None else bar.update,
+                    limits=app.settings.limits,
                 )
             )
     print(render("ingest.j2", files=results), end="")

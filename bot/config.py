@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import ConfigError
+from bot.ingest import limits as input_limits
 from bot.metrics import METRICS
 from bot.timing import Clock
 
@@ -60,6 +61,8 @@ class Settings:
     # Who may load files from Slack; both empty means workspace admins and owners only.
     ingest_channels: frozenset[str] = frozenset()
     ingest_users: frozenset[str] = frozenset()
+    # How much of a file is read (PARITY_MAX_FILE_MB, _PAGES, _ROWS...; docs/inputs.md).
+    limits: input_limits.Limits = field(default_factory=input_limits.Limits)
 
     # The clock (python -m bot clock): how often it re-reads schedules, retries failed runs
     # and writes its heartbeat; status calls it stale after three missed beats.
@@ -291,6 +294,16 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
             values[name] = parse(raw)
         except ValueError as error:
             problems.append(f"{variable}={raw!r}: {error}")
+    caps = {}
+    for variable, name in input_limits.VARIABLES.items():
+        raw = env.get(variable, "").strip()
+        try:
+            if raw:
+                caps[name] = _positive_int(raw)
+        except ValueError as error:
+            problems.append(f"{variable}={raw!r}: {error}")
+    if caps:
+        values["limits"] = input_limits.Limits(**caps)
     if problems:
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(problems))
     values.update({k: v for k, v in overrides.items() if v is not None})

@@ -23,6 +23,7 @@ from bot.errors import BadInput
 from bot.ingest import blocks, tables
 from bot.ingest.decode import Utf8
 from bot.ingest.detect import Layout
+from bot.ingest.limits import Limits
 from bot.ingest.options import Options, Parsed
 from bot.ingest.sections import Record, Section, delimiter_of, file_delimiter, head, sections
 from bot.metrics import METRIC_TABLE, metric_for_label, normalize_label
@@ -126,7 +127,7 @@ def read(utf8: Utf8, options: Options) -> Parsed:
     journey = options.journey_name() or next(
         (v for k, v in meta.items() if k in _JOURNEY_KEYS), None
     )
-    prepared = [_block(utf8, w, product, journey, notes) for w in by_date]
+    prepared = [_block(utf8, w, product, journey, notes, options.limits) for w in by_date]
     prepared = [p for p in prepared if p is not None]
     if not prepared:
         raise BadInput("the AJO report's widgets by date have no rows")
@@ -181,7 +182,14 @@ def _remember(meta: dict[str, str], records: list[Record]) -> None:
         meta.setdefault(key.strip().casefold(), value.strip())
 
 
-def _block(utf8: Utf8, widget: _Widget, product: str, journey: str | None, notes: list[str]):
+def _block(
+    utf8: Utf8,
+    widget: _Widget,
+    product: str,
+    journey: str | None,
+    notes: list[str],
+    limits: Limits,
+):
     header = widget.header
     where = f"widget '{widget.title}'" if widget.title else f"the table on line {header.line}"
     dims = {}
@@ -216,7 +224,7 @@ def _block(utf8: Utf8, widget: _Widget, product: str, journey: str | None, notes
             line=header.line,
         )
     numbers = [p for p, _ in known]
-    table, locate = tables.read_rows(utf8, header, widget.section, numbers)
+    table, locate = tables.read_rows(utf8, header, widget.section, numbers, limits)
     if not table.num_rows:
         notes.append(f"{where} has no rows: left out")
         return None

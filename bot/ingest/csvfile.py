@@ -16,11 +16,14 @@ import io
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from bot.errors import BadInput
 from bot.ingest.decode import Utf8, bad_utf8_line
+from bot.ingest.limits import Limits, over
 from bot.ingest.sections import delimiter_of
 
 DICTIONARY = pa.dictionary(pa.int32(), pa.string())
@@ -37,7 +40,7 @@ class Header:
     delimiter: str
 
 
-def read_header(utf8: Utf8) -> Header:
+def read_header(utf8: Utf8, limits: Limits) -> Header:
     """The first non-blank record. Tab-separated text (Excel's "Unicode text") is accepted too."""
     head = utf8.data[utf8.start : min(utf8.start + _HEAD_BYTES, utf8.stop)]
     try:
@@ -51,16 +54,26 @@ def read_header(utf8: Utf8) -> Header:
     delimiter = delimiter_of(first)
     for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         if record:
+            refuse_wide(len(record), limits, line=1)
             return Header(tuple(name.strip() for name in record), delimiter)
     raise BadInput("the file is empty")
 
 
-def read_table(utf8: Utf8, header: Header, text_columns: Collection[int]) -> pa.Table:
+def refuse_wide(columns: int, limits: Limits, line: int | None = None) -> None:
+    if columns > limits.columns:
+        raise BadInput(over("the number of columns", columns, limits.columns, "columns"), line=line)
+
+
+def read_table(
+    utf8: Utf8, header: Header, text_columns: Collection[int], limits: Limits
+) -> pa.Table:
     """Data rows as strings, columns named c0, c1, ... in file order.
 
     Columns in `text_columns` (numbers, mostly distinct) are plain strings; the others are
-    dictionary-encoded.
+    dictionary-encoded. A table over PARITY_MAX_ROWS rows, or with a cell over
+    PARITY_MAX_CELL_CHARS characters, is refused (naming the line of that cell).
     """
+    refuse_wide(len(header.names), limits, line=utf8.first_line)
     count = len(header.names)
     names = [f"c{i}" for i in range(count)]
     data = utf8.data
@@ -85,7 +98,54 @@ def read_table(utf8: Utf8, header: Header, text_columns: Collection[int]) -> pa.
     # The parser's block buffers are free now; without this the allocator keeps them (~100 MB
     # for a million rows) on top of everything built next.
     pa.default_memory_pool().release_unused()
-    return table.slice(1)
+    table = table.slice(1)
+    if table.num_rows > limits.rows:
+        raise BadInput(over("the number of data rows", table.num_rows, limits.rows, "rows"))
+    _refuse_long_cells(utf8, header, table, limits)
+    return table
+
+
+def _refuse_long_cells(utf8: Utf8, header: Header, table: pa.Table, limits: Limits) -> None:
+    """The first cell longer than PARITY_MAX_CELL_CHARS, refused at its line and column."""
+    found = first_long_cell(table, limits.cell_chars)
+    if found is not None:
+        row, position, length = found
+        raise long_cell(length, limits, lines_of(utf8, header, {row}).get(row), header, position)
+
+
+def long_cell(length: int, limits: Limits, line: int | None, header: Header, position: int):
+    return BadInput(
+        over("a cell's length in characters", length, limits.cell_chars, "cell_chars"),
+        line=line,
+        column=header.names[position] or None,
+    )
+
+
+def first_long_cell(table: pa.Table, cap: int) -> tuple[int, int, int] | None:
+    """(row, column, length) of the first cell longer than `cap` characters, or None."""
+    for position, column in enumerate(table.columns):
+        offset = 0
+        for chunk in column.chunks:
+            found = _first_long(chunk, cap)
+            if found is not None:
+                return offset + found[0], position, found[1]
+            offset += len(chunk)
+    return None
+
+
+def _first_long(chunk: pa.Array, cap: int) -> tuple[int, int] | None:
+    """(row, length) of a chunk's first cell longer than `cap` characters, or None."""
+    if pa.types.is_dictionary(chunk.type):
+        lengths = pc.fill_null(pc.utf8_length(chunk.dictionary), 0).to_numpy(zero_copy_only=False)
+        long = np.flatnonzero(lengths > cap)
+        if not len(long):
+            return None
+        indices = pc.fill_null(chunk.indices, 0).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(np.isin(indices, long))
+        return (int(rows[0]), int(lengths[indices[rows[0]]])) if len(rows) else None
+    lengths = pc.fill_null(pc.utf8_length(chunk), 0).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(lengths > cap)
+    return (int(rows[0]), int(lengths[rows[0]])) if len(rows) else None
 
 
 def lines_of(utf8: Utf8, header: Header, rows: Collection[int]) -> dict[int, int]:

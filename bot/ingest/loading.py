@@ -19,6 +19,7 @@ import pandas as pd
 
 from bot.errors import BadInput
 from bot.ingest import stream_file
+from bot.ingest.limits import Limits
 from bot.store import Provenance, SnapshotReport, Store
 
 
@@ -43,6 +44,7 @@ def load_file(
     metric_ids: Mapping[str, str] | None = None,
     date_order: str | None = None,
     progress: Callable[[int], None] | None = None,
+    limits: Limits | None = None,
 ) -> Loaded:
     """Parse and store one export; a bad file stores nothing and says why.
 
@@ -60,6 +62,7 @@ def load_file(
             metric_ids=metric_ids,
             date_order=date_order,
             today=store.clock.today(),
+            limits=limits,
         )
         with open(path, "rb") as file:  # what exactly was loaded: its bytes' sha256
             digest = hashlib.file_digest(file, "sha256").hexdigest()

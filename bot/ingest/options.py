@@ -11,6 +11,7 @@ import pandas as pd
 
 from bot.errors import BadInput
 from bot.ingest import values
+from bot.ingest.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Options:
     date_order: str | None = None
     # today in the reporting calendar: later days are refused (None: not checked)
     today: date | None = None
+    # how much of a file is read (PARITY_MAX_*)
+    limits: Limits = field(default_factory=Limits)
 
     def product(self, product: str, what: str) -> str:
         """The product a format implies; a --source that says otherwise is refused."""

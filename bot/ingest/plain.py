@@ -19,14 +19,14 @@ NAME = "CSV (canonical long or wide)"
 
 
 def read(utf8: Utf8, options: Options) -> Parsed:
-    header = read_header(utf8)
+    header = read_header(utf8, options.limits)
     journey = options.journey_name()
     layout = detect(
         header.names, source_given=options.source is not None, journey_given=bool(journey)
     )
     if header.delimiter == ";":  # as spreadsheets write where ',' marks decimals
         layout = replace(layout, decimal=",")
-    table = read_table(utf8, header, layout.number_columns())
+    table = read_table(utf8, header, layout.number_columns(), options.limits)
     if not table.num_rows:
         raise BadInput("the file has a header but no data rows")
 

@@ -13,6 +13,7 @@ from bot.errors import BadInput
 from bot.ingest import formats
 from bot.ingest.decode import decode
 from bot.ingest.frame import SOURCES, refuse_future_days
+from bot.ingest.limits import Limits, over
 from bot.ingest.options import Options, Parsed
 from bot.ingest.values import DATE_ORDERS, utc_naive
 from bot.timing import Clock
@@ -29,6 +30,7 @@ def read_file(
     metric_ids: Mapping[str, str] | None = None,
     date_order: str | None = None,
     today: date | None = None,
+    limits: Limits | None = None,
 ) -> pd.DataFrame:
     """Read an export; rows without a capture time get `captured_at`, else the file's mtime.
 
@@ -36,6 +38,7 @@ def read_file(
     """
     path = Path(path)
     try:
+        refuse_large(path.stat().st_size, limits or Limits(), str(path))
         data = path.read_bytes()
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as error:
@@ -51,7 +54,15 @@ def read_file(
         sibling=sibling_reader(path),
         date_order=date_order,
         today=today,
+        limits=limits,
     )
+
+
+def refuse_large(size: int, limits: Limits, name: str) -> None:
+    """A file over PARITY_MAX_FILE_MB is refused before it is read."""
+    if size > limits.file_bytes:
+        mb = -(-size // 2**20)
+        raise BadInput(over("the file's size in MiB", mb, limits.file_mb, "file_mb"), file=name)
 
 
 def read_bytes(
@@ -66,6 +77,7 @@ def read_bytes(
     sibling=None,
     date_order: str | None = None,
     today: date | None = None,
+    limits: Limits | None = None,
 ) -> pd.DataFrame:
     """Parse the bytes of an export (an upload, a download) named `name` in errors.
 
@@ -87,6 +99,7 @@ def read_bytes(
         sibling=sibling,
         date_order=date_order,
         today=today,
+        limits=limits,
     )
     frame = parsed.frame
     frame.attrs["notes"] = parsed.notes
@@ -106,8 +119,11 @@ def parse_bytes(
     sibling=None,
     date_order: str | None = None,
     today: date | None = None,
+    limits: Limits | None = None,
 ) -> Parsed:
     """As read_bytes, returning the frame with the notes and the format's name."""
+    limits = limits or Limits()
+    refuse_large(len(data), limits, name)
     try:
         options = Options(
             source=checked_source(source),
@@ -117,6 +133,7 @@ def parse_bytes(
             **({"sibling": sibling} if sibling is not None else {}),
             date_order=checked_date_order(date_order),
             today=today,
+            limits=limits,
         )
         utf8 = decode(data)
         if utf8.is_blank():

@@ -11,16 +11,17 @@ through the request's metricContainer and CJA_METRICS, or read from the id itsel
 
 from __future__ import annotations
 
-import itertools
-import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from bot.errors import BadInput
 from bot.ingest import records, values
-from bot.ingest.decode import Utf8, line_at
+from bot.ingest.decode import Utf8
+from bot.ingest.json_values import count, documents, kind, shown, whole
+from bot.ingest.limits import Limits, over
 from bot.ingest.options import Options, Parsed
 from bot.metrics import metric_for_label, not_the_same
 
@@ -47,7 +48,7 @@ class Report:
 
 def read(utf8: Utf8, options: Options) -> Parsed:
     options.product("cja", "a CJA Reporting API response")
-    return frame_of(reports_in(_documents(utf8), options), options)
+    return frame_of(reports_in(documents(utf8, options.limits), options), options)
 
 
 def frame_of(reports: list[Report], options: Options) -> Parsed:
@@ -76,37 +77,9 @@ def frame_of(reports: list[Report], options: Options) -> Parsed:
     return Parsed(frame, tuple(notes), NAME)
 
 
-def _documents(utf8: Utf8) -> list[Any]:
-    """The JSON values in the file: one document, or one per line (JSON Lines)."""
-    try:
-        text = utf8.data[utf8.start : utf8.stop].decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BadInput(
-            f"not JSON text: byte 0x{error.object[error.start]:02X} is not UTF-8"
-        ) from None
-    decoder = json.JSONDecoder()
-    found, position = [], 0
-    while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position == len(text):
-            return found
-        try:
-            value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            ends = error.pos >= len(text.rstrip())
-            why = "the file ends in the middle of the JSON (cut short?)" if ends else error.msg
-            raise BadInput(
-                f"not valid JSON: {why} (line {error.lineno}, character {error.colno})",
-                line=line_at(text, error.pos),
-            ) from None
-        found.append(value)
-
-
 def reports_in(documents: list[Any], options: Options) -> list[Report]:
     """Group documents into reports: wrappers stand alone, bare pages share one request."""
-    sibling = options.sibling(".request.json")
-    side_request = json.loads(sibling) if sibling else None
+    side_request = _side_request(options)
     reports: list[Report] = []
     loose: list[dict] = []
     for document in documents:
@@ -114,13 +87,20 @@ def reports_in(documents: list[Any], options: Options) -> list[Report]:
             if _is_page(item):
                 loose.append(item)
             elif isinstance(item, dict) and ("response" in item or "pages" in item):
+                label = f"report {len(reports) + 1}"
                 pages = item.get("response", item.get("pages"))
                 pages = pages if isinstance(pages, list) else [pages]
+                if not pages:
+                    raise BadInput(f"{label}: its 'response' holds no page")
                 for page in pages:
                     if not _is_page(page):
-                        raise _not_a_report(page, f"report {len(reports) + 1}: ")
-                label = f"report {len(reports) + 1}"
-                reports.append(Report(pages, item.get("request"), item.get("journey"), label))
+                        raise _not_a_report(page, f"{label}: ")
+                request, journey = item.get("request"), item.get("journey")
+                if request is not None and not isinstance(request, dict):
+                    raise BadInput(f"{label}: 'request' must be an object (found {kind(request)})")
+                if journey is not None and not isinstance(journey, str):
+                    raise BadInput(f"{label}: 'journey' must be text (found {kind(journey)})")
+                reports.append(Report(pages, request, journey, label))
             else:
                 raise _not_a_report(item)
     if loose:
@@ -128,6 +108,20 @@ def reports_in(documents: list[Any], options: Options) -> list[Report]:
     if not reports:
         raise BadInput("the JSON holds no Reporting API response")
     return reports
+
+
+def _side_request(options: Options) -> dict | None:
+    """The request saved next to the file (NAME.request.json), read as carefully."""
+    sibling = options.sibling(".request.json")
+    if not sibling:
+        return None
+    try:
+        found = documents(Utf8(sibling, 0), options.limits)
+    except BadInput as error:
+        raise BadInput(f"the request saved next to it (.request.json): {error}") from None
+    if len(found) != 1 or not isinstance(found[0], dict):
+        raise BadInput("the request saved next to it (.request.json) is not one JSON object")
+    return found[0]
 
 
 def _is_page(item: Any) -> bool:
@@ -145,19 +139,38 @@ def _not_a_report(item: Any, where: str = "") -> BadInput:
     )
 
 
-def _ordered(report: Report) -> list[dict]:
-    """Pages in order, each once; a missing page refuses the report."""
+def _ordered(report: Report, limits: Limits) -> list[dict]:
+    """Pages in order, each once; a missing page refuses the report.
+
+    totalPages and number are checked against PARITY_MAX_PAGES before they count anything.
+    """
+    if len(report.pages) > limits.pages:
+        raise BadInput(
+            over(f"{report.label}: the number of pages", len(report.pages), limits.pages, "pages")
+        )
     by_number: dict[int, dict] = {}
+    total = 1
     for index, page in enumerate(report.pages):
+        where = f"{report.label}, page {index + 1}"
+        _check_page(page, where, limits)
+        said = page.get("totalPages", 1)
+        said = 1 if said is None else said  # 0 too: a page is there
+        total = max(total, whole(said, f"{where}: totalPages", 0, limits.pages, "pages"))
         number = page.get("number", index if len(report.pages) > 1 else 0)
+        number = whole(number, f"{where}: its page number ('number')", 0, limits.pages - 1, "pages")
         if number in by_number and by_number[number] != page:
             raise BadInput(f"{report.label}: page {number + 1} is saved twice, with different rows")
         by_number[number] = page
-    total = max(int(p.get("totalPages") or 1) for p in by_number.values())
-    missing = [n + 1 for n in range(total) if n not in by_number]
+    beyond = max(by_number)
+    if beyond >= total:
+        raise BadInput(
+            f"{report.label}: page number ('number') {beyond} is beyond the {total} page"
+            f"{'s' if total > 1 else ''} totalPages says there are (numbers start at 0)"
+        )
+    missing = next((n + 1 for n in range(total) if n not in by_number), None)
     if missing:
         raise BadInput(
-            f"{report.label}: page {missing[0]} of {total} is missing (the file has "
+            f"{report.label}: page {missing} of {total} is missing (the file has "
             f'{len(by_number)}); save every page, until the one with "lastPage": true'
         )
     ids = {tuple(p["columns"].get("columnIds", [])) for p in by_number.values()}
@@ -166,6 +179,31 @@ def _ordered(report: Report) -> list[dict]:
             f"{report.label}: its pages have different columns; they answer different requests"
         )
     return [by_number[n] for n in sorted(by_number)]
+
+
+def _check_page(page: dict, where: str, limits: Limits) -> None:
+    """A page's parts have the JSON types POST /reports answers with, within the caps."""
+    columns = page["columns"]
+    if not isinstance(columns, dict):
+        raise BadInput(f"{where}: 'columns' must be an object (found {kind(columns)})")
+    ids = columns.get("columnIds", [])
+    if not isinstance(ids, list) or not all(
+        isinstance(i, str | int) and not isinstance(i, bool) for i in ids
+    ):
+        raise BadInput(f"{where}: 'columns.columnIds' must be a list of column ids")
+    if len(ids) > limits.columns:
+        raise BadInput(over(f"{where}: the number of columns", len(ids), limits.columns, "columns"))
+    for part in ("dimension",):
+        if not isinstance(columns.get(part, {}), dict):
+            raise BadInput(f"{where}: 'columns.{part}' must be an object")
+    errors = columns.get("columnErrors") or []
+    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
+        raise BadInput(f"{where}: 'columns.columnErrors' must be a list of objects")
+    if len(page["rows"]) > limits.rows:
+        raise BadInput(over(f"{where}: the number of rows", len(page["rows"]), limits.rows, "rows"))
+    for r, row in enumerate(page["rows"]):
+        if not isinstance(row, dict):
+            raise BadInput(f"{where}, row {r + 1}: a row must be an object (found {kind(row)})")
 
 
 def metric_of_column(column_id: str, request: dict | None, options: Options) -> str | None:
@@ -206,7 +244,7 @@ def day_of_item_ids(item_ids: list[str]) -> tuple[np.ndarray, int | None]:
 
 def _numbers(report: Report, options: Options, notes: list[str]):
     """(journey, day, metric, value, description index, descriptions) for one report."""
-    pages = _ordered(report)
+    pages = _ordered(report, options.limits)
     columns = pages[0]["columns"]
     dimension = columns.get("dimension", {})
     dimension_id = str(dimension.get("id", ""))
@@ -251,6 +289,10 @@ def _numbers(report: Report, options: Options, notes: list[str]):
         notes.append(f"{report.label}: columns left out (no Parity metric): {', '.join(unmapped)}")
 
     rows = [(n, r, row) for n, page in enumerate(pages) for r, row in enumerate(page["rows"])]
+    if len(rows) > options.limits.rows:
+        raise BadInput(
+            over(f"{report.label}: the number of rows", len(rows), options.limits.rows, "rows")
+        )
     days, bad = day_of_item_ids([row.get("itemId") for _, _, row in rows])
     if bad is not None:
         n, r, row = rows[bad]
@@ -259,18 +301,9 @@ def _numbers(report: Report, options: Options, notes: list[str]):
             f"CJA day (value '{row.get('value')}')"
         )
     _check_labels(report, rows, days, notes)
-    data = _data(rows, len(column_ids), report.label)
     picked = np.array(sorted(mapped), dtype=np.int64)
-    cells = data[:, picked]
+    cells = _data(rows, column_ids, picked, report.label)
     present = ~np.isnan(cells)
-    bad_cells = present & ((cells < 0) | (cells != np.floor(cells)) | np.isinf(cells))
-    if bad_cells.any():
-        row, col = (int(x[0]) for x in np.nonzero(bad_cells))
-        n, r, _ = rows[row]
-        raise BadInput(
-            f"{report.label}, page {n + 1}, row {r + 1}, column {column_ids[picked[col]]}: "
-            f"{cells[row, col]:g} is not a count (a whole number, 0 or more)"
-        )
     _check_totals(report, pages[-1], column_ids, picked, np.where(present, cells, 0), notes)
     row_index, col_index = np.nonzero(present)
     metric_names = np.array([mapped[int(i)] for i in picked])
@@ -309,35 +342,50 @@ def _check_labels(report: Report, rows: list, days: np.ndarray, notes: list[str]
 
 def _check_totals(report: Report, page: dict, column_ids, picked, cells, notes) -> None:
     """summaryData's totals against the rows' sums (the answer's own totals row)."""
-    summary = page.get("summaryData") or {}
+    summary = page.get("summaryData")
+    if not isinstance(summary, dict):
+        return
     totals = summary.get("filteredTotals") or summary.get("totals")
     if not isinstance(totals, list) or len(totals) != len(column_ids):
         return
     sums = cells.sum(axis=0)
     for index, position in enumerate(picked):
         said = totals[int(position)]
-        if isinstance(said, int | float) and round(said) != round(sums[index]):
+        if isinstance(said, Decimal) and said.is_finite():
+            said = float(said)
+        if type(said) in (int, float) and round(said) != round(sums[index]):
             notes.append(
                 f"{report.label}: summaryData says column {column_ids[int(position)]} totals "
                 f"{said:,.0f} but the rows add up to {sums[index]:,.0f}"
             )
 
 
-def _data(rows: list, width: int, label: str) -> np.ndarray:
-    """The rows' `data` as a (rows x columns) float array, NaN where a cell is null."""
-    cells = [row.get("data") for _, _, row in rows]
-    if all(type(c) is list and len(c) == width for c in cells):
-        kinds = set(map(type, itertools.chain.from_iterable(cells)))
-        if kinds <= {int, float, type(None)}:  # numpy reads None as NaN
-            return np.array(cells, dtype=np.float64).reshape(len(rows), width)
-    for (n, r, _), data in zip(rows, cells, strict=True):
+def _data(rows: list, column_ids: list[str], picked: np.ndarray, label: str) -> np.ndarray:
+    """The picked columns of the rows' `data`: a (rows x picked) float array, NaN for null.
+
+    Every cell is a number or null; a picked one is a count, whole, 0 or more and at most
+    2^53, where a float holds every whole number exactly.
+    """
+    width = len(column_ids)
+    cells = np.full((len(rows), len(picked)), np.nan)
+    wanted = list(enumerate(picked.tolist()))
+    for i, (n, r, row) in enumerate(rows):
+        data = row.get("data")
+        place = f"{label}, page {n + 1}, row {r + 1}"
         if (
-            not isinstance(data, list)
+            type(data) is not list
             or len(data) != width
-            or not all(v is None or type(v) in (int, float) for v in data)
+            or not all(v is None or type(v) in (int, float, Decimal) for v in data)
         ):
             raise BadInput(
-                f"{label}, page {n + 1}, row {r + 1}: 'data' must hold {width} numbers, one per "
-                f"column (found {data!r:.60})"
+                f"{place}: 'data' must hold {width} numbers, one per column (found {shown(data)})"
             )
-    raise AssertionError("unreachable: a row must have failed the check")
+        for j, position in wanted:
+            value = data[position]
+            if value is None:
+                continue
+            number = count(value)
+            if isinstance(number, str):
+                raise BadInput(f"{place}, column {column_ids[position]}: {shown(value)} {number}")
+            cells[i, j] = number
+    return cells

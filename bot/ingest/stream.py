@@ -24,11 +24,25 @@ import pyarrow.csv as pacsv
 
 from bot.errors import BadInput
 from bot.ingest import blocks, formats, tables, workspace
-from bot.ingest.csvfile import DICTIONARY, Header, _records, lines_of
+from bot.ingest.csvfile import (
+    DICTIONARY,
+    Header,
+    _records,
+    first_long_cell,
+    lines_of,
+    long_cell,
+)
 from bot.ingest.decode import Utf8
 from bot.ingest.frame import refuse_future_days
+from bot.ingest.limits import Limits, over
 from bot.ingest.options import Options
-from bot.ingest.reading import checked_date_order, checked_source, parse_bytes, sibling_reader
+from bot.ingest.reading import (
+    checked_date_order,
+    checked_source,
+    parse_bytes,
+    refuse_large,
+    sibling_reader,
+)
 from bot.ingest.sections import sections
 from bot.ingest.values import utc_naive
 from bot.ingest.workspace_header import Plan, plan, title_of
@@ -93,6 +107,7 @@ class Stream:
             sibling=options.sibling,
             date_order=options.date_order,
             today=options.today,
+            limits=options.limits,
         )
         self.notes, self.format = list(parsed.notes), parsed.format
         return parsed.frame
@@ -165,6 +180,15 @@ class Stream:
                 lines = lines_of(window, header, {at + r for r in rows})
                 return {r: lines[at + r] for r in rows}
 
+            limits = options.limits
+            if offset + table.num_rows > limits.rows:
+                raise BadInput(
+                    over("the number of data rows", offset + table.num_rows, limits.rows, "rows")
+                )
+            if (long := first_long_cell(table, limits.cell_chars)) is not None:
+                row, position, length = long
+                raise long_cell(length, limits, locate([row])[row], header, position)
+
             rows, carry = workspace.rows_of(table, locate, found, product, journey, carry)
             offset += table.num_rows
             result = blocks.read(
@@ -213,6 +237,7 @@ def stream_file(
     block_bytes: int | None = None,
     date_order: str | None = None,
     today: date | None = None,
+    limits: Limits | None = None,
 ) -> Stream:
     """An export as frame chunks: a big one-table Workspace export batch by batch, else whole.
 
@@ -220,7 +245,9 @@ def stream_file(
     chunks, at the end of the file (totals that show it was cut short).
     """
     path = Path(path)
+    limits = limits or Limits()
     try:
+        refuse_large(path.stat().st_size, limits, str(path))
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as error:
         raise BadInput(f"cannot read the file ({error.strerror})", file=str(path)) from None
@@ -232,6 +259,7 @@ def stream_file(
         sibling=sibling_reader(path),
         date_order=checked_date_order(date_order),
         today=today,
+        limits=limits,
     )
     return Stream(
         path,

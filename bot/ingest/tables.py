@@ -17,6 +17,7 @@ from bot.ingest import values
 from bot.ingest.csvfile import Header, lines_of, read_table
 from bot.ingest.decode import Utf8
 from bot.ingest.detect import column_for_name
+from bot.ingest.limits import Limits
 from bot.ingest.sections import Record, Section
 from bot.metrics import metric_for_label
 
@@ -68,12 +69,16 @@ def count(cell: str, decimal: str = ".") -> int | None:
 
 
 def read_rows(
-    utf8: Utf8, above: Record, section: Section, number_columns: Collection[int]
+    utf8: Utf8,
+    above: Record,
+    section: Section,
+    number_columns: Collection[int],
+    limits: Limits,
 ) -> tuple[pa.Table, Callable[[Collection[int]], dict[int, int]]]:
     """The data rows under `above` to the end of the section, and their line numbers."""
     window = utf8.window(above.start, section.end)
     header = Header(above.cells, record_delimiter(utf8, above))
-    table = read_table(window, header, number_columns)
+    table = read_table(window, header, number_columns, limits)
 
     def locate(rows: Collection[int]) -> dict[int, int]:
         return lines_of(window, header, rows)

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from bot.errors import BadInput
 from bot.ingest.frame import SOURCES
+from bot.ingest.limits import MAX_COUNT
 from bot.metrics import METRICS, closest_label, metric_for_label
 from bot.store.identity import name_problem
 
@@ -331,15 +332,17 @@ def counts(
     most of Europe write them (1.234 is then a thousand and more, 1.234,5 not a count).
     """
     try:
-        # Fast path: plain digits, which is what most exports hold.
+        # Fast path: plain digits, which is what most exports hold (Arrow also reads hex).
         values = pc.cast(cells, pa.int64())
     except pa.ArrowInvalid:
         values = None
+    if values is not None and pc.any(pc.match_substring(cells, "x", ignore_case=True)).as_py():
+        values = None
     if values is not None:
-        negative = pc.less(values, 0)
-        if not pc.any(negative).as_py():
+        wrong = pc.or_(pc.less(values, 0), pc.greater(values, MAX_COUNT))
+        if not pc.any(wrong).as_py():
             return values.to_numpy(), None, ""
-        bad = int(np.flatnonzero(negative.to_numpy(zero_copy_only=False))[0])
+        bad = int(np.flatnonzero(wrong.to_numpy(zero_copy_only=False))[0])
         return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]))
 
     trimmed = pc.utf8_trim_whitespace(cells)
@@ -350,11 +353,16 @@ def counts(
         return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]), decimal)
     digits = pc.replace_substring_regex(trimmed, r"\.|,0*$" if comma else r",|\.0*$", "")
     try:
-        return pc.cast(digits, pa.int64()).to_numpy(), None, ""
+        numbers = pc.cast(digits, pa.int64())
     except pa.ArrowInvalid:  # more than 19 digits
         lengths = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
         bad = int(np.flatnonzero(lengths >= 19)[0])
-        return np.zeros(0, np.int64), bad, f"value '{str(cells[bad]).strip()}' is too large"
+        return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]), decimal)
+    large = pc.greater(numbers, MAX_COUNT)
+    if pc.any(large).as_py():
+        bad = int(np.flatnonzero(large.to_numpy(zero_copy_only=False))[0])
+        return np.zeros(0, np.int64), bad, _count_problem(str(cells[bad]), decimal)
+    return numbers.to_numpy(), None, ""
 
 
 def _count_problem(raw: str, decimal: str = ".") -> str:
@@ -375,7 +383,20 @@ def _count_problem(raw: str, decimal: str = ".") -> str:
         return f"negative value '{value}' (counts cannot be below zero)"
     if not parsed.is_integer():
         return f"value '{value}' is not a whole number (counts are integers)"
+    if re.fullmatch(_COUNT, value) and _beyond_max(re.sub(r"\.0*$", "", number)):
+        return _too_large(value)
     return f"value '{value}' is not written as products export counts ({expected})"
+
+
+def _beyond_max(digits: str) -> bool:
+    return len(digits) > 16 or int(digits) > MAX_COUNT
+
+
+def _too_large(value: str) -> str:
+    return (
+        f"value '{value}' is more than 2^53 ({MAX_COUNT:,}), beyond what Parity stores "
+        "exactly (is it a count?)"
+    )
 
 
 def _decimal_comma_problem(value: str) -> str:
@@ -397,4 +418,8 @@ def _decimal_comma_problem(value: str) -> str:
         return f"negative value '{value}' (counts cannot be below zero)"
     if parsed == parsed and not parsed.is_integer():
         return f"value '{value}' is not a whole number (counts are integers)"
+    if re.fullmatch(_DECIMAL_COMMA_COUNT, value) and _beyond_max(
+        re.sub(r",0*$", "", value).replace(".", "")
+    ):
+        return _too_large(value)
     return f"value '{value}' is not written as a count ({expected})"

@@ -76,7 +76,7 @@ def read(utf8: Utf8, options: Options) -> Parsed:
         if found is None:
             continue
         numbers = range(found.lead, len(found.above.cells))
-        table, locate = tables.read_rows(utf8, found.above, section, numbers)
+        table, locate = tables.read_rows(utf8, found.above, section, numbers, options.limits)
         if not table.num_rows:
             notes.append(f"{found.where} has no rows: left out")
             continue

@@ -61,14 +61,19 @@ def download(settings: Settings, file: SharedFile) -> bytes:
     return data
 
 
-def _read(data: bytes, file: SharedFile, text: str, shared_at: datetime, today: date):
+def _read(data: bytes, file: SharedFile, text: str, shared_at: datetime, today: date, limits):
     """Product exports say which product they are from; a plain CSV may need the hint.
 
     Rows that carry no capture time were captured when the file was shared. "dmy" or "mdy"
     in the message says how to read dates like 05/11/2026.
     """
     order = _DATE_ORDER.search(text or "")
-    options = {"file_time": shared_at, "today": today, "date_order": order and order[1].lower()}
+    options = {
+        "file_time": shared_at,
+        "today": today,
+        "date_order": order and order[1].lower(),
+        "limits": limits,
+    }
     try:
         return read_bytes(data, name=file.name, **options)
     except BadInput as error:
@@ -86,7 +91,7 @@ def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str)
     try:
         clock = store.clock
         data = download(settings, file)
-        frame = _read(data, file, text, clock.now(), clock.today())
+        frame = _read(data, file, text, clock.now(), clock.today(), settings.limits)
         source = Provenance(
             file_name=file.name,
             file_hash=hashlib.sha256(data).hexdigest(),
