@@ -101,10 +101,11 @@ def parse_question(
     """
     default = Query("unknown", today - timedelta(days=DEFAULT_DAYS - 1), today, default_dates=True)
     clean = normalize(text)
-    if _not_a_question(text, clean):
-        return default
     quoted = [match.span() for match in re.finditer(r'"[^"]+"', clean)]
+    # Names first: a question about "Приветствие" is in English around a Cyrillic name.
     exact, clean = exact_journeys(clean, journeys)
+    if _not_a_question(clean):
+        return default
     comparing = bool(re.search(r"\bcompar", clean))
     dates, clean = find_dates(clean, today, date_order, comparing=comparing)
     said_intent, clean = _keywords(clean, _INTENT_RES)
@@ -224,11 +225,12 @@ def _with_problems(
     return replace(query, unclear=tuple(problems))
 
 
-def _not_a_question(text: str, clean: str) -> bool:
-    """Code, SQL, shell, markup, or another language: not a question Parity can read."""
+def _not_a_question(clean: str) -> bool:
+    """Code, SQL, shell, markup, or another language (journey names blanked out): not a
+    question Parity can read."""
     if NOT_A_QUESTION.search(clean):
         return True
-    letters = [c for c in text if c.isalpha()]
+    letters = [c for c in clean if c.isalpha()]
     if letters and sum(not ("a" <= c.lower() <= "z") for c in letters) > len(letters) / 2:
         return True
     words = re.findall(r"[^\W\d_]+", clean)

@@ -12,6 +12,7 @@ series and summer sale"), or shares a word with a stored name without matching i
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -89,6 +90,10 @@ def exact_journeys(text: str, journeys: Sequence[str]) -> tuple[list[tuple[int, 
 def _runs(journeys: Sequence[str]) -> list[tuple[str, list[str]]]:
     """Whole names, then the runs of their words that name one journey, longest first."""
     whole = [(name, words(name)) for name in journeys if words(name)]
+    # Names whose words are the same ("🚀 Launch", "🎉 Launch") are not told apart by words:
+    # matched by phrase, where both match and the reply asks which.
+    spelled = Counter(tuple(parts) for _, parts in whole)
+    whole = [(name, parts) for name, parts in whole if spelled[tuple(parts)] == 1]
     owners: dict[tuple[str, ...], set[str]] = {}
     for name, parts in whole:
         for size in range(2, len(parts)):

@@ -7,12 +7,35 @@ unchanged), so no word is read twice ("sent" is a metric, not a journey).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.language.dates import blank
 
 __all__ = ["Token", "blank", "normalize", "stem", "tokens", "words"]
 
-WORD = re.compile(r"[^\W_]+|[|,;.!?&+/()\[\]\"#]|(?<=\s)-(?=\s)")
+
+# Combining marks (Thai vowels, Devanagari signs, Arabic harakat) are parts of their word,
+# though \w does not match them: without them "ยินดีต้อนรับ" falls apart.
+def _ranges(codes: list[int]) -> str:
+    """Code points as a regex class body of ranges."""
+    parts, start = [], None
+    for code, following in zip(codes, [*codes[1:], None], strict=True):
+        start = code if start is None else start
+        if following != code + 1:
+            parts.append(f"\\U{start:08x}-\\U{code:08x}")
+            start = None
+    return "".join(parts)
+
+
+# (Every mark lies below U+30000, or in the variation selectors at U+E0100.)
+_MARKS = _ranges(
+    [
+        c
+        for c in [*range(0x30000), *range(0xE0100, 0xE01F0)]
+        if unicodedata.category(chr(c))[0] == "M"
+    ]
+)
+WORD = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*|[|,;.!?&+/()\[\]\"#]|(?<=\s)-(?=\s)")
 # Punctuation kept as tokens: a journey named in full (#) and the joins of a list.
 KEPT = frozenset("#,+&")
 
