@@ -135,6 +135,9 @@ def first_long_cell(table: pa.Table, cap: int) -> tuple[int, int, int] | None:
 
 def _first_long(chunk: pa.Array, cap: int) -> tuple[int, int] | None:
     """(row, length) of a chunk's first cell longer than `cap` characters, or None."""
+    strings = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+    if (pc.max(pc.binary_length(strings)).as_py() or 0) <= cap:
+        return None  # no cell has more bytes, so none has more characters
     if pa.types.is_dictionary(chunk.type):
         lengths = pc.fill_null(pc.utf8_length(chunk.dictionary), 0).to_numpy(zero_copy_only=False)
         long = np.flatnonzero(lengths > cap)

@@ -21,20 +21,32 @@ from bot.ingest.decode import Utf8, line_at
 from bot.ingest.limits import MAX_COUNT, Limits, over
 
 # Strings (skipped whole, brackets in them are text) and the brackets that nest.
+_SCALARS = frozenset({str, int, float, bool, type(None), Decimal})
 _NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def _whole_or_decimal(text: str) -> int | Decimal:
-    """JSON integers as ints, except those too long for one (4,300 digits): refused later."""
-    return int(text) if len(text) <= 20 else Decimal(text)
+    """JSON integers as ints while a double holds them exactly (15 digits), else decimals:
+    no int of 4,300 digits is made, and counts compared in bulk as doubles stay exact."""
+    return int(text) if len(text) <= 15 else Decimal(text)
+
+
+def _exact(text: str) -> float | Decimal:
+    """A number with a fraction or an exponent: a double when it is exactly the number
+    written (1100.0, 1.2345678E7), else a decimal (0.1, 9007199254740993.0)."""
+    if len(text) <= 17 and text.endswith(".0") and "e" not in text and "E" not in text:
+        return float(text)  # what CJA writes: 15 digits or fewer, a double holds them
+    value, exact = float(text), Decimal(text)
+    return value if exact == value else exact
 
 
 def documents(utf8: Utf8, limits: Limits) -> list[Any]:
     """The JSON values in the file: one document, or one per line (JSON Lines).
 
-    Numbers with a fraction or an exponent are read as exact decimals (a double would round
-    9007199254740993.0), NaN and Infinity as decimals that are not counts: each is then
-    judged where it stands, so its refusal names its page, row and column.
+    Numbers are read as doubles only where a double is exactly what is written, else as
+    decimals (a double would round 9007199254740993.0), NaN and Infinity as decimals that
+    are not counts: each is then judged where it stands, so its refusal names its page,
+    row and column.
     """
     if utf8.stop - utf8.start > limits.json_bytes:
         mb = -(-(utf8.stop - utf8.start) // 2**20)
@@ -45,9 +57,8 @@ def documents(utf8: Utf8, limits: Limits) -> list[Any]:
         raise BadInput(
             f"not JSON text: byte 0x{error.object[error.start]:02X} is not UTF-8"
         ) from None
-    _refuse_deep(text, limits.depth)
     decoder = json.JSONDecoder(
-        parse_float=Decimal, parse_int=_whole_or_decimal, parse_constant=Decimal
+        parse_float=_exact, parse_int=_whole_or_decimal, parse_constant=Decimal
     )
     found, position = [], 0
     while True:
@@ -57,7 +68,8 @@ def documents(utf8: Utf8, limits: Limits) -> list[Any]:
             return found
         try:
             value, position = decoder.raw_decode(text, position)
-        except RecursionError:  # only when PARITY_MAX_DEPTH is set beyond Python's stack
+        except RecursionError:  # deeper than Python's stack: found by the scan below
+            _refuse_deep(text, limits.depth)
             raise BadInput(f"the JSON is nested too deep to read (over {limits.depth})") from None
         except json.JSONDecodeError as error:
             ends = error.pos >= len(text.rstrip())
@@ -66,11 +78,32 @@ def documents(utf8: Utf8, limits: Limits) -> list[Any]:
                 f"not valid JSON: {why} (line {error.lineno}, character {error.colno})",
                 line=line_at(text, error.pos),
             ) from None
+        if _deeper(value, limits.depth):
+            _refuse_deep(text, limits.depth)
         found.append(value)
 
 
+def _deeper(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit` in a parsed value: level by level,
+    skipping (in C) the containers that hold scalars only, such as a row's data."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below = []
+        for item in level:
+            children = item.values() if type(item) is dict else item
+            if not set(map(type, children)) <= _SCALARS:
+                below.extend(child for child in children if type(child) in (dict, list))
+        level = below
+    return False
+
+
 def _refuse_deep(text: str, limit: int) -> None:
-    """Arrays and objects nested deeper than `limit`, refused at the line where they are."""
+    """Arrays and objects nested deeper than `limit`, refused at the line where they are
+    (a scan of the text, run only once a file is known to be too deep)."""
     depth = 0
     for match in _NESTING.finditer(text):
         bracket = match.group()
@@ -92,7 +125,7 @@ def kind(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int | float | Decimal):
         return f"the number {value}" if len(str(value)) <= 30 else "a number"
     names = {str: "text", list: "an array", dict: "an object"}
     return names.get(type(value), type(value).__name__)
@@ -100,7 +133,7 @@ def kind(value: Any) -> str:
 
 def whole(value: Any, what: str, low: int, high: int, field: str) -> int:
     """A JSON whole number within [low, high]; anything else is refused, naming `what`."""
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+    if isinstance(value, float | Decimal) and _whole_number(value):
         if value > high:  # never spelled out: 1e100000000 is a short literal
             raise BadInput(over(what, None, high, field))
         value = int(value)
@@ -113,22 +146,28 @@ def whole(value: Any, what: str, low: int, high: int, field: str) -> int:
     return value
 
 
+def _whole_number(value: float | Decimal) -> bool:
+    if isinstance(value, float):
+        return value.is_integer()
+    return value.is_finite() and value == value.to_integral_value()
+
+
 def count(value: int | float | Decimal) -> int | str:
     """A cell as a count, or what is wrong with it (compared before any conversion: a
     literal such as 1e100000000 is never spelled out)."""
-    not_acount = "is not a count (a whole number, 0 or more)"
+    not_a_count = "is not a count (a whole number, 0 or more)"
     if isinstance(value, float | Decimal) and not (
         value.is_finite() if isinstance(value, Decimal) else np.isfinite(value)
     ):
-        return not_acount
+        return not_a_count
     if value < 0:
-        return not_acount
+        return not_a_count
     if value > MAX_COUNT:
         return f"is more than 2^53 ({MAX_COUNT:,}), beyond what Parity stores exactly"
     if isinstance(value, int):
         return value
     if value != int(value):
-        return not_acount
+        return not_a_count
     return int(value)
 
 

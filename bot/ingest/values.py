@@ -336,7 +336,7 @@ def counts(
         values = pc.cast(cells, pa.int64())
     except pa.ArrowInvalid:
         values = None
-    if values is not None and pc.any(pc.match_substring(cells, "x", ignore_case=True)).as_py():
+    if values is not None and any(pc.any(pc.match_substring(cells, x)).as_py() for x in "xX"):
         values = None
     if values is not None:
         wrong = pc.or_(pc.less(values, 0), pc.greater(values, MAX_COUNT))
