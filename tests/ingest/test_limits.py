@@ -117,3 +117,20 @@ def test_the_command_line_refuses_it_with_a_message_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert "totalPages is over 1,000; Parity reads at most 1,000 (PARITY_MAX_PAGES" in result.stdout
+
+
+def test_a_large_export_read_in_chunks_keeps_to_the_caps(tmp_path):
+    from tests.ingest.test_stream import workspace
+
+    path = tmp_path / "big.csv"
+    path.write_text(workspace(3000))
+    chunked = {"captured_at": CAPTURED, "stream_bytes": 1000, "block_bytes": 16_384}
+    assert sum(len(c) for c in stream_file(path, **chunked)) == 6000
+    with pytest.raises(BadInput, match="PARITY_MAX_ROWS"):
+        list(stream_file(path, limits=Limits(rows=2500), **chunked))
+
+    long = workspace(3000).replace("J1,", "J" + "1" * 300 + ",", 1)
+    path.write_text(long)
+    with pytest.raises(BadInput, match="PARITY_MAX_CELL_CHARS") as refused:
+        list(stream_file(path, limits=Limits(cell_chars=100), **chunked))
+    assert refused.value.line == 1012  # the first row of journey J1 (11 lines above J0)
