@@ -90,12 +90,16 @@ def test_a_version_3_store_gets_keys_for_every_script(database_url):
     old.save(frame({"source": "ajo", "day": DAY, "value": 7, "journey": "Welcome"}), "b.csv")
     with old.engine.begin() as conn:  # as version 3 stored them
         conn.execute(update(journeys).where(journeys.c.name == "Приветствие").values(name_key=""))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE series ALTER COLUMN channel TYPE VARCHAR(50)"))
         conn.execute(text("UPDATE schema_info SET version = 3"))
     old.close()
 
     store = Store.open(database_url)
     try:
         store.save(frame({"source": "cja", "day": DAY, "value": 4, "journey": "Напоминание"}), "c")
+        wide = "c" * MAX_NAME_CHARS  # was 50 at most on PostgreSQL
+        store.save(frame({"source": "cja", "day": DAY, "value": 4, "channel": wide}), "wide")
         with store.engine.connect() as conn:
             keys = dict(conn.execute(select(journeys.c.name, journeys.c.name_key)).all())
             version = conn.scalar(text("SELECT version FROM schema_info"))
@@ -106,6 +110,7 @@ def test_a_version_3_store_gets_keys_for_every_script(database_url):
         "Приветствие": "приветствие",
         "Welcome": "welcome",
         "Напоминание": "напоминание",
+        "Welcome Series": "welcome series",
     }
 
 
