@@ -82,13 +82,15 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    # First: switching a new file to WAL, or opening one while the last process to close it
+    # checkpoints, waits for the lock like any other statement.
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # WAL lets readers (Slack answers) run while an ingest writes; NORMAL is durable in WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA cache_size=-32768")  # 32 MB: ingest memory stays bounded
     cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import traceback
 
 import pandas as pd
 import pytest
@@ -75,8 +76,8 @@ def _child(index, job, args, barrier, results) -> None:
     try:
         barrier.wait(timeout=60)
         results.put((index, "ok", job(*args)))
-    except BaseException as error:  # reported to the parent, which fails the test with it
-        results.put((index, "crash", f"{type(error).__name__}: {error}"))
+    except BaseException:  # reported to the parent, which fails the test with it
+        results.put((index, "crash", traceback.format_exc()))
 
 
 def together(*jobs) -> list:
