@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     and_,
@@ -156,5 +157,8 @@ _keys = Table(
     Column("metric", String(32), nullable=False),
     Column("day", Date, nullable=False),
     Column("series_id", Integer, nullable=False),
+    # Keyed: every current and historical row of the source is probed against these keys,
+    # an index lookup each instead of a scan of the keys (quadratic on a big snapshot).
+    PrimaryKeyConstraint("metric", "day", "series_id"),
     prefixes=["TEMPORARY"],
 )
