@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -86,12 +88,30 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     # checkpoints, waits for the lock like any other statement.
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # WAL lets readers (Slack answers) run while an ingest writes; NORMAL is durable in WAL.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA cache_size=-32768")  # 32 MB: ingest memory stays bounded
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+def _switch_to_wal(cursor) -> None:
+    """Put the file in WAL mode, waiting for a process that holds a new file mid-switch.
+
+    SQLite answers "database is locked" to a journal-mode change at once, without its busy
+    timeout, when another process opening the same new file holds it: retry for as long as
+    that timeout, as any other statement would wait.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def connect(url: str) -> Engine:
