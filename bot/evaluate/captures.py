@@ -42,9 +42,7 @@ def history(b: Builder, before_lag: dict, keep_by_age: np.ndarray) -> pd.DataFra
                 value = b.rng.binomial(before_lag[source][key][seen], share)
                 parts.append((source, key[1], age[seen], value, latest[seen]))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in HISTORY_COLUMNS}).astype(
-            {"source": str, "metric": str}
-        )
+        return fold_history(None)
     values = pd.DataFrame(
         {
             "source": np.concatenate([np.full(len(p[2]), p[0]) for p in parts]),
@@ -54,7 +52,17 @@ def history(b: Builder, before_lag: dict, keep_by_age: np.ndarray) -> pd.DataFra
             "latest": np.concatenate([p[4] for p in parts]),
         }
     )
-    values["change"] = values["latest"] - values["value"]
+    return fold_history(values)
+
+
+def fold_history(values: pd.DataFrame | None) -> pd.DataFrame:
+    """Values seen in earlier captures (source, metric, age_days, value, latest) folded as
+    bot.store.reader.settling_history does: per source, metric and age, how much they moved."""
+    if values is None or values.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in HISTORY_COLUMNS}).astype(
+            {"source": str, "metric": str}
+        )
+    values = values.assign(change=values["latest"] - values["value"])
     values["abs_change"] = values["change"].abs()
     folded = values.groupby(["source", "metric", "age_days"], as_index=False).agg(
         series=("value", "size"),

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from bot.evaluate.captures import HISTORY_COLUMNS
+from bot.evaluate.captures import fold_history
 from bot.evaluate.events import counting, journeys, messages
 from bot.evaluate.events.counting import MECHANISMS, Cells, Layout
 from bot.evaluate.events.messages import METRICS
@@ -181,20 +181,7 @@ def _history(world, layout, exists, latest, shown) -> pd.DataFrame:
                     }
                 )
             )
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in HISTORY_COLUMNS}).astype(
-            {"source": str, "metric": str}
-        )
-    values = pd.concat(parts, ignore_index=True)
-    values["change"] = values["latest"] - values["value"]
-    values["abs_change"] = values["change"].abs()
-    folded = values.groupby(["source", "metric", "age_days"], as_index=False).agg(
-        series=("value", "size"),
-        volume=("value", "sum"),
-        change=("change", "sum"),
-        abs_change=("abs_change", "sum"),
-    )
-    return folded[list(HISTORY_COLUMNS)]
+    return fold_history(pd.concat(parts, ignore_index=True) if parts else None)
 
 
 def _final_days(world, layout, exists, now, final) -> dict[str, date | None]:
