@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import select
-import time
 import uuid
 from datetime import date
 
@@ -15,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.store import Store
+from tests.faketime import mend_sleep
 
 TODAY = date(2026, 11, 29)
 
@@ -24,16 +23,7 @@ hypothesis_settings.register_profile("parity", deadline=None)
 hypothesis_settings.load_profile("parity")
 
 
-def _relative_sleep(seconds: float) -> None:
-    select.select([], [], [], max(seconds, 0.0))
-
-
-# .ci/run runs the suite again under Debian's faketime with FAKETIME_DONT_FAKE_MONOTONIC=1
-# (a faked monotonic clock hangs every timed thread wait). libfaketime 0.9.10 then breaks
-# Python 3.11's time.sleep, an absolute clock_nanosleep (wolfcw/libfaketime#426): sleep by
-# a relative timeout instead, before anything captures time.sleep.
-if "faketime" in os.environ.get("LD_PRELOAD", ""):
-    time.sleep = _relative_sleep
+mend_sleep()  # before anything captures time.sleep: see tests/faketime.py
 
 
 def _postgres_url() -> str | None:

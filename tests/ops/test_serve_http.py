@@ -15,6 +15,7 @@ from urllib.error import URLError
 
 import pytest
 
+from tests.faketime import python_module
 from tests.handlers.fake_slack import BOT_TOKEN, FakeSlack
 from tests.handlers.slack_requests import SIGNING_SECRET, event_body, mention, signed_headers
 from tests.test_cli import ROOT
@@ -74,7 +75,7 @@ def _serve(tmp_path, fake, demo_db, *options: str, **extra: str):
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(extra)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--http", *options],
+        [sys.executable, *python_module("bot"), "serve", "--http", *options],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
