@@ -7,7 +7,7 @@ checking again.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -56,10 +56,12 @@ FRAME_DTYPES: dict[str, str] = {
 }
 
 
-def refuse_future_days(frame: pd.DataFrame, today: date | None) -> None:
-    """A day after today cannot have numbers yet: a misread date, or a file from elsewhere.
+def refuse_future(frame: pd.DataFrame, today: date | None) -> None:
+    """Refuse a day after today, or a capture after tomorrow: neither product has numbers
+    for them yet, so it is a misread date or a file from elsewhere.
 
-    `today` is the reporting calendar's (the injected clock's); None skips the check.
+    `today` is the reporting calendar's (the injected clock's); None skips the check. A
+    capture time is UTC, up to 14 hours ahead of the reporting calendar, hence tomorrow.
     """
     if today is None or frame.empty:
         return
@@ -68,6 +70,12 @@ def refuse_future_days(frame: pd.DataFrame, today: date | None) -> None:
         raise BadInput(
             f"{latest:%Y-%m-%d} is in the future (today is {today.isoformat()}): check the "
             "file's dates (and --date-order), or leave the day out"
+        )
+    captured = frame["captured_at"].max()
+    if captured.date() > today + timedelta(days=1):
+        raise BadInput(
+            f"captured_at {captured:%Y-%m-%dT%H:%M:%SZ} is in the future (today is "
+            f"{today.isoformat()}): check the file's capture times, or leave them out"
         )
 
 

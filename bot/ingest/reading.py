@@ -12,7 +12,7 @@ import pandas as pd
 from bot.errors import BadInput
 from bot.ingest import formats
 from bot.ingest.decode import decode
-from bot.ingest.frame import SOURCES, refuse_future_days
+from bot.ingest.frame import SOURCES, refuse_future
 from bot.ingest.limits import Limits, over
 from bot.ingest.options import Options, Parsed
 from bot.ingest.values import DATE_ORDERS, utc_naive
@@ -139,7 +139,7 @@ def parse_bytes(
         if utf8.is_blank():
             raise BadInput("the file is empty (expected a CSV header and rows)")
         parsed = formats.read(utf8, options)
-        refuse_future_days(parsed.frame, today)
+        refuse_future(parsed.frame, today)
     except BadInput as error:
         raise error.in_file(name) from None
     for note in parsed.notes:

@@ -33,7 +33,7 @@ from bot.ingest.csvfile import (
     long_cell,
 )
 from bot.ingest.decode import Utf8
-from bot.ingest.frame import refuse_future_days
+from bot.ingest.frame import refuse_future
 from bot.ingest.limits import Limits, over
 from bot.ingest.options import Options
 from bot.ingest.reading import (
@@ -199,7 +199,7 @@ class Stream:
             del table, rows, result
             pa.default_memory_pool().release_unused()  # or the allocator keeps every batch
             if not frame.empty:
-                refuse_future_days(frame, options.today)
+                refuse_future(frame, options.today)
                 yield frame
         source.close()
         if offset == 0:

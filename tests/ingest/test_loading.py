@@ -92,6 +92,29 @@ def test_days_after_today_are_refused_with_the_day(store, csv_file):
     assert snapshot_count(store) == 0
 
 
+def test_a_capture_after_tomorrow_is_refused_with_its_time(store, csv_file):
+    store.clock = Clock(pinned_today=date(2026, 11, 29))
+    path = csv_file("Day,Journey,Sends,Captured at\n2026-11-28,W,1,2027-11-29T06:00:00Z\n")
+
+    loaded = load_file(store, path, source="cja")
+
+    assert loaded.error == (
+        f"{path}: captured_at 2027-11-29T06:00:00Z is in the future (today is 2026-11-29): "
+        "check the file's capture times, or leave them out"
+    )
+    assert snapshot_count(store) == 0
+
+
+def test_a_capture_early_tomorrow_in_utc_is_today_somewhere(store, csv_file):
+    store.clock = Clock(pinned_today=date(2026, 11, 29))
+    path = csv_file("Day,Journey,Sends,Captured at\n2026-11-28,W,1,2026-11-30T09:00:00Z\n")
+
+    loaded = load_file(store, path, source="cja")
+
+    assert loaded.error is None
+    assert snapshot_count(store) == 1
+
+
 def test_a_report_counts_the_days_stored_not_the_span(store, csv_file):
     path = csv_file("Day,Journey,Sends\n2026-11-01,W,1\n2026-11-28,W,2\n")
 
