@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
+def as_date(value: date | str) -> date:
+    """A date, or its ISO text (SQLite may return a date column with a time after it)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def format_number(value: int | float) -> str:
@@ -27,13 +28,13 @@ def format_pct(value: float, digits: int = 1) -> str:
 
 
 def format_day(value: date | str) -> str:
-    day = _as_date(value)
+    day = as_date(value)
     return f"{day:%b} {day.day}"
 
 
 def format_span(start: date | str, end: date | str) -> str:
     """ "Oct 31 – Nov 29, 2026", or one day when start is end."""
-    first, last = _as_date(start), _as_date(end)
+    first, last = as_date(start), as_date(end)
     if first == last:
         return f"{format_day(first)}, {first.year}"
     year = f", {first.year}" if first.year != last.year else ""
@@ -48,7 +49,7 @@ def format_scope(start: date, end: date, journeys: Iterable[str]) -> str:
 
 def format_days(days: Iterable[date | str]) -> str:
     """Days as short runs: "Nov 23 – Nov 28, Dec 1"."""
-    ordered = sorted({_as_date(d) for d in days})
+    ordered = sorted({as_date(d) for d in days})
     runs: list[tuple[date, date]] = []
     for day in ordered:
         if runs and day - runs[-1][1] == timedelta(days=1):

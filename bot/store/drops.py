@@ -11,7 +11,7 @@ elects it at ingest. Each drop and undo is recorded: who, when.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Column,
@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from bot.errors import BadInput
+from bot.formatting import as_date
 from bot.store import comparison
 from bot.store.schema import current_values, series, snapshot_drops, snapshots, superseded_values
 
@@ -142,12 +143,8 @@ def _reelect(conn: Connection, snapshot_id: int, source: str) -> None:
     # 4. The cells questions read follow the current values they sum.
     first, last = conn.execute(select(func.min(k.day), func.max(k.day))).one()
     if first is not None:
-        comparison.recompute(conn, _as_date(first), _as_date(last))
+        comparison.recompute(conn, as_date(first), as_date(last))
     _keys.drop(conn)
-
-
-def _as_date(day) -> date:
-    return day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
 
 
 # Per transaction: the keys of the snapshot being dropped or restored.
