@@ -15,6 +15,12 @@ def as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+# Slack's mrkdwn has no escape for its formatting marks, so replies show a mark that could
+# format as its look-alike (bot.answers.render); a name pasted back from a reply is read
+# with the marks restored (bot.language.tokens).
+LOOKALIKES = {"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
+
+
 def format_number(value: int | float) -> str:
     return f"{value:,.0f}"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
 from bot.formatting import (
+    LOOKALIKES,
     format_day,
     format_days,
     format_number,
@@ -35,7 +36,7 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]+")
 # Slack's mrkdwn has no escape for its formatting marks, so a mark that could open or close
 # bold, italic, strike or code is shown as its look-alike. One between two letters or
 # digits never formats (snake_case, 2*3, an env variable's name) and is kept as it is.
-_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+_LOOKALIKES = str.maketrans(LOOKALIKES)
 _MARK = re.compile(r"`|(?<![^\W_])[*_~]|[*_~](?![^\W_])")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.formatting import LOOKALIKES
 from bot.language.dates import blank
 
 __all__ = ["Token", "blank", "normalize", "stem", "tokens", "words"]
@@ -43,8 +44,14 @@ KEPT = frozenset("#,+&")
 Token = tuple[int, str] | None
 
 
+# A name copied from a reply holds look-alikes where it had formatting marks.
+_MARKS_BACK = str.maketrans({alike: mark for mark, alike in LOOKALIKES.items()})
+
+
 def normalize(text: str) -> str:
-    """Lower case, one kind of apostrophe and dash, possessives and apostrophes dropped."""
+    """Lower case, formatting marks back from their look-alikes, one kind of apostrophe and
+    dash, possessives and apostrophes dropped."""
+    text = text.translate(_MARKS_BACK)
     text = re.sub(r"[’‘`´]", "'", text.lower())
     text = re.sub(r"'s\b", "", text).replace("'", "")
     return re.sub(r"[‐‑‒–—−]", "-", text)
