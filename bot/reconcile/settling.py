@@ -3,8 +3,9 @@
 Adobe documents that the latest day is not final; how long a day keeps moving depends on
 the team's datasets and exports. Every stored snapshot is history: a number captured when
 its day was k days old, and captured again later, either moved or did not. The history
-frame (bot.store.reader.settling_history) sums, per source, metric and age k, the values
-seen at that age, their net change up to the latest capture, and the size of those changes.
+frame (bot.store.reader.settling_history) sums, per source, metric, channel and age k, the
+values seen at that age, their net change up to the latest capture, and the size of those
+changes.
 
 A source's values are still moving at age k when the days captured at that age changed, in
 total, by at least the settling threshold (0.1 % by default) and in one direction more than
@@ -98,13 +99,22 @@ def _moving(rows: pd.DataFrame, change_pct: float) -> pd.Series:
     return judged & material & beyond_jitter & (net > 0)
 
 
+def _by_age(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per age: the store splits history by channel too, and a metric's settling
+    is judged over all its channels."""
+    if "channel" not in rows.columns:
+        return rows
+    moved = ["series", "volume", "change", "abs_change"]
+    return rows.groupby("age_days", as_index=False, sort=True)[moved].sum()
+
+
 def learn(history: pd.DataFrame | None, metric: str, change_pct: float) -> Settling:
     """Learn, per source, when `metric` stops moving; `history` as the store returns it."""
     if history is None:
         return Settling(metric)
     sources = []
     for source in sorted(SOURCE_NAMES):
-        rows = history.loc[(history["source"] == source) & (history["metric"] == metric)]
+        rows = _by_age(history.loc[(history["source"] == source) & (history["metric"] == metric)])
         if rows.empty:
             sources.append(SourceSettling(source, 0, None))
             continue

@@ -14,7 +14,15 @@ from sqlalchemy import Engine, func, select, text
 from bot.metrics import SOURCES
 from bot.ops import activity, telemetry
 from bot.query import Query
-from bot.store import captures, conversations, drops, interactions, provenance, reader
+from bot.store import (
+    captures,
+    conversations,
+    drops,
+    interactions,
+    learned,
+    provenance,
+    reader,
+)
 from bot.store.alerts import AlertRecords
 from bot.store.calendars import Calendars, calendars
 from bot.store.concurrency import writer_lock
@@ -146,8 +154,12 @@ class Store:
     def settling_history(
         self, captured_since: datetime, max_age_days: int, metrics: Sequence[str] = ()
     ) -> pd.DataFrame:
-        """How far values moved after each age, per source and metric (see reader)."""
+        """How far values moved after each age, per source, metric and channel (see
+        reader): summed from what the writer keeps (bot.store.learned) at its horizon,
+        folded from the stored captures at any other."""
         with self.engine.connect() as conn:
+            if max_age_days == learned.HORIZON_DAYS:
+                return learned.history(conn, captured_since, metrics)
             if conn.dialect.name == "postgresql":
                 # Its window sorts the numbers seen again (1.4 M after a daily 14-day pull
                 # at 1,000 journeys): in memory, not spilled to disk at the 4 MB default.

@@ -18,7 +18,7 @@ from sqlalchemy import (
     update,
 )
 
-from bot.store import comparison
+from bot.store import comparison, learned
 from bot.store.concurrency import BUSY_TIMEOUT_MS, schema_lock
 from bot.store.identity import name_key
 from bot.store.schema import (
@@ -71,6 +71,12 @@ def _daily_comparison(conn: Connection) -> None:
     comparison.rebuild(conn)
 
 
+def _settling_moves(conn: Connection) -> None:
+    """Version 7: what snapshot history teaches about settling (created by create_all),
+    folded once from every stored capture; the writer keeps it up to date from then on."""
+    learned.rebuild(conn)
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -79,6 +85,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _identity_for_every_script,
     5: _snapshot_provenance,
     6: _daily_comparison,
+    7: _settling_moves,
 }
 
 

@@ -11,7 +11,7 @@ elects it at ingest. Each drop and undo is recorded: who, when.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Column,
@@ -35,7 +35,7 @@ from sqlalchemy import (
 
 from bot.errors import BadInput
 from bot.formatting import as_date
-from bot.store import comparison
+from bot.store import comparison, learned
 from bot.store.schema import current_values, series, snapshot_drops, snapshots, superseded_values
 
 DROP, UNDO = "drop", "undo"
@@ -61,6 +61,11 @@ def _change(conn: Connection, snapshot_id: int, action: str, by: str, at: dateti
         raise BadInput(f"snapshot #{snapshot_id} is already dropped")
     if action == UNDO and row.dropped_at is None:
         raise BadInput(f"snapshot #{snapshot_id} is not dropped")
+    first, last = _collect_keys(conn, snapshot_id)
+    if first is not None:
+        # What the snapshot's numbers taught about settling changes with it: taken out
+        # here, as it stood, and folded again once the drop or undo is done.
+        learned.forget(conn, row.source, _keys, first, last)
     stamp = at.replace(tzinfo=None)
     dropped = {"dropped_at": stamp, "dropped_by": by[:500]} if action == DROP else {
         "dropped_at": None, "dropped_by": None
@@ -69,11 +74,15 @@ def _change(conn: Connection, snapshot_id: int, action: str, by: str, at: dateti
     conn.execute(
         insert(snapshot_drops).values(snapshot_id=snapshot_id, action=action, by=by[:500], at=stamp)
     )
-    _reelect(conn, snapshot_id, row.source)
+    _reelect(conn, row.source)
+    if first is not None:
+        comparison.recompute(conn, first, last)  # the cells follow the values they sum
+        learned.relearn(conn, row.source, _keys, first, last)
+    _keys.drop(conn)
 
 
-def _reelect(conn: Connection, snapshot_id: int, source: str) -> None:
-    """Re-elect the current value of every key `snapshot_id` holds, set-wise in SQL."""
+def _collect_keys(conn: Connection, snapshot_id: int) -> tuple[date | None, date | None]:
+    """Fill `_keys` with every key the snapshot holds; their first and last days."""
     cv, sv, k = current_values.c, superseded_values.c, _keys.c
     _keys.create(conn, checkfirst=True)
     conn.execute(delete(_keys))
@@ -82,6 +91,15 @@ def _reelect(conn: Connection, snapshot_id: int, source: str) -> None:
         select(sv.metric, sv.day, sv.series_id).where(sv.snapshot_id == snapshot_id),
     )
     conn.execute(insert(_keys).from_select(["metric", "day", "series_id"], held))
+    first, last = conn.execute(select(func.min(k.day), func.max(k.day))).one()
+    if first is None:
+        return None, None
+    return as_date(first), as_date(last)
+
+
+def _reelect(conn: Connection, source: str) -> None:
+    """Re-elect the current value of every key in `_keys`, set-wise in SQL."""
+    cv, sv, k = current_values.c, superseded_values.c, _keys.c
     # 1. Every current value of those keys joins the history...
     in_current = and_(cv.metric == k.metric, cv.day == k.day, cv.series_id == k.series_id)
     current = (
@@ -140,11 +158,6 @@ def _reelect(conn: Connection, snapshot_id: int, source: str) -> None:
             exists(select(literal(1)).where(in_history)),
         )
     )
-    # 4. The cells questions read follow the current values they sum.
-    first, last = conn.execute(select(func.min(k.day), func.max(k.day))).one()
-    if first is not None:
-        comparison.recompute(conn, as_date(first), as_date(last))
-    _keys.drop(conn)
 
 
 # Per transaction: the keys of the snapshot being dropped or restored.

@@ -34,7 +34,7 @@ from bot.store.schema import (
 FEW_JOURNEYS = 50
 COMPARISON_COLUMNS = ("journey_key", "day", "metric", "ajo", "cja", "ajo_rows", "cja_rows")
 HISTORY_COLUMNS = (
-    "source", "metric", "age_days", "series", "volume", "change", "abs_change"
+    "source", "metric", "channel", "age_days", "series", "volume", "change", "abs_change"
 )  # fmt: skip
 
 
@@ -172,6 +172,7 @@ def folded(conn: Connection, observations, since: datetime, max_age_days: int, m
         select(
             s.source,
             o.metric,
+            o.series_id,
             age.label("age_days"),
             o.value,
             func.last_value(o.value)
@@ -183,23 +184,25 @@ def folded(conn: Connection, observations, since: datetime, max_age_days: int, m
         .where(and_(*conditions))
         .subquery()
     )
-    v = values.c
+    v, sr = values.c, series.c
     statement = (
         select(
             v.source,
             v.metric,
+            sr.channel,
             v.age_days,
             func.count().label("series"),
             func.sum(v.value).label("volume"),
             func.sum(v.latest - v.value).label("change"),
             func.sum(func.abs(v.latest - v.value)).label("abs_change"),
         )
+        .select_from(values.join(series, sr.id == v.series_id))
         .where(v.later > 0)
-        .group_by(v.source, v.metric, v.age_days)
-        .order_by(v.source, v.metric, v.age_days)
+        .group_by(v.source, v.metric, sr.channel, v.age_days)
+        .order_by(v.source, v.metric, sr.channel, v.age_days)
     )
     frame = pd.DataFrame(conn.execute(statement).all(), columns=list(HISTORY_COLUMNS))
-    for column in HISTORY_COLUMNS[2:]:
+    for column in HISTORY_COLUMNS[3:]:
         frame[column] = frame[column].astype("int64")
     return frame
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # One limit for every name a file gives a number (journey names and ids, actions,
 # channels), in characters: checked at ingest (bot.store.identity.name_problem) on both
@@ -179,6 +179,27 @@ snapshot_counts = Table(
     Column("numbers", Integer, nullable=False),
     PrimaryKeyConstraint("metric", "day", "journey_key", "snapshot_id"),
     Index("ix_snapshot_counts_journey", "journey_key", "metric", "day"),
+    sqlite_with_rowid=False,
+)
+
+# What snapshot history teaches about settling, kept at ingest (version 7): per earlier
+# capture (its snapshot), metric, channel and age in whole days at that capture, the numbers
+# seen again by a later capture within the settling horizon, their values at that age, and
+# their net and absolute change up to the latest such capture. A question sums the rows of
+# the snapshots captured since its window (bot.store.learned): a few hundred rows, however
+# long the history. Dropped snapshots teach nothing and are left out of every row.
+settling_moves = Table(
+    "settling_moves",
+    metadata,
+    Column("snapshot_id", Integer, nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("channel", String(MAX_NAME_CHARS), nullable=False),
+    Column("age_days", Integer, nullable=False),
+    Column("series", BigInteger, nullable=False),
+    Column("volume", BigInteger, nullable=False),
+    Column("change", BigInteger, nullable=False),
+    Column("abs_change", BigInteger, nullable=False),
+    PrimaryKeyConstraint("snapshot_id", "metric", "channel", "age_days"),
     sqlite_with_rowid=False,
 )
 

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.errors import BadInput
-from bot.store import comparison
+from bot.store import comparison, learned
 from bot.store.identity import name_problem, resolve_journeys, resolve_series
 from bot.store.schema import current_values, snapshots, superseded_values
 
@@ -413,7 +413,9 @@ def _store_values(
         conn.execute(text(f"ANALYZE {staging.name}"))
     days = columns["day"]
     first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    learned.forget(conn, source, staging, first, last)
     _merge_staging(conn, snapshot_id, source, captured, first, last)
+    learned.relearn(conn, source, staging, first, last)
     comparison.refresh(conn, staging, first, last)
     staging.drop(conn)
 

@@ -40,12 +40,12 @@ def test_values_are_compared_with_their_latest_capture_per_source_metric_and_age
     _captures(store)
     history = store.settling_history(SINCE, 30, ("sent",))
     assert list(history.columns) == [
-        "source", "metric", "age_days", "series", "volume", "change", "abs_change"
+        "source", "metric", "channel", "age_days", "series", "volume", "change", "abs_change"
     ]  # fmt: skip
     assert _rows(history) == [
-        ("cja", "sent", 1, 2, 1300, 200, 200),  # D1 900 -> 1000, D2 400 -> 500
-        ("cja", "sent", 3, 1, 1000, 0, 0),
-        ("cja", "sent", 6, 1, 1000, 0, 0),
+        ("cja", "sent", "email", 1, 2, 1300, 200, 200),  # D1 900 -> 1000, D2 400 -> 500
+        ("cja", "sent", "email", 3, 1, 1000, 0, 0),
+        ("cja", "sent", "email", 6, 1, 1000, 0, 0),
     ]
     assert history["age_days"].dtype == "int64"
 
@@ -55,8 +55,8 @@ def test_all_metrics_and_the_age_horizon(store):
     history = store.settling_history(SINCE, 5)
     # D1's captures at 6 and 8 days old are beyond the horizon: its latest is at 3 days.
     assert _rows(history) == [
-        ("cja", "opens", 1, 1, 7, 0, 0),
-        ("cja", "sent", 1, 2, 1300, 200, 200),
+        ("cja", "opens", "email", 1, 1, 7, 0, 0),
+        ("cja", "sent", "email", 1, 2, 1300, 200, 200),
     ]
 
 
@@ -64,13 +64,13 @@ def test_only_snapshots_captured_since_count(store):
     _captures(store)
     later = datetime(2026, 11, 22, tzinfo=UTC)
     assert _rows(store.settling_history(later, 30, ("sent",))) == [
-        ("cja", "sent", 1, 1, 400, 100, 100),
-        ("cja", "sent", 3, 1, 1000, 0, 0),
-        ("cja", "sent", 6, 1, 1000, 0, 0),
+        ("cja", "sent", "email", 1, 1, 400, 100, 100),
+        ("cja", "sent", "email", 3, 1, 1000, 0, 0),
+        ("cja", "sent", "email", 6, 1, 1000, 0, 0),
     ]
 
 
 def test_an_empty_store_has_no_history(store):
     history = store.settling_history(SINCE, 30, ("sent",))
     assert history.empty
-    assert list(history.columns)[:3] == ["source", "metric", "age_days"]
+    assert list(history.columns)[:4] == ["source", "metric", "channel", "age_days"]

@@ -1,0 +1,194 @@
+"""What snapshot history teaches about settling, kept up to date as snapshots land.
+
+A number (source, metric, day, series) captured when its day was k days old and captured
+again later either moved or did not; the settling history sums, per source, metric,
+channel and age, the values seen at that age and how far they moved up to the latest
+capture (bot.reconcile.settling learns from it). Folding every observation of the window
+for the first question after a pull costs seconds at a thousand journeys; this module keeps
+the fold in `settling_moves` instead, by the snapshot of the earlier capture, so a question
+sums a few hundred rows of the snapshots captured since its window.
+
+Why the window can be applied afterwards: a value counts only when a later capture within
+the horizon has the same number, and that capture is later, so inside any window the value
+is in. Its latest capture within the horizon is then the same whatever the window, and so
+is what it contributes.
+
+Keeping it exact: a write changes what the numbers it touches taught (their latest value,
+which values have a later one), and nothing else. So before the write, the moves of the
+touched numbers are subtracted, folded from every stored capture of them; after it they are
+folded again and added. A first capture of a number teaches nothing (it has nothing to be
+compared with), so a first ingest costs nothing here. A dropped snapshot teaches nothing
+and is left out of every fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Table,
+    and_,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.store.reader import whole_days_between
+from bot.store.schema import (
+    all_observations,
+    current_values,
+    series,
+    settling_moves,
+    snapshots,
+    superseded_values,
+)
+
+# The oldest age, in days, at which a capture is compared (bot.reconcile's horizon).
+HORIZON_DAYS = 30
+HISTORY_COLUMNS = (
+    "source", "metric", "channel", "age_days", "series", "volume", "change", "abs_change"
+)  # fmt: skip
+_MOVES = ("series", "volume", "change", "abs_change")
+_OBSERVED = ("snapshot_id", "metric", "day", "series_id", "value")
+
+
+def moves(observations, horizon_days: int = HORIZON_DAYS, since: datetime | None = None):
+    """`observations` ((snapshot_id, metric, day, series_id, value) rows) folded: per earlier
+    capture's snapshot, metric, channel and age, the values a later capture within
+    `horizon_days` saw again and how far they moved to the latest one. Only captures from
+    `since` (naive UTC) are read when it is given (the window of a fold from scratch)."""
+    o, s = observations.c, snapshots.c
+    age = whole_days_between(s.captured_at, o.day)
+    key = (s.source, o.metric, o.series_id, o.day)
+    order = (s.captured_at, s.id)
+    conditions = [s.dropped_at.is_(None), age >= 0, age <= horizon_days]
+    if since is not None:
+        conditions.append(s.captured_at >= since)
+    values = (
+        select(
+            o.snapshot_id,
+            o.metric,
+            o.series_id,
+            age.label("age_days"),
+            o.value,
+            func.last_value(o.value)
+            .over(partition_by=key, order_by=order, rows=(0, None))
+            .label("latest"),
+            func.count().over(partition_by=key, order_by=order, rows=(1, None)).label("later"),
+        )
+        .select_from(observations.join(snapshots, o.snapshot_id == s.id))
+        .where(and_(*conditions))
+        .subquery("seen")
+    )
+    v, sr = values.c, series.c
+    return (
+        select(
+            v.snapshot_id,
+            v.metric,
+            sr.channel,
+            v.age_days,
+            func.count().label("series"),
+            func.sum(v.value).label("volume"),
+            func.sum(v.latest - v.value).label("change"),
+            func.sum(func.abs(v.latest - v.value)).label("abs_change"),
+        )
+        .select_from(values.join(series, sr.id == v.series_id))
+        .where(v.later > 0)
+        .group_by(v.snapshot_id, v.metric, sr.channel, v.age_days)
+    )
+
+
+def _observations_of(source: str, keys: Table, first: date, last: date):
+    """Every stored capture of `source`'s numbers listed in `keys` (metric, day, series_id,
+    and journey_key when it has one, which lets current values be found by their key)."""
+    cv, sv, s, k = current_values.c, superseded_values.c, snapshots.c, keys.c
+    in_current = [cv.metric == k.metric, cv.day == k.day, cv.series_id == k.series_id]
+    if "journey_key" in k:
+        in_current.append(cv.journey_key == k.journey_key)
+    # History by snapshot, the first column of its key: the source's snapshots of those days.
+    holding = select(s.id).where(s.source == source, s.first_day <= last, s.last_day >= first)
+    in_history = and_(sv.metric == k.metric, sv.day == k.day, sv.series_id == k.series_id)
+    return union_all(
+        select(*(cv[c] for c in _OBSERVED))
+        .select_from(keys.join(current_values, and_(*in_current)))
+        .where(cv.source == source),
+        select(*(sv[c] for c in _OBSERVED))
+        .select_from(keys.join(superseded_values, in_history))
+        .where(sv.snapshot_id.in_(holding), sv.day >= first, sv.day <= last),
+    ).subquery("observations")
+
+
+def _add(conn: Connection, folded, sign: int) -> None:
+    """Add (or, with sign -1, subtract) folded moves to the kept ones."""
+    f = folded.subquery("folded")
+    rows = select(
+        f.c.snapshot_id,
+        f.c.metric,
+        f.c.channel,
+        f.c.age_days,
+        *(literal(sign, BigInteger) * f.c[name] for name in _MOVES),
+    ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(settling_moves).from_select(
+        [c.name for c in settling_moves.columns], rows
+    )
+    m = settling_moves.c
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[c.name for c in settling_moves.primary_key.columns],
+            set_={name: m[name] + statement.excluded[name] for name in _MOVES},
+        )
+    )
+    if sign < 0:
+        conn.execute(settling_moves.delete().where(m.series == 0))
+
+
+def forget(conn: Connection, source: str, keys: Table, first: date, last: date) -> None:
+    """Before a write that changes the captures of the numbers in `keys` (all `source`'s,
+    days from `first` to `last`): take out what they taught."""
+    _add(conn, moves(_observations_of(source, keys, first, last)), -1)
+
+
+def relearn(conn: Connection, source: str, keys: Table, first: date, last: date) -> None:
+    """After that write: add what the same numbers teach now."""
+    _add(conn, moves(_observations_of(source, keys, first, last)), 1)
+
+
+def rebuild(conn: Connection) -> None:
+    """Fold every stored observation afresh (a store upgraded to version 7)."""
+    conn.execute(settling_moves.delete())
+    _add(conn, moves(all_observations()), 1)
+
+
+def history(conn: Connection, captured_since: datetime, metrics: Sequence[str] = ()):
+    """The settling history of the captures since `captured_since` (the horizon's), as
+    bot.store.reader.settling_history returns it: summed from the kept moves."""
+    since = captured_since.astimezone(UTC).replace(tzinfo=None)
+    m, s = settling_moves.c, snapshots.c
+    conditions = [s.captured_at >= since, s.dropped_at.is_(None)]
+    if metrics:
+        conditions.append(m.metric.in_(list(metrics)))
+    group = (s.source, m.metric, m.channel, m.age_days)
+    statement = (
+        select(*group, *(func.sum(m[name]) for name in _MOVES))
+        .select_from(settling_moves.join(snapshots, s.id == m.snapshot_id))
+        .where(*conditions)
+        .group_by(*group)
+        .having(func.sum(m.series) > 0)
+        .order_by(*group)
+    )
+    return typed(conn.execute(statement).all())
+
+
+def typed(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    for column in HISTORY_COLUMNS[3:]:
+        frame[column] = frame[column].astype("int64")
+    return frame
