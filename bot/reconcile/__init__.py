@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.metrics import METRIC_TABLE, METRICS, metric_facts
 from bot.query import Query
 from bot.reconcile import witnesses
-from bot.reconcile.causes import Attribution, Rules, attribute
+from bot.reconcile.causes import Attribution, Rules, attribute, prepare, time_shifts
 from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import describe
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
@@ -64,6 +64,7 @@ def rules_for(
 ) -> Rules:
     return Rules(
         calendars=calendars,
+        reporting=settings.timezone,
         today=today,
         lag_days=settings.lag_days,
         retry_window_days=settings.retry_window_days,
@@ -94,6 +95,7 @@ def attributions(
     # Split by metric once: a comparison per metric would read every row for each.
     by_metric = dict(tuple(frame.groupby("metric", sort=False)))
     empty = frame.iloc[:0]
+    prepared = {}
     for metric in query.metrics or reported:
         cells = with_neighbours(by_metric.get(metric, empty))
         cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
@@ -114,7 +116,27 @@ def attributions(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
         rules = rules_for(metric, settings, today, history, calendars)
-        result[metric] = (rules, attribute(cells, metric, rules, retries_measured=measured))
+        prepared[metric] = (rules, measured, prepare(cells, metric, rules))
+    # One data view, one zone: the time-zone shift is fitted on every metric at once (the
+    # other metrics in the frame too: they are in the same data view).
+    extra = {}
+    for metric in reported:
+        if metric not in prepared and metric in by_metric:
+            cells = with_neighbours(by_metric[metric])
+            cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
+            rules = rules_for(metric, settings, today, history, calendars)
+            extra[metric] = prepare(cells, metric, rules)
+    shifts = {}
+    if prepared:
+        pooled = {m: p for m, (_, _, p) in prepared.items()} | extra
+        shifts = time_shifts(pooled, next(iter(prepared.values()))[0])
+    for metric, (rules, measured, ready) in prepared.items():
+        result[metric] = (
+            rules,
+            attribute(
+                ready.cells, metric, rules, measured, prepared=ready, shift=shifts.get(metric)
+            ),
+        )
     return result
 
 

@@ -30,6 +30,7 @@ and in total are exact.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -52,7 +53,7 @@ from bot.reconcile.recorded import recorded
 from bot.reconcile.registry import CAUSES
 from bot.reconcile.rules import Rules
 
-__all__ = ["Attribution", "Rules", "attribute"]
+__all__ = ["Attribution", "Prepared", "Rules", "attribute", "prepare", "time_shifts"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,24 +99,29 @@ class _Ledger:
         self.findings.append(finding)
 
 
-def attribute(
-    cells: pd.DataFrame, metric: str, rules: Rules, retries_measured: bool = True
-) -> Attribution:
-    """Add one column per cause to `cells` (one row per journey and day of one metric).
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """One metric's cells up to the time-zone step: duplicates taken, missing data found,
+    and what the data view's time-zone fit needs from it (bot.reconcile.detectors.timezone
+    fits every metric of the data view together)."""
 
-    `cells` has ajo, cja, day, journey_key, the `*_rows` counts and, for retry-affected
-    metrics, ajo_retries: AJO's count of messages in the retry queue for that journey and
-    day; `retries_measured` is False when AJO's Retries metric was not stored at all.
-    Optional ajo_prev/ajo_next (AJO's value the day before and after) serve the time-zone
-    fit at the edges of the range.
-    """
+    cells: pd.DataFrame
+    view: CellView
+    ledger: _Ledger
+    gaps: list
+    holes: np.ndarray
+    doubled: np.ndarray
+    whole: np.ndarray
+    zone: timezone.Part
+
+
+def prepare(cells: pd.DataFrame, metric: str, rules: Rules) -> Prepared:
+    """`cells` (one row per journey and day of one metric) sorted, with missing data found
+    and duplicates taken: the part of the split that comes before the time zone."""
     cells = cells.sort_values(["journey_key", "day"], kind="stable").reset_index(drop=True)
     view = CellView.of(cells, rules.today)
     ledger = _Ledger(view.ajo - view.cja)
-    documented_lag = view.age < rules.lag_days
-    lagging = view.age < rules.lag_window
-    settled = ~lagging
-    young = view.age < rules.retry_window_days
+    settled = view.age >= rules.lag_window
 
     # Missing data is found first (its zeros would confuse every other test) but takes its
     # amount after duplicates and measured retries: AJO's queued retries are in its Sent
@@ -143,12 +149,52 @@ def attribute(
         ajo_next=view.ajo_next - neighbour(view, ajo_copies, 1),
     )
     whole = ~holes & ~_spread(view, ajo_missing)
+    part = timezone.Part(metric, reference, ledger.rest.copy(), settled & whole, whole)
+    return Prepared(cells, view, ledger, gaps, holes, doubled, whole, part)
+
+
+def time_shifts(prepared: Mapping[str, Prepared], rules: Rules) -> dict[str, timezone.TimeShift]:
+    """The data view's time-zone shift, fitted on every metric at once, per metric."""
+    parts = [p.zone for p in prepared.values()]
+    days = [p.view.day for p in prepared.values() if len(p.view)]
     known = None
-    if len(view):
-        first, last = (d.item() for d in (view.day.min(), view.day.max()))
+    if days:
+        first = min(d.min() for d in days).item()
+        last = max(d.max() for d in days).item()
         known = recorded(rules.calendars, first, last)
-    for finding in timezone.detect(reference, ledger.rest, settled & whole, whole, known):
-        ledger.record(finding)
+    reporting = rules.calendars.reporting if rules.calendars is not None else rules.reporting
+    return timezone.detect(parts, reporting, known)
+
+
+def attribute(
+    cells: pd.DataFrame,
+    metric: str,
+    rules: Rules,
+    retries_measured: bool = True,
+    prepared: Prepared | None = None,
+    shift: timezone.TimeShift | None = None,
+) -> Attribution:
+    """Add one column per cause to `cells` (one row per journey and day of one metric).
+
+    `cells` has ajo, cja, day, journey_key, the `*_rows` counts and, for retry-affected
+    metrics, ajo_retries: AJO's count of messages in the retry queue for that journey and
+    day; `retries_measured` is False when AJO's Retries metric was not stored at all.
+    Optional ajo_prev/ajo_next (AJO's value the day before and after) serve the time-zone
+    fit at the edges of the range. `prepared` and `shift` come from `prepare` and
+    `time_shifts` when every metric of the data view was fitted together; without them the
+    time zone is fitted on this metric alone.
+    """
+    if prepared is None:
+        prepared = prepare(cells, metric, rules)
+        shift = time_shifts({metric: prepared}, rules).get(metric)
+    cells, view, ledger = prepared.cells, prepared.view, prepared.ledger
+    gaps, holes, doubled, whole = prepared.gaps, prepared.holes, prepared.doubled, prepared.whole
+    documented_lag = view.age < rules.lag_days
+    lagging = view.age < rules.lag_window
+    settled = ~lagging
+    young = view.age < rules.retry_window_days
+    if shift is not None:
+        ledger.record(shift)
 
     volume = np.maximum(view.ajo, view.cja) - np.abs(ledger.amounts["duplicate_data"])
     older = settled & ~young & whole & ~doubled

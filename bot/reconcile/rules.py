@@ -23,6 +23,9 @@ class Rules:
     # The time zones the compared days are in (a CJA data view's, read by a pull): a known
     # fact for the time-zone diagnosis. None when the caller did not look.
     calendars: Calendars | None = None
+    # The zone Parity reports days in (PARITY_TIMEZONE): what a data view's zone is
+    # compared with when no pull recorded the calendars.
+    reporting: str = "UTC"
 
     @property
     def learned_lag_days(self) -> int:

@@ -1,346 +1,315 @@
 """Time zones: CJA's data view and AJO's report cut days at different hours.
 
-If CJA's calendar runs h hours behind AJO's, the events of the first h hours of each AJO day
-land on the previous CJA day: CJA(d) = (1 - f) A(d) + f A(d + 1), so the gap of day d is
-f (A(d) - A(d + 1)), the day-to-day change in volume times the share f of a day that moved.
-Ahead, the last hours move to the next day: gap = g (A(d) - A(d - 1)). Over the range the
-shifts cancel, so totals agree while days swing.
+The zone is a property of the data view, not of a metric: one zone shifts every metric of
+every journey in it. The model is an offset between two IANA zones (bot.reconcile.offsets),
+which changes at each daylight-saving transition of either, applied to each series' hours:
+per (metric, journey) series, the share of a day that moves is fitted per segment of
+constant offset (bot.reconcile.zonefit). The zone is chosen once for all series pooled:
+the common zone whose segments fit them best, by how much more of their gap it explains
+than a steady proportional difference alone, less a penalty per share fitted. Zones whose
+clocks change on the same days against the reporting zone fit alike; among them the one
+whose hours match the share that moves is named, and the others are said to fit as well.
+A zone with other segments fitting almost as well makes the answer say so, less sure.
 
-Per journey, the settled days' remaining gap is fitted by least squares to a proportional
-data-source difference c A(d) plus one shift term, for each direction; the better direction
-is kept when its share is positive, beyond noise (t >= T_MIN), and the shift explains at
-least MIN_EXPLAINED of the gap's variation once the proportional part is removed. One day
-far off the fit (an outage, say) is left out of the fit and stays for later causes. The
-offset in hours is 24 f: exact when events spread evenly over the day, an underestimate
-when they cluster in daytime hours.
-
-When AJO's own midnight cuts a send batch, a day holds the tail of one batch and the head
-of the next, and the part that moves follows the neighbouring day's volume rather than its
-own: one term alone then fits with the wrong sign. Both terms together (Joint) are kept
-when they explain clearly more (JOINT_GAIN) than one. When a pull recorded the data view's
-zone (bot.reconcile.recorded), its direction is a fact: only fits in that direction count,
-at a lower t (T_KNOWN), a zone keeping the reporting clock rules a shift out, and the
-answer states the zone instead of guessing it.
+A series too small to show the shift on its own inherits its journey's share (its other
+metrics'), or the data view's: each series' own share is weighed against its journey's by
+how precisely it was fitted. When a pull recorded the data view's zone
+(bot.reconcile.recorded), that zone is used and stated instead of inferred, and a zone
+keeping the reporting clock rules a shift out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import ClassVar
 
 import numpy as np
 
-from bot.reconcile.detectors import CellView, Explanation, Finding, Groups, Seen
+from bot.formatting import format_day
+from bot.reconcile.detectors import Explanation, Finding, Seen
+from bot.reconcile.offsets import Offsets, candidates, offsets
 from bot.reconcile.recorded import Recorded
-from bot.reconcile.wording import format_names, plural
+from bot.reconcile.wording import format_names, join_and, plural
+from bot.reconcile.zonefit import Part, SeriesFit, best_of, fit
 
-MIN_DAYS = 7
-T_MIN = 5.0
-MIN_EXPLAINED = 0.5
-# The t a shift needs when a pull recorded the data view's zone: only its size is in doubt.
-T_KNOWN = 3.0
-# How much more of the gap's variation both shift terms together must explain than one
-# alone before the two-term shift is preferred.
-JOINT_GAIN = 0.15
-# Neither term moves more than half a day's events (a zone further off is nearer the other
-# way round); a larger share is a pattern of something else (a retry queue draining, say).
-JOINT_MAX_SHARE = 0.5
-# Events moved over the range, below which a shift is not worth telling.
+__all__ = ["Part", "TimeShift", "detect"]
+
+# Pooled gain in log-likelihood (over all series) an inferred zone needs.
+GAIN_MIN = 15.0
+# Two zones with different segments whose gains are closer than this fit alike.
+AMBIGUOUS = 4.0
+# Pooled gain, and a series' t and explained share, for a high confidence.
+GAIN_HIGH = 50.0
+T_HIGH = 10.0
+EXPLAINED_HIGH = 0.8
+# Events moved in one metric over the range, below which a shift is not worth telling.
 MIN_MOVED = 10
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class TimeShift(Finding):
-    """The journeys shifted in one direction (one finding for all of them: a data view's
-    time zone shifts every journey, and a finding per journey would hold an amount per
-    cell each)."""
+    """The shift of one metric's journeys under the data view's zone."""
 
     cause: ClassVar[str] = "timezone"
-    direction: str  # CJA's days "behind" or "ahead" of AJO's
-    share: float  # of a day's events, moved to the neighbouring day (volume-weighted)
-    explained: float  # share of the gap's variation the shift explains (the least of all)
+    zone: Offsets  # the zone named (recorded, or the best fit)
+    shares: tuple[float, ...]  # per segment, of a day's events moved (volume-weighted)
+    explained: float  # share of the gap's variation the shift explains (volume-weighted)
     journeys: tuple
     days: tuple[date, ...]
     volume: int  # AJO's events on the days fitted
     total_gap: int  # the gap left on those days over the range, summed per journey unsigned
-    # What a pull recorded about CJA's zone, as a sentence; empty when nothing was recorded.
+    series: int = 1  # (metric, journey) series the zone was chosen from
+    metrics: int = 1
+    alike: tuple[str, ...] = ()  # zones changing clocks on the same days: they fit as well
+    rival: str = ""  # a zone with other segments fitting almost as well
+    # What a pull recorded about CJA's zone, as a sentence; empty when inferred.
     recorded: str = ""
-
-    @classmethod
-    def explain(cls, found: Sequence[TimeShift], seen: Seen) -> Explanation:
-        weight = dict.fromkeys(("behind", "ahead"), 0)
-        for f in found:
-            weight[f.direction] += f.volume
-        direction = max(weight, key=weight.get)
-        chosen = [f for f in found if f.direction == direction]
-        volume = sum(f.volume for f in chosen)
-        share = sum(f.share * f.volume for f in chosen) / max(volume, 1)
-        explained = min(f.explained for f in chosen)
-        total_gap = sum(abs(f.total_gap) for f in chosen) / max(volume, 1)
-        journeys = seen.journeys(k for f in chosen for k in f.journeys)
-        hours = round(24 * share)
-        offset = "less than an hour" if hours < 1 else f"about {plural(hours, 'hour')}"
-        where, to = ("behind", "previous") if direction == "behind" else ("ahead of", "next")
-        evidence = (
-            f"daily gaps in {format_names(journeys)} swing with the day-to-day change in volume "
-            f"(the shift explains at least {100 * explained:.0f} % of their variation; "
-            f"{100 * share:.1f} % of each day moves to the {to} day) "
-            f"while the range totals agree within {100 * total_gap:.1f} %"
-        )
-        check = (
-            f"CJA looks {offset} {where} AJO: check the data view's time zone "
-            "(Data view > Settings > Calendar)"
-        )
-        if chosen[0].recorded:
-            # A known fact, stated instead of inferred.
-            check = (
-                f"{chosen[0].recorded}: set the data view's time zone (Data view > Settings > "
-                "Calendar) to the reporting one, or compare whole weeks"
-            )
-        confidence = "high" if all(f.confidence == "high" for f in chosen) else "medium"
-        return Explanation(confidence, evidence, check)
-
-
-class _Sums:
-    """Per journey, the sums a least-squares fit of y = c volume + share shift needs over
-    the cells in `kept`: each journey's fit is a 2 x 2 solve, all journeys in one pass."""
-
-    def __init__(self, groups: Groups, y, volume, shift, kept: np.ndarray) -> None:
-        self.vv = groups.sum(volume * volume, kept)
-        self.vs = groups.sum(volume * shift, kept)
-        self.ss = groups.sum(shift * shift, kept)
-        self.vy = groups.sum(volume * y, kept)
-        self.sy = groups.sum(shift * y, kept)
-        self.days = groups.count(kept)
-
-    def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(c, share, solvable, the 2 x 2 determinant) per journey; columns that are zero
-        or proportional (1 - correlation squared below 1e-12) are not solvable."""
-        scale = self.vv * self.ss
-        det = scale - self.vs * self.vs
-        solvable = (scale > 0) & (det > 1e-12 * scale)
-        safe = np.where(solvable, det, 1.0)
-        c = (self.ss * self.vy - self.vs * self.sy) / safe
-        share = (self.vv * self.sy - self.vs * self.vy) / safe
-        return c, share, solvable, safe
-
-
-@dataclass(frozen=True)
-class Fits:
-    """One direction's fit for every journey."""
-
-    share: np.ndarray  # f or g: the share of a day's events that moved to the neighbour
-    t: np.ndarray
-    explained: np.ndarray  # share of the gap's variation (beyond c A) the shift explains
-    valid: np.ndarray  # the journey could be fitted at all
-
-
-def _fit(groups: Groups, y, volume, shift, fit_on: np.ndarray) -> Fits:
-    """Fit y = c volume + share shift per journey, dropping days far off the first fit."""
-    ids = groups.ids
-    kept = fit_on.copy()
-    valid = groups.count(fit_on) >= MIN_DAYS
-    sums = _Sums(groups, y, volume, shift, kept)
-    c, share, solvable, det = sums.solve()
-    valid &= solvable
-    residual = y - (volume * c[ids] + shift * share[ids])
-    scale = 1.4826 * groups.mad(residual, kept)
-    outliers = fit_on & (np.abs(residual) > 4 * scale[ids] + 1)
-    refit = valid & (groups.count(outliers) > 0)
-    if refit.any():
-        kept = fit_on & ~(outliers & refit[ids])
-        valid &= ~refit | (groups.count(kept) >= MIN_DAYS)
-        sums = _Sums(groups, y, volume, shift, kept)
-        c2, share2, solvable2, det2 = sums.solve()
-        valid &= ~refit | solvable2
-        c, share, det = (np.where(refit, new, old) for new, old in
-                         ((c2, c), (share2, share), (det2, det)))  # fmt: skip
-    else:
-        sums = _Sums(groups, y, volume, shift, kept)
-    residual = y - (volume * c[ids] + shift * share[ids])
-    sse = groups.sum(residual * residual, kept)
-    # The fit without the shift: how much of the gap's variation is left for it to explain.
-    reduced = sums.vy / np.where(sums.vv > 0, sums.vv, 1.0)
-    rest = y - volume * reduced[ids]
-    reduced_sse = groups.sum(rest * rest, kept)
-    valid &= (sums.vv > 0) & (reduced_sse > 0)
-    dof = np.maximum(sums.days - 2, 1)
-    variance = sums.vv / det * (sse / dof)
-    spread = np.sqrt(np.maximum(variance, 0.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(spread > 0, share / spread, np.inf * np.sign(share))
-        explained = 1 - sse / np.where(reduced_sse > 0, reduced_sse, 1.0)
-    return Fits(share, t, explained, valid)
-
-
-def _shift(view: CellView, direction: str) -> np.ndarray:
-    """AJO's change to the next day (CJA behind) or from the previous day (ahead)."""
-    neighbour = view.ajo_next if direction == "behind" else view.ajo_prev
-    return (view.ajo - neighbour).astype(float)
-
-
-DIRECTIONS = ("behind", "ahead")
-
-
-@dataclass(frozen=True)
-class Joint:
-    """Both shift terms at once, for one journey."""
-
-    ahead: float  # coefficient of A(d) - A(d - 1)
-    behind: float  # coefficient of A(d) - A(d + 1)
-    t: float  # the larger |t| of the two
-    explained: float
 
     @property
     def direction(self) -> str:
-        return "ahead" if self.ahead - self.behind > 0 else "behind"
+        hours = sum(h for _, h in self.zone.segments)
+        return "ahead" if hours > 0 else "behind"
+
+    @classmethod
+    def explain(cls, found: Sequence[TimeShift], seen: Seen) -> Explanation:
+        first = found[0]
+        volume = sum(f.volume for f in found)
+        journeys = seen.journeys(k for f in found for k in f.journeys)
+        total_gap = sum(abs(f.total_gap) for f in found) / max(volume, 1)
+        share = np.mean(first.shares) if first.shares else 0.0
+        hours = round(24 * share)
+        offset = "less than an hour" if hours < 1 else f"about {plural(hours, 'hour')}"
+        where, to = ("behind", "previous") if first.direction == "behind" else ("ahead of", "next")
+        moves = f"{100 * first.shares[0]:.1f} % of each day moves to the {to} day"
+        for (day, _), later in zip(first.zone.segments[1:], first.shares[1:], strict=False):
+            moves += f", {100 * later:.1f} % from {format_day(day)}"
+        evidence = (
+            f"daily gaps in {format_names(journeys)} swing with the day-to-day change in volume "
+            f"(the shift explains {100 * first.explained:.0f} % of their variation; {moves}) "
+            f"while the range totals agree within {100 * total_gap:.1f} %; "
+        )
+        if first.recorded:
+            evidence += first.recorded
+            check = (
+                f"{first.recorded}: set the data view's time zone (Data view > Settings > "
+                "Calendar) to the reporting one, or compare whole weeks"
+            )
+        else:
+            evidence += _inferred(first)
+            check = (
+                f"CJA looks {offset} {where} AJO: check the data view's time zone "
+                "(Data view > Settings > Calendar)"
+            )
+        confidence = "high" if all(f.confidence == "high" for f in found) else "medium"
+        return Explanation(confidence, evidence, check)
 
 
-def _joint(
-    y: np.ndarray, volume: np.ndarray, ahead: np.ndarray, behind: np.ndarray
-) -> Joint | None:
-    """y = c volume + a (A(d) - A(d - 1)) + b (A(d) - A(d + 1)) by least squares."""
-    if len(y) < MIN_DAYS:
+def _inferred(shift: TimeShift) -> str:
+    pooled = (
+        f"inferred from {shift.series} series of daily numbers "
+        f"({plural(shift.metrics, 'metric')}) fitted together, as one data view has one zone"
+    )
+    text = f"CJA's data view looks like {shift.zone.zone}, {shift.zone.describe()} ({pooled})"
+    if shift.alike:
+        verb = "change their clocks" if len(shift.alike) > 1 else "changes its clock"
+        fits = "fit" if len(shift.alike) > 1 else "fits"
+        text += (
+            f"; {join_and(shift.alike)} {verb} on the same days and {fits} as "
+            "well: the hours are read from the share that moves, exact only when events "
+            "spread over the day"
+        )
+    if shift.rival:
+        text += f"; {shift.rival} fits almost as well, so the zone is uncertain"
+    return text
+
+
+@dataclass(frozen=True)
+class _Choice:
+    zone: Offsets
+    fits: dict[str, SeriesFit]  # per metric
+    gain: float
+    alike: tuple[str, ...]
+    rival: str
+
+
+def _fits(parts: Sequence[Part], zone: Offsets) -> dict[str, SeriesFit]:
+    return {p.metric: best_of(fit(p, zone, False), fit(p, zone, True)) for p in parts}
+
+
+def _choose(parts: Sequence[Part], zones: list[Offsets]) -> _Choice | None:
+    """The zone whose segments fit every series best, pooled."""
+    by_structure: dict[tuple, list[Offsets]] = {}
+    for zone in zones:
+        by_structure.setdefault(zone.structure, []).append(zone)
+    scored = []
+    for group in by_structure.values():
+        fits = _fits(parts, group[0])
+        gain = float(sum(f.gain[f.valid].sum() for f in fits.values()))
+        scored.append((gain, group, fits))
+    if not scored:
         return None
-    x = np.column_stack([volume, ahead, behind])
-    gram = x.T @ x
-    scale = float(np.prod(np.diag(gram)))
-    vv = float(volume @ volume)
-    if scale <= 0 or vv <= 0 or np.linalg.det(gram) <= 1e-12 * scale:
-        return None
-    coef = np.linalg.solve(gram, x.T @ y)
-    sse = float(((y - x @ coef) ** 2).sum())
-    reduced = float(((y - volume * (volume @ y) / vv) ** 2).sum())
-    if reduced <= 0:
-        return None
-    covariance = np.linalg.inv(gram) * (sse / max(len(y) - 3, 1))
-    spread = np.sqrt(np.maximum(np.diag(covariance)[1:], 1e-12))
-    t = float(np.max(np.abs(coef[1:]) / spread))
-    return Joint(float(coef[1]), float(coef[2]), t, 1 - sse / reduced)
+    scored.sort(key=lambda s: -s[0])
+    gain, group, fits = scored[0]
+    named = _name(group, fits)
+    rival = ""
+    others = [s for s in scored[1:] if not _refines(s[1][0], group[0])]
+    if others and gain - others[0][0] < AMBIGUOUS:
+        rival = _name(others[0][1], others[0][2]).zone
+    alike = tuple(z.zone for z in group if z is not named)
+    return _Choice(named, fits, gain, alike, rival)
 
 
-def _joints(groups: Groups, y, volume, shifts, fit_on, best, t_min, known) -> dict[int, Joint]:
-    """The journeys whose two-term shift explains clearly more than their best single
-    term (`best`, 0 where none passed); each journey's cells are visited once."""
-    found = {}
-    for group in range(len(groups)):
-        index = groups.cells(group)
-        index = index[fit_on[index]]
-        joint = _joint(y[index], volume[index], shifts["ahead"][index], shifts["behind"][index])
-        if (
-            joint is not None
-            and joint.t >= t_min
-            and known in (joint.direction, "unknown", "mixed")
-            and joint.explained >= max(MIN_EXPLAINED, best[group] + JOINT_GAIN)
-            and max(abs(joint.ahead), abs(joint.behind)) <= JOINT_MAX_SHARE
-        ):
-            found[group] = joint
-    return found
+def _refines(other: Offsets, zone: Offsets) -> bool:
+    """`other` shifts the same way as `zone` on every day and only adds changes of share:
+    with those shares equal it is `zone`, so fitting as well is no sign of doubt."""
+    starts = {first for first, _ in zone.segments}
+    if not starts <= {first for first, _ in other.segments}:
+        return False
+    days = np.array(sorted(starts | {first for first, _ in other.segments}), dtype="datetime64[D]")
+    signs = [np.sign(z.hours()[z.segment_of(days)]) for z in (zone, other)]
+    return bool((signs[0] == signs[1]).all())
+
+
+def _name(group: list[Offsets], fits: dict[str, SeriesFit]) -> Offsets:
+    """Of zones alike, the one whose hours best match the share that moves (24 times the
+    share, per segment: exact when events spread over the day)."""
+    if len(group) == 1:
+        return group[0]
+    k = len(group[0].segments)
+    total, weight = np.zeros(k), np.zeros(k)
+    for f in fits.values():
+        own = f.valid & ~f.two_term
+        cols = f.shares[:, :k]
+        ok = own[:, None] & np.isfinite(f.spread[:, :k])
+        total += np.where(ok, cols * f.volume[:, None], 0).sum(axis=0)
+        weight += np.where(ok, f.volume[:, None], 0).sum(axis=0)
+    implied = 24 * total / np.maximum(weight, 1)
+
+    def miss(zone: Offsets) -> float:
+        hours = np.abs(zone.hours())
+        shifted = hours != 0
+        return float(((implied[: shifted.sum()] - hours[shifted]) ** 2).sum())
+
+    return min(group, key=miss)
+
+
+def _shrunk(parts: Sequence[Part], fits: dict[str, SeriesFit]) -> dict[str, np.ndarray]:
+    """Per metric, [journey, column] shares: each series' own weighed against its journey's
+    (all its metrics), or the data view's when the journey shows none."""
+    sums: dict[object, tuple[np.ndarray, np.ndarray]] = {}
+    width = next(iter(fits.values())).shares.shape[1] // 2
+    view_total, view_weight = np.zeros(width), np.zeros(width)
+    for part in parts:
+        f = fits[part.metric]
+        for index, key in enumerate(part.view.groups.keys):
+            if not f.valid[index] or f.two_term[index]:
+                continue
+            s, sd = f.shares[index, :width], f.spread[index, :width]
+            precision = np.where(np.isfinite(sd) & (sd > 0), 1 / np.maximum(sd, 1e-9) ** 2, 0.0)
+            total, weight = sums.get(key, (np.zeros(width), np.zeros(width)))
+            sums[key] = (total + s * precision, weight + precision)
+            view_total += np.where(precision > 0, s * f.volume[index], 0)
+            view_weight += np.where(precision > 0, f.volume[index], 0)
+    view_prior = np.clip(view_total / np.maximum(view_weight, 1), 0, 1)
+    result = {}
+    for part in parts:
+        f = fits[part.metric]
+        shares = f.shares.copy()
+        for index, key in enumerate(part.view.groups.keys):
+            if f.valid[index] and f.two_term[index]:
+                continue
+            total, weight = sums.get(key, (np.zeros(width), np.zeros(width)))
+            prior = np.where(weight > 0, total / np.maximum(weight, 1e-300), view_prior)
+            prior = np.clip(prior, 0, 1)
+            tau = 0.25 * prior + 0.01
+            sd = f.spread[index, :width] if f.valid[index] else np.full(width, np.inf)
+            own = np.where(np.isfinite(sd), 1 / np.maximum(sd, 1e-9) ** 2, 0.0)
+            pulled = (own * f.shares[index, :width] + prior / tau**2) / (own + 1 / tau**2)
+            shares[index, :width] = np.clip(pulled, 0, 1)
+            shares[index, width:] = 0
+        result[part.metric] = shares
+    return result
 
 
 def detect(
-    view: CellView,
-    rest: np.ndarray,
-    fit_on: np.ndarray,
-    apply_to: np.ndarray,
-    known: Recorded | None = None,
-) -> list[TimeShift]:
-    """At most one finding per direction, for the journeys whose days swing with the change
-    in volume.
+    parts: Sequence[Part], reporting: str | None, known: Recorded | None = None
+) -> dict[str, TimeShift]:
+    """Per metric, the shift of its journeys under the data view's zone; none when no zone
+    fits clearly better than no shift (or a recorded zone keeps the reporting clock).
 
-    The fit uses the `fit_on` days (settled, AJO and its neighbours whole); the shift it
-    finds is applied to every `apply_to` day of the journey, including days still being
-    processed, whose shift is as predictable as any other's.
+    Fitted on each part's `fit_on` days (settled, AJO and its neighbours whole), applied to
+    its `apply_to` days, the days still being processed included: their shift is as
+    predictable as any other's.
     """
-    groups = view.groups
-    # A recorded data-view zone settles the direction (and one keeping the reporting zone's
-    # clock rules a shift out); the fit then only has to show its size.
-    direction_known = known.direction if known is not None else "unknown"
-    if not len(view) or direction_known is None:
-        return []
-    t_min = T_KNOWN if direction_known in DIRECTIONS else T_MIN
-    y = rest.astype(float)
-    volume = view.ajo.astype(float)
-    shifts = {d: _shift(view, d) for d in DIRECTIONS}
-    fits = {d: _fit(groups, y, volume, shifts[d], fit_on) for d in DIRECTIONS}
-    candidate = {
-        d: f.valid
-        & (f.share > 0)
-        & (f.share <= 1)
-        & (f.t >= t_min)
-        & (f.explained >= MIN_EXPLAINED)
-        & (direction_known in (d, "unknown", "mixed"))
-        for d, f in fits.items()
-    }
-    best = np.maximum(
-        *(np.where(candidate[d], np.nan_to_num(fits[d].explained), 0.0) for d in DIRECTIONS)
+    parts = [p for p in parts if len(p.view)]
+    if not parts or (known is not None and known.direction is None):
+        return {}
+    first = min(p.view.day.min() for p in parts).item()
+    last = max(p.view.day.max() for p in parts).item()
+    span = (first.fromordinal(first.toordinal() - 1), last.fromordinal(last.toordinal() + 1))
+    if known is not None:
+        zone = offsets(known.zone, known.reporting, *span)
+        zones = [zone] if zone is not None else []
+    else:
+        zones = candidates(reporting or "UTC", *span)
+    choice = _choose(parts, zones)
+    if choice is None or (known is None and choice.gain < GAIN_MIN):
+        return {}
+    shares = _shrunk(parts, choice.fits)
+    sure = known is not None or (not choice.rival and choice.gain >= GAIN_HIGH)
+    series = sum(int(f.valid.sum()) for f in choice.fits.values())
+    found = {}
+    for part in parts:
+        shift = _shift(part, choice, shares[part.metric], sure, known)
+        if shift is not None:
+            found[part.metric] = shift
+    return {m: _counted(s, series, len(found)) for m, s in found.items()}
+
+
+def _counted(shift: TimeShift, series: int, metrics: int) -> TimeShift:
+    return replace(shift, series=max(series, 1), metrics=max(metrics, 1))
+
+
+def _shift(part, choice: _Choice, shares, sure: bool, known) -> TimeShift | None:
+    view, groups = part.view, part.view.groups
+    f = choice.fits[part.metric]
+    moved = np.einsum("ci,ci->c", f.columns, shares[groups.ids])
+    amount = np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
+    if np.abs(amount).sum() < MIN_MOVED:
+        return None
+    width = f.shares.shape[1] // 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.nanmax(np.abs(f.shares[:, :width]) / f.spread[:, :width], axis=1, initial=0.0)
+    strong = f.valid & (t >= T_HIGH) & (f.explained >= EXPLAINED_HIGH)
+    moved_by = groups.sum(np.abs(amount))
+    high = sure and moved_by[strong].sum() >= 0.9 * moved_by.sum()
+    showing = moved_by > 0
+    weight = f.volume * showing
+    mean = (shares[:, :width] * weight[:, None]).sum(axis=0) / max(weight.sum(), 1)
+    explained = float((f.explained * weight).sum() / max(weight.sum(), 1))
+    segments = [h for _, h in choice.zone.segments]
+    per_segment = []
+    column = 0
+    for hours in segments:
+        if hours == 0:
+            per_segment.append(0.0)
+        else:
+            per_segment.append(float(mean[column]))
+            column += 1
+    gap = groups.sum(part.rest, part.fit_on)
+    return TimeShift(
+        amount=amount,
+        confidence="high" if high else "medium",
+        zone=choice.zone,
+        shares=tuple(per_segment),
+        explained=max(explained, 0.0),
+        journeys=tuple(k.item() if hasattr(k, "item") else k for k in groups.keys[showing]),
+        days=view.dates(amount != 0),
+        volume=int(weight.sum()),
+        total_gap=int(np.abs(gap[showing]).sum()),
+        alike=() if known is not None else choice.alike,
+        rival="" if known is not None else choice.rival,
+        recorded=known.describe() if known is not None else "",
     )
-    joints = _joints(groups, y, volume, shifts, fit_on, best, t_min, direction_known)
-    two_terms = np.zeros(len(groups), dtype=bool)
-    two_terms[list(joints)] = True
-    candidate = {d: c & ~two_terms for d, c in candidate.items()}
-    # The better direction wins; "behind" on a tie.
-    ahead = candidate["ahead"] & (
-        ~candidate["behind"] | (fits["ahead"].explained > fits["behind"].explained)
-    )
-    chosen = {"behind": candidate["behind"] & ~ahead, "ahead": ahead}
-    fitted_volume = groups.sum(view.ajo, fit_on)
-    fitted_gap = groups.sum(rest, fit_on)
-    findings = []
-    for direction in DIRECTIONS:
-        fit = fits[direction]
-        ids = groups.ids
-        applied = apply_to & chosen[direction][ids]
-        moved = np.where(applied, np.rint(fit.share[ids] * shifts[direction]), 0).astype(np.int64)
-        # A shift moving fewer events than MIN_MOVED over the range is not worth telling.
-        keep = chosen[direction] & (groups.sum(np.abs(moved)) >= MIN_MOVED)
-        if not keep.any():
-            continue
-        amount = np.where(keep[ids], moved, 0)
-        strong = (fit.t >= 2 * T_MIN) & (fit.explained >= 0.8)
-        weight = fitted_volume[keep]
-        findings.append(
-            TimeShift(
-                amount=amount,
-                confidence="high" if strong[keep].all() else "medium",
-                direction=direction,
-                share=float((fit.share[keep] * weight).sum() / max(weight.sum(), 1)),
-                explained=float(fit.explained[keep].min()),
-                journeys=tuple(k.item() if hasattr(k, "item") else k for k in groups.keys[keep]),
-                days=view.dates(amount != 0),
-                volume=int(weight.sum()),
-                total_gap=int(np.abs(fitted_gap[keep]).sum()),
-                recorded=known.describe() if known is not None else "",
-            )
-        )
-    for group, joint in joints.items():
-        cells = groups.cells(group)
-        cells = cells[apply_to[cells]]
-        moved = joint.ahead * shifts["ahead"][cells] + joint.behind * shifts["behind"][cells]
-        amount = np.zeros(len(view), dtype=np.int64)
-        amount[cells] = np.rint(moved).astype(np.int64)
-        if np.abs(amount).sum() < MIN_MOVED:
-            continue
-        strong = joint.t >= 2 * T_MIN and joint.explained >= 0.8
-        fitted = int(fitted_volume[group])
-        findings.append(
-            TimeShift(
-                amount=amount,
-                confidence="high" if strong else "medium",
-                direction=joint.direction,
-                share=max(abs(joint.ahead), abs(joint.behind)),
-                explained=joint.explained,
-                journeys=(
-                    groups.keys[group].item()
-                    if hasattr(groups.keys[group], "item")
-                    else groups.keys[group],
-                ),
-                days=view.dates(amount != 0),
-                volume=fitted,
-                total_gap=int(abs(fitted_gap[group])),
-                recorded=known.describe() if known is not None else "",
-            )
-        )
-    return findings
