@@ -1,11 +1,15 @@
 """How queued retries thin out with age: one retry period shared by a metric's journeys.
 
 Adobe: an email stays in the retry queue for the retry time period (84 hours by default,
-at least 6 for marketing), set per email channel configuration; as retries succeed or give
-up, the queue empties. So the share of a day's sends still queued falls with the day's age
-and is gone after the period: share x (1 - age / period), ages counted from the middle of
-the day (events spread over it). Each journey has its own share (its audience's soft
-bounces); the period is one per configuration, so it is fitted once, across journeys.
+at least 6 for marketing), set per email channel configuration; a message whose soft bounce
+clears leaves the queue delivered along the way, one whose bounce never clears waits out
+the whole period and then bounces. So the share of a day's sends still queued falls with
+the day's age and is gone after the period, in a shape between two: a steady drain, share x
+(1 - age / period) with ages counted from the middle of the day, where most queued messages
+get through; and a plateau, the whole share until the period ends, where most never do
+(the day's sends leave over the day they turn `period` old). Each journey has its own share
+(its audience's soft bounces); the period and the shape are one per configuration, so they
+are fitted once, across journeys.
 
 One day's reading of a journey's retries is as noisy as the retries themselves (the two
 products' data sources wobble by a few tenths of a percent from day to day), but the
@@ -21,6 +25,26 @@ import numpy as np
 
 # Retry periods tried, in days: from the shortest marketing period to Adobe's 84 h maximum.
 PERIODS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)
+# Shares of the queue that wait out the whole period (the plateau), tried.
+STAYING = (0.0, 0.5, 1.0)
+
+
+@dataclass(frozen=True)
+class Drain:
+    """How a day's queued retries leave the queue: the retry period, in days, and the share
+    of them that wait it out (bounces that never clear)."""
+
+    period: float = PERIODS[-1]
+    staying: float = 0.0
+
+    def still_queued(self, age: np.ndarray) -> np.ndarray:
+        """The share of a day's retries still queued at this age (days before today)."""
+        steady = np.clip(1 - (age + 0.5) / self.period, 0, 1)
+        plateau = np.clip(self.period + 0.5 - age, 0, 1)
+        return self.staying * plateau + (1 - self.staying) * steady
+
+
+DRAINS = tuple(Drain(period, staying) for staying in STAYING for period in PERIODS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,37 +58,33 @@ class Reading:
     age: np.ndarray  # days before today
 
 
-def still_queued(age: np.ndarray, period: float) -> np.ndarray:
-    """The share of a day's retries still queued at this age, for a retry period in days."""
-    return np.clip(1 - (age + 0.5) / period, 0, 1)
-
-
-def _estimate(reading: Reading, period: float) -> tuple[float, float]:
-    """The journey's own share for this period (unclipped) and its variance."""
-    x = reading.volume * still_queued(reading.age, period)
+def _estimate(reading: Reading, drain: Drain) -> tuple[float, float]:
+    """The journey's own share for this drain (unclipped) and its variance."""
+    x = reading.volume * drain.still_queued(reading.age)
     weight = float((x * x / reading.variance).sum())
     if weight <= 0:
         return 0.0, np.inf
     return float((reading.queued * x / reading.variance).sum()) / weight, 1.0 / weight
 
 
-def _misfit(reading: Reading, period: float) -> float:
+def _misfit(reading: Reading, drain: Drain) -> float:
     """The weighted squared misfit of the journey's readings to its own curve (no negative
-    share) for this period."""
-    share = max(_estimate(reading, period)[0], 0.0)
-    x = reading.volume * still_queued(reading.age, period)
+    share) for this drain."""
+    share = max(_estimate(reading, drain)[0], 0.0)
+    x = reading.volume * drain.still_queued(reading.age)
     return float(((reading.queued - share * x) ** 2 / reading.variance).sum())
 
 
-def fit(readings: list[Reading]) -> float:
-    """The retry period (days) whose curve fits all journeys' readings best."""
+def fit(readings: list[Reading]) -> Drain:
+    """The drain (retry period and plateau share) whose curve fits all journeys' readings
+    best; on a tie the steadier drain, then the shorter period."""
     if not readings:
-        return PERIODS[-1]
-    misfits = [sum(_misfit(r, p) for r in readings) for p in PERIODS]
-    return PERIODS[int(np.argmin(misfits))]
+        return Drain()
+    misfits = [sum(_misfit(r, d) for r in readings) for d in DRAINS]
+    return DRAINS[int(np.argmin(misfits))]
 
 
-def amounts(readings: list[Reading], period: float, z: float) -> list[np.ndarray | None]:
+def amounts(readings: list[Reading], drain: Drain, z: float) -> list[np.ndarray | None]:
     """Per journey and day, the fitted retries; None where its share is not beyond noise.
 
     Each journey's share is read from its own days, then drawn towards the share of all
@@ -73,7 +93,7 @@ def amounts(readings: list[Reading], period: float, z: float) -> list[np.ndarray
     reading is mostly noise. Journeys that plainly differ (a push journey never retries)
     widen the spread between journeys and keep their own readings.
     """
-    own = [_estimate(r, period) for r in readings]
+    own = [_estimate(r, drain) for r in readings]
     known = [(s, v) for s, v in own if np.isfinite(v)]
     if not known:
         return [None] * len(readings)
@@ -95,5 +115,5 @@ def amounts(readings: list[Reading], period: float, z: float) -> list[np.ndarray
         if drawn <= z * np.sqrt(spread):
             result.append(None)
             continue
-        result.append(drawn * reading.volume * still_queued(reading.age, period))
+        result.append(drawn * reading.volume * drain.still_queued(reading.age))
     return result

@@ -53,10 +53,12 @@ class Retries(Finding):
     cause: ClassVar[str] = "retries"
     measured: bool  # bounded by AJO's own Retries count; else inferred without it
     # Inferred only: every journey had older days to compare with; the witnesses were read
-    # (Delivered and its siblings); the retry period they were fitted to, in days.
+    # (Delivered and its siblings); the retry period they were fitted to, in days, and the
+    # share of the queue fitted to wait it out.
     compared: bool = False
     from_delivered: bool = False
     period: float = 0.0
+    staying: float = 0.0
 
     @classmethod
     def explain(cls, found: Sequence[Retries], seen: Seen) -> Explanation:
@@ -76,8 +78,9 @@ class Retries(Finding):
                 f"read against {main} pooled across journeys (with {join_and(others)} where "
                 f"stored: they share {seen.label}'s dataset and lag but not its retries) "
                 f"and each journey's usual difference on older days, together with AJO's "
-                f"{seen.label} beyond AJO's own {main}, then fitted to one queue draining over "
-                f"{facts.period:g} days, journeys that agree sharing their rate"
+                f"{seen.label} beyond AJO's own {main} where the two agree, then fitted to one "
+                f"queue draining over {facts.period:g} days{_staying(facts.staying)}, journeys "
+                "that agree sharing their rate"
             )
         elif facts.compared:
             how = "beyond each journey's usual difference on older days"
@@ -89,6 +92,12 @@ class Retries(Finding):
         )
         check = "add AJO's Retries metric to the export to measure it; " + check
         return Explanation(facts.confidence, evidence, check)
+
+
+def _staying(share: float) -> str:
+    if not share:
+        return ""
+    return f" ({share:.0%} of it waiting out the whole period, as bounces that never clear do)"
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,18 +180,25 @@ def _thinning(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Witnessed:
-    """Retries read from the witnesses: the amount per cell, the fitted retry period, and
-    the journeys that could be read (whatever their reading said, it stands)."""
+    """Retries read from the witnesses: the amount per cell, the fitted drain (retry period
+    and plateau), and the journeys that could be read (whatever their reading said, it
+    stands)."""
 
     amount: np.ndarray
-    period: float
+    drain: decay.Drain
     read: np.ndarray
 
 
 def _against_cja(
     view: CellView, days: np.ndarray, old: np.ndarray, shift: np.ndarray, reach: Reach
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
-    """Per day of `days`: Sent short of how far CJA's witnesses got, and its variance."""
+    """Per day of `days`: Sent short of how far CJA's witnesses got, and its variance.
+
+    Today CJA has each journey's events up to a couple of hours before the capture, so how
+    far it got with one journey depends on when in the day the journey sent (a batch at 9
+    against sends spread over the day), not only on the pooled share: a journey's reading
+    today is uncertain by as much as the whole of its shortfall. Older days short in CJA
+    are short by the tail of the ingestion delay, which does not care about the hour."""
     days = days & reach.known & (view.cja > 0)
     old = old & reach.known
     if not days.any() or old.sum() < MIN_BASELINE_DAYS:
@@ -192,7 +208,8 @@ def _against_cja(
     spread = _mad(_beyond(view, old, shift, None, normal))
     counting = view.ajo[days] * np.sqrt(_thinning(view.cja[days], view.ajo[days]))
     reading = (view.ajo[days] - queued) ** 2 * reach.relvar[days]
-    return days, (queued, np.maximum(counting**2 + spread**2 + reading, 1.0))
+    hours = np.where(view.age[days] < 1, ((1 - reach.share[days]) * view.ajo[days]) ** 2, 0.0)
+    return days, (queued, np.maximum(counting**2 + spread**2 + reading + hours, 1.0))
 
 
 def _ajos_own(
@@ -209,6 +226,33 @@ def _ajos_own(
     beyond = view.ajo - view.own_witness / ratio
     scatter = _mad(beyond[old] / view.ajo[old])
     return days, (beyond[days], np.maximum((scatter * view.ajo[days]) ** 2, 1.0))
+
+
+# AJO's own reading is set aside when, over the days both read, it falls short of CJA's by
+# more than this many standard deviations of the difference (one-sided, 1 %).
+AGREEMENT_Z = 2.326
+
+
+def _agreeing(against, own) -> tuple:
+    """The readings to combine: both when they agree within their noise, else CJA's alone.
+
+    AJO's own reading assumes AJO's witnesses count a retried message on its send day. Where
+    they count it on the day it is finally delivered or bounces (the feedback event's own
+    time), a young day's Delivered also holds earlier days' retries leaving the queue, and
+    Sent beyond it reads the queue's net change: summed over the young days, near zero
+    however long the queue, below CJA's reading beyond their noise. CJA's reading has no
+    such term (its Sent of a day counts that day's sends once they leave the queue), so it
+    is the one kept."""
+    if against is None or own is None:
+        return against, own
+    (cja_days, (cja_q, cja_v)), (own_days, (own_q, own_v)) = against, own
+    both = cja_days & own_days
+    if not both.any():
+        return against, own
+    # The days' differences weighed by their precision: a day either reads poorly counts little.
+    weight = 1 / (own_v[both[own_days]] + cja_v[both[cja_days]])
+    gap = (weight * (own_q[both[own_days]] - cja_q[both[cja_days]])).sum()
+    return (against, None) if gap < -AGREEMENT_Z * np.sqrt(weight.sum()) else (against, own)
 
 
 def _combined(n: int, *readings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -253,25 +297,23 @@ def from_witnesses(
         # One journey's cells as their own view: each journey costs its own cells only.
         mine = view.take(cells)
         days = young[cells] & (mine.ajo > 0)
-        days, queued, variance = _combined(
-            len(mine),
-            _against_cja(mine, days, typical[cells], shift[cells], reach.take(cells)),
-            _ajos_own(mine, days, older[cells]),
-        )
+        against = _against_cja(mine, days, typical[cells], shift[cells], reach.take(cells))
+        own = _ajos_own(mine, days, older[cells])
+        days, queued, variance = _combined(len(mine), *_agreeing(against, own))
         if not days.any():
             continue
         index = cells[days]
         readings.append(decay.Reading(index, queued, variance, mine.ajo[days], mine.age[days]))
         read[cells] = True
-    period = decay.fit(readings)
-    for reading, fitted in zip(readings, decay.amounts(readings, period, NOISE_Z), strict=True):
+    drain = decay.fit(readings)
+    for reading, fitted in zip(readings, decay.amounts(readings, drain, NOISE_Z), strict=True):
         if fitted is None:
             continue
         days = reading.index
         space = room(rest[days], usual[days], None if scatter is None else scatter[days])
         cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), space.clip(0))
         amount[days] = np.clip(np.rint(fitted), 0, cap).astype(np.int64)
-    return Witnessed(amount, period, read)
+    return Witnessed(amount, drain, read)
 
 
 def inferred(
@@ -308,5 +350,6 @@ def inferred(
         measured=False,
         compared=compared,
         from_delivered=from_delivered,
-        period=witnessed.period,
+        period=witnessed.drain.period,
+        staying=witnessed.drain.staying,
     )

@@ -56,16 +56,39 @@ def test_the_retry_period_is_the_one_whose_curve_fits_every_journey():
     readings = []
     for index, (volume, share) in enumerate(((20_000, 0.02), (5_000, 0.01))):
         sent = np.full(4, float(volume))
-        queued = share * sent * decay.still_queued(age, 2.0)
+        queued = share * sent * decay.Drain(2.0).still_queued(age)
         readings.append(
             decay.Reading(np.arange(4) + 4 * index, queued, np.full(4, 100.0), sent, age)
         )
-    assert decay.fit(readings) == 2.0
+    assert decay.fit(readings) == decay.Drain(2.0)
     # Two precise journeys that plainly differ keep their own shares.
-    first, second = decay.amounts(readings, 2.0, 2.0)
+    first, second = decay.amounts(readings, decay.Drain(2.0), 2.0)
     assert np.allclose(first, [0, 0, 100, 300], rtol=0.01)
     assert np.allclose(second, [0, 0, 12.5, 37.5], rtol=0.15)
-    assert decay.still_queued(np.array([0, 1, 3]), 3.5).round(3).tolist() == [0.857, 0.571, 0.0]
+    steady = decay.Drain(3.5).still_queued(np.array([0, 1, 3]))
+    assert steady.round(3).tolist() == [0.857, 0.571, 0.0]
+
+
+def test_a_queue_of_bounces_that_never_clear_is_fitted_as_a_plateau():
+    """Most queued messages never get through: they wait out the whole 84 hours and bounce,
+    so three-day-old sends are as queued as yesterday's. A steady drain would fit them
+    badly (nothing left at three days); the plateau fits, and gives each day its share."""
+    age = np.array([4, 3, 2, 1, 0])
+    plateau = decay.Drain(3.5, staying=1.0)
+    assert plateau.still_queued(age).tolist() == [0.0, 1.0, 1.0, 1.0, 1.0]
+    readings = [
+        decay.Reading(
+            np.arange(5) + 5 * index,
+            share * volume * plateau.still_queued(age),
+            np.full(5, 100.0),
+            np.full(5, float(volume)),
+            age,
+        )
+        for index, (volume, share) in enumerate(((20_000, 0.02), (8_000, 0.01)))
+    ]
+    assert decay.fit(readings) == plateau
+    first, _ = decay.amounts(readings, plateau, 2.0)
+    assert np.allclose(first, [0, 400, 400, 400, 400], rtol=0.01)
 
 
 def test_a_share_within_noise_is_not_retries():
@@ -73,7 +96,7 @@ def test_a_share_within_noise_is_not_retries():
     reading = decay.Reading(
         np.arange(3), np.array([-40.0, 30.0, 20.0]), np.full(3, 900.0), np.full(3, 5_000.0), age
     )
-    assert decay.amounts([reading], 3.5, 2.0) == [None]
+    assert decay.amounts([reading], decay.Drain(3.5), 2.0) == [None]
 
 
 def test_journeys_that_agree_lend_a_noisy_journey_their_share():
@@ -81,7 +104,7 @@ def test_journeys_that_agree_lend_a_noisy_journey_their_share():
     Alone the small one is within its noise (nothing); drawn towards the others, it gets
     about their share."""
     age = np.array([2, 1, 0])
-    curve = decay.still_queued(age, 3.5)
+    curve = decay.Drain(3.5).still_queued(age)
     readings = [
         decay.Reading(
             np.arange(3) + 3 * i,
@@ -95,8 +118,8 @@ def test_journeys_that_agree_lend_a_noisy_journey_their_share():
     small = decay.Reading(
         np.arange(3) + 9, np.array([9.0, -4.0, 14.0]), np.full(3, 100.0), np.full(3, 500.0), age
     )
-    assert decay.amounts([small], 3.5, 2.0) == [None]
-    drawn = decay.amounts([*readings, small], 3.5, 2.0)[-1]
+    assert decay.amounts([small], decay.Drain(3.5), 2.0) == [None]
+    drawn = decay.amounts([*readings, small], decay.Drain(3.5), 2.0)[-1]
     assert drawn is not None
     assert np.allclose(drawn, 0.02 * 500 * curve, rtol=0.1)
 

@@ -207,3 +207,57 @@ def test_ajos_own_reading_uses_the_witness_that_tracks_sent_most_tightly():
         end_ago=1,
     )["sent"]
     assert abs(result.causes["retries"] - int(queued.sum())) <= 0.1 * queued.sum()
+
+
+def test_ajos_own_reading_is_set_aside_when_its_delivered_takes_in_earlier_retries():
+    """AJO counts a retried message in Delivered on the day it finally gets through, so a
+    young day's Delivered holds earlier days' retries leaving the queue and keeps its usual
+    97 % of Sent: AJO's Sent beyond it reads the queue's net change, nothing. CJA's Sent of
+    a day counts its sends once they leave the queue, short of the queue against CJA's
+    Delivered, which is complete. The two readings disagree beyond their noise; CJA's is
+    kept."""
+    rng = np.random.default_rng(61)
+    sent = volumes(seed=61, days=30, level=20_000, spread=0.1)
+    queued = np.zeros(30, dtype=np.int64)
+    queued[-4:] = np.rint(sent[-4:] * np.array([0.01, 0.015, 0.02, 0.02])).astype(np.int64)
+    delivered = np.rint(sent * 0.97).astype(np.int64)
+    cja = np.rint(sent * rng.normal(1, 0.0005, 30)).astype(np.int64)
+    result = run(
+        series(sent, cja - queued),
+        series(delivered, delivered, metric="delivered"),
+        start_ago=29,
+        end_ago=1,
+    )["sent"]
+    assert abs(result.causes["retries"] - int(queued[:-1].sum())) <= 0.15 * queued[:-1].sum()
+    evidence = detail(result, "retries")["evidence"]
+    assert "beyond AJO's own Delivered where the two agree" in evidence
+
+
+def test_today_a_journey_sending_late_is_not_read_against_the_pool_as_retries():
+    """Today CJA has 70 % of the large journey, which sends early, and 20 % of the other,
+    whose batch left an hour before the capture: the pooled share is about 59 %, and the
+    second journey's Sent falls short of it mostly because of when it sent. Its reading today
+    is as uncertain as its whole shortfall, so its retries come from the days before (2 % of
+    each day's sends still queued, read through CJA's 1 % daily wobble), not from today's
+    timing."""
+    rng = np.random.default_rng(64)
+    frames, queue = [], np.zeros(30, dtype=np.int64)
+    for journey, level, today in ((1, 20_000, 0.7), (2, 6_000, 0.2)):
+        sent = volumes(seed=62 + journey, days=30, level=level, spread=0.1)
+        delivered = np.rint(sent * 0.97).astype(np.int64)
+        processed = np.ones(30)
+        processed[-1] = today
+        if journey == 2:
+            queue[-4:] = np.rint(sent[-4:] * 0.02).astype(np.int64)
+        frames += [
+            series(sent + queue, _wobbled(sent * processed, rng), journey=journey),
+            series(
+                delivered,
+                np.rint(delivered * processed).astype(np.int64),
+                journey=journey,
+                metric="delivered",
+            ),
+        ]
+    result = run(*frames)["sent"]
+    later = next(b for b in result.by_journey if b.label == "Cart Abandon Reminder")
+    assert abs(later.causes["retries"] - int(queue.sum())) <= 0.2 * queue.sum()
