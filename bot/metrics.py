@@ -65,6 +65,10 @@ class Metric:
     # Metrics from its dataset that share its lag and time-zone shift but hold no retries:
     # they show how far CJA got on a day and how much of AJO's number is queued retries.
     witnesses: tuple[str, ...] = ()
+    # AJO's retried messages end in it (Adobe, cja-ajo.md: retries "later resolve into
+    # Messages successfully sent or Bounces"), so on a channel that retries its days wait
+    # for the retry window like Sent's unless snapshot history shows them settled sooner.
+    resolves_retries: bool = False
 
     @property
     def retry_affected(self) -> bool:
@@ -103,6 +107,7 @@ METRIC_TABLE: tuple[Metric, ...] = (
         dataset=FEEDBACK,
         component="Delivered (AJO)",
         colour="#1e6b52",
+        resolves_retries=True,
     ),
     Metric(
         "bounces",
@@ -114,6 +119,7 @@ METRIC_TABLE: tuple[Metric, ...] = (
         dataset=FEEDBACK,
         component="Bounces For Outbound Channels (AJO)",
         colour="#8a4b08",
+        resolves_retries=True,
     ),
     Metric(
         "retries",

@@ -28,6 +28,7 @@ from bot.metrics import AJO_ONLY, DISPLAY_NAMES, METRICS
 from bot.ops import telemetry
 from bot.query import Query
 from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
+from bot.reconcile.channels import journey_channels
 from bot.store import Calendars, SnapshotSource, Store
 from bot.store.episodes import Episode
 from bot.store.reader import SourceOverview
@@ -301,7 +302,11 @@ class Parity:
         margin = timedelta(days=1)
         frame = self.store.comparison(query.start - margin, query.end + margin, metrics)
         history = self.history(today, metrics, version)
-        return reconcile(frame, query, names, today, self.settings, history, calendars, keys)
+        # Each journey's channels: only email waits for retries (bot.reconcile.channels).
+        channels = journey_channels(self.store.series_channels())
+        return reconcile(
+            frame, query, names, today, self.settings, history, calendars, keys, channels
+        )
 
     def snapshot_sources(self, query: Query) -> tuple[SnapshotSource, ...]:
         """The snapshots whose numbers an answer to `query` reads (once per store version)."""

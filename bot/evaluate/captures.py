@@ -56,21 +56,23 @@ def history(b: Builder, before_lag: dict, keep_by_age: np.ndarray) -> pd.DataFra
 
 
 def fold_history(values: pd.DataFrame | None) -> pd.DataFrame:
-    """Values seen in earlier captures (source, metric, age_days, value, latest) folded as
-    bot.store.reader.settling_history does: per source, metric and age, how much they moved."""
+    """Values seen in earlier captures (source, metric, age_days, value, latest, and the
+    journey's channel when known) folded as bot.store.reader.settling_history does: per
+    source, metric, channel and age, how much they moved."""
     if values is None or values.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in HISTORY_COLUMNS}).astype(
             {"source": str, "metric": str}
         )
     values = values.assign(change=values["latest"] - values["value"])
     values["abs_change"] = values["change"].abs()
-    folded = values.groupby(["source", "metric", "age_days"], as_index=False).agg(
+    keys = ["source", "metric", "age_days", *(["channel"] if "channel" in values else [])]
+    folded = values.groupby(keys, as_index=False).agg(
         series=("value", "size"),
         volume=("value", "sum"),
         change=("change", "sum"),
         abs_change=("abs_change", "sum"),
     )
-    return folded[list(HISTORY_COLUMNS)]
+    return folded[[*HISTORY_COLUMNS, *keys[3:]]]
 
 
 def frames(b: Builder, start: date) -> tuple[pd.DataFrame, pd.DataFrame]:

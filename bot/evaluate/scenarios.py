@@ -72,6 +72,8 @@ class Scenario:
     calendars: Calendars | None = None
     # Per metric, the last day of the range final in both products (event-level only).
     final_days: dict[str, date | None] | None = None
+    # Journey key -> its channels, as the store's series name them (event-level only).
+    channels: dict[int, tuple[str, ...]] | None = None
 
 
 def _datasource(b: Builder) -> None:

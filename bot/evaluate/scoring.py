@@ -54,6 +54,7 @@ def split(scenario: Scenario, settings: Settings) -> dict:
         settings,
         scenario.history,
         scenario.calendars,
+        scenario.channels,
     )
 
 

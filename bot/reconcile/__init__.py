@@ -22,7 +22,7 @@ from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import describe
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
-from bot.reconcile.settling import learn
+from bot.reconcile.settling import SAFE_CHANGE_PCT, learn, learn_channels
 from bot.store.calendars import Calendars
 
 __all__ = [
@@ -61,7 +61,9 @@ def rules_for(
     today: date,
     history: pd.DataFrame | None = None,
     calendars: Calendars | None = None,
+    channels: Mapping[int, tuple[str, ...]] | None = None,
 ) -> Rules:
+    safe_pct = max(settings.settle_change_pct, SAFE_CHANGE_PCT)
     return Rules(
         calendars=calendars,
         reporting=settings.timezone,
@@ -72,7 +74,21 @@ def rules_for(
         settling=learn(history, metric, settings.settle_change_pct)
         if history is not None
         else None,
+        channels=channels,
+        by_channel=learn_channels(history, metric, safe_pct, _only(channels))
+        if channels is not None
+        else {},
+        safe_settling=learn(history, metric, safe_pct)
+        if channels is not None and history is not None
+        else None,
     )
+
+
+def _only(channels: Mapping[int, tuple[str, ...]] | None) -> str:
+    """The one channel every journey has, if so: the channel of series naming none (a CJA
+    export seldom names it); '' otherwise."""
+    found = set((channels or {}).values())
+    return found.pop()[0] if len(found) == 1 and len(next(iter(found))) == 1 else ""
 
 
 def attributions(
@@ -82,10 +98,12 @@ def attributions(
     settings: Settings,
     history: pd.DataFrame | None = None,
     calendars: Calendars | None = None,
+    channels: Mapping[int, tuple[str, ...]] | None = None,
 ) -> dict[str, tuple[Rules, Attribution]]:
     """Per metric of the query: its rules and its cells split into causes (one per journey
     and day of the query's range). `reconcile` summarizes these; the evaluation scores them.
-    `calendars` (the time zones the days are in) reaches every metric's Rules.
+    `calendars` (the time zones the days are in) and `channels` (each journey's channels,
+    bot.reconcile.channels.journey_channels) reach every metric's Rules.
     """
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     inside = frame.loc[(frame["day"] >= start) & (frame["day"] <= end)]
@@ -115,7 +133,7 @@ def attributions(
             cells = cells.merge(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
-        rules = rules_for(metric, settings, today, history, calendars)
+        rules = rules_for(metric, settings, today, history, calendars, channels)
         prepared[metric] = (rules, measured, prepare(cells, metric, rules))
     # One data view, one zone: the time-zone shift is fitted on every metric at once (the
     # other metrics in the frame too: they are in the same data view).
@@ -149,6 +167,7 @@ def reconcile(
     history: pd.DataFrame | None = None,
     calendars: Calendars | None = None,
     journeys: Collection | None = None,
+    channels: Mapping[int, tuple[str, ...]] | None = None,
 ) -> tuple[MetricResult, ...]:
     """Compare AJO and CJA for each metric of the query and explain every difference.
 
@@ -159,6 +178,9 @@ def reconcile(
     `journeys` (keys), when given, are the ones to report: the frame holds every journey
     and the split is made with all of them in view, so a journey's answer is exactly its
     row of the all-journeys answer (retry readings and rates are pooled across journeys).
+    `channels` (journey key -> its channels) lets each journey's safe range follow its own
+    channel (SMS and push never wait for email's retries); None: every journey gets the
+    metric's documented windows.
     """
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     reported = frame if journeys is None else frame.loc[frame["journey_key"].isin(list(journeys))]
@@ -167,7 +189,7 @@ def reconcile(
     )
     results = []
     for metric, (rules, attribution) in attributions(
-        frame, query, today, settings, history, calendars
+        frame, query, today, settings, history, calendars, channels
     ).items():
         if journeys is not None:
             attribution = attribution.only(journeys)
@@ -189,8 +211,11 @@ def _zero_metrics(frame: pd.DataFrame) -> dict[tuple[int, str], tuple[str, ...]]
     return result
 
 
-def _breakdowns(cells: pd.DataFrame, by: str) -> list[Breakdown]:
+def _breakdowns(cells: pd.DataFrame, by: str, safe=None) -> list[Breakdown]:
+    """Rows per day or journey; `safe` (journey keys -> SafeRange) gives each journey row
+    its own safe range."""
     sums = cells.groupby(by, sort=True)[["ajo", "cja", *CAUSES]].sum()
+    keys = cells.groupby(by, sort=True)["journey_key"].unique() if safe is not None else None
     rows = []
     for label, row in zip(sums.index, sums.itertuples(index=False), strict=True):
         values = row._asdict()
@@ -201,6 +226,7 @@ def _breakdowns(cells: pd.DataFrame, by: str) -> list[Breakdown]:
                 ajo=int(values["ajo"]),
                 cja=int(values["cja"]),
                 causes={cause: int(values[cause]) for cause in CAUSES},
+                safe_range=safe(keys[label]) if keys is not None else None,
             )
         )
     return rows
@@ -217,7 +243,11 @@ def _summarize(
     cells = attribution.cells
     cells["journey"] = cells["journey_key"].map(journey_names).fillna("(unknown journey)")
     totals = {cause: int(cells[cause].sum()) for cause in CAUSES}
-    by_journey = _breakdowns(cells, "journey")
+
+    def safe(keys=None) -> SafeRange:
+        return safe_range(metric, query.start, query.end, rules, keys)
+
+    by_journey = _breakdowns(cells, "journey", safe)
     # Journeys with the most unexplained difference first: that is where to look.
     by_journey.sort(key=lambda b: (-abs(b.causes["unexplained"]), -abs(b.delta), b.label))
     cause_days = {
@@ -231,7 +261,8 @@ def _summarize(
         causes=totals,
         by_day=tuple(_breakdowns(cells, "day")),
         by_journey=tuple(by_journey),
-        safe_range=safe_range(metric, query.start, query.end, rules),
+        # The journeys reported (a journey asked about alone: its row's range).
+        safe_range=safe(cells["journey_key"].unique() if len(cells) else None),
         tolerance_pct=rules.tolerance_pct,
         cause_days=cause_days,
         details=details,

@@ -21,29 +21,6 @@ def _nonzero(causes: Mapping[str, int]) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class Breakdown:
-    """One row of a breakdown (a day or a journey): both sides and the causes of the gap."""
-
-    label: str
-    ajo: int
-    cja: int
-    causes: Mapping[str, int]
-
-    @property
-    def delta(self) -> int:
-        return self.ajo - self.cja
-
-    def to_dict(self, key: str) -> dict:
-        return {
-            key: self.label,
-            "ajo": self.ajo,
-            "cja": self.cja,
-            "delta": self.delta,
-            "causes": _nonzero(self.causes),
-        }
-
-
-@dataclass(frozen=True)
 class SafeRange:
     """The dates a metric can be compared on with confidence; None when no day qualifies."""
 
@@ -57,6 +34,34 @@ class SafeRange:
             "end": self.end.isoformat() if self.end else None,
             "reason": self.reason,
         }
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One row of a breakdown (a day or a journey): both sides and the causes of the gap."""
+
+    label: str
+    ajo: int
+    cja: int
+    causes: Mapping[str, int]
+    # A journey's row: the days safe to compare for it, by its own channel (None on days).
+    safe_range: SafeRange | None = None
+
+    @property
+    def delta(self) -> int:
+        return self.ajo - self.cja
+
+    def to_dict(self, key: str) -> dict:
+        row = {
+            key: self.label,
+            "ajo": self.ajo,
+            "cja": self.cja,
+            "delta": self.delta,
+            "causes": _nonzero(self.causes),
+        }
+        if self.safe_range is not None:
+            row["safe_range"] = self.safe_range.to_dict()
+        return row
 
 
 @dataclass(frozen=True)

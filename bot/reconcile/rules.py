@@ -3,7 +3,8 @@ them, so that detectors, evidence sentences and the safe range can all read them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.reconcile.settling import Settling
@@ -26,6 +27,14 @@ class Rules:
     # The zone Parity reports days in (PARITY_TIMEZONE): what a data view's zone is
     # compared with when no pull recorded the calendars.
     reporting: str = "UTC"
+    # Journey key -> its channels (bot.reconcile.channels: '' when unknown): which journeys
+    # wait for email's retries. None when the caller did not look (the metric's documented
+    # windows apply to every journey, as before channels were known).
+    channels: Mapping[int, tuple[str, ...]] | None = None
+    # What each channel's own series' snapshot history says about this metric, and what all
+    # of it together says, at the safe range's threshold (bot.reconcile.settling).
+    by_channel: Mapping[str, Settling] = field(default_factory=dict)
+    safe_settling: Settling | None = None
 
     @property
     def learned_lag_days(self) -> int:

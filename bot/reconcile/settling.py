@@ -5,7 +5,10 @@ the team's datasets and exports. Every stored snapshot is history: a number capt
 its day was k days old, and captured again later, either moved or did not. The history
 frame (bot.store.reader.settling_history) sums, per source, metric, channel and age k, the
 values seen at that age, their net change up to the latest capture, and the size of those
-changes.
+changes. A metric's settling is judged over all its channels; a channel's own history can
+be read apart too (SMS never waits for email's retries). The channel is the stored series'
+own: AJO's exports name it, CJA's seldom do, so CJA's values are mostly under '' (none
+named), which counts as a channel only when every journey has that one channel.
 
 A source's values are still moving at age k when the days captured at that age changed, in
 total, by at least the settling threshold (0.1 % by default) and in one direction more than
@@ -22,11 +25,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bot.metrics import SOURCE_NAMES
+from bot.reconcile.channels import channel_name
 
 # Values seen again later, for one age to be judged at all.
 MIN_SERIES_PER_AGE = 5
 # Values seen again later, over all ages, for a source and metric to be learned.
 MIN_SERIES = 30
+# A day whose values will still move by less than this share (%) is final enough to compare:
+# a quarter of the 1-2 % Adobe calls a normal difference between the products. The safe
+# range learns each channel's settling at this threshold (or the settings', if larger).
+SAFE_CHANGE_PCT = 0.5
 # How far, in standard deviations of symmetric jitter, a net change must go to be drift.
 JITTER_Z = 3.0
 
@@ -40,10 +48,17 @@ class SourceSettling:
     series: int
     # The oldest age, in days, at which values were still moving; None when none moved.
     moving_until: int | None
+    # The oldest age up to which every age was judged (enough values seen there); -1: none.
+    judged_until: int = -1
 
     @property
     def enough(self) -> bool:
         return self.series >= MIN_SERIES
+
+    def covers(self, days: int) -> bool:
+        """Enough history, and every age younger than `days` judged: nothing still moving
+        at an age the history could not see."""
+        return self.enough and self.judged_until >= days - 1
 
     @property
     def settle_days(self) -> int:
@@ -63,6 +78,8 @@ class Settling:
     sources: tuple[SourceSettling, ...] = ()
     # False when no history was consulted at all (a caller without a store).
     consulted: bool = False
+    # The channel whose journeys' history this is; None: every channel's.
+    channel: str | None = None
 
     @property
     def learned(self) -> tuple[SourceSettling, ...]:
@@ -99,26 +116,62 @@ def _moving(rows: pd.DataFrame, change_pct: float) -> pd.Series:
     return judged & material & beyond_jitter & (net > 0)
 
 
-def _by_age(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per age: the store splits history by channel too, and a metric's settling
-    is judged over all its channels."""
-    if "channel" not in rows.columns:
-        return rows
-    moved = ["series", "volume", "change", "abs_change"]
-    return rows.groupby("age_days", as_index=False, sort=True)[moved].sum()
+_SUMMED = ["series", "volume", "change", "abs_change"]
 
 
-def learn(history: pd.DataFrame | None, metric: str, change_pct: float) -> Settling:
-    """Learn, per source, when `metric` stops moving; `history` as the store returns it."""
+def _named(channels: pd.Series, unnamed: str) -> pd.Series:
+    """Stored channels as Parity names them, series naming none counted as `unnamed`."""
+    return channels.map(channel_name).replace({"": unnamed})
+
+
+def _rows(
+    history: pd.DataFrame, metric: str, channel: str | None, unnamed: str = ""
+) -> pd.DataFrame:
+    """One row per source and age for `metric` (of `channel`'s series when given)."""
+    rows = history.loc[history["metric"] == metric]
+    if channel is not None:
+        if "channel" not in rows.columns:
+            return rows.iloc[:0]
+        rows = rows.loc[_named(rows["channel"], unnamed) == channel]
+    if "channel" in rows.columns:
+        rows = rows.groupby(["source", "age_days"], as_index=False)[_SUMMED].sum()
+    return rows
+
+
+def learn(
+    history: pd.DataFrame | None,
+    metric: str,
+    change_pct: float,
+    channel: str | None = None,
+    unnamed: str = "",
+) -> Settling:
+    """Learn, per source, when `metric` stops moving; `history` as the store returns it.
+    `channel`: from that channel's series alone ('' for series naming none, or `unnamed`
+    when they are known to be that channel's); None pools every channel."""
     if history is None:
-        return Settling(metric)
+        return Settling(metric, channel=channel)
+    history = _rows(history, metric, channel, unnamed)
     sources = []
     for source in sorted(SOURCE_NAMES):
-        rows = _by_age(history.loc[(history["source"] == source) & (history["metric"] == metric)])
+        rows = history.loc[history["source"] == source]
         if rows.empty:
             sources.append(SourceSettling(source, 0, None))
             continue
         moving = rows.loc[_moving(rows, change_pct), "age_days"]
         until = int(moving.max()) if len(moving) else None
-        sources.append(SourceSettling(source, int(rows["series"].sum()), until))
-    return Settling(metric, tuple(sources), consulted=True)
+        judged = set(rows.loc[rows["series"] >= MIN_SERIES_PER_AGE, "age_days"].astype(int))
+        covered = next(age for age in range(len(judged) + 1) if age not in judged) - 1
+        sources.append(SourceSettling(source, int(rows["series"].sum()), until, covered))
+    return Settling(metric, tuple(sources), consulted=True, channel=channel)
+
+
+def learn_channels(
+    history: pd.DataFrame | None, metric: str, change_pct: float, unnamed: str = ""
+) -> dict[str, Settling]:
+    """`learn` for each channel the history names (none without a channel column).
+    `unnamed`: the channel of series that name none, when known (every journey has it)."""
+    if history is None or "channel" not in history.columns:
+        return {}
+    stored = history.loc[history["metric"] == metric, "channel"]
+    names = sorted(set(_named(stored, unnamed)))
+    return {name: learn(history, metric, change_pct, name, unnamed) for name in names}

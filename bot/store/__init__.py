@@ -126,6 +126,11 @@ class Store:
         with self.engine.connect() as conn:
             return reader.journey_names(conn)
 
+    def series_channels(self) -> list[tuple[int, str]]:
+        """(journey key, channel) of every stored series, once each (see reader)."""
+        with self.engine.connect() as conn:
+            return reader.series_channels(conn)
+
     def journey_keys(self, names: Sequence[str]) -> list[int]:
         """Keys of the journeys with these display names."""
         if not names:

@@ -306,3 +306,9 @@ def source_overview(conn: Connection, source: str) -> SourceOverview:
         last_captured_at=last_captured.replace(tzinfo=UTC) if last_captured else None,
         last_origin=last_origin,
     )
+
+
+def series_channels(conn: Connection) -> list[tuple[int, str]]:
+    """Each journey's stored channels, (journey key, channel) once each ('' included)."""
+    sr = series.c
+    return [(k, c) for k, c in conn.execute(select(sr.journey_key, sr.channel).distinct())]

@@ -51,7 +51,10 @@ def test_days_still_moving_in_history_are_lag_and_end_the_safe_range(store, sett
     assert opens["safe_range"] == {
         "start": "2026-10-31",
         "end": "2026-11-26",
-        "reason": "ends 3 days back: in past snapshots CJA's values kept moving until 2 days old",
+        "reason": (
+            "ends 3 days back: in past snapshots CJA's values for email journeys kept moving "
+            "until 2 days old"
+        ),
     }
     lag = opens["causes_detail"][0]
     assert lag["cause"] == "processing_lag"

@@ -74,3 +74,14 @@ def test_an_empty_store_has_no_history(store):
     history = store.settling_history(SINCE, 30, ("sent",))
     assert history.empty
     assert list(history.columns)[:4] == ["source", "metric", "channel", "age_days"]
+
+
+def test_series_channels_are_read_per_journey(store):
+    """What the safe range reads to tell email journeys from SMS ones: every stored series'
+    channel (an AJO export names it, a CJA export often does not)."""
+    store.save(frame({"source": "cja", "day": D1, "value": 5, "journey": "Texts",
+                      "channel": ""}), "cja.csv")  # fmt: skip
+    store.save(frame({"source": "ajo", "day": D1, "value": 5, "journey": "Texts",
+                      "channel": "SMS"}), "ajo.csv")  # fmt: skip
+    keys = {name: key for key, name in store.journey_names().items()}
+    assert sorted(store.series_channels()) == [(keys["Texts"], ""), (keys["Texts"], "SMS")]

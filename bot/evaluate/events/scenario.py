@@ -34,6 +34,8 @@ INJECTABLE = ("timezone", "missing_data", "duplicate_data", "unexplained")
 # A day is final when what is still to come changes it by no more than this share.
 FINAL_SHARE = 0.005
 HORIZON_DAYS = 30
+# Share of scenarios whose CJA exports name the channel (a breakdown by Channel (AJO)).
+CJA_NAMES_CHANNEL = 0.5
 
 
 def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Scenario:
@@ -69,7 +71,11 @@ def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Sce
     if rng.random() < 0.5:  # AJO's Retries metric exported in half the scenarios
         retries = counting.ajo_retries(records, cells, layout, world.capture)
     frame, truth_frame = _frames(world, layout, exists, ajo_now, cja_now, truth, drawn, retries)
-    history = _history(world, layout, exists, (ajo_now, cja_now), shown)
+    channels = np.array([journey.channel for journey in drawn])
+    # AJO's exports name each series' channel; CJA's only when broken down by Channel (AJO),
+    # in half the scenarios (drawn apart, so the scenarios' other draws stay as they were).
+    cja_named = np.random.default_rng(int(world.capture * 3600)).random() < CJA_NAMES_CHANNEL
+    history = _history(world, layout, exists, (ajo_now, cja_now), shown, channels, cja_named)
     ajo_final, cja_final = shown(np.inf)
     final = _final_days(world, layout, exists, (ajo_now, cja_now), (ajo_final, cja_final))
     metrics = tuple(m for m in METRICS if any(m in j.metrics for j in drawn))
@@ -84,6 +90,8 @@ def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Sce
         names={j.key: NAMES[i % len(NAMES)] for i, j in enumerate(drawn)},
         calendars=_calendars(rng, world),
         final_days={m: final.get(m) for m in metrics},
+        # AJO's exports name each journey's channel (the store keeps it per series).
+        channels={j.key: (j.channel,) for j in drawn},
     )
 
 
@@ -159,22 +167,24 @@ def _frames(world, layout, exists, ajo_now, cja_now, truth, drawn, retries):
     return frame, truth_frame.astype({"day": "datetime64[us]"})
 
 
-def _history(world, layout, exists, latest, shown) -> pd.DataFrame:
-    """Earlier captures folded as bot.store.reader.settling_history does: per source, metric
-    and age in whole days (from the day's UTC midnight, as the store counts), how much the
-    values seen then still moved by the latest capture."""
+def _history(world, layout, exists, latest, shown, channels, cja_named) -> pd.DataFrame:
+    """Earlier captures folded as bot.store.reader.settling_history does: per source, metric,
+    series channel ('' for CJA's unless `cja_named`) and age in whole days (from the day's
+    UTC midnight, as the store counts), how much the values seen then still moved by the
+    latest capture."""
     days = np.arange(layout.days) + layout.first
     parts = []
     for capture in world.captures:
         age = np.floor((capture - days * 24.0) / 24).astype(np.int64)
         seen = exists & ((age >= 0) & (age <= HORIZON_DAYS))[None, None, :]
         for source, then, now in zip(("ajo", "cja"), shown(capture), latest, strict=True):
-            m, _, d = np.nonzero(seen)
+            m, j, d = np.nonzero(seen)
             parts.append(
                 pd.DataFrame(
                     {
                         "source": source,
                         "metric": np.array(METRICS)[m],
+                        "channel": channels[j] if source == "ajo" or cja_named else "",
                         "age_days": age[d],
                         "value": then[seen],
                         "latest": now[seen],
