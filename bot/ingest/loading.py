@@ -8,7 +8,6 @@ still stores nothing. The chunks of one file are one capture, stored as one snap
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -20,6 +19,7 @@ import pandas as pd
 from bot.errors import BadInput
 from bot.ingest import stream_file
 from bot.ingest.limits import Limits
+from bot.ingest.stream import Stream
 from bot.store import Provenance, SnapshotReport, Store
 
 
@@ -64,11 +64,15 @@ def load_file(
             today=store.clock.today(),
             limits=limits,
         )
-        with open(path, "rb") as file:  # what exactly was loaded: its bytes' sha256
-            digest = hashlib.file_digest(file, "sha256").hexdigest()
-        origin = Provenance(file_name=Path(path).name, file_hash=digest)
+        # What exactly was loaded: its bytes' sha256, hashed as the chunks are read.
+        origin = Provenance(file_name=Path(path).name)
         reports = save_chunks(
-            store, chunks, origin=Path(path).name, source=origin, progress=progress
+            store,
+            chunks,
+            origin=Path(path).name,
+            source=origin,
+            progress=progress,
+            file_hash=lambda: chunks.sha256,
         )
     except BadInput as error:
         return Loaded(name, error=str(error.in_file(name)))
@@ -99,10 +103,12 @@ def save_chunks(
     origin: str,
     source: Provenance | None = None,
     progress: Callable[[int], None] | None = None,
+    file_hash: Callable[[], str] | None = None,
 ) -> list[SnapshotReport]:
     """Write a file's frames in one transaction: a single frame as usual (it may hold both
     products), a file read in several chunks as one snapshot. The format the file was read
-    as is known once its first chunk is."""
+    as is known once its first chunk is; `file_hash` (the sha256 of its bytes) once the
+    last one is."""
     frames = iter(chunks) if progress is None else _told(chunks, progress)
     first = next(frames, None)
     if first is None:
@@ -111,8 +117,13 @@ def save_chunks(
     read_as = getattr(chunks, "format", "") or first.attrs.get("format", "")
     source = replace(source or Provenance(), format=read_as or None)
     if second is None:
+        if file_hash is not None:
+            source = replace(source, file_hash=file_hash())
         return store.save(first, origin, source=source)
-    return [store.save_stream(itertools.chain((first, second), frames), origin, source)]
+    chained = itertools.chain((first, second), frames)
+    # A file that gives a number in two chunks is read again, its repeats checked per chunk.
+    again = (lambda: iter(chunks)) if isinstance(chunks, Stream) else None
+    return [store.save_stream(chained, origin, source, file_hash=file_hash, again=again)]
 
 
 def _told(chunks: Iterable[pd.DataFrame], progress: Callable[[int], None]):

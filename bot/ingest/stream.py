@@ -1,16 +1,19 @@
 """Large exports read in chunks, so memory stays flat however long the file is.
 
-A file over `STREAM_BYTES` that is a one-table Workspace export in UTF-8 is read batch by
-batch with pyarrow's streaming CSV reader: each batch goes through the same checks as a
-whole file and comes out as a canonical frame chunk. Checks that need every row run as the
-chunks go (totals, at the end) or in the store (a number given twice): the consumer writes
-all chunks in one transaction, so a refusal at the end still stores nothing. Any other file
-is read whole and comes out as one chunk.
+A file over `STREAM_BYTES` that is a one-table Workspace export or a canonical long CSV
+(bot.ingest.long_stream) in UTF-8 is read batch by batch with pyarrow's streaming CSV
+reader: each batch goes through the same checks as a whole file and comes out as a
+canonical frame chunk. Checks that need every row run as the chunks go (totals, at the end)
+or in the store (a number given twice): the consumer writes all chunks in one transaction,
+so a refusal at the end still stores nothing. Any other file is read whole and comes out as
+one chunk. Either way the file is read once: its sha256 is taken from the bytes as they
+are read.
 """
 
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import logging
 from collections.abc import Iterator, Mapping
@@ -23,7 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from bot.errors import BadInput
-from bot.ingest import blocks, formats, tables, workspace
+from bot.ingest import blocks, formats, long_stream, tables, workspace
 from bot.ingest.csvfile import (
     DICTIONARY,
     Header,
@@ -71,8 +74,33 @@ class _FileText:
         return io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
 
 
+class _HashingFile(io.RawIOBase):
+    """The file from byte `start` on, for pyarrow's reader, adding every byte to `digest`
+    as it is read (those before `start` at once): the file is read once, hash included."""
+
+    def __init__(self, path: Path, start: int, digest) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        digest.update(self._file.read(start))
+        self._digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._file.readinto(buffer)
+        if count:
+            self._digest.update(memoryview(buffer)[:count])
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 class Stream:
-    """The canonical frame of a file in chunks; `notes` and `format` are known once consumed."""
+    """The canonical frame of a file in chunks; `notes`, `format` and `sha256` (of the
+    file's bytes, hashed as they are read) are known once consumed."""
 
     def __init__(self, path: Path, options: Options, stream_bytes: int, block_bytes: int):
         self.path = path
@@ -82,23 +110,84 @@ class Stream:
         self.block_bytes = block_bytes
         self.notes: list[str] = []
         self.format = ""
+        self._digest = hashlib.sha256()
+        self._done = False
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the file's bytes; read whole when the chunks were not all read."""
+        if not self._done:
+            with self.path.open("rb") as file:
+                return hashlib.file_digest(file, "sha256").hexdigest()
+        return self._digest.hexdigest()
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
+        self._digest, self._done = hashlib.sha256(), False
         try:
             found = self._streamable()
-            if found is None:
+            if found is not None:
+                yield from self._chunks(*found)
+            elif (blocks_of := self._long()) is not None:
+                yield from blocks_of
+            else:
                 yield self._whole()
-                return
-            yield from self._chunks(*found)
         except BadInput as error:
             raise error.in_file(self.name) from None
+        self._done = True
         for note in self.notes:
             log.info("%s: %s", self.name, note)
 
+    def _long(self) -> Iterator[pd.DataFrame] | None:
+        """A large canonical long CSV in UTF-8, block by block (bot.ingest.long_stream);
+        None when it is not one, or when its days need the whole file to be read."""
+        if self.path.stat().st_size <= self.stream_bytes:
+            return None
+        with self.path.open("rb") as handle:
+            data = handle.read(_HEAD_BYTES)
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+            return None
+        start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        head = Utf8(data, start, data.rfind(b"\n") + 1)
+        if head.stop <= start or formats.detect(head) is not None:
+            return None
+        found = long_stream.layout_of(head, self.options)
+        if found is None:
+            return None
+        header, layout = found
+        source = _HashingFile(self.path, start, self._digest)
+        try:
+            reader = long_stream.open_reader(source, header, layout, self.block_bytes)
+            first = reader.read_next_batch()
+        except (pa.ArrowInvalid, StopIteration):
+            first = None  # the whole-file read says what is wrong
+        block = None if first is None else pa.Table.from_batches([first]).slice(1)
+        if (
+            block is None
+            or not long_stream.days_read_per_chunk(block, layout, self.options)
+            or not long_stream.one_capture(block, layout)
+        ):
+            source.close()
+            self._digest = hashlib.sha256()  # the whole-file read hashes it all
+            return None
+        self.format = f"{layout.kind} CSV"
+        window = _FileText(self.path, start, 1)
+        return self._closing(
+            long_stream.chunks(reader, first, header, layout, self.options, window), source
+        )
+
+    @staticmethod
+    def _closing(chunks: Iterator[pd.DataFrame], source) -> Iterator[pd.DataFrame]:
+        try:
+            yield from chunks
+        finally:
+            source.close()
+
     def _whole(self) -> pd.DataFrame:
         options = self.options
+        data = self.path.read_bytes()
+        self._digest.update(data)
         parsed = parse_bytes(
-            self.path.read_bytes(),
+            data,
             name=self.name,
             source=options.source,
             captured_at=pd.Timestamp(options.captured_at, tz="UTC").to_pydatetime(),
@@ -152,8 +241,7 @@ class Stream:
             cut = handle.read(1) != b"\n"
         totals = workspace.Totals(found, workspace.date_range(meta), cut, check_subtotals=False)
         names = [f"c{i}" for i in range(width)]
-        source = pa.OSFile(str(self.path))
-        source.seek(found.above.start)
+        source = _HashingFile(self.path, found.above.start, self._digest)
         reader = pacsv.open_csv(
             source,
             read_options=pacsv.ReadOptions(

@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, func, select, text
 
+from bot.errors import BadInput
 from bot.metrics import SOURCES
 from bot.ops import activity, telemetry
 from bot.query import Query
@@ -31,7 +32,7 @@ from bot.store.identity import name_key
 from bot.store.provenance import Provenance, SnapshotSource
 from bot.store.scheduling import ClockRecords
 from bot.store.schema import journeys, snapshot_drops, snapshots
-from bot.store.writer import SnapshotReport, save_frame, save_stream
+from bot.store.writer import RepeatedNumbers, SnapshotReport, save_frame, save_stream
 from bot.timing import Clock
 
 __all__ = ["Calendars", "Provenance", "SnapshotReport", "SnapshotSource", "Store", "StoredAnswer"]
@@ -79,12 +80,29 @@ class Store:
         _count(reports)
         return reports
 
-    def save_stream(self, chunks, origin: str, source: Provenance | None = None) -> SnapshotReport:
-        """Store a file read in chunks as one snapshot, in one transaction."""
+    def save_stream(
+        self,
+        chunks,
+        origin: str,
+        source: Provenance | None = None,
+        file_hash: Callable[[], str] | None = None,
+        again: Callable[[], Iterable[pd.DataFrame]] | None = None,
+    ) -> SnapshotReport:
+        """Store a file read in chunks as one snapshot, in one transaction; `file_hash`
+        gives the sha256 of the file's bytes once every chunk is read (hashed as read).
+        `again` reads the chunks anew, for a file that gives a number in two chunks (its
+        repeats are then checked chunk by chunk); without it such a file is refused."""
         recorded = provenance.columns(source, activity.current())
         with self.engine.begin() as conn:
             writer_lock(conn)
-            report = save_stream(conn, chunks, origin, self._utcnow(), recorded)
+            try:
+                report = save_stream(conn, chunks, origin, self._utcnow(), recorded, file_hash)
+            except RepeatedNumbers:
+                if again is None:
+                    raise BadInput("the file gives some number twice") from None
+                report = save_stream(
+                    conn, again(), origin, self._utcnow(), recorded, file_hash, careful=True
+                )
         _count([report])
         return report
 

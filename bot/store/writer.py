@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
+    exists,
     insert,
     literal,
     select,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from bot.errors import BadInput
 from bot.store import comparison, learned
@@ -259,11 +261,37 @@ def save_stream(
     origin: str,
     ingested_at: datetime,
     provenance: dict | None = None,
+    file_hash: Callable[[], str] | None = None,
+    careful: bool = False,
 ) -> SnapshotReport:
     """One snapshot from a file read in chunks (one capture of one product), in the caller's
     transaction. Known to be a duplicate only at the end, so the writes sit in a savepoint
-    that is rolled back when the same content was stored before."""
+    that is rolled back when the same content was stored before; `file_hash` is asked for
+    then too (the file is hashed as its chunks are read).
+
+    Chunks are appended as first captures of their numbers; a number an earlier chunk gave
+    again fails that append, and RepeatedNumbers is raised with nothing written: the caller
+    reads the file again `careful`ly, every chunk merged and checked for repeats (slower;
+    a savepoint per chunk instead would keep every page it touched in SQLite's journal)."""
     savepoint = conn.begin_nested()
+    try:
+        return _save_stream(
+            conn, savepoint, chunks, origin, ingested_at, provenance, file_hash, careful
+        )
+    except (IntegrityError, conn.dialect.dbapi.IntegrityError):  # through the driver too
+        if careful:
+            raise
+        savepoint.rollback()
+        raise RepeatedNumbers from None
+
+
+class RepeatedNumbers(Exception):
+    """A file read in chunks gives some number twice (in different chunks)."""
+
+
+def _save_stream(
+    conn, savepoint, chunks, origin, ingested_at, provenance, file_hash, careful
+) -> SnapshotReport:
     digest = hashlib.sha256()
     summary: dict | None = None
     snapshot_id = 0
@@ -284,7 +312,7 @@ def save_stream(
         else:
             summary = _merged(summary, part)
         digest.update(content_hash(source, chunk).encode())
-        _write_values(conn, snapshot_id, summary, chunk)
+        _write_values(conn, snapshot_id, summary, chunk, chunked=True, careful=careful)
     if summary is None:
         savepoint.rollback()
         raise BadInput("the file holds no numbers")
@@ -302,6 +330,7 @@ def save_stream(
             first_day=summary["first_day"],
             last_day=summary["last_day"],
             day_count=len(summary["days_seen"]),
+            **({"file_hash": file_hash()} if file_hash is not None else {}),
         )
     )
     savepoint.commit()
@@ -320,7 +349,14 @@ def _merged(seen: dict, part: dict) -> dict:
     }
 
 
-def _write_values(conn: Connection, snapshot_id: int, summary: dict, group: pd.DataFrame) -> None:
+def _write_values(
+    conn: Connection,
+    snapshot_id: int,
+    summary: dict,
+    group: pd.DataFrame,
+    chunked: bool = False,
+    careful: bool = False,
+) -> None:
     journey_keys, series_ids = _series_codes(conn, group)
     day_codes, day_values = pd.factorize(group["day"], sort=True)
     metric_codes, metric_values = pd.factorize(group["metric"], sort=True)
@@ -352,7 +388,7 @@ def _write_values(conn: Connection, snapshot_id: int, summary: dict, group: pd.D
         "value": rows["value"],
     }
     captured = summary["captured_at"].replace(tzinfo=None)
-    _store_values(conn, snapshot_id, summary["source"], captured, columns, cells)
+    _store_values(conn, snapshot_id, summary["source"], captured, columns, cells, chunked, careful)
 
 
 def _in_key_order(metric, day, journey, series_ids, values) -> dict[str, np.ndarray]:
@@ -380,30 +416,20 @@ def _store_values(
     captured: datetime,
     columns: dict,
     cells: dict,
+    chunked: bool = False,
+    careful: bool = False,
 ) -> None:
     """Write a snapshot's values: straight into current_values when none of its keys is
     stored yet (a first capture), else through a staging table that moves what it replaces
     into the history and keeps older captures' values out of the current ones. The daily
     comparison follows: `cells` (the values summed per cell) are added to it, or the cells
-    a re-capture touched are recomputed."""
-    n = len(columns["value"])
-    if not _overlaps(conn, source, columns):
-        stamp = captured.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's DateTime format
-        _bulk_insert(
-            conn,
-            current_values.name,
-            {
-                **columns,
-                "source": _constant(n, source),
-                "snapshot_id": np.full(n, snapshot_id),
-                "captured_at": _constant(n, stamp),
-            },
-        )
-        comparison.cell_staging.create(conn, checkfirst=True)
-        conn.execute(delete(comparison.cell_staging))
-        _bulk_insert(conn, comparison.cell_staging.name, cells)
-        comparison.add_staged(conn, source, snapshot_id)
-        comparison.cell_staging.drop(conn)
+    a re-capture touched are recomputed. A chunk of a file read in chunks (`chunked`) is
+    appended unless another capture has its numbers (a repeat of an earlier chunk's then
+    fails the append: see save_stream); merged, or always when `careful`, numbers an
+    earlier chunk gave are checked as a whole file's repeats are."""
+    besides = snapshot_id if chunked else None
+    if not careful and not _overlaps(conn, source, columns, besides):
+        _append(conn, snapshot_id, source, captured, columns, cells)
         return
     staging.create(conn, checkfirst=True)
     conn.execute(delete(staging))
@@ -413,11 +439,63 @@ def _store_values(
         conn.execute(text(f"ANALYZE {staging.name}"))
     days = columns["day"]
     first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    if chunked:
+        _drop_repeats(conn, snapshot_id, source, first, last)
     learned.forget(conn, source, staging, first, last)
     _merge_staging(conn, snapshot_id, source, captured, first, last)
     learned.relearn(conn, source, staging, first, last)
     comparison.refresh(conn, staging, first, last)
     staging.drop(conn)
+
+
+def _drop_repeats(conn: Connection, snapshot_id: int, source: str, first: date, last: date):
+    """Numbers an earlier chunk of the same file stored: given again with the same value, a
+    repeat (exports overlap), left out; with another, the file contradicts itself: refused,
+    as a file read whole is (bot.ingest.build)."""
+    c, st = current_values.c, staging.c
+    same_number = and_(
+        c.metric == st.metric,
+        c.day == st.day,
+        comparison.days_between(conn, current_values, first, last),
+        c.journey_key == st.journey_key,
+        c.series_id == st.series_id,
+        c.source == source,
+        c.snapshot_id == snapshot_id,
+    )
+    clash = conn.execute(
+        select(st.metric, st.day, c.value, st.value)
+        .select_from(staging.join(current_values, same_number))
+        .where(c.value != st.value)
+        .limit(1)
+    ).first()
+    if clash is not None:
+        metric, day, earlier, later = clash
+        raise BadInput(
+            f"{source} {metric} on {str(day)[:10]} appears twice with different values for "
+            f"one journey, action and channel: {earlier:,} and {later:,}"
+        )
+    conn.execute(delete(staging).where(exists(select(literal(1)).where(same_number))))
+
+
+def _append(conn, snapshot_id: int, source: str, captured: datetime, columns, cells) -> None:
+    """First captures of their keys: appended to current_values, their cells added."""
+    n = len(columns["value"])
+    stamp = captured.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's DateTime format
+    _bulk_insert(
+        conn,
+        current_values.name,
+        {
+            **columns,
+            "source": _constant(n, source),
+            "snapshot_id": np.full(n, snapshot_id),
+            "captured_at": _constant(n, stamp),
+        },
+    )
+    comparison.cell_staging.create(conn, checkfirst=True)
+    conn.execute(delete(comparison.cell_staging))
+    _bulk_insert(conn, comparison.cell_staging.name, cells)
+    comparison.add_staged(conn, source, snapshot_id)
+    comparison.cell_staging.drop(conn)
 
 
 def _constant(n: int, text: str) -> np.ndarray:
@@ -427,20 +505,29 @@ def _constant(n: int, text: str) -> np.ndarray:
     return array
 
 
-def _overlaps(conn: Connection, source: str, columns: dict) -> bool:
-    """Whether any key of the snapshot already has a current value."""
-    c = current_values.c
+def _overlaps(conn: Connection, source: str, columns: dict, besides: int | None = None) -> bool:
+    """Whether any key of the snapshot already has a current value (of a snapshot other
+    than `besides`: the one an earlier chunk of the same file wrote)."""
+    c, s = current_values.c, snapshots.c
     metrics = sorted(set(columns["metric"]))
     days = columns["day"]
+    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    others = select(s.id).where(s.source == source, s.first_day <= last, s.last_day >= first)
+    # Most chunks: no other capture of the source has these days at all (a look at the
+    # snapshots), rather than a pass over the rows the earlier chunks wrote.
+    if besides is not None and conn.execute(others.where(s.id != besides).limit(1)).first() is None:
+        return False
     series_ids = np.unique(columns["series_id"]).tolist()
     query = select(c.metric).where(
         c.source == source,
         c.metric.in_(metrics),
-        c.day >= date.fromisoformat(min(days)),
-        c.day <= date.fromisoformat(max(days)),
+        c.day >= first,
+        c.day <= last,
     )
     if len(series_ids) <= 500:  # beyond that, a coarser (still safe) test
         query = query.where(c.series_id.in_(series_ids))
+    if besides is not None:
+        query = query.where(c.snapshot_id != besides)
     return conn.execute(query.limit(1)).first() is not None
 
 

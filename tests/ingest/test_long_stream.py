@@ -1,0 +1,222 @@
+"""Large canonical long CSVs in chunks: the same numbers as a whole read, repeats checked
+across chunks, and the file's sha256 hashed while it is read."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.errors import BadInput
+from bot.ingest import read_file, stream_file
+from bot.ingest.loading import load_file
+from bot.store.schema import snapshots
+from bot.timing import Clock
+from tests.ingest.test_stream import workspace
+
+CAPTURED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+FIRST = date(2026, 1, 1)
+LATER = Clock(pinned_today=date(2029, 1, 1))
+SMALL = {"stream_bytes": 1000, "block_bytes": 2048}  # 2 KB blocks
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch):
+    """Blocks joined into chunks of some 300 rows: several chunks in a small file."""
+    monkeypatch.setattr("bot.ingest.long_stream.ROWS_PER_CHUNK", 300)
+
+
+def long_csv(rows: int, *, day_format: str = "%Y-%m-%d", extra: str = "") -> str:
+    """A canonical long CSV of one CJA capture: 3 journeys x 2 metrics x days."""
+    lines = ["source,captured_at,journey,action,channel,day,metric,value"]
+    days = rows // 6
+    for journey in range(3):
+        for offset in range(days):
+            day = (FIRST + timedelta(days=offset)).strftime(day_format)
+            for metric in ("sent", "clicks"):
+                value = 1000 + offset if metric == "sent" else offset % 7
+                lines.append(
+                    f"cja,2026-11-29T12:00:00Z,J{journey},Email 1,email,{day},{metric},{value}"
+                )
+    return "\n".join(lines) + "\n" + extra
+
+
+def rows_of(frames) -> list[tuple]:
+    return sorted(
+        row
+        for frame in frames
+        for row in zip(
+            frame["journey"],
+            frame["day"].astype(str),
+            frame["metric"],
+            frame["value"],
+            frame["captured_at"].astype(str),
+            strict=True,
+        )
+    )
+
+
+def test_chunks_hold_exactly_the_numbers_of_a_whole_read(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(6000))
+
+    stream = stream_file(path, **SMALL)
+    chunks = list(stream)
+
+    assert len(chunks) > 3
+    assert max(len(c) for c in chunks) < 1000
+    assert min(len(c) for c in chunks[:-1]) >= 300
+    assert rows_of(chunks) == rows_of([read_file(path)])
+    assert sum(len(c) for c in chunks) == 6000
+    assert stream.format == "long CSV"
+    assert stream.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_the_sha256_is_of_the_file_read_once(tmp_path, monkeypatch, streamed):
+    path = tmp_path / "big.csv"
+    path.write_text(workspace(3000))
+    stream = stream_file(path, **(SMALL if streamed else {}))
+    expected = hashlib.sha256(path.read_bytes()).hexdigest()
+    list(stream)
+    monkeypatch.setattr("pathlib.Path.open", lambda *a, **k: pytest.fail("read again"))
+    assert stream.sha256 == expected
+
+
+def test_a_bad_cell_deep_in_a_streamed_file_names_its_line(tmp_path):
+    text = long_csv(6000).replace(
+        "J2,Email 1,email,2026-03-01,sent,1059", "J2,Email 1,email,2026-03-01,sent,-3"
+    )
+    path = tmp_path / "big.csv"
+    path.write_text(text)
+    expected = (
+        text.splitlines().index("cja,2026-11-29T12:00:00Z,J2,Email 1,email,2026-03-01,sent,-3") + 1
+    )
+
+    with pytest.raises(BadInput) as caught:
+        list(stream_file(path, **SMALL))
+
+    assert (caught.value.line, caught.value.column) == (expected, "value")
+
+
+def test_days_that_need_the_whole_file_to_tell_their_order_are_read_whole(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(6000, day_format="%m/%d/%Y"))
+
+    chunks = list(stream_file(path, **SMALL))
+
+    assert len(chunks) == 1
+    assert rows_of(chunks) == rows_of([read_file(path)])
+    assert len(list(stream_file(path, date_order="mdy", **SMALL))) > 3
+
+
+def _load(store, path, monkeypatch):
+    monkeypatch.setattr("bot.ingest.stream.STREAM_BYTES", SMALL["stream_bytes"])
+    monkeypatch.setattr("bot.ingest.stream.BLOCK_BYTES", SMALL["block_bytes"])
+    store.clock = LATER
+    return load_file(store, path)
+
+
+def _stored(store) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return sorted(
+            conn.execute(
+                text(
+                    "SELECT metric, CAST(day AS VARCHAR(10)), journey_key, value "
+                    "FROM current_values"
+                )
+            ).all()
+        )
+
+
+def test_a_streamed_file_is_one_snapshot_with_its_sha256(store, tmp_path, monkeypatch):
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(6000))
+
+    loaded = _load(store, path, monkeypatch)
+
+    (report,) = loaded.reports
+    assert loaded.error is None
+    assert report.rows == 6000
+    stored = store.snapshot(report.snapshot_id)
+    assert stored.file_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert stored.format == "long CSV"
+    with store.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(snapshots)) == 1
+    assert len(_stored(store)) == 6000
+
+
+def test_a_number_repeated_in_a_later_chunk_is_stored_once(store, tmp_path, monkeypatch):
+    repeat = "cja,2026-11-29T12:00:00Z,J0,Email 1,email,2026-01-01,sent,1000\n"
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(6000, extra=repeat))
+
+    loaded = _load(store, path, monkeypatch)
+
+    assert loaded.error is None
+    assert len(_stored(store)) == 6000
+    with store.engine.connect() as conn:
+        assert conn.scalar(text("SELECT COUNT(*) FROM superseded_values")) == 0
+        assert conn.scalar(text("SELECT SUM(cja) FROM daily_comparison")) == sum(
+            row[3] for row in _stored(store)
+        )
+
+
+def test_a_number_contradicted_in_a_later_chunk_refuses_the_file(store, tmp_path, monkeypatch):
+    contradiction = "cja,2026-11-29T12:00:00Z,J0,Email 1,email,2026-01-01,sent,999\n"
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(6000, extra=contradiction))
+
+    loaded = _load(store, path, monkeypatch)
+
+    assert "appears twice with different values" in loaded.error
+    assert "1,000 and 999" in loaded.error
+    assert _stored(store) == []
+
+
+def test_a_number_two_blocks_of_one_chunk_give_is_read_once(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.ingest.long_stream.ROWS_PER_CHUNK", 10_000)  # 1 chunk, 18 blocks
+    repeat = "cja,2026-11-29T12:00:00Z,J0,Email 1,email,2026-01-01,sent,1000\n"
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(600, extra=repeat))
+
+    chunks = list(stream_file(path, **SMALL))
+
+    assert len(chunks) == 1
+    assert rows_of(chunks) == rows_of([read_file(path)])
+
+
+def test_a_number_two_blocks_of_one_chunk_contradict_refuses_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.ingest.long_stream.ROWS_PER_CHUNK", 10_000)
+    contradiction = "cja,2026-11-29T12:00:00Z,J0,Email 1,email,2026-01-01,sent,7\n"
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(600, extra=contradiction))
+
+    with pytest.raises(BadInput) as caught:
+        list(stream_file(path, **SMALL))
+
+    assert "appears twice with different values" in caught.value.problem
+
+
+def test_a_file_of_two_products_from_its_first_rows_is_read_whole(tmp_path):
+    text = long_csv(6000)
+    path = tmp_path / "big.csv"
+    path.write_text(text.replace("\ncja,", "\najo,", 1))
+
+    chunks = list(stream_file(path, **SMALL))
+
+    assert len(chunks) == 1
+    assert set(chunks[0]["source"]) == {"ajo", "cja"}
+
+
+def test_a_second_capture_further_on_in_a_streamed_file_is_refused(tmp_path):
+    later = "cja,2026-11-29T18:00:00Z,J9,Email 1,email,2026-01-01,sent,5\n"
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(6000, extra=later))
+
+    with pytest.raises(BadInput) as caught:
+        list(stream_file(path, **SMALL))
+
+    assert "split it by source and capture time" in caught.value.problem
