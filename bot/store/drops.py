@@ -90,7 +90,12 @@ def _collect_keys(conn: Connection, snapshot_id: int) -> tuple[date | None, date
         select(cv.metric, cv.day, cv.series_id).where(cv.snapshot_id == snapshot_id),
         select(sv.metric, sv.day, sv.series_id).where(sv.snapshot_id == snapshot_id),
     )
-    conn.execute(insert(_keys).from_select(["metric", "day", "series_id"], held))
+    h = held.subquery("held")
+    # With its journey, a key finds its current value along current_values' primary key.
+    keyed = select(h.c.metric, h.c.day, h.c.series_id, series.c.journey_key).join(
+        series, series.c.id == h.c.series_id
+    )
+    conn.execute(insert(_keys).from_select(["metric", "day", "series_id", "journey_key"], keyed))
     first, last = conn.execute(select(func.min(k.day), func.max(k.day))).one()
     if first is None:
         return None, None
@@ -167,6 +172,7 @@ _keys = Table(
     Column("metric", String(32), nullable=False),
     Column("day", Date, nullable=False),
     Column("series_id", Integer, nullable=False),
+    Column("journey_key", Integer, nullable=False),
     # Keyed: every current and historical row of the source is probed against these keys,
     # an index lookup each instead of a scan of the keys (quadratic on a big snapshot).
     PrimaryKeyConstraint("metric", "day", "series_id"),
