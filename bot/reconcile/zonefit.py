@@ -57,7 +57,8 @@ class SeriesFit:
     gain: np.ndarray  # [journey]: log-likelihood gain less the penalty
     explained: np.ndarray  # [journey]: share of the gap's variation the shift explains
     two_term: np.ndarray  # [journey]: the two-term fit was kept
-    valid: np.ndarray  # [journey]: enough days to fit
+    valid: np.ndarray  # [journey]: enough days to judge a zone by
+    estimable: np.ndarray  # [journey]: enough days for shares of its own, however rough
     columns: np.ndarray  # [cell, column]: the regressors, to apply the shares with
     volume: np.ndarray  # [journey]: AJO's events on the days fitted
 
@@ -156,6 +157,7 @@ def fit(part: Part, zone: Offsets, both: bool) -> SeriesFit:
         explained=np.where(valid, explained, 0.0),
         two_term=np.full(len(groups), both),
         valid=valid,
+        estimable=(days >= p + 2) & (vv > 0),
         columns=columns,
         volume=groups.sum(volume, kept),
     )
@@ -177,6 +179,7 @@ def best_of(one: SeriesFit, two: SeriesFit) -> SeriesFit:
         explained=np.where(pick, two.explained, one.explained),
         two_term=pick,
         valid=one.valid,
+        estimable=one.estimable,
         columns=two.columns,
         volume=one.volume,
     )

@@ -204,7 +204,7 @@ def _shrunk(parts: Sequence[Part], fits: dict[str, SeriesFit]) -> dict[str, np.n
     for part in parts:
         f = fits[part.metric]
         for index, key in enumerate(part.view.groups.keys):
-            if not f.valid[index] or f.two_term[index]:
+            if not f.estimable[index] or f.two_term[index]:
                 continue
             s, sd = f.shares[index, :width], f.spread[index, :width]
             precision = np.where(np.isfinite(sd) & (sd > 0), 1 / np.maximum(sd, 1e-9) ** 2, 0.0)
@@ -221,10 +221,12 @@ def _shrunk(parts: Sequence[Part], fits: dict[str, SeriesFit]) -> dict[str, np.n
             if f.valid[index] and f.two_term[index]:
                 continue
             total, weight = sums.get(key, (np.zeros(width), np.zeros(width)))
-            prior = np.where(weight > 0, total / np.maximum(weight, 1e-300), view_prior)
+            own_journey = weight > 0
+            prior = np.where(own_journey, total / np.maximum(weight, 1e-300), view_prior)
             prior = np.clip(prior, 0, 1)
-            tau = 0.25 * prior + 0.01
-            sd = f.spread[index, :width] if f.valid[index] else np.full(width, np.inf)
+            # Another journey's share is a weaker guess (other send hours) than its own.
+            tau = np.where(own_journey, 0.25 * prior + 0.01, 0.5 * prior + 0.05)
+            sd = f.spread[index, :width] if f.estimable[index] else np.full(width, np.inf)
             own = np.where(np.isfinite(sd), 1 / np.maximum(sd, 1e-9) ** 2, 0.0)
             pulled = (own * f.shares[index, :width] + prior / tau**2) / (own + 1 / tau**2)
             shares[index, :width] = np.clip(pulled, 0, 1)
