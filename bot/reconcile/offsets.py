@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -99,6 +100,7 @@ class Offsets:
         return ", ".join(parts)
 
 
+@cache
 def offsets(zone: str, reporting: str, first: date, last: date) -> Offsets | None:
     """`zone` against `reporting` from `first` to `last`; None when either is not a zone
     Python knows."""

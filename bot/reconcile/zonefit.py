@@ -20,7 +20,7 @@ a penalty per share fitted (BIC): the zone fitting all series best is the data v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -85,62 +85,96 @@ def regressors(view: CellView, zone: Offsets, both: bool) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((len(view), 0))
 
 
-def _solve(groups: Groups, x: np.ndarray, y: np.ndarray, kept: np.ndarray):
-    """Per group, least squares of y on x's columns over `kept`: (coef, covariance scale,
-    sse, days)."""
-    p = x.shape[1]
-    w = kept.astype(float)
-    gram = np.empty((len(groups), p, p))
-    for i in range(p):
-        for j in range(i, p):
-            gram[:, i, j] = gram[:, j, i] = groups.sum(x[:, i] * x[:, j] * w)
-    moment = np.column_stack([groups.sum(x[:, i] * y * w) for i in range(p)])
-    inverse = np.linalg.pinv(gram, rcond=1e-10, hermitian=True)
-    coef = np.einsum("gij,gj->gi", inverse, moment)
-    residual = y - np.einsum("ci,ci->c", x, coef[groups.ids])
-    sse = groups.sum(residual * residual, kept)
-    return coef, inverse, sse, groups.count(kept), residual, gram
+def _grams(groups: Groups, x: np.ndarray, y: np.ndarray, kept: np.ndarray):
+    """Per group, X'X and X'y over the cells in `kept` (one pass over the cells, sorted by
+    group: every group has at least one cell)."""
+    order, starts = groups.order, groups.bounds[:-1]
+    xs = x[order] * kept[order, None]
+    gram = np.add.reduceat(xs[:, :, None] * x[order][:, None, :], starts, axis=0)
+    moment = np.add.reduceat(xs * y[order, None], starts, axis=0)
+    return gram, moment
 
 
-def fit(part: Part, zone: Offsets, both: bool) -> SeriesFit:
-    """Every journey of one metric under `zone`: dropping days far off a first fit (an
-    outage, say), which stay for later causes."""
+def _inverse(gram: np.ndarray) -> np.ndarray:
+    """Batched inverse of X'X, scaled to unit diagonal with a tiny ridge: a column a
+    journey's days never exercise gets a zero coefficient (its moment is zero) rather than
+    a singular matrix."""
+    diagonal = np.sqrt(np.einsum("gii->gi", gram))
+    diagonal = np.where(diagonal > 0, diagonal, 1.0)
+    outer = diagonal[:, :, None] * diagonal[:, None, :]
+    scaled = gram / outer + 1e-10 * np.eye(gram.shape[1])
+    return np.linalg.inv(scaled) / outer
+
+
+def _solve(groups: Groups, x, y, kept, gram, moment, p: int):
+    """Least squares on the first `p` columns: (coef, inverse, sse, residual)."""
+    inverse = _inverse(gram[:, :p, :p])
+    coef = np.einsum("gij,gj->gi", inverse, moment[:, :p])
+    residual = y - np.einsum("ci,ci->c", x[:, :p], coef[groups.ids])
+    return coef, inverse, groups.sum(residual * residual, kept), residual
+
+
+def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit]:
+    """Every journey of one metric under `zone`, with one term per segment and with two;
+    days far off both first fits stay for later causes."""
     view, groups = part.view, part.view.groups
     y = part.rest.astype(float)
     volume = view.ajo.astype(float)
-    columns = regressors(view, zone, both)
+    columns = regressors(view, zone, True)
     x = np.column_stack([volume, columns])
+    k = columns.shape[1] // 2
     kept = part.fit_on.copy()
-    coef, inverse, sse, days, residual, gram = _solve(groups, x, y, kept)
-    scale = 1.4826 * groups.mad(residual, kept)
-    outliers = kept & (np.abs(residual) > 4 * np.nan_to_num(scale)[groups.ids] + 1)
+    gram, moment = _grams(groups, x, y, kept)
+    # A day far off both first fits (an outage, say) is left out of both.
+    outliers = kept.copy()
+    for p in (1 + k, 1 + 2 * k):
+        _, _, _, residual = _solve(groups, x, y, kept, gram, moment, p)
+        scale = 1.4826 * groups.mad(residual, kept)
+        outliers &= np.abs(residual) > 4 * np.nan_to_num(scale)[groups.ids] + 1
     if outliers.any():
         kept = kept & ~outliers
-        coef, inverse, sse, days, residual, gram = _solve(groups, x, y, kept)
-    vv = groups.sum(volume * volume, kept)
-    vy = groups.sum(volume * y, kept)
-    c0 = vy / np.where(vv > 0, vv, 1.0)
+        gram, moment = _grams(groups, x, y, kept)
+    days = groups.count(kept)
+    vv = gram[:, 0, 0]
+    c0 = moment[:, 0] / np.where(vv > 0, vv, 1.0)
     rest = y - volume * c0[groups.ids]
     sse0 = groups.sum(rest * rest, kept)
-    p = x.shape[1]
-    valid = (days >= MIN_DAYS) & (vv > 0)
+    fits = []
+    for both in (False, True):
+        p = 1 + (2 * k if both else k)
+        coef, inverse, sse, _ = _solve(groups, x, y, kept, gram, moment, p)
+        fits.append(
+            _judged(
+                groups, coef, inverse, gram[:, :p, :p], sse, sse0, days, both, columns[:, : p - 1]
+            )
+        )
+        fits[-1] = replace(
+            fits[-1],
+            volume=groups.sum(volume, kept),
+            estimable=fits[-1].estimable & (vv > 0),
+            valid=fits[-1].valid & (vv > 0),
+        )
+    return fits[0], fits[1]
+
+
+def _judged(groups, coef, inverse, gram, sse, sse0, days, both: bool, columns) -> SeriesFit:
+    p = coef.shape[1]
+    valid = days >= MIN_DAYS
     floor = FLOOR * np.maximum(days, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gain = days / 2 * np.log((sse0 + floor) / (sse + floor))
-        gain -= (p - 1) * np.log(np.maximum(days, 2)) / 2
-        explained = np.where(sse0 > 0, 1 - sse / sse0, 0.0)
     penalty = (p - 1) * np.log(np.maximum(days, 2)) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gain = days / 2 * np.log((sse0 + floor) / (sse + floor)) - penalty
+        explained = np.where(sse0 > 0, 1 - sse / sse0, 0.0)
+    shares = coef[:, 1:]
     if not both:
         # Events move one way: a share against the zone's direction is no fit of it (its
         # best fit with shares at least 0 is no shift at all).
-        shares = coef[:, 1:]
         against = (shares.sum(axis=1) <= 0) | (shares < 0).any(axis=1) & ~(shares > 0).any(axis=1)
         gain = np.where(against, -penalty, gain)
     else:
         # Both terms may be negative (a batch cut by AJO's midnight), neither moving more
         # than half a day; the zone's own direction must weigh more than the other.
         k = (p - 1) // 2
-        shares = coef[:, 1:]
         fits_zone = (shares[:, :k].sum(axis=1) > shares[:, k:].sum(axis=1)) & (
             np.abs(shares) <= MAX_SHARE
         ).all(axis=1)
@@ -151,15 +185,15 @@ def fit(part: Part, zone: Offsets, both: bool) -> SeriesFit:
     exercised = np.einsum("gii->gi", gram)[:, 1:] > 0
     spread = np.where(exercised, np.sqrt(np.maximum(variance, 0.0)), np.inf)
     return SeriesFit(
-        shares=coef[:, 1:],
+        shares=shares,
         spread=spread,
         gain=np.where(valid, gain, 0.0),
         explained=np.where(valid, explained, 0.0),
         two_term=np.full(len(groups), both),
         valid=valid,
-        estimable=(days >= p + 2) & (vv > 0),
+        estimable=days >= p + 2,
         columns=columns,
-        volume=groups.sum(volume, kept),
+        volume=np.zeros(len(groups)),
     )
 
 

@@ -135,7 +135,7 @@ class _Choice:
 
 
 def _fits(parts: Sequence[Part], zone: Offsets) -> dict[str, SeriesFit]:
-    return {p.metric: best_of(fit(p, zone, False), fit(p, zone, True)) for p in parts}
+    return {p.metric: best_of(*fit(p, zone)) for p in parts}
 
 
 def _choose(parts: Sequence[Part], zones: list[Offsets]) -> _Choice | None:
