@@ -48,7 +48,7 @@ from bot.reconcile.detectors import (
     timezone,
     unexplained,
 )
-from bot.reconcile.reach import pooled, still_processing
+from bot.reconcile.reach import behind_elsewhere, pooled, still_processing
 from bot.reconcile.recorded import recorded
 from bot.reconcile.registry import CAUSES
 from bot.reconcile.rules import Rules
@@ -202,11 +202,13 @@ def attribute(
     # Older days that say what is usual: not an outage or a day far off the tolerance.
     typical = older & ~datasource.outliers(ledger.rest, volume, share)
     retry_affected = metric_facts(metric).retry_affected
-    # How far CJA got on each day, from Sent's retry-free witnesses (none for other metrics).
-    reach = pooled(view, typical, ledger.amounts["timezone"]) if retry_affected else None
-    arriving = np.zeros(len(view), dtype=bool)
-    if reach is not None:
-        arriving = still_processing(view, reach, young) & ~lagging & ~holes
+    # How far CJA got on each day, pooled across journeys: for Sent from its retry-free
+    # witnesses; any other metric holds no retries and is its own witness.
+    own = replace(view, sibling_ajo=view.ajo, sibling_cja=view.cja)
+    reach = pooled(view if retry_affected else own, typical, ledger.amounts["timezone"])
+    arriving = still_processing(view, reach, young) & ~lagging & ~holes
+    if not retry_affected:
+        arriving &= behind_elsewhere(reach, young)
     lagging = lagging | arriving
     settled = ~lagging
     usual = retries.baseline(view, ledger.rest, older, typical, volume)
@@ -263,6 +265,9 @@ def attribute(
     ledger.record(band.finding(np.where(band.within & ~steady, expected, 0)))
     beyond = np.where(band.within & ~steady, 0, expected)
     ledger.record(unexplained.Unexplained(amount=beyond, volume=volume))
+    # Past today, a journey short by far more than the day's other journeys is not lagging.
+    alone = lag.beyond_others(view, ledger.rest, lagging & ~documented_lag & ~holes, reach)
+    ledger.record(unexplained.Unexplained(amount=alone, volume=volume))
     ledger.record(lag.detect(view, ledger.rest, lagging & ~holes, documented_lag, arriving, reach))
     ledger.record(unexplained.Unexplained(amount=ledger.rest, volume=volume))
 

@@ -52,10 +52,16 @@ class Reach:
     share: np.ndarray  # 1.0 where unknown
     relvar: np.ndarray  # relative variance of `share`
     known: np.ndarray  # the journey's Delivered was read and pooled for this day
+    # The same share pooled over the day's other journeys only (NaN where there are none):
+    # what the journey's own shortfall is judged against, so that it is not in the judge.
+    others: np.ndarray | None = None
+    others_relvar: np.ndarray | None = None
 
     def take(self, index: np.ndarray) -> Reach:
         """The cells at `index` (as CellView.take)."""
-        return Reach(self.share[index], self.relvar[index], self.known[index])
+        others = None if self.others is None else self.others[index]
+        relvar = None if self.others_relvar is None else self.others_relvar[index]
+        return Reach(self.share[index], self.relvar[index], self.known[index], others, relvar)
 
 
 def _binomial(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -73,6 +79,12 @@ def _group(view: CellView, group: np.ndarray, older: np.ndarray, expected: np.nd
     got, want = per_day(view.sibling_cja, group), per_day(expected, group)
     total = per_day(view.sibling_ajo, group)
     share = np.where(want > 0, got / np.maximum(want, 1e-9), 1.0)
+    # Each cell's day without the cell itself.
+    got_else = got[index] - np.where(group, view.sibling_cja, 0)
+    want_else = want[index] - np.where(group, expected, 0)
+    total_else = total[index] - np.where(group, view.sibling_ajo, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        others = np.where(want_else > 0.5, got_else / want_else, np.nan)
     # The wobble from the older days' cells alone (a journey doubled or out on a day is not
     # among them).
     got_old, want_old = per_day(view.sibling_cja, group & older), per_day(expected, group & older)
@@ -80,7 +92,13 @@ def _group(view: CellView, group: np.ndarray, older: np.ndarray, expected: np.nd
     wobble = 0.0
     if len(scatter) >= MIN_SCATTER_DAYS:
         wobble = (1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))) ** 2
-    return share[index], (wobble + _binomial(got, total))[index], want[index] > 0
+    return (
+        share[index],
+        (wobble + _binomial(got, total))[index],
+        want[index] > 0,
+        others,
+        wobble + _binomial(got_else, total_else),
+    )
 
 
 def pooled(view: CellView, older: np.ndarray, shift: np.ndarray) -> Reach:
@@ -105,9 +123,11 @@ def pooled(view: CellView, older: np.ndarray, shift: np.ndarray) -> Reach:
     # AJO's Delivered as CJA would show it once processed: its usual ratio, its shift.
     expected = ratio * (view.sibling_ajo - delivered_share * shift)
     usable &= expected > 0
-    share, relvar, seen = _group(view, usable, older, expected)
+    share, relvar, seen, others, others_relvar = _group(view, usable, older, expected)
     known = usable & seen
-    return Reach(np.where(known, share, 1.0), np.where(known, relvar, 0.0), known)
+    return Reach(
+        np.where(known, share, 1.0), np.where(known, relvar, 0.0), known, others, others_relvar
+    )
 
 
 def still_processing(view: CellView, reach: Reach, young: np.ndarray) -> np.ndarray:
@@ -121,3 +141,14 @@ def still_processing(view: CellView, reach: Reach, young: np.ndarray) -> np.ndar
         & (short > np.maximum(PROCESSING_Z * np.sqrt(reach.relvar), SHORT_FLOOR))
     )
     return np.isin(view.day, view.day[behind])
+
+
+def behind_elsewhere(reach: Reach, young: np.ndarray) -> np.ndarray:
+    """Young cells whose day the *other* journeys show CJA has not finished, short beyond
+    their noise: where a metric is its own witness, one journey short alone says nothing of
+    processing (a filter does the same), the day's other journeys short too do."""
+    if reach.others is None:
+        return np.zeros(len(young), dtype=bool)
+    short = 1.0 - reach.others
+    noise = np.sqrt(np.nan_to_num(reach.others_relvar, nan=np.inf))
+    return young & np.isfinite(short) & (short > np.maximum(PROCESSING_Z * noise, SHORT_FLOOR))

@@ -59,6 +59,7 @@ class Retries(Finding):
     from_delivered: bool = False
     period: float = 0.0
     staying: float = 0.0
+    confirmed: bool = False  # AJO's own witnesses agreed with CJA's reading
 
     @classmethod
     def explain(cls, found: Sequence[Retries], seen: Seen) -> Explanation:
@@ -82,6 +83,11 @@ class Retries(Finding):
                 f"queue draining over {facts.period:g} days{_staying(facts.staying)}, journeys "
                 "that agree sharing their rate"
             )
+            if not facts.confirmed:
+                how += (
+                    f"; AJO's own {main} did not confirm it (it may count a retried message "
+                    "on the day it gets through), so it rests on CJA's side alone"
+                )
         elif facts.compared:
             how = "beyond each journey's usual difference on older days"
         else:
@@ -187,6 +193,9 @@ class Witnessed:
     amount: np.ndarray
     drain: decay.Drain
     read: np.ndarray
+    # Per cell: its journey was read both against CJA and against AJO's own witnesses, and
+    # the two agreed (two independent readings of one queue).
+    confirmed: np.ndarray | None = None
 
 
 def _against_cja(
@@ -292,6 +301,7 @@ def from_witnesses(
     """
     amount = np.zeros(len(view), dtype=np.int64)
     read = np.zeros(len(view), dtype=bool)
+    confirmed = np.zeros(len(view), dtype=bool)
     readings = []
     for _, cells in view.journeys():
         # One journey's cells as their own view: each journey costs its own cells only.
@@ -299,9 +309,11 @@ def from_witnesses(
         days = young[cells] & (mine.ajo > 0)
         against = _against_cja(mine, days, typical[cells], shift[cells], reach.take(cells))
         own = _ajos_own(mine, days, older[cells])
-        days, queued, variance = _combined(len(mine), *_agreeing(against, own))
+        kept = _agreeing(against, own)
+        days, queued, variance = _combined(len(mine), *kept)
         if not days.any():
             continue
+        confirmed[cells] = all(reading is not None for reading in kept)
         index = cells[days]
         readings.append(decay.Reading(index, queued, variance, mine.ajo[days], mine.age[days]))
         read[cells] = True
@@ -313,7 +325,7 @@ def from_witnesses(
         space = room(rest[days], usual[days], None if scatter is None else scatter[days])
         cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), space.clip(0))
         amount[days] = np.clip(np.rint(fitted), 0, cap).astype(np.int64)
-    return Witnessed(amount, drain, read)
+    return Witnessed(amount, drain, read, confirmed)
 
 
 def inferred(
@@ -344,9 +356,15 @@ def inferred(
     mask = amount != 0
     compared = bool(usual.compared[mask].all())
     from_delivered = bool(witnessed.amount.any())
+    # Read from the witnesses, a figure is as sure as two agreeing readings make it; CJA's
+    # reading alone carries CJA's lag and its data source's wobble in it.
+    witnessed_cells = witnessed.amount != 0
+    confirmed = witnessed.confirmed is not None and bool(witnessed.confirmed[witnessed_cells].all())
+    sure = confirmed if from_delivered else compared
     return Retries(
         amount=amount,
-        confidence="medium" if compared or from_delivered else "low",
+        confidence="medium" if sure else "low",
+        confirmed=confirmed,
         measured=False,
         compared=compared,
         from_delivered=from_delivered,

@@ -41,11 +41,16 @@ class ProcessingLag(Finding):
             f"{format_days(days)} {verb} still being processed (the latest day is never final)"
         )
         check = "leave these days out of the comparison or ask again once they settle"
-        if lag.witnessed_days:
-            witnesses = ", ".join(DISPLAY_NAMES[m] for m in metric_facts(seen.metric).witnesses)
+        witnesses = ", ".join(DISPLAY_NAMES[m] for m in metric_facts(seen.metric).witnesses)
+        if lag.witnessed_days and witnesses:
             evidence += (
                 f"; on {format_days(lag.witnessed_days)} CJA's retry-free metrics from "
                 f"{seen.label}'s dataset ({witnesses}, as stored) were still up to "
+                f"{lag.witnessed_short_pct:.1f} % short across journeys"
+            )
+        elif lag.witnessed_days:
+            evidence += (
+                f"; on {format_days(lag.witnessed_days)} CJA's {seen.label} was still up to "
                 f"{lag.witnessed_short_pct:.1f} % short across journeys"
             )
         settling = seen.rules.settling
@@ -78,6 +83,36 @@ def detect(
         witnessed_days=view.dates(taken & arriving),
         witnessed_short_pct=_short_pct(reach, taken & arriving),
     )
+
+
+# How far behind the day's other journeys a journey may be and still be lagging: as many
+# times their shortfall (a journey that sent late in the day is further behind for a day or
+# two), and this many standard deviations of their noise and its own.
+OTHERS_TIMES = 2.0
+OTHERS_Z = 3.0
+
+
+def beyond_others(
+    view: CellView, rest: np.ndarray, days: np.ndarray, reach: Reach | None
+) -> np.ndarray:
+    """On `days` still being processed, the part of each journey's shortfall (`rest`, CJA
+    short) beyond what the day's other journeys show CJA still lacks, give or take their
+    noise and the journey's counting noise: CJA processes a day's events together, whichever
+    journey they belong to (Adobe: both products read one data lake), so past the first
+    day, when the hour each journey sent no longer matters, one journey short by far more
+    than the others is short for another reason (a data-view filter from a date on, an
+    identity setting), not lag. Zero where no other journey says how far CJA got."""
+    if reach is None or reach.others is None:
+        return np.zeros(len(view), dtype=np.int64)
+    known = days & np.isfinite(reach.others) & (rest > 0)
+    others = np.nan_to_num(reach.others, nan=1.0)
+    noise = np.sqrt(np.nan_to_num(reach.others_relvar, nan=0.0))
+    short = np.clip(1 - others, 0, 1)
+    # The journey's own thinning by the same share (binomial, at least that of half a percent).
+    counting = np.sqrt(view.ajo * np.maximum(short, 0.005))
+    allowed = OTHERS_TIMES * short * view.ajo + OTHERS_Z * (noise * view.ajo + counting)
+    excess = np.floor(rest - allowed)
+    return np.where(known & (excess > 0), excess, 0).astype(np.int64)
 
 
 def _short_pct(reach: Reach | None, mask: np.ndarray) -> float:
