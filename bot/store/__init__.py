@@ -32,7 +32,13 @@ from bot.store.identity import name_key
 from bot.store.provenance import Provenance, SnapshotSource
 from bot.store.scheduling import ClockRecords
 from bot.store.schema import journeys, snapshot_drops, snapshots
-from bot.store.writer import RepeatedNumbers, SnapshotReport, save_frame, save_stream
+from bot.store.writer import (
+    AlreadyStored,
+    RepeatedNumbers,
+    SnapshotReport,
+    save_frame,
+    save_stream,
+)
 from bot.timing import Clock
 
 __all__ = ["Calendars", "Provenance", "SnapshotReport", "SnapshotSource", "Store", "StoredAnswer"]
@@ -93,18 +99,24 @@ class Store:
         `again` reads the chunks anew, for a file that gives a number in two chunks (its
         repeats are then checked chunk by chunk); without it such a file is refused."""
         recorded = provenance.columns(source, activity.current())
-        with self.engine.begin() as conn:
-            writer_lock(conn)
-            try:
-                report = save_stream(conn, chunks, origin, self._utcnow(), recorded, file_hash)
-            except RepeatedNumbers:
-                if again is None:
-                    raise BadInput("the file gives some number twice") from None
-                report = save_stream(
-                    conn, again(), origin, self._utcnow(), recorded, file_hash, careful=True
-                )
+        try:
+            report = self._save_stream(chunks, origin, recorded, file_hash, careful=False)
+        except RepeatedNumbers:
+            if again is None:
+                raise BadInput("the file gives some number twice") from None
+            report = self._save_stream(again(), origin, recorded, file_hash, careful=True)
         _count([report])
         return report
+
+    def _save_stream(self, chunks, origin, recorded, file_hash, careful) -> SnapshotReport:
+        try:
+            with self.engine.begin() as conn:
+                writer_lock(conn)
+                return save_stream(
+                    conn, chunks, origin, self._utcnow(), recorded, file_hash, careful
+                )
+        except AlreadyStored as stored:  # rolled back: nothing new is written
+            return stored.report
 
     def version(self) -> tuple[int, int, int]:
         """Changes whenever a snapshot is stored, dropped or restored: what cached results

@@ -264,25 +264,29 @@ def save_stream(
     file_hash: Callable[[], str] | None = None,
     careful: bool = False,
 ) -> SnapshotReport:
-    """One snapshot from a file read in chunks (one capture of one product), in the caller's
-    transaction. Known to be a duplicate only at the end, so the writes sit in a savepoint
-    that is rolled back when the same content was stored before; `file_hash` is asked for
-    then too (the file is hashed as its chunks are read).
+    """One snapshot from a file read in chunks (one capture of one product), in a transaction
+    of its own that the caller rolls back on any exception. Known to be a duplicate only at
+    the end: AlreadyStored is raised then, and the caller rolls back. (Not a savepoint: on
+    SQLite a savepoint journals every stored page a chunk touches, in memory: 4 GB for a
+    second 5M-row file.) `file_hash` is asked for at the end (the file is hashed as read).
 
     Chunks are appended as first captures of their numbers; a number an earlier chunk gave
-    again fails that append, and RepeatedNumbers is raised with nothing written: the caller
-    reads the file again `careful`ly, every chunk merged and checked for repeats (slower;
-    a savepoint per chunk instead would keep every page it touched in SQLite's journal)."""
-    savepoint = conn.begin_nested()
+    again fails that append, and RepeatedNumbers is raised: the caller rolls back and reads
+    the file again `careful`ly, every chunk merged and checked for repeats (slower)."""
     try:
-        return _save_stream(
-            conn, savepoint, chunks, origin, ingested_at, provenance, file_hash, careful
-        )
+        return _save_stream(conn, chunks, origin, ingested_at, provenance, file_hash, careful)
     except (IntegrityError, conn.dialect.dbapi.IntegrityError):  # through the driver too
         if careful:
             raise
-        savepoint.rollback()
         raise RepeatedNumbers from None
+
+
+class AlreadyStored(Exception):
+    """The file's numbers are a stored snapshot's: roll back, and report that one."""
+
+    def __init__(self, report: SnapshotReport) -> None:
+        super().__init__(report.snapshot_id)
+        self.report = report
 
 
 class RepeatedNumbers(Exception):
@@ -290,7 +294,7 @@ class RepeatedNumbers(Exception):
 
 
 def _save_stream(
-    conn, savepoint, chunks, origin, ingested_at, provenance, file_hash, careful
+    conn, chunks, origin, ingested_at, provenance, file_hash, careful
 ) -> SnapshotReport:
     digest = hashlib.sha256()
     summary: dict | None = None
@@ -314,13 +318,11 @@ def _save_stream(
         digest.update(content_hash(source, chunk).encode())
         _write_values(conn, snapshot_id, summary, chunk, chunked=True, careful=careful)
     if summary is None:
-        savepoint.rollback()
         raise BadInput("the file holds no numbers")
     final = digest.hexdigest()
     existing = _stored_snapshot(conn, summary["source"], final)
     if existing is not None:
-        savepoint.rollback()
-        return _report(summary, existing, duplicate=True)
+        raise AlreadyStored(_report(summary, existing, duplicate=True))
     conn.execute(
         update(snapshots)
         .where(snapshots.c.id == snapshot_id)
@@ -333,7 +335,6 @@ def _save_stream(
             **({"file_hash": file_hash()} if file_hash is not None else {}),
         )
     )
-    savepoint.commit()
     return _report(summary, snapshot_id)
 
 
