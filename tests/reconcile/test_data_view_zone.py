@@ -13,6 +13,8 @@ import pandas as pd
 from bot.config import Settings
 from bot.query import Query
 from bot.reconcile import reconcile
+from bot.reconcile.detectors import Seen
+from bot.reconcile.detectors.timezone import TimeShift
 from bot.reconcile.offsets import offsets
 
 TODAY = date(2026, 11, 29)
@@ -144,3 +146,34 @@ def test_a_data_view_keeping_the_reporting_clock_shows_no_shift():
     ajo, cja = _days(volume, _profile(peak=12, width=5), "Etc/UTC")
     sent = _answer(_frame({(1, "sent"): (ajo, cja)}), ("sent",))["sent"]
     assert sent.causes["timezone"] == 0
+
+
+def test_two_zones_fitting_alike_are_both_named_and_the_zone_is_uncertain():
+    """The wording of an inferred zone with a rival that changes clocks on other days."""
+    zone = offsets("America/New_York", "UTC", FIRST, FIRST + timedelta(days=DAYS))
+    shift = TimeShift(
+        amount=np.array([5, -5]),
+        confidence="medium",
+        zone=zone,
+        shares=(0.17, 0.21),
+        explained=0.7,
+        journeys=(1,),
+        days=(FIRST,),
+        volume=1000,
+        total_gap=3,
+        series=4,
+        metrics=2,
+        alike=("America/Chicago",),
+        rival="Europe/London",
+    )
+    seen = Seen("sent", pd.DataFrame(), None, NAMES, {})
+    confidence, evidence, check = TimeShift.explain([shift], seen)
+    assert confidence == "medium"
+    assert (
+        "CJA's data view looks like America/New_York, 4 hours behind UTC, 5 since Nov 1 "
+        "(inferred from 4 series of daily numbers (2 metrics) fitted together"
+    ) in evidence
+    assert "America/Chicago changes its clock on the same days and fits as well" in evidence
+    assert "Europe/London fits almost as well, so the zone is uncertain" in evidence
+    assert "17.0 % of each day moves to the previous day, 21.0 % from Nov 2" in evidence
+    assert check.startswith("CJA looks about 5 hours behind AJO")
