@@ -35,6 +35,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     true,
     union_all,
 )
@@ -150,9 +151,16 @@ def _add(conn: Connection, folded, sign: int) -> None:
         conn.execute(settling_moves.delete().where(m.series == 0))
 
 
+# PostgreSQL's memory for the fold's window sort (work_mem), for the writing transaction: at
+# the 4 MB default a daily pull's numbers spill to disk (the store's reads set the same).
+SORT_MEMORY = "128MB"
+
+
 def forget(conn: Connection, source: str, keys: Table, first: date, last: date) -> None:
     """Before a write that changes the captures of the numbers in `keys` (all `source`'s,
     days from `first` to `last`): take out what they taught."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
     _add(conn, moves(_observations_of(source, keys, first, last)), -1)
 
 
