@@ -85,10 +85,11 @@ def detect(
     )
 
 
-# How far behind the day's other journeys a journey may be and still be lagging: as many
-# times their shortfall (a journey that sent late in the day is further behind for a day or
-# two), and this many standard deviations of their noise and its own.
-OTHERS_TIMES = 2.0
+# How far behind the day's other journeys a journey may be and still be lagging: their
+# shortfall, and this many standard deviations of their noise and its own. (Twice their
+# shortfall, for journeys that sent late in the day, left a filter as lag on the day-level
+# generator.)
+OTHERS_TIMES = 1.0
 OTHERS_Z = 3.0
 
 
