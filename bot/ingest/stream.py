@@ -137,9 +137,9 @@ class Stream:
         for note in self.notes:
             log.info("%s: %s", self.name, note)
 
-    def _long(self) -> Iterator[pd.DataFrame] | None:
-        """A large canonical long CSV in UTF-8, block by block (bot.ingest.long_stream);
-        None when it is not one, or when its days need the whole file to be read."""
+    def _large_utf8_head(self) -> Utf8 | None:
+        """The whole lines at the start of a file large enough to stream, when it is UTF-8
+        (None otherwise: small files and UTF-16 ones are read whole)."""
         if self.path.stat().st_size <= self.stream_bytes:
             return None
         with self.path.open("rb") as handle:
@@ -148,8 +148,15 @@ class Stream:
             return None
         start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
         head = Utf8(data, start, data.rfind(b"\n") + 1)
-        if head.stop <= start or formats.detect(head) is not None:
+        return head if head.stop > start else None
+
+    def _long(self) -> Iterator[pd.DataFrame] | None:
+        """A large canonical long CSV in UTF-8, block by block (bot.ingest.long_stream);
+        None when it is not one, or when its days need the whole file to be read."""
+        head = self._large_utf8_head()
+        if head is None or formats.detect(head) is not None:
             return None
+        start = head.start
         found = long_stream.layout_of(head, self.options)
         if found is None:
             return None
@@ -203,16 +210,9 @@ class Stream:
 
     def _streamable(self) -> tuple[Utf8, Plan, dict[str, str]] | None:
         """The one table of a large UTF-8 Workspace export, planned from the file's head."""
-        if self.path.stat().st_size <= self.stream_bytes:
-            return None
-        with self.path.open("rb") as handle:
-            data = handle.read(_HEAD_BYTES)
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
-            return None
-        start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-        head = Utf8(data, start, data.rfind(b"\n") + 1)
-        found = formats.detect(head)
-        if found is None or found.name != workspace.NAME or head.stop <= start:
+        head = self._large_utf8_head()
+        found = None if head is None else formats.detect(head)
+        if found is None or found.name != workspace.NAME:
             return None
         parts = sections(head)
         meta: dict[str, str] = {}
