@@ -41,11 +41,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.store.reader import whole_days_between
+from bot.store.reader import HISTORY_COLUMNS, moves_by, observed_age
 from bot.store.schema import (
     all_observations,
     current_values,
-    series,
     settling_moves,
     snapshots,
     superseded_values,
@@ -53,9 +52,6 @@ from bot.store.schema import (
 
 # The oldest age, in days, at which a capture is compared (bot.reconcile's horizon).
 HORIZON_DAYS = 30
-HISTORY_COLUMNS = (
-    "source", "metric", "channel", "age_days", "series", "volume", "change", "abs_change"
-)  # fmt: skip
 _MOVES = ("series", "volume", "change", "abs_change")
 _OBSERVED = ("snapshot_id", "metric", "day", "series_id", "value")
 
@@ -66,44 +62,11 @@ def moves(observations, horizon_days: int = HORIZON_DAYS, since: datetime | None
     `horizon_days` saw again and how far they moved to the latest one. Only captures from
     `since` (naive UTC) are read when it is given (the window of a fold from scratch)."""
     o, s = observations.c, snapshots.c
-    age = whole_days_between(s.captured_at, o.day)
-    key = (s.source, o.metric, o.series_id, o.day)
-    order = (s.captured_at, s.id)
+    age = observed_age(observations)
     conditions = [s.dropped_at.is_(None), age >= 0, age <= horizon_days]
     if since is not None:
         conditions.append(s.captured_at >= since)
-    values = (
-        select(
-            o.snapshot_id,
-            o.metric,
-            o.series_id,
-            age.label("age_days"),
-            o.value,
-            func.last_value(o.value)
-            .over(partition_by=key, order_by=order, rows=(0, None))
-            .label("latest"),
-            func.count().over(partition_by=key, order_by=order, rows=(1, None)).label("later"),
-        )
-        .select_from(observations.join(snapshots, o.snapshot_id == s.id))
-        .where(and_(*conditions))
-        .subquery("seen")
-    )
-    v, sr = values.c, series.c
-    return (
-        select(
-            v.snapshot_id,
-            v.metric,
-            sr.channel,
-            v.age_days,
-            func.count().label("series"),
-            func.sum(v.value).label("volume"),
-            func.sum(v.latest - v.value).label("change"),
-            func.sum(func.abs(v.latest - v.value)).label("abs_change"),
-        )
-        .select_from(values.join(series, sr.id == v.series_id))
-        .where(v.later > 0)
-        .group_by(v.snapshot_id, v.metric, sr.channel, v.age_days)
-    )
+    return moves_by(observations, o.snapshot_id, conditions)
 
 
 def _observations_of(source: str, keys: Table, first: date, last: date):

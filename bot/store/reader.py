@@ -146,9 +146,7 @@ def folded(conn: Connection, observations, since: datetime, max_age_days: int, m
     """The settling history of `observations` ((snapshot_id, metric, day, series_id, value)
     rows, every stored one or those `_seen_again`) for captures since `since` (naive UTC)."""
     o, s = observations.c, snapshots.c
-    age = whole_days_between(s.captured_at, o.day)
-    key = (s.source, o.metric, o.series_id, o.day)
-    order = (s.captured_at, s.id)
+    age = observed_age(observations)
     # A source needs two captures for anything to be compared; a day more than the horizon
     # before the first capture is too old for every capture (this bound uses the key).
     kept = s.dropped_at.is_(None)  # a dropped snapshot teaches nothing
@@ -168,12 +166,34 @@ def folded(conn: Connection, observations, since: datetime, max_age_days: int, m
     ]
     if metrics:
         conditions.append(o.metric.in_(list(metrics)))
+    grouped = moves_by(observations, s.source, conditions)
+    statement = grouped.order_by(*grouped.selected_columns[:4])
+    frame = pd.DataFrame(conn.execute(statement).all(), columns=list(HISTORY_COLUMNS))
+    for column in HISTORY_COLUMNS[3:]:
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+def observed_age(observations):
+    """How many whole days after its day each of `observations` was captured."""
+    return whole_days_between(snapshots.c.captured_at, observations.c.day)
+
+
+def moves_by(observations, by, conditions: Sequence):
+    """Per (`by`, metric, channel, age) of `observations` joined to their snapshots where
+    `conditions` hold: the values a later capture saw again (`series`), their `volume`,
+    and how far they moved to the latest capture, net (`change`) and absolute
+    (`abs_change`). The one fold behind both the settling history read at once and the
+    one kept at ingest (bot.store.learned), which must agree exactly."""
+    o, s = observations.c, snapshots.c
+    key = (s.source, o.metric, o.series_id, o.day)
+    order = (s.captured_at, s.id)
     values = (
         select(
-            s.source,
+            by.label("by"),
             o.metric,
             o.series_id,
-            age.label("age_days"),
+            observed_age(observations).label("age_days"),
             o.value,
             func.last_value(o.value)
             .over(partition_by=key, order_by=order, rows=(0, None))
@@ -182,12 +202,12 @@ def folded(conn: Connection, observations, since: datetime, max_age_days: int, m
         )
         .select_from(observations.join(snapshots, o.snapshot_id == s.id))
         .where(and_(*conditions))
-        .subquery()
+        .subquery("seen")
     )
     v, sr = values.c, series.c
-    statement = (
+    return (
         select(
-            v.source,
+            v.by.label(by.name),
             v.metric,
             sr.channel,
             v.age_days,
@@ -198,13 +218,8 @@ def folded(conn: Connection, observations, since: datetime, max_age_days: int, m
         )
         .select_from(values.join(series, sr.id == v.series_id))
         .where(v.later > 0)
-        .group_by(v.source, v.metric, sr.channel, v.age_days)
-        .order_by(v.source, v.metric, sr.channel, v.age_days)
+        .group_by(v.by, v.metric, sr.channel, v.age_days)
     )
-    frame = pd.DataFrame(conn.execute(statement).all(), columns=list(HISTORY_COLUMNS))
-    for column in HISTORY_COLUMNS[3:]:
-        frame[column] = frame[column].astype("int64")
-    return frame
 
 
 def _seen_again(since: datetime, first_day: date, metrics: Sequence[str]):
