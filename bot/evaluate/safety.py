@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.evaluate.scenarios import Scenario
-from bot.reconcile.safe_range import moving_days, safe_range, short_of_moving
+from bot.reconcile.safe_range import safe_range
 
 SLACK_DAYS = 2
 
@@ -41,13 +41,11 @@ def score_safe(scenario: Scenario, done: dict) -> SafeScore:
         return SafeScore()
     result = SafeScore()
     query = scenario.query
-    for metric, (rules, attribution) in done.items():
+    for metric, (rules, _) in done.items():
         if metric not in scenario.final_days:
             continue
         final = scenario.final_days[metric]
-        # As the answer gives it: never a day it attributes to lag or retries.
-        found = safe_range(metric, query.start, query.end, rules)
-        end = short_of_moving(found, query.start, moving_days(attribution.cells)).end
+        end = safe_range(metric, query.start, query.end, rules).end
         late = _ordinal(end) > _ordinal(final)
         early = _ordinal(end) < _ordinal(final) - SLACK_DAYS
         # An end of None when nothing is final is right; a None end beside final days is

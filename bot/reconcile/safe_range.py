@@ -192,15 +192,6 @@ def safe_range(
     return SafeRange(start, last_settled, chosen.why + note)
 
 
-def moving_days(cells, journeys: Iterable[int] | None = None) -> list[date]:
-    """The days of an attribution's `cells` (of these journeys, every one when None) with
-    processing lag or retries: days the answer says are still moving."""
-    young = cells["processing_lag"].ne(0) | cells["retries"].ne(0)
-    if journeys is not None:
-        young &= cells["journey_key"].isin(list(journeys))
-    return [day.date() for day in cells.loc[young, "day"].unique()]
-
-
 def short_of_moving(found: SafeRange, start: date, moving: Iterable[date]) -> SafeRange:
     """`found`, ended before the latest run of days the same answer attributes to
     processing lag or retries: a range read from history and the rules may reach a young

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
-
 from bot.reconcile.result import SafeRange
-from bot.reconcile.safe_range import moving_days, short_of_moving
+from bot.reconcile.safe_range import short_of_moving
 
 START = date(2026, 11, 7)
 FOUND = SafeRange(START, date(2026, 12, 3), "ends 3 days back: history")
@@ -49,18 +47,3 @@ def test_no_moving_days_or_no_range_leave_the_range_as_found():
     assert short_of_moving(FOUND, START, []) == FOUND
     empty = SafeRange(None, None, "every day asked about is still settling")
     assert short_of_moving(empty, START, [date(2026, 12, 6)]) == empty
-
-
-def test_moving_days_are_the_days_with_lag_or_retries_of_the_journeys_asked():
-    cells = pd.DataFrame(
-        {
-            "journey_key": [1, 1, 2, 2],
-            "day": pd.to_datetime(["2026-12-04", "2026-12-05", "2026-12-05", "2026-12-06"]),
-            "processing_lag": [0, 5, 0, 0],
-            "retries": [0, 0, 3, 0],
-        }
-    )
-
-    assert sorted(moving_days(cells)) == [date(2026, 12, 5)]
-    assert moving_days(cells, [1]) == [date(2026, 12, 5)]
-    assert moving_days(cells.assign(retries=[0, 0, 0, 2]), [2]) == [date(2026, 12, 6)]
