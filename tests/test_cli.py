@@ -62,9 +62,7 @@ def test_demo_answers_the_sent_question(demo_dir):
     assert sent["causes"]["retries"] > 0
     assert sent["causes"]["datasource"] > 0
     assert sum(sent["causes"].values()) == sent["delta"] == sent["ajo"] - sent["cja"]
-    # History alone would end Nov 26 (under 0.5 % still queued after 3 days), but the answer
-    # itself still finds lag and retries on Nov 26, so it ends the day before.
-    assert sent["safe_range"]["end"] == "2026-11-25"
+    assert sent["safe_range"]["end"] == "2026-11-26"  # under 0.5 % still queued after 3 days
     # The second run found the same content and stored nothing new.
     assert "(0 new snapshots)" in result.stdout
 
@@ -76,7 +74,7 @@ def test_demo_text_leads_with_the_verdict_and_ends_with_the_safe_range(demo_dir)
     assert answer[0].startswith("✅ Sent: the gap of ")
     assert any("processing lag" in line for line in answer)
     safe = next(line for line in answer if "Safe range for Sent" in line)
-    assert "Oct 31 – Nov 25, 2026" in safe
+    assert "Oct 31 – Nov 26, 2026" in safe
     # The follow-up lines name the interpreter that ran the demo, so they work pasted.
     follow_up = next(line for line in lines if "-m bot ask" in line)
     assert f"{sys.executable} -m bot ask" in follow_up
@@ -190,7 +188,7 @@ def test_chat_answers_until_quit(demo_dir):
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("parity> ") == 4
     assert "Parity status" in result.stdout
-    assert "Safe range for Sent: Oct 31 – Nov 25, 2026" in result.stdout
+    assert "Safe range for Sent: Oct 31 – Nov 26, 2026" in result.stdout
     # The follow-up kept the intent of the question before it.
     assert "Read as: safe range · Opens · all journeys" in result.stdout
 

@@ -21,7 +21,7 @@ from bot.reconcile.causes import Attribution, Rules, attribute, prepare, time_sh
 from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import describe
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
-from bot.reconcile.safe_range import safe_range, short_of_moving
+from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settling import SAFE_CHANGE_PCT, learn, learn_channels
 from bot.store.calendars import Calendars
 
@@ -244,15 +244,8 @@ def _summarize(
     cells["journey"] = cells["journey_key"].map(journey_names).fillna("(unknown journey)")
     totals = {cause: int(cells[cause].sum()) for cause in CAUSES}
 
-    young = cells["processing_lag"].ne(0) | cells["retries"].ne(0)
-    moving = cells.loc[young, ["journey_key", "day"]]
-
     def safe(keys=None) -> SafeRange:
-        found = safe_range(metric, query.start, query.end, rules, keys)
-        days = (
-            moving["day"] if keys is None else moving.loc[moving["journey_key"].isin(keys), "day"]
-        )
-        return short_of_moving(found, query.start, (d.date() for d in days))
+        return safe_range(metric, query.start, query.end, rules, keys)
 
     by_journey = _breakdowns(cells, "journey", safe)
     # Journeys with the most unexplained difference first: that is where to look.

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.formatting import format_day, format_days, format_span
+from bot.formatting import format_span
 from bot.metrics import metric_facts
 from bot.reconcile.channels import UNKNOWN, channels_of, retries
 from bot.reconcile.result import SafeRange
@@ -190,26 +190,3 @@ def safe_range(
     if end <= last_settled:
         return SafeRange(start, end, f"every day asked about has settled{note}")
     return SafeRange(start, last_settled, chosen.why + note)
-
-
-def short_of_moving(found: SafeRange, start: date, moving: Iterable[date]) -> SafeRange:
-    """`found`, ended before the latest run of days the same answer attributes to
-    processing lag or retries: a range read from history and the rules may reach a young
-    day on which the answer still finds numbers to come, and one answer must not call a
-    day both still moving and safe. Runs may skip a day (a journey pausing on Sundays)."""
-    days = sorted(set(moving))
-    if found.end is None or not days:
-        return found
-    first = days[-1]
-    for day in reversed(days[:-1]):
-        if (first - day).days > 2:
-            break
-        first = day
-    if first > found.end:
-        return found
-    end = first - timedelta(days=1)
-    still = format_days(d for d in days if first <= d <= found.end)
-    why = f"this answer still finds processing lag or retries on {still}"
-    if end < start:
-        return SafeRange(None, None, f"every day asked about is still settling: {why}")
-    return SafeRange(start, end, f"ends {format_day(end)}: {why}")
