@@ -449,20 +449,26 @@ def _store_values(
     staging.drop(conn)
 
 
-def _drop_repeats(conn: Connection, snapshot_id: int, source: str, first: date, last: date):
-    """Numbers an earlier chunk of the same file stored: given again with the same value, a
-    repeat (exports overlap), left out; with another, the file contradicts itself: refused,
-    as a file read whole is (bot.ingest.build)."""
+def _staged_key(conn: Connection, source: str, first: date, last: date):
+    """A staged number and `source`'s current value of the same number, joined on the days
+    the capture covers (`first` to `last`) only."""
     c, st = current_values.c, staging.c
-    same_number = and_(
+    return and_(
         c.metric == st.metric,
         c.day == st.day,
         comparison.days_between(conn, current_values, first, last),
         c.journey_key == st.journey_key,
         c.series_id == st.series_id,
         c.source == source,
-        c.snapshot_id == snapshot_id,
     )
+
+
+def _drop_repeats(conn: Connection, snapshot_id: int, source: str, first: date, last: date):
+    """Numbers an earlier chunk of the same file stored: given again with the same value, a
+    repeat (exports overlap), left out; with another, the file contradicts itself: refused,
+    as a file read whole is (bot.ingest.build)."""
+    c, st = current_values.c, staging.c
+    same_number = and_(_staged_key(conn, source, first, last), c.snapshot_id == snapshot_id)
     clash = conn.execute(
         select(st.metric, st.day, c.value, st.value)
         .select_from(staging.join(current_values, same_number))
@@ -559,14 +565,7 @@ def _merge_staging(
     """Staged values replace older current ones; the replaced and the stale go to history.
     Only the days the capture covers (`first` to `last`) are joined."""
     c, st = current_values.c, staging.c
-    same_key = and_(
-        c.metric == st.metric,
-        c.day == st.day,
-        comparison.days_between(conn, current_values, first, last),
-        c.journey_key == st.journey_key,
-        c.series_id == st.series_id,
-        c.source == source,
-    )
+    same_key = _staged_key(conn, source, first, last)
     history = [
         superseded_values.c[name] for name in ("snapshot_id", "metric", "day", "series_id", "value")
     ]
