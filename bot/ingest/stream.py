@@ -190,7 +190,10 @@ class Stream:
             source.close()
 
     def _whole(self) -> pd.DataFrame:
+        # Only a file read whole is held in memory, so only it is capped by size: a
+        # streamed one stays flat however large it is (its rows are still capped).
         options = self.options
+        refuse_large(self.path.stat().st_size, options.limits, self.name)
         data = self.path.read_bytes()
         self._digest.update(data)
         parsed = parse_bytes(
@@ -335,7 +338,6 @@ def stream_file(
     path = Path(path)
     limits = limits or Limits()
     try:
-        refuse_large(path.stat().st_size, limits, str(path))
         mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as error:
         raise BadInput(f"cannot read the file ({error.strerror})", file=str(path)) from None

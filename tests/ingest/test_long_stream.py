@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from bot.errors import BadInput
 from bot.ingest import read_file, stream_file
+from bot.ingest.limits import Limits
 from bot.ingest.loading import load_file
 from bot.store.schema import snapshots
 from bot.timing import Clock
@@ -220,3 +221,19 @@ def test_a_second_capture_further_on_in_a_streamed_file_is_refused(tmp_path):
         list(stream_file(path, **SMALL))
 
     assert "split it by source and capture time" in caught.value.problem
+
+
+def test_a_streamed_file_is_not_capped_by_size_but_one_read_whole_is(tmp_path):
+    """PARITY_MAX_FILE_MB guards memory, and only a file read whole is held in memory: a
+    streamed canonical file over the cap is read; the same rows in a file whose days need
+    the whole file (read whole) are refused, naming the variable."""
+
+    capped = Limits(file_mb=1)
+    streamed = tmp_path / "streamed.csv"
+    streamed.write_text(long_csv(24_000))
+    assert streamed.stat().st_size > 1 << 20
+    assert len(rows_of(stream_file(streamed, limits=capped, **SMALL))) == 24_000
+    whole = tmp_path / "whole.csv"
+    whole.write_text(long_csv(24_000, day_format="%m/%d/%Y"))
+    with pytest.raises(BadInput, match="PARITY_MAX_FILE_MB"):
+        list(stream_file(whole, limits=capped, **SMALL))
