@@ -57,6 +57,12 @@ class Seen:
         """The days `cause` took part of the gap on."""
         return self.days(self.cells[cause] != 0)
 
+    def shifted(self) -> bool:
+        """A time-zone shift was found in this metric: what is left after it (data source
+        on settled days, lag on young ones) may hold the part of the shift a fit of daily
+        numbers cannot follow."""
+        return "timezone" in self.cells and bool((self.cells["timezone"] != 0).any())
+
     def journeys(self, keys) -> tuple[str, ...]:
         if isinstance(keys, pd.Series | np.ndarray):
             keys = pd.unique(np.asarray(keys))  # a name per journey, not per cell
