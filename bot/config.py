@@ -40,8 +40,10 @@ class Settings:
     # Residuals within this share of the volume are the two data sources' normal difference.
     tolerance_pct: float = 2.0
     tolerance_by_metric: Mapping[str, float] = field(default_factory=dict)
-    # A day's value has settled once later snapshots move it by less than this share (%).
-    settle_change_pct: float = 0.1
+    # A day's value has settled once later snapshots move it by less than this share (%): a
+    # quarter of the 1-2 % Adobe calls a normal difference between the products. One
+    # threshold for the lag step's days and the safe range's (bot.reconcile.settled).
+    settle_change_pct: float = 0.5
     # How far back snapshot history is read to learn how long values take to settle.
     history_days: int = 60
 

@@ -22,7 +22,7 @@ from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import describe
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
-from bot.reconcile.settling import SAFE_CHANGE_PCT, learn, learn_channels
+from bot.reconcile.settling import learn, learn_channels
 from bot.store.calendars import Calendars
 
 __all__ = [
@@ -63,7 +63,9 @@ def rules_for(
     calendars: Calendars | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
 ) -> Rules:
-    safe_pct = max(settings.settle_change_pct, SAFE_CHANGE_PCT)
+    # One threshold for every window (bot.reconcile.settled): the lag step's days and the
+    # safe range's are the same days.
+    change_pct = settings.settle_change_pct
     return Rules(
         calendars=calendars,
         reporting=settings.timezone,
@@ -71,14 +73,12 @@ def rules_for(
         lag_days=settings.lag_days,
         retry_window_days=settings.retry_window_days,
         tolerance_pct=settings.tolerance_for(metric),
-        settling=learn(history, metric, settings.settle_change_pct)
-        if history is not None
-        else None,
+        settling=learn(history, metric, change_pct) if history is not None else None,
         channels=channels,
-        by_channel=learn_channels(history, metric, safe_pct, _only(channels))
+        by_channel=learn_channels(history, metric, change_pct, _only(channels))
         if channels is not None
         else {},
-        safe_settling=learn(history, metric, safe_pct)
+        safe_settling=learn(history, metric, change_pct)
         if channels is not None and history is not None
         else None,
     )

@@ -52,6 +52,7 @@ from bot.reconcile.reach import behind_elsewhere, pooled, still_processing
 from bot.reconcile.recorded import recorded
 from bot.reconcile.registry import CAUSES
 from bot.reconcile.rules import Rules
+from bot.reconcile.settled import processing_days
 
 __all__ = ["Attribution", "Prepared", "Rules", "attribute", "prepare", "time_shifts"]
 
@@ -121,7 +122,7 @@ def prepare(cells: pd.DataFrame, metric: str, rules: Rules) -> Prepared:
     cells = cells.sort_values(["journey_key", "day"], kind="stable").reset_index(drop=True)
     view = CellView.of(cells, rules.today)
     ledger = _Ledger(view.ajo - view.cja)
-    settled = view.age >= rules.lag_window
+    settled = view.age >= processing_days(metric, rules, view.journey)
 
     # Missing data is found first (its zeros would confuse every other test) but takes its
     # amount after duplicates and measured retries: AJO's queued retries are in its Sent
@@ -190,7 +191,9 @@ def attribute(
     cells, view, ledger = prepared.cells, prepared.view, prepared.ledger
     gaps, holes, doubled, whole = prepared.gaps, prepared.holes, prepared.doubled, prepared.whole
     documented_lag = view.age < rules.lag_days
-    lagging = view.age < rules.lag_window
+    # Days not settled by their journey's channel's window (bot.reconcile.settled): the same
+    # days the safe range leaves out.
+    lagging = view.age < processing_days(metric, rules, view.journey)
     settled = ~lagging
     young = view.age < rules.retry_window_days
     if shift is not None:
@@ -212,17 +215,18 @@ def attribute(
     lagging = lagging | arriving
     settled = ~lagging
     usual = retries.baseline(view, ledger.rest, older, typical, volume)
+    retrying = young
     if retry_affected and retries_measured:
         queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
         ledger.record(
-            retries.measured(ledger.rest, queued, young, usual.rate * volume, usual.spread)
+            retries.measured(ledger.rest, queued, retrying, usual.rate * volume, usual.spread)
         )
     for finding in gaps:
         ledger.record(replace(finding, amount=np.where(finding.mask, ledger.rest, 0)))
     volume = volume - np.abs(ledger.amounts["missing_data"])
 
     if retry_affected and not retries_measured:
-        queue_days = (view.age < retries.QUEUE_DAYS) & young & ~holes & ~doubled
+        queue_days = (view.age < retries.QUEUE_DAYS) & retrying & ~holes & ~doubled
         witnessed = retries.from_witnesses(
             view,
             ledger.rest,

@@ -32,15 +32,6 @@ class Rules:
     # windows apply to every journey, as before channels were known).
     channels: Mapping[int, tuple[str, ...]] | None = None
     # What each channel's own series' snapshot history says about this metric, and what all
-    # of it together says, at the safe range's threshold (bot.reconcile.settling).
+    # of it together says (bot.reconcile.settling; bot.reconcile.settled reads them).
     by_channel: Mapping[str, Settling] = field(default_factory=dict)
     safe_settling: Settling | None = None
-
-    @property
-    def learned_lag_days(self) -> int:
-        return self.settling.days if self.settling else 0
-
-    @property
-    def lag_window(self) -> int:
-        """Days still being processed: the documented window, or longer if history says so."""
-        return max(self.lag_days, self.learned_lag_days)

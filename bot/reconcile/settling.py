@@ -11,8 +11,9 @@ own: AJO's exports name it, CJA's seldom do, so CJA's values are mostly under ''
 named), which counts as a channel only when every journey has that one channel.
 
 A source's values are still moving at age k when the days captured at that age changed, in
-total, by at least the settling threshold (0.1 % by default) and in one direction more than
-counting jitter would (the net change beats three times the square root of the absolute
+total, by at least the settling threshold (PARITY_SETTLE_CHANGE_PCT, 0.5 % by default: one
+threshold for every window, bot.reconcile.settled) and in one direction more than counting
+jitter would (the net change beats three times the square root of the absolute
 changes). The learned lag is one day past the oldest age still moving. With too few values
 seen twice, nothing is learned and the documented rules apply.
 """
@@ -31,10 +32,6 @@ from bot.reconcile.channels import channel_name
 MIN_SERIES_PER_AGE = 5
 # Values seen again later, over all ages, for a source and metric to be learned.
 MIN_SERIES = 30
-# A day whose values will still move by less than this share (%) is final enough to compare:
-# a quarter of the 1-2 % Adobe calls a normal difference between the products. The safe
-# range learns each channel's settling at this threshold (or the settings', if larger).
-SAFE_CHANGE_PCT = 0.5
 # How far, in standard deviations of symmetric jitter, a net change must go to be drift.
 JITTER_Z = 3.0
 

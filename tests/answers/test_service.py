@@ -58,8 +58,9 @@ def test_days_still_moving_in_history_are_lag_and_end_the_safe_range(store, sett
     }
     lag = opens["causes_detail"][0]
     assert lag["cause"] == "processing_lag"
-    assert "in past snapshots CJA's Opens kept moving until 2 days old" in lag["evidence"]
-    assert "in past snapshots CJA's Opens kept moving until 2 days old" in answer.text
+    moving = "in past snapshots CJA's Opens for email journeys kept moving until 2 days old"
+    assert moving in lag["evidence"]
+    assert moving in answer.text
 
 
 def test_one_snapshot_each_falls_back_to_the_documented_rules_and_says_so(store, settings):

@@ -162,9 +162,10 @@ def test_measured_retries_count_even_when_cja_usually_counts_more():
 
 
 def test_settling_settings_come_from_the_environment():
-    settings = load_settings({"PARITY_SETTLE_CHANGE_PCT": "0.5", "PARITY_HISTORY_DAYS": "30"})
-    assert (settings.settle_change_pct, settings.history_days) == (0.5, 30)
-    assert (Settings().settle_change_pct, Settings().history_days) == (0.1, 60)
+    settings = load_settings({"PARITY_SETTLE_CHANGE_PCT": "0.25", "PARITY_HISTORY_DAYS": "30"})
+    assert (settings.settle_change_pct, settings.history_days) == (0.25, 30)
+    # One threshold for the lag step and the safe range: the final-enough share (0.5 %).
+    assert (Settings().settle_change_pct, Settings().history_days) == (0.5, 60)
 
 
 def test_retries_read_from_delivered_count_even_when_cja_usually_counts_more():

@@ -20,6 +20,7 @@ from bot.formatting import format_days
 from bot.metrics import DISPLAY_NAMES, metric_facts
 from bot.reconcile.detectors import CellView, Explanation, Finding, Seen
 from bot.reconcile.reach import Reach
+from bot.reconcile.settled import ALL_CHANNELS, window
 from bot.reconcile.wording import plural
 
 
@@ -53,13 +54,16 @@ class ProcessingLag(Finding):
                 f"; on {format_days(lag.witnessed_days)} CJA's {seen.label} was still up to "
                 f"{lag.witnessed_short_pct:.1f} % short across journeys"
             )
-        settling = seen.rules.settling
-        if lag.learned_days and settling is not None and settling.slowest is not None:
-            slowest = settling.slowest
+        # The window that made these days still being processed: the same one the safe
+        # range ends by (bot.reconcile.settled).
+        taken = seen.cells.loc[seen.cells[cls.cause] != 0, "journey_key"].unique()
+        chosen = window(seen.metric, seen.rules, taken)
+        learned = chosen.learned_from
+        if lag.learned_days and learned is not None:
             evidence += (
-                f"; in past snapshots {slowest.name}'s {seen.label} kept moving until "
-                f"{plural(slowest.moving_until or 0, 'day')} old, across {slowest.series:,} "
-                "values seen in more than one snapshot"
+                f"; in past snapshots {learned.name}'s {seen.label} {_whose(chosen.whose)}kept "
+                f"moving until {plural(learned.moving_until or 0, 'day')} old, across "
+                f"{learned.series:,} values seen in more than one snapshot"
             )
         elif not lag.witnessed_days:
             return Explanation("high", evidence, check)
@@ -73,6 +77,12 @@ class ProcessingLag(Finding):
             "days is fitted on older ones: part of this may be the shift, not lag"
         )
         return Explanation("low", evidence, check)
+
+
+def _whose(whose: str) -> str:
+    """Whose values the window was learned from, as said in the evidence ('' for every
+    channel's together, as the evidence said before channels were known)."""
+    return "" if not whose or whose == ALL_CHANNELS else f"{whose} "
 
 
 def detect(
