@@ -52,7 +52,7 @@ from bot.reconcile.reach import behind_elsewhere, pooled, still_processing
 from bot.reconcile.recorded import recorded
 from bot.reconcile.registry import CAUSES
 from bot.reconcile.rules import Rules
-from bot.reconcile.settled import processing_days
+from bot.reconcile.settled import processing_days, settling_days
 
 __all__ = ["Attribution", "Prepared", "Rules", "attribute", "prepare", "time_shifts"]
 
@@ -215,7 +215,9 @@ def attribute(
     lagging = lagging | arriving
     settled = ~lagging
     usual = retries.baseline(view, ledger.rest, older, typical, volume)
-    retrying = young
+    # Retries only on days not settled yet (bot.reconcile.settled): a day the safe range
+    # calls settled holds none.
+    retrying = young & (view.age < settling_days(metric, rules, view.journey))
     if retry_affected and retries_measured:
         queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
         ledger.record(

@@ -26,16 +26,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import ClassVar
 
 import numpy as np
 
-from bot.formatting import format_days
+from bot.formatting import format_day, format_days
 from bot.metrics import DISPLAY_NAMES, metric_facts
-from bot.reconcile import decay
+from bot.reconcile import decay, settled
 from bot.reconcile.detectors import CellView, Explanation, Finding, Seen
 from bot.reconcile.reach import Reach
-from bot.reconcile.wording import join_and
+from bot.reconcile.wording import join_and, plural
 
 MAX_SHARE = 0.10
 # Adobe: an email stays in the retry queue for at most 84 hours, so only days younger than
@@ -68,7 +69,7 @@ class Retries(Finding):
             f"AJO's {seen.label} counts messages still being retried ({days}); CJA's does not"
         )
         window = seen.rules.retry_window_days
-        check = f"compare days older than {window} days: retries converge into delivered or bounces"
+        check = _settled_check(seen, cls.cause)
         inferred = [f for f in found if not f.measured]
         if any(f.measured for f in found) or not inferred:
             return Explanation("high", evidence + ", as AJO's own Retries count shows", check)
@@ -98,6 +99,18 @@ class Retries(Finding):
         )
         check = "add AJO's Retries metric to the export to measure it; " + check
         return Explanation(facts.confidence, evidence, check)
+
+
+def _settled_check(seen: Seen, cause: str) -> str:
+    """Which days to compare: those settled for the journeys retries were found on, by the
+    window the safe range ends by (bot.reconcile.settled), not the bare retry window."""
+    keys = seen.cells.loc[seen.cells[cause] != 0, "journey_key"].unique()
+    days = settled.window(seen.metric, seen.rules, keys).days
+    last = seen.rules.today - timedelta(days=days)
+    return (
+        f"compare days up to {format_day(last)} ({plural(days, 'day')} back, once values have "
+        "settled): retries converge into delivered or bounces by then"
+    )
 
 
 def _staying(share: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 
 from bot.query import Query
@@ -95,3 +96,33 @@ def test_with_a_looser_threshold_setting_both_follow_it():
     )[0].to_dict()
     assert result["safe_range"]["end"] == (TODAY - timedelta(days=6)).isoformat()
     assert min(_lag_days(result["by_day"])) > result["safe_range"]["end"]
+
+
+def _with_queue() -> pd.DataFrame:
+    """An email journey whose AJO Sent holds queued retries (AJO's own Retries count) on its
+    five youngest days, and CJA short by them."""
+    ajo = volumes(seed=21, days=32, level=5000)
+    queue = np.zeros(32, dtype=np.int64)
+    queue[-5:] = [60, 80, 100, 150, 200]
+    cja = ajo - queue
+    return pd.concat(
+        [series(ajo, cja), series(queue, np.zeros(32, dtype=np.int64), metric="retries")],
+        ignore_index=True,
+    )
+
+
+def test_retries_are_found_on_days_not_settled_and_the_check_names_the_safe_ranges_end():
+    """The retries' check said "compare days older than 7 days" while the learned safe range
+    ended 3 days back; and a day the safe range calls settled held retries."""
+    channels = {1: ("email",)}
+    query = Query("reconcile", START, TODAY, ("sent",))
+    answer = reconcile(
+        _with_queue(), query, NAMES, TODAY, SETTINGS, _history(), None, None, channels
+    )[0].to_dict()
+    end = answer["safe_range"]["end"]
+    assert end == (TODAY - timedelta(days=3)).isoformat()
+    retried = [row["day"] for row in answer["by_day"] if row["causes"].get("retries")]
+    assert retried
+    assert min(retried) > end
+    detail = next(d for d in answer["causes_detail"] if d["cause"] == "retries")
+    assert detail["check"].startswith("compare days up to Nov 26 (3 days back")
