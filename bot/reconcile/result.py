@@ -27,12 +27,16 @@ class SafeRange:
     start: date | None
     end: date | None
     reason: str
+    # False when the documented rules stood in for a window history could not teach yet:
+    # the answer says it is not sure rather than state the range with confidence.
+    sure: bool = True
 
     def to_dict(self) -> dict:
         return {
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
             "reason": self.reason,
+            "sure": self.sure,
         }
 
 

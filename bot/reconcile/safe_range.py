@@ -35,7 +35,8 @@ def safe_range(
             None,
             f"every day asked about is still settling; compare days up to "
             f"{format_span(last_settled, last_settled)} instead{note}",
+            chosen.sure,
         )
     if end <= last_settled:
-        return SafeRange(start, end, f"every day asked about has settled{note}")
-    return SafeRange(start, last_settled, chosen.why + note)
+        return SafeRange(start, end, f"every day asked about has settled{note}", chosen.sure)
+    return SafeRange(start, last_settled, chosen.why + note, chosen.sure)

@@ -55,6 +55,7 @@ def test_days_still_moving_in_history_are_lag_and_end_the_safe_range(store, sett
             "ends 3 days back: in past snapshots CJA's values for email journeys kept moving "
             "until 2 days old"
         ),
+        "sure": True,
     }
     lag = opens["causes_detail"][0]
     assert lag["cause"] == "processing_lag"
@@ -70,11 +71,15 @@ def test_one_snapshot_each_falls_back_to_the_documented_rules_and_says_so(store,
         "both.csv",
     )  # fmt: skip
     answer = Parity(store, settings).ask("opens", today=TODAY)
-    reason = answer.to_dict()["metrics"][0]["safe_range"]["reason"]
-    assert reason == (
+    safe = answer.to_dict()["metrics"][0]["safe_range"]
+    assert safe["reason"] == (
         "ends yesterday: the latest days are still being processed; documented rules: too "
         "little snapshot history yet to learn when values settle"
     )
+    # Not sure: the reply says so instead of stating the range with a check mark.
+    assert safe["sure"] is False
+    assert "❔ Safe range for Opens, not sure yet: Oct 31 – Nov 28, 2026" in answer.text
+    assert "✅ Safe range" not in answer.text
 
 
 def test_the_day_before_the_range_is_read_for_the_time_zone_fit(store, settings):

@@ -143,6 +143,7 @@ def test_contract_shape_of_a_metric():
         "start": "2026-10-31",
         "end": "2026-11-22",
         "reason": "ends 7 days back, after retries converge",
+        "sure": True,
     }
 
 
