@@ -14,11 +14,14 @@ is in. Its latest capture within the horizon is then the same whatever the windo
 is what it contributes.
 
 Keeping it exact: a write changes what the numbers it touches taught (their latest value,
-which values have a later one), and nothing else. So before the write, the moves of the
-touched numbers are subtracted, folded from every stored capture of them; after it they are
-folded again and added. A first capture of a number teaches nothing (it has nothing to be
-compared with), so a first ingest costs nothing here. A dropped snapshot teaches nothing
-and is left out of every fold.
+which values have a later one), and nothing else. A drop or an undo subtracts the moves of
+the numbers it touches, folded from every stored capture of them, and adds them folded
+again afterwards. A new capture changes less: it adds one capture to each number it has, so
+the writer reads every capture of those numbers once, after the merge, and adds the
+difference between the fold with the new capture and without it (`learn_capture`): one
+sort of the numbers' captures instead of two folds of two windows each. A first capture of
+a number teaches nothing (it has nothing to be compared with), so a first ingest costs
+nothing here. A dropped snapshot teaches nothing and is left out of every fold.
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ from sqlalchemy import (
     Connection,
     Table,
     and_,
+    case,
     func,
     literal,
+    literal_column,
+    or_,
     select,
     text,
     true,
@@ -49,6 +55,7 @@ from bot.store.schema import (
     snapshots,
     superseded_values,
 )
+from bot.store.schema import series as series_table
 
 # The oldest age, in days, at which a capture is compared (bot.reconcile's horizon).
 HORIZON_DAYS = 30
@@ -130,6 +137,89 @@ def forget(conn: Connection, source: str, keys: Table, first: date, last: date) 
 def relearn(conn: Connection, source: str, keys: Table, first: date, last: date) -> None:
     """After that write: add what the same numbers teach now."""
     _add(conn, moves(_observations_of(source, keys, first, last)), 1)
+
+
+def learn_capture(
+    conn: Connection,
+    source: str,
+    keys: Table,
+    first: date,
+    last: date,
+    snapshot_id: int,
+    captured: datetime,
+) -> None:
+    """After snapshot `snapshot_id` (captured at `captured`, naive UTC: the newest snapshot)
+    gave the numbers in `keys` a capture each: add what that capture changed in what they
+    teach, the fold of their captures with it minus the fold without it, in one pass.
+
+    Per number, its captures within the horizon in order, latest first: with the new one,
+    each capture but the latest is compared with the latest; without it, the same, the new
+    capture left out. Both are read off one window over the captures: the first and second
+    values, whether the new capture is there and first, and whether a capture was taken
+    before it (the new snapshot has the highest id, so: not after its time)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+    observations = _observations_of(source, keys, first, last)
+    o, s = observations.c, snapshots.c
+    age = observed_age(observations)
+    latest_first = {
+        "partition_by": (o.metric, o.series_id, o.day),
+        "order_by": (s.captured_at.desc(), s.id.desc()),
+        "rows": (None, None),
+    }
+    is_new = case((o.snapshot_id == snapshot_id, 1), else_=0)
+    seen = (
+        select(
+            o.snapshot_id,
+            o.metric,
+            o.series_id,
+            age.label("age_days"),
+            o.value,
+            is_new.label("is_new"),
+            # before the new capture: it is later, once it is there
+            case((s.captured_at <= captured, 1), else_=0).label("earlier"),
+            func.row_number().over(**latest_first).label("place"),
+            func.first_value(o.value).over(**latest_first).label("latest"),
+            func.nth_value(o.value, literal_column("2")).over(**latest_first).label("runner_up"),
+            func.max(is_new).over(**latest_first).label("has_new"),
+            func.first_value(is_new).over(**latest_first).label("new_latest"),
+        )
+        .select_from(observations.join(snapshots, o.snapshot_id == s.id))
+        .where(s.dropped_at.is_(None), age >= 0, age <= HORIZON_DAYS)
+        .subquery("seen")
+    )
+    v, sr = seen.c, series_table.c
+    # With the new capture: every capture but the latest. Without it: the others, those
+    # with a later capture among the others, compared with the latest of the others.
+    later_with = case((v.place > 1, 1), else_=0)
+    later_without = case((or_(v.is_new == 1, v.place - 1 - v.earlier * v.has_new <= 0), 0), else_=1)
+    # (no second capture: nothing is compared without the new one; any number will do)
+    latest_without = case((v.new_latest == 1, func.coalesce(v.runner_up, v.latest)), else_=v.latest)
+
+    def net(with_new, without):
+        return func.sum(later_with * with_new) - func.sum(later_without * without)
+
+    moved = net(v.latest - v.value, latest_without - v.value)
+    folded = (
+        select(
+            v.snapshot_id,
+            v.metric,
+            sr.channel,
+            v.age_days,
+            net(1, 1).label("series"),
+            net(v.value, v.value).label("volume"),
+            moved.label("change"),
+            net(func.abs(v.latest - v.value), func.abs(latest_without - v.value)).label(
+                "abs_change"
+            ),
+        )
+        .select_from(seen.join(series_table, sr.id == v.series_id))
+        .where(v.has_new == 1)  # the new capture out of the horizon: nothing changed
+        .group_by(v.snapshot_id, v.metric, sr.channel, v.age_days)
+    )
+    _add(conn, folded, 1)
+    m = settling_moves.c
+    conn.execute(settling_moves.delete().where(m.series == 0))
 
 
 def rebuild(conn: Connection) -> None:

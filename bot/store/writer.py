@@ -442,9 +442,8 @@ def _store_values(
     first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
     if chunked:
         _drop_repeats(conn, snapshot_id, source, first, last)
-    learned.forget(conn, source, staging, first, last)
     _merge_staging(conn, snapshot_id, source, captured, first, last)
-    learned.relearn(conn, source, staging, first, last)
+    learned.learn_capture(conn, source, staging, first, last, snapshot_id, captured)
     comparison.refresh(conn, staging, first, last)
     staging.drop(conn)
 
