@@ -11,8 +11,8 @@ The writer keeps it exact with each snapshot, in the snapshot's transaction:
 
 - values stored for the first time (no current value had their key) are added to their
   cells: summed per cell from the snapshot's sorted rows, then one upsert that adds;
-- a re-capture replaces values, so the cells it touched are recomputed from current_values
-  after the merge, joined on the day range it covers only.
+- a re-capture replaces values: each cell it touched moves by the new values minus those
+  they replace, read before the merge (bot.store.recapture).
 
 Anything else that changes current_values (dropping a snapshot, say) must call `recompute`
 for the days it changed, in the same transaction.
@@ -39,7 +39,6 @@ from sqlalchemy import (
     literal_column,
     select,
     true,
-    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -97,10 +96,40 @@ def _insert_counts(conn: Connection, rows) -> None:
     conn.execute(snapshot_counts.insert().from_select(columns, rows))
 
 
+def add(conn: Connection, rows, source: str) -> None:
+    """Add `rows` (the table's columns, one row per cell) to `source`'s side."""
+    dc = daily_comparison.c
+    _upsert(
+        conn,
+        rows,
+        lambda new: {
+            source: dc[source] + new[source],
+            f"{source}_rows": dc[f"{source}_rows"] + new[f"{source}_rows"],
+        },
+    )
+
+
+def count(conn: Connection, rows, first_day: date, last_day: date) -> None:
+    """Add `rows` ((metric, day, journey_key, snapshot_id, numbers), one per cell and
+    snapshot, days from `first_day` to `last_day`) to snapshot_counts; counts that reach
+    zero go."""
+    sc = snapshot_counts.c
+    _upsert(
+        conn,
+        rows,
+        lambda new: {"numbers": sc.numbers + new.numbers},
+        table=snapshot_counts,
+        key=("metric", "day", "journey_key", "snapshot_id"),
+    )
+    conn.execute(
+        snapshot_counts.delete().where(sc.day >= first_day, sc.day <= last_day, sc.numbers == 0)
+    )
+
+
 def add_staged(conn: Connection, source: str, snapshot_id: int) -> None:
     """Add the cells in `cell_staging` (values whose keys were stored for the first time)
     to `source`'s side of the table, and count them as snapshot `snapshot_id`'s."""
-    st, dc = cell_staging.c, daily_comparison.c
+    st = cell_staging.c
     other = "cja" if source == "ajo" else "ajo"
     zero = literal(0, BigInteger)
     columns = {source: st.value, f"{source}_rows": st.rows, other: zero, f"{other}_rows": zero}
@@ -113,14 +142,7 @@ def add_staged(conn: Connection, source: str, snapshot_id: int) -> None:
         columns["ajo_rows"],
         columns["cja_rows"],
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
-    _upsert(
-        conn,
-        rows,
-        lambda new: {
-            source: dc[source] + new[source],
-            f"{source}_rows": dc[f"{source}_rows"] + new[f"{source}_rows"],
-        },
-    )
+    add(conn, rows, source)
     sc = snapshot_counts.c
     counted = select(
         st.metric, st.day, st.journey_key, literal(snapshot_id, Integer), st.rows
@@ -167,33 +189,6 @@ def days_between(conn: Connection, table: Table, first_day: date, last_day: date
     if conn.dialect.name == "sqlite":
         day = literal_column(f"+{table.name}.day", Date)
     return and_(day >= first_day, day <= last_day)
-
-
-def refresh(conn: Connection, staged: Table, first_day: date, last_day: date) -> None:
-    """Recompute the cells whose keys are in `staged` (a re-capture's staging table), from
-    current_values on the days between `first_day` and `last_day` only."""
-    cv, st = current_values.c, staged.c
-    touched = (
-        select(st.metric, st.day, st.journey_key)
-        .distinct()
-        .where(st.day >= first_day, st.day <= last_day)
-        .subquery()
-    )
-    t = touched.c
-    same_cell = and_(cv.metric == t.metric, cv.day == t.day, cv.journey_key == t.journey_key)
-    in_range = days_between(conn, current_values, first_day, last_day)
-    joined = current_values.join(touched, same_cell)
-    _upsert(conn, _summed(in_range, joined), _replace)
-    sc = snapshot_counts.c
-    cell = tuple_(sc.metric, sc.day, sc.journey_key)
-    conn.execute(
-        snapshot_counts.delete().where(
-            sc.day >= first_day,
-            sc.day <= last_day,
-            cell.in_(select(t.metric, t.day, t.journey_key)),
-        )
-    )
-    _insert_counts(conn, _counted(in_range, joined))
 
 
 def recompute(conn: Connection, first_day: date, last_day: date) -> None:

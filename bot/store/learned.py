@@ -59,7 +59,7 @@ from bot.store.schema import series as series_table
 
 # The oldest age, in days, at which a capture is compared (bot.reconcile's horizon).
 HORIZON_DAYS = 30
-_MOVES = ("series", "volume", "change", "abs_change")
+MOVES = ("series", "volume", "change", "abs_change")
 _OBSERVED = ("snapshot_id", "metric", "day", "series_id", "value")
 
 
@@ -96,6 +96,11 @@ def _observations_of(source: str, keys: Table, first: date, last: date):
     ).subquery("observations")
 
 
+def add(conn: Connection, folded) -> None:
+    """Add moves (rows of the kept table's columns, one per key) to the kept ones."""
+    _add(conn, folded, 1)
+
+
 def _add(conn: Connection, folded, sign: int) -> None:
     """Add (or, with sign -1, subtract) folded moves to the kept ones."""
     f = folded.subquery("folded")
@@ -104,7 +109,7 @@ def _add(conn: Connection, folded, sign: int) -> None:
         f.c.metric,
         f.c.channel,
         f.c.age_days,
-        *(literal(sign, BigInteger) * f.c[name] for name in _MOVES),
+        *(literal(sign, BigInteger) * f.c[name] for name in MOVES),
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement = dialect_insert(settling_moves).from_select(
@@ -114,7 +119,7 @@ def _add(conn: Connection, folded, sign: int) -> None:
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=[c.name for c in settling_moves.primary_key.columns],
-            set_={name: m[name] + statement.excluded[name] for name in _MOVES},
+            set_={name: m[name] + statement.excluded[name] for name in MOVES},
         )
     )
     if sign < 0:
@@ -238,7 +243,7 @@ def history(conn: Connection, captured_since: datetime, metrics: Sequence[str] =
         conditions.append(m.metric.in_(list(metrics)))
     group = (s.source, m.metric, m.channel, m.age_days)
     statement = (
-        select(*group, *(func.sum(m[name]) for name in _MOVES))
+        select(*group, *(func.sum(m[name]) for name in MOVES))
         .select_from(settling_moves.join(snapshots, s.id == m.snapshot_id))
         .where(*conditions)
         .group_by(*group)

@@ -42,7 +42,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import BadInput
-from bot.store import comparison, learned
+from bot.store import comparison, learned, recapture
 from bot.store.identity import name_problem, resolve_journeys, resolve_series
 from bot.store.schema import current_values, snapshots, superseded_values
 
@@ -442,9 +442,17 @@ def _store_values(
     first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
     if chunked:
         _drop_repeats(conn, snapshot_id, source, first, last)
+    same_key = _staged_key(conn, source, first, last)
+    # What the capture changes beside the values, read before the merge from the values
+    # it replaces (bot.store.recapture); settling through a fold of every capture of its
+    # numbers after the merge when one of them has a later capture stored.
+    later = recapture.later_stored(conn, staging, same_key, captured)
+    recapture.update_cells(conn, staging, same_key, source, snapshot_id, captured, first, last)
+    if not later:
+        recapture.learn_settling(conn, staging, same_key, source, captured, first, last)
     _merge_staging(conn, snapshot_id, source, captured, first, last)
-    learned.learn_capture(conn, source, staging, first, last, snapshot_id, captured)
-    comparison.refresh(conn, staging, first, last)
+    if later:
+        learned.learn_capture(conn, source, staging, first, last, snapshot_id, captured)
     staging.drop(conn)
 
 
