@@ -24,9 +24,13 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     Connection,
+    Date,
     DateTime,
     Integer,
+    MetaData,
+    String,
     Table,
     and_,
     between,
@@ -35,6 +39,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     union_all,
 )
 
@@ -47,127 +52,151 @@ from bot.store.schema import (
     superseded_values,
 )
 
+# Per transaction: each staged number beside the current value it would replace (the old_
+# columns NULL where there is none). Read by everything a re-capture changes, so that
+# current_values is joined once.
+replacing = Table(
+    "replacing_values",
+    MetaData(),
+    Column("metric", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("journey_key", Integer, nullable=False),
+    Column("series_id", Integer, nullable=False),
+    Column("value", BigInteger, nullable=False),
+    Column("old_snapshot_id", Integer),
+    Column("old_value", BigInteger),
+    Column("old_captured_at", DateTime),
+    prefixes=["TEMPORARY"],
+)
 
-def later_stored(conn: Connection, staging: Table, same_key, captured: datetime) -> bool:
+
+def stage(conn: Connection, staging: Table, same_key) -> None:
+    """Fill `replacing` from `staging` joined (`same_key`) with the current values."""
+    c, st = current_values.c, staging.c
+    replacing.create(conn, checkfirst=True)
+    conn.execute(replacing.delete())
+    rows = select(
+        st.metric,
+        st.day,
+        st.journey_key,
+        st.series_id,
+        st.value,
+        c.snapshot_id,
+        c.value,
+        c.captured_at,
+    ).select_from(staging.outerjoin(current_values, same_key))
+    conn.execute(replacing.insert().from_select([c.name for c in replacing.columns], rows))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {replacing.name}"))
+
+
+def later_stored(conn: Connection, captured: datetime) -> bool:
     """Whether some staged number has a current value captured after `captured`."""
-    c = current_values.c
-    joined = staging.join(current_values, same_key)
-    later = select(exists(select(c.value).select_from(joined).where(c.captured_at > captured)))
-    return bool(conn.scalar(later))
+    r = replacing.c
+    return bool(conn.scalar(select(exists().where(r.old_captured_at > captured))))
+
+
+def replaced(captured: datetime):
+    """The staged numbers that replace a current value, as (snapshot_id, metric, day,
+    series_id, value) of the value replaced: what moves into the history."""
+    r = replacing.c
+    return select(r.old_snapshot_id, r.metric, r.day, r.series_id, r.old_value).where(
+        r.old_captured_at <= captured
+    )
+
+
+def kept_out(snapshot_id: int, captured: datetime):
+    """The staged numbers a later stored capture replaced: history from the start."""
+    r = replacing.c
+    return select(literal(snapshot_id, Integer), r.metric, r.day, r.series_id, r.value).where(
+        r.old_captured_at > captured
+    )
 
 
 def update_cells(
-    conn: Connection,
-    staging: Table,
-    same_key,
-    source: str,
-    snapshot_id: int,
-    captured: datetime,
-    first: date,
-    last: date,
+    conn: Connection, source: str, snapshot_id: int, captured: datetime, first: date, last: date
 ) -> None:
     """Before the merge: add to the daily comparison and to snapshot_counts what the staged
     values change (a staged value replaces a current one captured no later than it)."""
-    c, st = current_values.c, staging.c
-    joined = staging.outerjoin(current_values, same_key)
-    new, wins = c.value.is_(None), c.captured_at <= captured
-    moved = func.sum(case((new, st.value), (wins, st.value - c.value), else_=0))
+    r = replacing.c
+    new, wins = r.old_value.is_(None), r.old_captured_at <= captured
+    moved = func.sum(case((new, r.value), (wins, r.value - r.old_value), else_=0))
     added = func.sum(case((new, 1), else_=0))
     zero = literal(0, BigInteger)
     sides = {source: moved, f"{source}_rows": added}
-    cell = (st.metric, st.day, st.journey_key)
-    rows = (
-        select(
-            *cell,
-            *(sides.get(name, zero) for name in ("ajo", "cja", "ajo_rows", "cja_rows")),
-        )
-        .select_from(joined)
-        .group_by(*cell)
-    )
-    comparison.add(conn, rows, source)
-    gained = (
-        select(*cell, literal(snapshot_id, Integer), func.count())
-        .select_from(joined)
-        .where(new | wins)
-        .group_by(*cell)
-    )
-    lost = (
-        select(*cell, c.snapshot_id, -func.count())
-        .select_from(staging.join(current_values, same_key))
-        .where(wins)
-        .group_by(*cell, c.snapshot_id)
-    )
-    comparison.count(conn, gained, first, last)
-    comparison.count(conn, lost, first, last)
+    cell = (r.metric, r.day, r.journey_key)
+    sums = select(*cell, *(sides.get(n, zero) for n in ("ajo", "cja", "ajo_rows", "cja_rows")))
+    comparison.add(conn, sums.group_by(*cell), source)
+    # A number the new snapshot gains, and one the replaced value's snapshot loses.
+    gained = select(*cell, literal(snapshot_id, Integer).label("snapshot_id"), literal(1))
+    lost = select(*cell, r.old_snapshot_id, literal(-1))
+    moves = union_all(gained.where(new | wins), lost.where(wins)).subquery("moves")
+    m = moves.c
+    counted = (m.metric, m.day, m.journey_key, m.snapshot_id)
+    by_snapshot = select(*counted, func.sum(list(m)[-1])).group_by(*counted)
+    comparison.count(conn, by_snapshot, first, last)
 
 
 def learn_settling(
-    conn: Connection,
-    staging: Table,
-    same_key,
-    source: str,
-    captured: datetime,
-    first: date,
-    last: date,
+    conn: Connection, source: str, captured: datetime, first: date, last: date
 ) -> None:
     """Before the merge, when no staged number has a capture later than `captured`: add
     what the new capture teaches, and what it changes in what the earlier ones taught."""
-    c, st, sv, s, sr = current_values.c, staging.c, superseded_values.c, snapshots.c, series.c
+    r, sv, s, sr = replacing.c, superseded_values.c, snapshots.c, series.c
     horizon = learned.HORIZON_DAYS
-    at = literal(captured, DateTime)
-    new_age = whole_days_between(at, st.day)
-    replaced_age = whole_days_between(c.captured_at, st.day)
+    new_age = whole_days_between(literal(captured, DateTime), r.day)
+    replaced_age = whole_days_between(r.old_captured_at, r.day)
     # The replaced value (never a dropped snapshot's: a drop re-elects the current value)
     # now has a later capture: the new one.
-    replaced = (
+    now_compared = (
         select(
-            c.snapshot_id,
-            st.metric,
+            r.old_snapshot_id.label("snapshot_id"),
+            r.metric,
             sr.channel,
             replaced_age.label("age_days"),
             func.count().label("series"),
-            func.sum(c.value).label("volume"),
-            func.sum(st.value - c.value).label("change"),
-            func.sum(func.abs(st.value - c.value)).label("abs_change"),
+            func.sum(r.old_value).label("volume"),
+            func.sum(r.value - r.old_value).label("change"),
+            func.sum(func.abs(r.value - r.old_value)).label("abs_change"),
         )
-        .select_from(staging.join(current_values, same_key).join(series, sr.id == st.series_id))
+        .select_from(replacing.join(series, sr.id == r.series_id))
         .where(between(new_age, 0, horizon), between(replaced_age, 0, horizon))
-        .group_by(c.snapshot_id, st.metric, sr.channel, replaced_age)
+        .group_by(r.old_snapshot_id, r.metric, sr.channel, replaced_age)
     )
     # Earlier captures were compared with the replaced value, the latest; now with the new.
     holding = select(s.id).where(s.source == source, s.first_day <= last, s.last_day >= first)
     earlier_age = whole_days_between(s.captured_at, sv.day)
-    same_number = and_(sv.metric == st.metric, sv.day == st.day, sv.series_id == st.series_id)
+    same_number = and_(sv.metric == r.metric, sv.day == r.day, sv.series_id == r.series_id)
     zero = literal(0, BigInteger)
-    earlier = (
+    recompared = (
         select(
             sv.snapshot_id,
-            st.metric,
+            r.metric,
             sr.channel,
             earlier_age.label("age_days"),
             zero,
             zero,
-            func.sum(st.value - c.value),
-            func.sum(func.abs(st.value - sv.value) - func.abs(c.value - sv.value)),
+            func.sum(r.value - r.old_value),
+            func.sum(func.abs(r.value - sv.value) - func.abs(r.old_value - sv.value)),
         )
         .select_from(
-            staging.join(current_values, same_key)
-            .join(superseded_values, same_number)
+            replacing.join(superseded_values, same_number)
             .join(snapshots, s.id == sv.snapshot_id)
-            .join(series, sr.id == st.series_id)
+            .join(series, sr.id == r.series_id)
         )
         .where(
             sv.snapshot_id.in_(holding),
             sv.day >= first,
             sv.day <= last,
             s.dropped_at.is_(None),
+            r.old_value.is_not(None),
             between(new_age, 0, horizon),
             between(earlier_age, 0, horizon),
         )
-        .group_by(sv.snapshot_id, st.metric, sr.channel, earlier_age)
+        .group_by(sv.snapshot_id, r.metric, sr.channel, earlier_age)
     )
-    both = union_all(replaced, earlier).subquery("both")
+    both = union_all(now_compared, recompared).subquery("both")
     b = both.c
     key = (b.snapshot_id, b.metric, b.channel, b.age_days)
-    moves = select(*key, *(func.sum(b[name]).label(name) for name in learned.MOVES)).group_by(*key)
+    moves = select(*key, *(func.sum(b[n]).label(n) for n in learned.MOVES)).group_by(*key)
     learned.add(conn, moves)

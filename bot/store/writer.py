@@ -442,17 +442,18 @@ def _store_values(
     first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
     if chunked:
         _drop_repeats(conn, snapshot_id, source, first, last)
-    same_key = _staged_key(conn, source, first, last)
+    recapture.stage(conn, staging, _staged_key(conn, source, first, last))
     # What the capture changes beside the values, read before the merge from the values
     # it replaces (bot.store.recapture); settling through a fold of every capture of its
     # numbers after the merge when one of them has a later capture stored.
-    later = recapture.later_stored(conn, staging, same_key, captured)
-    recapture.update_cells(conn, staging, same_key, source, snapshot_id, captured, first, last)
+    later = recapture.later_stored(conn, captured)
+    recapture.update_cells(conn, source, snapshot_id, captured, first, last)
     if not later:
-        recapture.learn_settling(conn, staging, same_key, source, captured, first, last)
-    _merge_staging(conn, snapshot_id, source, captured, first, last)
+        recapture.learn_settling(conn, source, captured, first, last)
+    _merge_staging(conn, snapshot_id, source, captured)
     if later:
         learned.learn_capture(conn, source, staging, first, last, snapshot_id, captured)
+    recapture.replacing.drop(conn)
     staging.drop(conn)
 
 
@@ -566,33 +567,19 @@ def _bulk_insert(conn: Connection, table: str, columns: dict[str, np.ndarray]) -
     cursor.close()
 
 
-def _merge_staging(
-    conn: Connection, snapshot_id: int, source: str, captured: datetime, first: date, last: date
-) -> None:
-    """Staged values replace older current ones; the replaced and the stale go to history.
-    Only the days the capture covers (`first` to `last`) are joined."""
-    c, st = current_values.c, staging.c
-    same_key = _staged_key(conn, source, first, last)
+def _merge_staging(conn: Connection, snapshot_id: int, source: str, captured: datetime) -> None:
+    """Staged values replace older current ones; the replaced and the stale go to history
+    (both read from bot.store.recapture's `replacing`, the staged values beside the ones
+    they replace)."""
+    st = staging.c
     history = [
         superseded_values.c[name] for name in ("snapshot_id", "metric", "day", "series_id", "value")
     ]
     # Current values this capture replaces (ties: the later ingest wins).
-    conn.execute(
-        insert(superseded_values).from_select(
-            history,
-            select(c.snapshot_id, c.metric, c.day, c.series_id, c.value)
-            .select_from(current_values.join(staging, same_key))
-            .where(c.captured_at <= captured),
-        )
-    )
+    conn.execute(insert(superseded_values).from_select(history, recapture.replaced(captured)))
     # Staged values an already stored later capture replaced: history from the start.
     conn.execute(
-        insert(superseded_values).from_select(
-            history,
-            select(literal(snapshot_id, Integer), st.metric, st.day, st.series_id, st.value)
-            .select_from(staging.join(current_values, same_key))
-            .where(c.captured_at > captured),
-        )
+        insert(superseded_values).from_select(history, recapture.kept_out(snapshot_id, captured))
     )
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     rows = select(
