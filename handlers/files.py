@@ -23,11 +23,10 @@ def ingest_event(services, body: dict, event: dict) -> None:
         if refused := permissions.refusal(client, services.settings, channel, user, LOADING):
             services.replier.say(target, refused)
             return
-        results = [
-            files.ingest_shared(services.settings, services.store, f, event.get("text", ""))
-            for f in shared
-        ]
-        services.replier.say(target, files.report(results))
+        text = event.get("text", "")
+        results = files.ingest_in_slack(
+            services.settings, services.store, services.replier, target, shared, text
+        )
         after_snapshots(services.runtime, [r for loaded in results for r in loaded.reports])
 
     once(services, body.get("event_id"), target, work)

@@ -118,6 +118,7 @@ def test_ingest_then_ask_then_status(tmp_path):
     stored = parity("ingest", str(csv), cwd=tmp_path)
     assert stored.returncode == 0, stored.stderr
     assert "stored AJO snapshot #1 (1 rows)" in stored.stdout
+    assert "numbers" not in stored.stderr  # no progress bar where stderr is not a terminal
     again = parity("ingest", str(csv), cwd=tmp_path)
     assert "already holds the same numbers; nothing to do" in again.stdout
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,6 +19,9 @@ from bot.errors import BadInput
 from bot.ingest import read_bytes
 from bot.ingest.loading import Loaded, dropped_notes
 from bot.slack.fetch import fetch
+from bot.slack.present import text_messages
+from bot.slack.progress import Progress
+from bot.slack.replies import Replier, Target
 from bot.store import Provenance, Store
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -86,12 +90,33 @@ def _read(data: bytes, file: SharedFile, text: str, shared_at: datetime, today: 
 _DATE_ORDER = re.compile(r"\b(dmy|mdy)\b", re.IGNORECASE)
 
 
-def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str) -> Loaded:
-    """Download and store one shared file; the result says what was stored or what is wrong."""
+@dataclass(frozen=True)
+class Loading:
+    """How far the load of one shared file got: downloading, reading (`size` bytes) or
+    storing (`numbers`)."""
+
+    name: str
+    step: str
+    size: int = 0
+    numbers: int = 0
+
+
+def ingest_shared(
+    settings: Settings,
+    store: Store,
+    file: SharedFile,
+    text: str,
+    progress: Callable[[Loading], None] = lambda _: None,
+) -> Loaded:
+    """Download and store one shared file; the result says what was stored or what is wrong.
+    `progress` is told each step as it starts."""
     try:
         clock = store.clock
+        progress(Loading(file.name, "downloading"))
         data = download(settings, file)
+        progress(Loading(file.name, "reading", size=len(data)))
         frame = _read(data, file, text, clock.now(), clock.today(), settings.limits)
+        progress(Loading(file.name, "storing", numbers=len(frame)))
         source = Provenance(
             file_name=file.name,
             file_hash=hashlib.sha256(data).hexdigest(),
@@ -109,6 +134,27 @@ def ingest_shared(settings: Settings, store: Store, file: SharedFile, text: str)
         return Loaded(file.name, error=problem)
     except (OSError, ValueError) as error:  # ValueError: a malformed download URL
         return Loaded(file.name, error=f"I could not download it ({error}).")
+
+
+def ingest_in_slack(
+    settings: Settings,
+    store: Store,
+    replier: Replier,
+    target: Target,
+    shared: list[SharedFile],
+    text: str,
+) -> list[Loaded]:
+    """Load the shared files one after the other and reply with what was stored. A load
+    that takes longer than the working notice shows how it goes in one message, edited in
+    place at each step and replaced by the report at the end."""
+    progress = Progress(replier, target, after=settings.working_notice_seconds)
+
+    def show(loading: Loading) -> None:
+        progress.show(text_messages(render("loading.j2", "mrkdwn", loading=loading))[0])
+
+    results = [ingest_shared(settings, store, f, text, show) for f in shared]
+    replier.deliver(target, text_messages(report(results)), placeholder=progress.ts)
+    return results
 
 
 def report(results: list[Loaded]) -> str:

@@ -14,30 +14,10 @@ import socket
 from bot.answers.render import render
 from bot.clock.guard import Runtime
 from bot.clock.refresh import NothingToRefresh, Refresh, refresh
-from bot.slack.blocks import Message
 from bot.slack.present import text_messages
+from bot.slack.progress import Progress
 from bot.slack.replies import Replier, Target
 from bot.store import StoredAnswer
-
-
-class Progress:
-    """One message, posted once and then edited in place."""
-
-    def __init__(self, replier: Replier, target: Target) -> None:
-        self.replier, self.target = replier, target
-        self.ts: str | None = None
-        self.shown = False
-
-    def show(self, message: Message) -> None:
-        if self.target.ephemeral:
-            self.replier.post(self.target, message, replace=self.shown)
-        elif self.ts is None:
-            self.ts = self.replier.post(self.target, message)
-        else:
-            self.replier.client.chat_update(
-                channel=self.target.channel, ts=self.ts, **message.to_kwargs()
-            )
-        self.shown = True
 
 
 def refresh_in_slack(

@@ -222,3 +222,27 @@ def test_where_these_numbers_come_from_names_the_file_and_who_shared_it(send, fa
     assert line.endswith("· 4 of the numbers here")  # Sent and its witness, Delivered
     assert "• #" in text
     assert "AJO" in text
+
+
+def test_a_long_load_shows_one_message_edited_in_place_then_the_report(fake, slack_settings, store):
+    """Past the working notice (0 s here), each step edits one message, escaped, and the
+    report replaces it at the end: one post, no message per step, nothing secret."""
+    eager = replace(slack_settings, working_notice_seconds=0.0)
+    send = Sender(create_app(eager, client=make_client(eager), store=store))
+    name = "<!channel> & co.csv"
+    _share(send, fake, name, GOOD, text="fresh CJA numbers")
+    updates = fake.wait_for("chat.update", 3)
+    (posted,) = fake.named("chat.postMessage")
+    assert posted.params["thread_ts"] == "1699999999.000300"
+    assert posted.params["text"].startswith("⏳ &lt;!channel&gt; &amp; co.csv: downloading")
+    ts = {u.params["ts"] for u in updates}
+    assert len(ts) == 1  # every step edits the one message
+    steps = [u.params["text"] for u in updates]
+    assert f"reading {len(GOOD)} bytes" in steps[0]
+    assert "storing 4 numbers" in steps[1]
+    assert "stored CJA snapshot" in steps[2]
+    for call in fake.named("chat.postMessage") + fake.named("chat.update"):
+        shown = str(call.params)
+        assert "<!channel>" not in shown
+        assert "xoxb-test-token" not in shown
+    assert fake.named("chat.postMessage") == [posted]
