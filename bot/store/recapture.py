@@ -46,6 +46,7 @@ from sqlalchemy import (
 from bot.store import comparison, learned
 from bot.store.reader import whole_days_between
 from bot.store.schema import (
+    MAX_NAME_CHARS,
     current_values,
     series,
     snapshots,
@@ -66,13 +67,20 @@ replacing = Table(
     Column("old_snapshot_id", Integer),
     Column("old_value", BigInteger),
     Column("old_captured_at", DateTime),
+    # The series' channel, and the ages (whole days) of the staged and the replaced
+    # captures: computed once, and plain columns for PostgreSQL's estimates (an
+    # expression's are guesses, which chose a nested loop over series per row).
+    Column("channel", String(MAX_NAME_CHARS), nullable=False),
+    Column("new_age", Integer, nullable=False),
+    Column("old_age", Integer),
     prefixes=["TEMPORARY"],
 )
 
 
-def stage(conn: Connection, staging: Table, same_key) -> None:
-    """Fill `replacing` from `staging` joined (`same_key`) with the current values."""
-    c, st = current_values.c, staging.c
+def stage(conn: Connection, staging: Table, same_key, captured: datetime) -> None:
+    """Fill `replacing` from `staging` (captured at `captured`) joined (`same_key`) with the
+    current values."""
+    c, st, sr = current_values.c, staging.c, series.c
     replacing.create(conn, checkfirst=True)
     conn.execute(replacing.delete())
     rows = select(
@@ -84,7 +92,10 @@ def stage(conn: Connection, staging: Table, same_key) -> None:
         c.snapshot_id,
         c.value,
         c.captured_at,
-    ).select_from(staging.outerjoin(current_values, same_key))
+        sr.channel,
+        whole_days_between(literal(captured, DateTime), st.day),
+        whole_days_between(c.captured_at, st.day),
+    ).select_from(staging.outerjoin(current_values, same_key).join(series, sr.id == st.series_id))
     conn.execute(replacing.insert().from_select([c.name for c in replacing.columns], rows))
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"ANALYZE {replacing.name}"))
@@ -142,26 +153,23 @@ def learn_settling(
 ) -> None:
     """Before the merge, when no staged number has a capture later than `captured`: add
     what the new capture teaches, and what it changes in what the earlier ones taught."""
-    r, sv, s, sr = replacing.c, superseded_values.c, snapshots.c, series.c
+    r, sv, s = replacing.c, superseded_values.c, snapshots.c
     horizon = learned.HORIZON_DAYS
-    new_age = whole_days_between(literal(captured, DateTime), r.day)
-    replaced_age = whole_days_between(r.old_captured_at, r.day)
     # The replaced value (never a dropped snapshot's: a drop re-elects the current value)
     # now has a later capture: the new one.
     now_compared = (
         select(
             r.old_snapshot_id.label("snapshot_id"),
             r.metric,
-            sr.channel,
-            replaced_age.label("age_days"),
+            r.channel,
+            r.old_age.label("age_days"),
             func.count().label("series"),
             func.sum(r.old_value).label("volume"),
             func.sum(r.value - r.old_value).label("change"),
             func.sum(func.abs(r.value - r.old_value)).label("abs_change"),
         )
-        .select_from(replacing.join(series, sr.id == r.series_id))
-        .where(between(new_age, 0, horizon), between(replaced_age, 0, horizon))
-        .group_by(r.old_snapshot_id, r.metric, sr.channel, replaced_age)
+        .where(between(r.new_age, 0, horizon), between(r.old_age, 0, horizon))
+        .group_by(r.old_snapshot_id, r.metric, r.channel, r.old_age)
     )
     # Earlier captures were compared with the replaced value, the latest; now with the new.
     holding = select(s.id).where(s.source == source, s.first_day <= last, s.last_day >= first)
@@ -172,7 +180,7 @@ def learn_settling(
         select(
             sv.snapshot_id,
             r.metric,
-            sr.channel,
+            r.channel,
             earlier_age.label("age_days"),
             zero,
             zero,
@@ -180,9 +188,7 @@ def learn_settling(
             func.sum(func.abs(r.value - sv.value) - func.abs(r.old_value - sv.value)),
         )
         .select_from(
-            replacing.join(superseded_values, same_number)
-            .join(snapshots, s.id == sv.snapshot_id)
-            .join(series, sr.id == r.series_id)
+            replacing.join(superseded_values, same_number).join(snapshots, s.id == sv.snapshot_id)
         )
         .where(
             sv.snapshot_id.in_(holding),
@@ -190,10 +196,10 @@ def learn_settling(
             sv.day <= last,
             s.dropped_at.is_(None),
             r.old_value.is_not(None),
-            between(new_age, 0, horizon),
+            between(r.new_age, 0, horizon),
             between(earlier_age, 0, horizon),
         )
-        .group_by(sv.snapshot_id, r.metric, sr.channel, earlier_age)
+        .group_by(sv.snapshot_id, r.metric, r.channel, earlier_age)
     )
     both = union_all(now_compared, recompared).subquery("both")
     b = both.c

@@ -442,7 +442,7 @@ def _store_values(
     first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
     if chunked:
         _drop_repeats(conn, snapshot_id, source, first, last)
-    recapture.stage(conn, staging, _staged_key(conn, source, first, last))
+    recapture.stage(conn, staging, _staged_key(conn, source, first, last), captured)
     # What the capture changes beside the values, read before the merge from the values
     # it replaces (bot.store.recapture); settling through a fold of every capture of its
     # numbers after the merge when one of them has a later capture stored.
