@@ -123,3 +123,50 @@ def candidates(reporting: str, first: date, last: date) -> list[Offsets]:
     """The common zones that keep another clock than `reporting` over these days."""
     found = (offsets(zone, reporting, first, last) for zone in COMMON_ZONES)
     return [o for o in found if o is not None and not o.keeps_clock]
+
+
+@cache
+def _clock_changes(first: date, last: date) -> tuple[date, ...]:
+    """Days from `first` to `last` on which one of the common zones changes its clock
+    against UTC (the day after, at noon, it keeps another offset)."""
+    found = set()
+    for name in COMMON_ZONES:
+        zone = ZoneInfo(name)
+        day = first
+        before = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).astimezone(zone)
+        while day < last:
+            day += timedelta(days=1)
+            now = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).astimezone(zone)
+            if now.utcoffset() != before.utcoffset():
+                found.add(day)
+            before = now
+    return tuple(sorted(found))
+
+
+def with_audience_changes(zone: Offsets, first: date, last: date) -> Offsets:
+    """`zone` with a segment starting on each day an audience's clock may change (the
+    common zones' daylight-saving days), keeping its hours: a journey sends at hours local
+    to its audience (AJO schedules in the profile's or the journey's zone), so against the
+    reporting zone its send hours move on the audience's daylight-saving day, and with
+    them the share of a day the data view moves, even where the data view's offset stays.
+    Days within a day of one of the zone's own changes or of the range's ends add nothing."""
+    starts = [start for start, _ in zone.segments]
+    added = [
+        day
+        for day in _clock_changes(first, last)
+        if all(abs((day - start).days) > 1 for start in starts)
+        and (day - first).days > 1
+        and (last - day).days > 1
+    ]
+    if not added:
+        return zone
+    segments = list(zone.segments)
+    for day in added:
+        index = (
+            max(i for i, (start, _) in enumerate(segments) if start <= day)
+            if any(start <= day for start, _ in segments)
+            else 0
+        )
+        segments.append((day, segments[index][1]))
+        segments.sort()
+    return Offsets(zone.zone, zone.reporting, tuple(segments), zone.stated)

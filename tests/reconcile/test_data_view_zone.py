@@ -177,3 +177,29 @@ def test_two_zones_fitting_alike_are_both_named_and_the_zone_is_uncertain():
     assert "Europe/London fits almost as well, so the zone is uncertain" in evidence
     assert "17.0 % of each day moves to the previous day, 21.0 % from Nov 2" in evidence
     assert check.startswith("CJA looks about 5 hours behind AJO")
+
+
+def test_the_share_that_moves_follows_the_audiences_daylight_saving_end():
+    """A journey sends at 5 to 8 am in Paris: 3 to 6 am UTC until Oct 25, 4 to 7 am after.
+    The data view (America/Bogota, 5 hours behind UTC all along) moves UTC's hours before
+    5 am to the previous day: two thirds of the day until Oct 25, one third after. The data
+    view's offset never changes, and no common zone behind UTC changes its clock on
+    Oct 25; the share that moves does, on the audience's day."""
+    volume = _volume(5, 12_000)
+    start = datetime.combine(FIRST, datetime.min.time(), UTC)
+    bogota = ZoneInfo("America/Bogota")
+    ajo = np.rint(volume).astype(np.int64)
+    cja = np.zeros(DAYS)
+    for i in range(DAYS):
+        summer = FIRST + timedelta(days=i) < date(2026, 10, 25)
+        for hour in (3, 4, 5) if summer else (4, 5, 6):
+            moment = start + timedelta(days=i, hours=hour)
+            day = (moment.astimezone(bogota).date() - FIRST).days
+            cja[max(day, 0)] += volume[i] / 3
+    cja[-1] = volume[-1]
+    cja = np.rint(cja).astype(np.int64)
+    sent = _answer(_frame({(1, "sent"): (ajo, cja)}), ("sent",))["sent"]
+    true = int(np.abs(ajo - cja)[1:-1].sum())
+    found = sum(abs(row.causes["timezone"]) for row in sent.by_day)
+    assert found >= 0.95 * true
+    assert abs(sent.causes["unexplained"]) + abs(sent.causes["datasource"]) <= 0.05 * true

@@ -29,7 +29,7 @@ import numpy as np
 
 from bot.formatting import format_day
 from bot.reconcile.detectors import Explanation, Finding, Seen
-from bot.reconcile.offsets import Offsets, candidates, offsets
+from bot.reconcile.offsets import Offsets, candidates, offsets, with_audience_changes
 from bot.reconcile.recorded import Recorded
 from bot.reconcile.wording import format_names, join_and, plural
 from bot.reconcile.zonefit import Part, SeriesFit, best_of, fit
@@ -161,6 +161,19 @@ def _choose(parts: Sequence[Part], zones: list[Offsets]) -> _Choice | None:
     return _Choice(named, fits, gain, alike, rival)
 
 
+def _audiences(parts: Sequence[Part], choice: _Choice, span: tuple[date, date]) -> _Choice:
+    """The chosen zone with a share of its own from each day an audience's clock may change
+    (bot.reconcile.offsets.with_audience_changes), when that fits every series better,
+    pooled, penalty included. The zone is chosen first without them: the added shares would
+    let a wrong zone fit as well as the right one."""
+    split = with_audience_changes(choice.zone, *span)
+    if split is choice.zone:
+        return choice
+    fits = _fits(parts, split)
+    gain = float(sum(f.gain[f.valid].sum() for f in fits.values()))
+    return replace(choice, zone=split, fits=fits, gain=gain) if gain > choice.gain else choice
+
+
 def _refines(other: Offsets, zone: Offsets) -> bool:
     """`other` shifts the same way as `zone` on every day and only adds changes of share:
     with those shares equal it is `zone`, so fitting as well is no sign of doubt."""
@@ -259,6 +272,7 @@ def detect(
     choice = _choose(parts, zones)
     if choice is None or (known is None and choice.gain < GAIN_MIN):
         return {}
+    choice = _audiences(parts, choice, span)
     shares = _shrunk(parts, choice.fits)
     sure = known is not None or (not choice.rival and choice.gain >= GAIN_HIGH)
     series = sum(int(f.valid.sum()) for f in choice.fits.values())
