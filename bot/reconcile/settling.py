@@ -104,35 +104,49 @@ class Settling:
         return sum(s.series for s in self.sources)
 
 
-def _moving(rows: pd.DataFrame, change_pct: float) -> pd.Series:
-    """Per age: did the values captured at that age still move?"""
-    judged = rows["series"] >= MIN_SERIES_PER_AGE
-    net = rows["change"].abs()
-    material = net >= rows["volume"] * change_pct / 100
-    beyond_jitter = net > JITTER_Z * rows["abs_change"].map(math.sqrt)
-    return judged & material & beyond_jitter & (net > 0)
+def _moving(series: int, volume: int, change: int, abs_change: int, change_pct: float) -> bool:
+    """Did the values captured at one age still move?"""
+    net = abs(change)
+    judged = series >= MIN_SERIES_PER_AGE
+    material = net >= volume * change_pct / 100
+    beyond_jitter = net > JITTER_Z * math.sqrt(abs_change)
+    return judged and material and beyond_jitter and net > 0
 
 
-_SUMMED = ["series", "volume", "change", "abs_change"]
-
-
-def _named(channels: pd.Series, unnamed: str) -> pd.Series:
-    """Stored channels as Parity names them, series naming none counted as `unnamed`."""
-    return channels.map(channel_name).replace({"": unnamed})
+def _named(channel, unnamed: str) -> str:
+    """A stored channel as Parity names it, a series naming none counted as `unnamed`."""
+    return channel_name(channel) or unnamed
 
 
 def _rows(
     history: pd.DataFrame, metric: str, channel: str | None, unnamed: str = ""
-) -> pd.DataFrame:
-    """One row per source and age for `metric` (of `channel`'s series when given)."""
-    rows = history.loc[history["metric"] == metric]
-    if channel is not None:
-        if "channel" not in rows.columns:
-            return rows.iloc[:0]
-        rows = rows.loc[_named(rows["channel"], unnamed) == channel]
-    if "channel" in rows.columns:
-        rows = rows.groupby(["source", "age_days"], as_index=False)[_SUMMED].sum()
-    return rows
+) -> list[tuple]:
+    """(source, age_days, series, volume, change, abs_change) for `metric` (of `channel`'s
+    series when given), one per source and age when the history names channels.
+
+    Plain tuples: the history is a few hundred rows, and every question learns from it
+    several times per metric; pandas' fixed cost per operation made that a second for an
+    all-metrics question, whatever its size."""
+    columns = ["source", "age_days", *_SUMMED]
+    named = "channel" in history.columns
+    if channel is not None and not named:
+        return []
+    picked = history["metric"].to_numpy() == metric
+    values = zip(*(history[c].to_numpy()[picked].tolist() for c in columns), strict=True)
+    if not named:
+        return list(values)
+    channels = history["channel"].to_numpy()[picked].tolist()
+    summed: dict[tuple, list] = {}
+    for stored, (source, age, *numbers) in zip(channels, values, strict=True):
+        if channel is not None and _named(stored, unnamed) != channel:
+            continue
+        total = summed.setdefault((source, age), [0, 0, 0, 0])
+        for i, number in enumerate(numbers):
+            total[i] += number
+    return [(*key, *total) for key, total in summed.items()]
+
+
+_SUMMED = ["series", "volume", "change", "abs_change"]
 
 
 def learn(
@@ -147,18 +161,19 @@ def learn(
     when they are known to be that channel's); None pools every channel."""
     if history is None:
         return Settling(metric, channel=channel)
-    history = _rows(history, metric, channel, unnamed)
+    rows = _rows(history, metric, channel, unnamed)
     sources = []
     for source in sorted(SOURCE_NAMES):
-        rows = history.loc[history["source"] == source]
-        if rows.empty:
+        mine = [row[1:] for row in rows if row[0] == source]
+        if not mine:
             sources.append(SourceSettling(source, 0, None))
             continue
-        moving = rows.loc[_moving(rows, change_pct), "age_days"]
-        until = int(moving.max()) if len(moving) else None
-        judged = set(rows.loc[rows["series"] >= MIN_SERIES_PER_AGE, "age_days"].astype(int))
+        moving = [age for age, *numbers in mine if _moving(*numbers, change_pct)]
+        until = int(max(moving)) if moving else None
+        judged = {int(age) for age, series, *_ in mine if series >= MIN_SERIES_PER_AGE}
         covered = next(age for age in range(len(judged) + 1) if age not in judged) - 1
-        sources.append(SourceSettling(source, int(rows["series"].sum()), until, covered))
+        total = int(sum(series for _, series, *_ in mine))
+        sources.append(SourceSettling(source, total, until, covered))
     return Settling(metric, tuple(sources), consulted=True, channel=channel)
 
 
@@ -169,6 +184,6 @@ def learn_channels(
     `unnamed`: the channel of series that name none, when known (every journey has it)."""
     if history is None or "channel" not in history.columns:
         return {}
-    stored = history.loc[history["metric"] == metric, "channel"]
-    names = sorted(set(_named(stored, unnamed)))
+    stored = history["channel"].to_numpy()[history["metric"].to_numpy() == metric]
+    names = sorted({_named(channel, unnamed) for channel in stored.tolist()})
     return {name: learn(history, metric, change_pct, name, unnamed) for name in names}
