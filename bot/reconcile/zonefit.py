@@ -86,13 +86,22 @@ def regressors(view: CellView, zone: Offsets, both: bool) -> np.ndarray:
 
 
 def _grams(groups: Groups, x: np.ndarray, y: np.ndarray, kept: np.ndarray):
-    """Per group, X'X and X'y over the cells in `kept` (one pass over the cells, sorted by
-    group: every group has at least one cell)."""
-    order, starts = groups.order, groups.bounds[:-1]
-    xs = x[order] * kept[order, None]
-    gram = np.add.reduceat(xs[:, :, None] * x[order][:, None, :], starts, axis=0)
-    moment = np.add.reduceat(xs * y[order, None], starts, axis=0)
-    return gram, moment
+    """Per group, X'X and X'y over the cells in `kept`: each group's cells laid out in a row
+    of their own (zeros after its last), then one batched matrix product. Summing every
+    cell's outer product instead took a cells x columns x columns array (400 MB for a
+    13-month question at 1,000 journeys) and half the diagnosis' time."""
+    order, bounds = groups.order, groups.bounds
+    counts = np.diff(bounds)
+    width = int(counts.max()) if len(counts) else 0
+    row = groups.ids[order]
+    column = np.arange(len(order)) - bounds[:-1][row]
+    padded = np.zeros((len(counts), width, x.shape[1] + 1))
+    padded[row, column, :-1] = x[order]
+    padded[row, column, -1] = y[order]
+    mask = np.zeros((len(counts), width))
+    mask[row, column] = kept[order]
+    product = np.matmul((padded[:, :, :-1] * mask[:, :, None]).transpose(0, 2, 1), padded)
+    return product[:, :, :-1], product[:, :, -1]
 
 
 def _inverse(gram: np.ndarray) -> np.ndarray:

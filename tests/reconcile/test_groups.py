@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.reconcile import retries
+from bot.reconcile import retries, zonefit
 from bot.reconcile.detectors import CellView, Groups, runs
 
 cells = st.integers(min_value=0, max_value=60).flatmap(
@@ -112,3 +112,22 @@ def test_runs_and_baseline_equal_masked_ones(drawn) -> None:
     np.testing.assert_array_equal(found.spread, spread)  # NaN where unmeasured, both
     assert found.compared.tolist() == compared.tolist()
     assert found.steady.tolist() == steady.tolist()
+
+
+@given(cells, st.integers(1, 4))
+@settings(max_examples=200, deadline=None)
+def test_the_zone_fits_normal_equations_equal_a_mask_per_journey(drawn, width) -> None:
+    """X'X and X'y per journey, from the padded batched product, equal the sums over each
+    journey's kept cells; the counts are integers, so exactly."""
+    keys, values, chosen = (np.array(x) for x in drawn)
+    if not len(keys):
+        return
+    groups = Groups.of(keys.astype(np.int64))
+    rng = np.random.default_rng(len(keys))
+    x = rng.integers(-5_000, 50_000, (len(keys), width)).astype(float)
+    y, kept = values.astype(float), chosen.astype(bool)
+    gram, moment = zonefit._grams(groups, x, y, kept)
+    for i, key in enumerate(groups.keys):
+        mine = (keys == key) & kept
+        assert (gram[i] == x[mine].T @ x[mine]).all()
+        assert (moment[i] == x[mine].T @ y[mine]).all()
