@@ -6,21 +6,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Connection,
     Integer,
     String,
     and_,
+    case,
     func,
     literal_column,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from bot.metrics import METRICS
 from bot.store.schema import (
     current_values,
     daily_comparison,
@@ -65,18 +67,17 @@ def comparison_frame(
     per cell along its primary key (metric, day, journey), or its journey index when the
     question names journeys. `*_rows` count the stored rows behind each side, to tell a
     reported 0 from no data.
+
+    Every column is read as an integer (the day as days since 1970, the metric as its place
+    in METRICS) and the rows become one integer array: a date or a name per row cost the
+    driver and pandas as much again as the numbers (13 months at 250 journeys: about 2.1 s
+    of CPU against 1.3 s).
     """
     dc = daily_comparison.c
+    names = tuple(metrics) or METRICS
+    code = case({name: i for i, name in enumerate(names)}, value=dc.metric, else_=-1)
     statement = select(
-        dc.journey_key,
-        # As the driver gives it (text on SQLite, a date on PostgreSQL): pandas converts a
-        # whole column at once, far faster than a date object per row.
-        type_coerce(dc.day, String).label("day"),
-        dc.metric,
-        dc.ajo,
-        dc.cja,
-        dc.ajo_rows,
-        dc.cja_rows,
+        dc.journey_key, epoch_days(dc.day), code, dc.ajo, dc.cja, dc.ajo_rows, dc.cja_rows
     ).where(dc.day >= start, dc.day <= end)
     few = 0 < len(journey_keys) <= FEW_JOURNEYS
     if metrics:
@@ -88,14 +89,35 @@ def comparison_frame(
         statement = statement.where(metric.in_(metrics))
     if journey_keys:
         statement = statement.where(dc.journey_key.in_(journey_keys))
-    frame = _frame(_raw_rows(conn, statement), COMPARISON_COLUMNS)
-    frame["day"] = pd.to_datetime(frame["day"].astype(str), format="%Y-%m-%d").astype(
-        "datetime64[us]"
-    )
+    rows = _raw_rows(conn, statement)
+    values = np.array(rows, dtype=np.int64).reshape(len(rows), len(COMPARISON_COLUMNS))
+    if (values[:, 2] < 0).any():
+        raise ValueError("a stored metric is not one Parity knows")  # validated at ingest
+    columns = dict(zip(COMPARISON_COLUMNS, values.T, strict=True))
+    columns["day"] = columns["day"].astype("datetime64[D]").astype("datetime64[us]")
+    columns["metric"] = np.array(names, dtype=object)[columns["metric"]]
+    frame = pd.DataFrame(columns)
     frame["metric"] = frame["metric"].astype(str)
-    for column in ("ajo", "cja", "ajo_rows", "cja_rows", "journey_key"):
-        frame[column] = frame[column].astype("int64")
     return frame
+
+
+class epoch_days(FunctionElement):
+    """A date as whole days since 1970-01-01: an integer every driver hands over cheaply."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(epoch_days)
+def _epoch_standard(element, compiler, **kw):
+    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"({day} - DATE '1970-01-01')"
+
+
+@compiles(epoch_days, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(julianday({day}) - 2440587.5 AS INTEGER)"
 
 
 class whole_days_between(FunctionElement):
