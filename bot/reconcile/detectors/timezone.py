@@ -208,42 +208,57 @@ def _name(group: list[Offsets], fits: dict[str, SeriesFit]) -> Offsets:
     return min(group, key=miss)
 
 
+def _added(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """`start` plus each of `rows` in turn (a cumulative sum: the order a loop adds them in,
+    so the same floating-point result)."""
+    return np.cumsum(np.vstack([start, rows]), axis=0)[-1]
+
+
 def _shrunk(parts: Sequence[Part], fits: dict[str, SeriesFit]) -> dict[str, np.ndarray]:
     """Per metric, [journey, column] shares: each series' own weighed against its journey's
-    (all its metrics), or the data view's when the journey shows none."""
-    sums: dict[object, tuple[np.ndarray, np.ndarray]] = {}
+    (all its metrics), or the data view's when the journey shows none.
+
+    Every journey at once per metric; the data view's sums add the journeys one after the
+    other (a cumulative sum), in the order a loop over them would."""
     width = next(iter(fits.values())).shares.shape[1] // 2
+    journeys = np.unique(np.concatenate([p.view.groups.keys for p in parts]))
+    total, weight = np.zeros((len(journeys), width)), np.zeros((len(journeys), width))
     view_total, view_weight = np.zeros(width), np.zeros(width)
     for part in parts:
         f = fits[part.metric]
-        for index, key in enumerate(part.view.groups.keys):
-            if not f.estimable[index] or f.two_term[index]:
-                continue
-            s, sd = f.shares[index, :width], f.spread[index, :width]
+        used = f.estimable & ~f.two_term
+        where = np.searchsorted(journeys, part.view.groups.keys[used])
+        s, sd = f.shares[used, :width], f.spread[used, :width]
+        with np.errstate(divide="ignore", invalid="ignore"):
             precision = np.where(np.isfinite(sd) & (sd > 0), 1 / np.maximum(sd, 1e-9) ** 2, 0.0)
-            total, weight = sums.get(key, (np.zeros(width), np.zeros(width)))
-            sums[key] = (total + s * precision, weight + precision)
-            view_total += np.where(precision > 0, s * f.volume[index], 0)
-            view_weight += np.where(precision > 0, f.volume[index], 0)
+        total[where] = total[where] + s * precision
+        weight[where] = weight[where] + precision
+        volume = f.volume[used][:, None]
+        seen = precision > 0
+        view_total = _added(view_total, np.where(seen, s * volume, 0))
+        view_weight = _added(view_weight, np.where(seen, volume, 0))
     view_prior = np.clip(view_total / np.maximum(view_weight, 1), 0, 1)
     result = {}
     for part in parts:
         f = fits[part.metric]
         shares = f.shares.copy()
-        for index, key in enumerate(part.view.groups.keys):
-            if f.valid[index] and f.two_term[index]:
-                continue
-            total, weight = sums.get(key, (np.zeros(width), np.zeros(width)))
-            own_journey = weight > 0
-            prior = np.where(own_journey, total / np.maximum(weight, 1e-300), view_prior)
-            prior = np.clip(prior, 0, 1)
-            # Another journey's share is a weaker guess (other send hours) than its own.
-            tau = np.where(own_journey, 0.25 * prior + 0.01, 0.5 * prior + 0.05)
-            sd = f.spread[index, :width] if f.estimable[index] else np.full(width, np.inf)
+        pulled_on = ~(f.valid & f.two_term)
+        where = np.searchsorted(journeys, part.view.groups.keys[pulled_on])
+        mine, weights = total[where], weight[where]
+        own_journey = weights > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prior = np.where(own_journey, mine / np.maximum(weights, 1e-300), view_prior)
+        prior = np.clip(prior, 0, 1)
+        # Another journey's share is a weaker guess (other send hours) than its own.
+        tau = np.where(own_journey, 0.25 * prior + 0.01, 0.5 * prior + 0.05)
+        estimable = f.estimable[pulled_on][:, None]
+        sd = np.where(estimable, f.spread[pulled_on, :width], np.inf)
+        with np.errstate(divide="ignore", invalid="ignore"):
             own = np.where(np.isfinite(sd), 1 / np.maximum(sd, 1e-9) ** 2, 0.0)
-            pulled = (own * f.shares[index, :width] + prior / tau**2) / (own + 1 / tau**2)
-            shares[index, :width] = np.clip(pulled, 0, 1)
-            shares[index, width:] = 0
+        pulled = (own * f.shares[pulled_on, :width] + prior / tau**2) / (own + 1 / tau**2)
+        rows = np.flatnonzero(pulled_on)
+        shares[rows, :width] = np.clip(pulled, 0, 1)
+        shares[rows, width:] = 0
         result[part.metric] = shares
     return result
 
