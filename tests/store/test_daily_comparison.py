@@ -182,7 +182,7 @@ def _plan(store: Store, statement) -> str:
 def test_questions_read_the_comparison_along_an_index(store, journeys, monkeypatch):
     store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
     seen = []
-    monkeypatch.setattr("bot.store.reader._raw_rows", lambda conn, s: seen.append(s) or [])
+    monkeypatch.setattr("bot.store.reader._raw_chunks", lambda conn, s: seen.append(s) or [])
     with store.engine.connect() as conn:
         comparison_frame(conn, date(2026, 10, 1), date(2026, 11, 29), ("sent",), journeys)
     plan = _plan(store, seen[0])
