@@ -104,13 +104,34 @@ class Settling:
         return sum(s.series for s in self.sources)
 
 
-def _moving(series: int, volume: int, change: int, abs_change: int, change_pct: float) -> bool:
-    """Did the values captured at one age still move?"""
-    net = abs(change)
-    judged = series >= MIN_SERIES_PER_AGE
-    material = net >= volume * change_pct / 100
-    beyond_jitter = net > JITTER_Z * math.sqrt(abs_change)
-    return judged and material and beyond_jitter and net > 0
+def _moving(rows: list[tuple], change_pct: float) -> list[int]:
+    """The ages whose values still moved; `rows`: (age, series, volume, change, abs_change).
+
+    Material at that age, and beyond jitter at that age or, pooled, at every age from it
+    on: what is still to arrive only shrinks as a day ages, so drift seen in the older
+    ages together is drift at this one too. A small metric (Bounces, Clicks) whose last
+    records arrive one or two at a time moves by more than the threshold at each age with
+    too few records for any one age to beat the jitter test."""
+    ordered = sorted(rows, key=lambda row: row[0])
+    tails = []
+    tail_change = tail_abs = 0
+    for _, _, _, change, abs_change in reversed(ordered):
+        tail_change += change
+        tail_abs += abs_change
+        tails.append((tail_change, tail_abs))
+    moving = []
+    for (age, series, volume, change, abs_change), (later, later_abs) in zip(
+        ordered, reversed(tails), strict=True
+    ):
+        net = abs(change)
+        judged = series >= MIN_SERIES_PER_AGE
+        material = net >= volume * change_pct / 100
+        beyond_jitter = net > JITTER_Z * math.sqrt(abs_change)
+        same_way = later if change > 0 else -later
+        pooled = max(same_way, 0) > JITTER_Z * math.sqrt(later_abs)
+        if judged and material and (beyond_jitter or pooled) and net > 0:
+            moving.append(age)
+    return moving
 
 
 def _named(channel, unnamed: str) -> str:
@@ -168,7 +189,7 @@ def learn(
         if not mine:
             sources.append(SourceSettling(source, 0, None))
             continue
-        moving = [age for age, *numbers in mine if _moving(*numbers, change_pct)]
+        moving = _moving(mine, change_pct)
         until = int(max(moving)) if moving else None
         judged = {int(age) for age, series, *_ in mine if series >= MIN_SERIES_PER_AGE}
         covered = next(age for age in range(len(judged) + 1) if age not in judged) - 1

@@ -184,3 +184,15 @@ def test_retries_read_from_delivered_count_even_when_cja_usually_counts_more():
     assert result.causes["retries"] == 150  # the two settled young days, 1-2 days back
     assert result.causes["datasource"] == -2_900
     assert "read against Delivered" in detail(result, "retries")["evidence"]
+
+
+def test_a_small_metric_moving_a_few_records_at_each_age_is_still_moving():
+    """Bounces: 4 late records at each age to 4 days old, 0.8 % of the 500 seen there, too few
+    for any one age to beat the jitter test (3 x sqrt(4) = 6); the ages from each one on,
+    together, do up to 2 days old (12 > 3 x sqrt(12)): what is still to arrive only shrinks
+    as a day ages, so drift in the older ages is drift at the younger one too."""
+    small = history(
+        *[("cja", "bounces", age, 10, 500, 4 * (age <= 4), 4 * (age <= 4)) for age in range(15)]
+    )
+    learned = learn(small, "bounces", change_pct=0.5)
+    assert (learned.slowest.moving_until, learned.days) == (2, 3)
