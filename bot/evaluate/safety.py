@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.evaluate.scenarios import Scenario
 from bot.reconcile.safe_range import safe_range
+from bot.reconcile.settled import lag_days_of
 
 SLACK_DAYS = 2
 
@@ -41,11 +42,13 @@ def score_safe(scenario: Scenario, done: dict) -> SafeScore:
         return SafeScore()
     result = SafeScore()
     query = scenario.query
-    for metric, (rules, _) in done.items():
+    for metric, (rules, attribution) in done.items():
         if metric not in scenario.final_days:
             continue
         final = scenario.final_days[metric]
-        end = safe_range(metric, query.start, query.end, rules).end
+        # As the answer gives it: with the days it calls still being processed.
+        processing = lag_days_of(attribution.cells)
+        end = safe_range(metric, query.start, query.end, rules, None, processing).end
         late = _ordinal(end) > _ordinal(final)
         early = _ordinal(end) < _ordinal(final) - SLACK_DAYS
         # An end of None when nothing is final is right; a None end beside final days is

@@ -23,6 +23,7 @@ from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import describe
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
+from bot.reconcile.settled import lag_days_of
 from bot.reconcile.settling import learn, learn_channels
 from bot.store.calendars import Calendars
 
@@ -254,7 +255,7 @@ def _summarize(
     totals = {cause: int(cells[cause].sum()) for cause in CAUSES}
 
     def safe(keys=None) -> SafeRange:
-        return safe_range(metric, query.start, query.end, rules, keys)
+        return safe_range(metric, query.start, query.end, rules, keys, lag_days_of(cells, keys))
 
     by_journey = _breakdowns(cells, "journey", safe)
     # Journeys with the most unexplained difference first: that is where to look.

@@ -52,7 +52,7 @@ from bot.reconcile.reach import behind_elsewhere, pooled, still_processing
 from bot.reconcile.recorded import recorded
 from bot.reconcile.registry import CAUSES
 from bot.reconcile.rules import Rules
-from bot.reconcile.settled import processing_days, settling_days
+from bot.reconcile.settled import learned_days, processing_days, settling_days
 
 __all__ = ["Attribution", "Prepared", "Rules", "attribute", "prepare", "time_shifts"]
 
@@ -209,7 +209,11 @@ def attribute(
     # witnesses; any other metric holds no retries and is its own witness.
     own = replace(view, sibling_ajo=view.ajo, sibling_cja=view.cja)
     reach = pooled(view if retry_affected else own, typical, ledger.amounts["timezone"])
-    arriving = still_processing(view, reach, young) & ~lagging & ~holes
+    # The witnesses say a day is still arriving only where history could not say when days
+    # settle (bot.reconcile.settled): a learned window has the last word, so the lag step and
+    # the safe range never disagree about a day.
+    unlearned = ~learned_days(metric, rules, view.journey)
+    arriving = still_processing(view, reach, young) & ~lagging & ~holes & unlearned
     if not retry_affected:
         arriving &= behind_elsewhere(reach, young)
     lagging = lagging | arriving

@@ -10,9 +10,10 @@ not sure and the reason says so.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.formatting import format_span
+from bot.formatting import format_day, format_span
 from bot.reconcile.result import SafeRange
 from bot.reconcile.rules import Rules
 from bot.reconcile.settled import TOO_LITTLE_HISTORY, Window, settle_days, window
@@ -21,13 +22,30 @@ __all__ = ["TOO_LITTLE_HISTORY", "Window", "safe_range", "settle_days", "window"
 
 
 def safe_range(
-    metric: str, start: date, end: date, rules: Rules, journeys: Iterable[int] | None = None
+    metric: str,
+    start: date,
+    end: date,
+    rules: Rules,
+    journeys: Iterable[int] | None = None,
+    processing: Iterable[date] = (),
 ) -> SafeRange:
     """The longest range from `start` whose days have all settled, for these journeys
-    (every journey the rules know when None), by the rules and history."""
+    (every journey the rules know when None), by the rules and history. `processing`: the
+    days the same answer calls still being processed (for these journeys); where history
+    did not teach the window, the witnesses behind them say which days are not settled yet
+    (a learned window already ends before every one of them)."""
     chosen = window(metric, rules, journeys)
     note = f"; {chosen.note}" if chosen.note else ""
     last_settled = rules.today - timedelta(days=chosen.days)
+    arriving = [day for day in processing if day <= last_settled]
+    if arriving and not chosen.learned:
+        first = min(arriving)
+        last_settled = first - timedelta(days=1)
+        chosen = replace(
+            chosen,
+            why=f"ends {format_day(last_settled)}: {format_day(first)} is still being "
+            "processed (CJA still short on it across journeys)",
+        )
 
     if start > last_settled:
         return SafeRange(

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 
 import numpy as np
+import pandas as pd
 
 from bot.metrics import metric_facts
 from bot.reconcile.channels import UNKNOWN, channels_of, retries
@@ -51,6 +53,8 @@ class Window:
     # it was ("for email journeys", "of every channel together"); None when none did.
     learned_from: SourceSettling | None = None
     whose: str = ""
+    # Learned from history that saw every age up to the retry window (else documented).
+    learned: bool = False
 
     @property
     def sure(self) -> bool:
@@ -146,6 +150,7 @@ def _learned(metric: str, channel: str, rules: Rules) -> Window | None:
             processing=days,
             learned_from=slowest,
             whose=whose,
+            learned=True,
         )
     days = rules.lag_days
     settled = "before that" if not waits_for_retries(metric) else "sooner than retries could"
@@ -154,6 +159,7 @@ def _learned(metric: str, channel: str, rules: Rules) -> Window | None:
         f"ends {_days_back(days)}: the latest days are still being processed; in past "
         f"snapshots the values {whose} settled {settled}",
         processing=days,
+        learned=True,
     )
 
 
@@ -193,6 +199,7 @@ def window(metric: str, rules: Rules, journeys: Iterable[int] | None = None) -> 
         processing=longest.processing,
         learned_from=longest.learned_from,
         whose=longest.whose,
+        learned=all(w.learned for w in windows),
     )
 
 
@@ -214,17 +221,32 @@ def settling_days(metric: str, rules: Rules, journeys: np.ndarray) -> np.ndarray
     return _per_cell(metric, rules, journeys, "days")
 
 
+def learned_days(metric: str, rules: Rules, journeys: np.ndarray) -> np.ndarray:
+    """Per cell, whether its journey's window was learned from history: only where it was
+    not may the current numbers (the witnesses) say a day is still arriving."""
+    return _per_cell(metric, rules, journeys, "learned")
+
+
 def _per_cell(metric: str, rules: Rules, journeys: np.ndarray, part: str) -> np.ndarray:
     if rules.channels is None or not len(journeys):
-        every = getattr(window(metric, rules), part)
-        return np.full(len(journeys), every, dtype=np.int64)
+        return np.full(len(journeys), getattr(window(metric, rules), part))
     keys, inverse = np.unique(journeys, return_inverse=True)
     # Journeys with the same channels have the same window: one per set of channels.
-    by_channels: dict[tuple[str, ...], int] = {}
+    by_channels: dict[tuple[str, ...], int | bool] = {}
     each = []
     for key in keys:
         channels = channels_of(rules.channels, [key])
         if channels not in by_channels:
             by_channels[channels] = getattr(window(metric, rules, [key]), part)
         each.append(by_channels[channels])
-    return np.asarray(each, dtype=np.int64)[inverse]
+    return np.asarray(each)[inverse]
+
+
+def lag_days_of(cells: pd.DataFrame, keys: Iterable[int] | None = None) -> tuple[date, ...]:
+    """The days an attribution's `cells` put processing lag on, for these journeys (every
+    one when None): what the safe range reads where its window was not learned."""
+    lag = cells["processing_lag"] != 0
+    if keys is not None:
+        lag &= cells["journey_key"].isin(list(keys))
+    days = cells.loc[lag, "day"].to_numpy().astype("datetime64[D]")
+    return tuple(day.item() for day in np.unique(days))

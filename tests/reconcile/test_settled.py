@@ -126,3 +126,54 @@ def test_retries_are_found_on_days_not_settled_and_the_check_names_the_safe_rang
     assert min(retried) > end
     detail = next(d for d in answer["causes_detail"] if d["cause"] == "retries")
     assert detail["check"].startswith("compare days up to Nov 26 (3 days back")
+
+
+def _opens_short(share: float = 0.03) -> pd.DataFrame:
+    """Three email journeys' Opens, CJA short by `share` on days 1 to 4 back in every one of
+    them (and by half today): the witnesses (the day's other journeys) say still arriving."""
+    parts = []
+    for key in (1, 2, 3):
+        ajo = volumes(seed=30 + key, days=32, level=8000)
+        cja = ajo.copy()
+        cja[-1] = ajo[-1] // 2
+        for age in (1, 2, 3, 4):
+            cja[-1 - age] = int(ajo[-1 - age] * (1 - share))
+        parts.append(series(ajo, cja, journey=key, metric="opens"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _opens_answer(history: pd.DataFrame) -> dict:
+    channels = {1: ("email",), 2: ("email",), 3: ("email",)}
+    query = Query("reconcile", START, TODAY, ("opens",))
+    frame = _opens_short()
+    results = reconcile(frame, query, NAMES, TODAY, SETTINGS, history, None, None, channels)
+    return results[0].to_dict()
+
+
+def test_a_learned_window_has_the_last_word_over_the_witnesses():
+    """History learned for email journeys says Opens settle after 3 days: the lag step puts
+    no lag on older days, whatever the day's other journeys show, so the range ending 3 days
+    back is not contradicted."""
+    history = _history(("email",)).assign(metric="opens")
+    answer = _opens_answer(history)
+    end = answer["safe_range"]["end"]
+    assert end == (TODAY - timedelta(days=3)).isoformat()
+    assert answer["safe_range"]["sure"] is True
+    assert min(_lag_days(answer["by_day"])) > end
+
+
+def test_without_a_learned_window_the_witnessed_days_end_the_safe_range():
+    """Too little history: the documented window (yesterday) would call days CJA is seen
+    still short on settled; the range ends before the oldest of them, and is not sure."""
+    thin = _history(("email",)).assign(metric="opens").head(4)
+    answer = _opens_answer(thin)
+    lag_days = _lag_days(answer["by_day"])
+    assert min(lag_days) == (TODAY - timedelta(days=4)).isoformat()
+    safe = answer["safe_range"]
+    assert safe["end"] == (TODAY - timedelta(days=5)).isoformat()
+    assert safe["sure"] is False
+    assert safe["reason"].startswith(
+        "ends Nov 24: Nov 25 is still being processed (CJA still short on it across journeys)"
+    )
+    for row in answer["by_journey"]:
+        assert row["safe_range"]["end"] == safe["end"]
