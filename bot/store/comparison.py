@@ -113,14 +113,8 @@ def count(conn: Connection, rows, first_day: date, last_day: date) -> None:
     """Add `rows` ((metric, day, journey_key, snapshot_id, numbers), one per cell and
     snapshot, days from `first_day` to `last_day`) to snapshot_counts; counts that reach
     zero go."""
+    _count_up(conn, rows)
     sc = snapshot_counts.c
-    _upsert(
-        conn,
-        rows,
-        lambda new: {"numbers": sc.numbers + new.numbers},
-        table=snapshot_counts,
-        key=("metric", "day", "journey_key", "snapshot_id"),
-    )
     conn.execute(
         snapshot_counts.delete().where(sc.day >= first_day, sc.day <= last_day, sc.numbers == 0)
     )
@@ -143,13 +137,18 @@ def add_staged(conn: Connection, source: str, snapshot_id: int) -> None:
         columns["cja_rows"],
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
     add(conn, rows, source)
-    sc = snapshot_counts.c
     counted = select(
         st.metric, st.day, st.journey_key, literal(snapshot_id, Integer), st.rows
     ).where(true())
+    _count_up(conn, counted)
+
+
+def _count_up(conn: Connection, rows) -> None:
+    """Add `rows` ((metric, day, journey_key, snapshot_id, numbers)) to snapshot_counts."""
+    sc = snapshot_counts.c
     _upsert(
         conn,
-        counted,
+        rows,
         lambda new: {"numbers": sc.numbers + new.numbers},
         table=snapshot_counts,
         key=("metric", "day", "journey_key", "snapshot_id"),
