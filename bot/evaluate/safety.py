@@ -47,7 +47,7 @@ def score_safe(scenario: Scenario, done: dict) -> SafeScore:
             continue
         final = scenario.final_days[metric]
         # As the answer gives it: with the days it calls still being processed.
-        processing = lag_days_of(attribution.cells)
+        processing = lag_days_of(attribution.cells).of()
         end = safe_range(metric, query.start, query.end, rules, None, processing).end
         late = _ordinal(end) > _ordinal(final)
         early = _ordinal(end) < _ordinal(final) - SLACK_DAYS

@@ -254,8 +254,10 @@ def _summarize(
     cells["journey"] = cells["journey_key"].map(journey_names).fillna("(unknown journey)")
     totals = {cause: int(cells[cause].sum()) for cause in CAUSES}
 
+    lag_days = lag_days_of(cells)  # once: every journey row's range reads it
+
     def safe(keys=None) -> SafeRange:
-        return safe_range(metric, query.start, query.end, rules, keys, lag_days_of(cells, keys))
+        return safe_range(metric, query.start, query.end, rules, keys, lag_days.of(keys))
 
     by_journey = _breakdowns(cells, "journey", safe)
     # Journeys with the most unexplained difference first: that is where to look.

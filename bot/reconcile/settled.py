@@ -242,11 +242,27 @@ def _per_cell(metric: str, rules: Rules, journeys: np.ndarray, part: str) -> np.
     return np.asarray(each)[inverse]
 
 
-def lag_days_of(cells: pd.DataFrame, keys: Iterable[int] | None = None) -> tuple[date, ...]:
-    """The days an attribution's `cells` put processing lag on, for these journeys (every
-    one when None): what the safe range reads where its window was not learned."""
-    lag = cells["processing_lag"] != 0
-    if keys is not None:
-        lag &= cells["journey_key"].isin(list(keys))
-    days = cells.loc[lag, "day"].to_numpy().astype("datetime64[D]")
-    return tuple(day.item() for day in np.unique(days))
+def lag_days_of(cells: pd.DataFrame) -> LagDays:
+    """The days an attribution's `cells` put processing lag on, per journey, read once:
+    what the safe range reads where its window was not learned (every journey row asks)."""
+    lag = cells.loc[cells["processing_lag"] != 0, ["journey_key", "day"]]
+    days = lag["day"].to_numpy().astype("datetime64[D]")
+    by_journey: dict[int, set[date]] = {}
+    for key, day in zip(lag["journey_key"].tolist(), days.tolist(), strict=True):
+        by_journey.setdefault(key, set()).add(day)
+    return LagDays(by_journey)
+
+
+@dataclass(frozen=True)
+class LagDays:
+    """Lag days per journey key; `of(keys)` for some journeys (every one when None)."""
+
+    by_journey: dict[int, set[date]]
+
+    def of(self, keys: Iterable[int] | None = None) -> tuple[date, ...]:
+        chosen = (
+            self.by_journey.values()
+            if keys is None
+            else (self.by_journey.get(k, set()) for k in keys)
+        )
+        return tuple(sorted(set().union(*chosen)))
