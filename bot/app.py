@@ -94,13 +94,29 @@ def requester(payloads) -> tuple[str | None, str | None]:
     return user, channel
 
 
+class ParityApp(App):
+    """Bolt's App with the thread pools Parity's work runs in, so that a process (or a
+    test) can let requests in flight finish before what they post to goes away."""
+
+    def __init__(self, *, executors: tuple[ThreadPoolExecutor, ...], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._executors = executors
+
+    def drain(self) -> None:
+        """Wait for every request in flight, then refuse new ones. Pools are shut in the
+        order work flows (listeners hand to work and answers), so none is closed while
+        an earlier one may still submit to it."""
+        for pool in self._executors:
+            pool.shutdown(wait=True)
+
+
 def create_app(
     settings: Settings,
     client: WebClient | None = None,
     store: Store | None = None,
     clock: Clock | None = None,
     pulls: Mapping[str, PullFunction] | None = None,
-) -> App:
+) -> ParityApp:
     """A Bolt App wired to Parity. Nothing talks to Slack until a request arrives.
 
     `pulls` are what a refresh on demand may run (default: the connectors' pulls)."""
@@ -114,7 +130,8 @@ def create_app(
     listeners = ThreadPoolExecutor(settings.workers, thread_name_prefix="parity-listener")
     work = ThreadPoolExecutor(settings.workers, thread_name_prefix="parity-work")
     answers = ThreadPoolExecutor(settings.workers, thread_name_prefix="parity-answer")
-    app = App(
+    app = ParityApp(
+        executors=(listeners, work, answers),
         name="parity",
         signing_secret=settings.slack_signing_secret or "",
         client=client,

@@ -113,4 +113,9 @@ def serve_socket_mode(settings: Settings) -> None:
 
     check_slack(settings, socket_mode=True)
     log.info("Socket Mode")
-    SocketModeHandler(create_app(settings), settings.slack_app_token).start()
+    app = create_app(settings)
+    try:
+        SocketModeHandler(app, settings.slack_app_token).start()
+    finally:
+        # Stopped (Ctrl-C, SIGTERM): answers already being computed are still posted.
+        app.drain()

@@ -72,7 +72,11 @@ def store(slack_settings, clock):
 
 @pytest.fixture
 def app(slack_settings, store, clock):
-    return create_app(slack_settings, client=make_client(slack_settings), store=store, clock=clock)
+    app = create_app(slack_settings, client=make_client(slack_settings), store=store, clock=clock)
+    yield app
+    # Before the fake Slack and the store go: a listener still answering would otherwise
+    # post into the next test's server, or find its database closed.
+    app.drain()
 
 
 class Sender:

@@ -149,3 +149,13 @@ def test_acks_never_wait_behind_answers_still_running(fake, monkeypatch, slack_s
         assert response.status == 200
     assert max(acks) < 0.5, acks
     assert len(fake.wait_for("response_url", 3, timeout=20)) == 3
+
+
+def test_drain_lets_a_question_in_flight_finish_before_returning(send, fake, app):
+    send(event_body(mention("why don't Sent numbers match?")))
+    app.drain()
+    # No waiting: the answer was posted while drain() held the process open.
+    assert [p.params["text"][:8] for p in fake.named("chat.postMessage")] == ["✅ *Sent*"]
+    # A request after the drain is refused, not half-run.
+    assert send(event_body(mention("status"))).status == 500
+    assert len(fake.named("chat.postMessage")) == 1
