@@ -190,9 +190,19 @@ def main() -> int:
         default="sqlite,postgresql,duckdb",
         help="with --journeys: which of sqlite, postgresql, duckdb to measure",
     )
+    parser.add_argument(
+        "--worker-questions",
+        type=int,
+        help="with --journeys: a web worker's memory after this many varied questions",
+    )
     args = parser.parse_args()
     if args.faults:
         return faults(args)
+    if args.journeys and args.worker_questions:
+        from bench import worker
+
+        worker.run([int(n) for n in args.journeys.split(",")], args.worker_questions)
+        return 0
     if args.journeys:
         from bench import sizes
 
