@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -168,7 +169,9 @@ def canonical_file(
     if path.exists():
         return path, journeys * per_journey
     CACHE.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
+    # Two benchmarks may write the same file at once: each writes its own part, and the
+    # rename that lands last replaces an identical file.
+    partial = path.with_suffix(f".{os.getpid()}.part")
     rng = np.random.default_rng(seed if source == "ajo" else seed + 1)
     first = last_day - timedelta(days=days - 1)
     day_names = pa.array([(first + timedelta(days=d)).isoformat() for d in range(days)])
@@ -211,5 +214,5 @@ def canonical_file(
             writer.write_table(table)
         if writer is not None:
             writer.close()
-    partial.rename(path)
+    partial.replace(path)
     return path, journeys * per_journey
