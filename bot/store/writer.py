@@ -1,14 +1,13 @@
 """Writing parsed frames: one snapshot per (source, capture) group, all in one transaction.
 
 Rows are coded (series, day, metric), sorted into the tables' key order and written through
-the DB-API (executemany on SQLite, COPY on PostgreSQL): appends in key order are several
-times cheaper than SQLAlchemy's per-row inserts in file order.
+bot.store.bulk (multi-row inserts on SQLite, binary COPY on PostgreSQL): appends in key
+order are several times cheaper than SQLAlchemy's per-row inserts in file order.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,8 +15,6 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -42,11 +39,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import BadInput
-from bot.store import comparison, learned, recapture
+from bot.store import bulk, comparison, learned, recapture
 from bot.store.identity import name_problem, resolve_journeys, resolve_series
 from bot.store.schema import current_values, snapshots, superseded_values
 
-_BATCH_ROWS = 100_000
 _HASHED_COLUMNS = ["journey", "journey_id", "action", "channel", "day", "metric", "value"]
 _SERIES_COLUMNS = ["journey", "journey_id", "action", "channel"]
 _SERIES_WHAT = ["journey name", "journey id", "action", "channel"]
@@ -370,7 +366,7 @@ def _write_values(
     )
     del journey_keys, series_ids, day_codes, metric_codes  # a million rows each: free them now
     metric_names = np.asarray(metric_values, dtype=object)
-    day_names = np.asarray(day_values.strftime("%Y-%m-%d"), dtype=object)
+    day_names = np.asarray(day_values, dtype="datetime64[D]")
     starts, sums, counts = comparison.cells(
         rows["metric"], rows["day"], rows["journey"], rows["value"]
     )
@@ -434,12 +430,11 @@ def _store_values(
         return
     staging.create(conn, checkfirst=True)
     conn.execute(delete(staging))
-    _bulk_insert(conn, staging.name, columns)
+    bulk.insert(conn, staging, columns)
     if conn.dialect.name == "postgresql":
         # A temporary table has no statistics until analysed: the planner would guess.
         conn.execute(text(f"ANALYZE {staging.name}"))
-    days = columns["day"]
-    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    first, last = _day_range(columns["day"])
     if chunked:
         _drop_repeats(conn, snapshot_id, source, first, last)
     recapture.stage(conn, staging, _staged_key(conn, source, first, last), captured)
@@ -494,30 +489,17 @@ def _drop_repeats(conn: Connection, snapshot_id: int, source: str, first: date, 
 
 def _append(conn, snapshot_id: int, source: str, captured: datetime, columns, cells) -> None:
     """First captures of their keys: appended to current_values, their cells added."""
-    n = len(columns["value"])
-    stamp = captured.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's DateTime format
-    _bulk_insert(
-        conn,
-        current_values.name,
-        {
-            **columns,
-            "source": _constant(n, source),
-            "snapshot_id": np.full(n, snapshot_id),
-            "captured_at": _constant(n, stamp),
-        },
-    )
+    shared = {"source": source, "snapshot_id": snapshot_id, "captured_at": captured}
+    bulk.insert(conn, current_values, columns, shared)
     comparison.cell_staging.create(conn, checkfirst=True)
     conn.execute(delete(comparison.cell_staging))
-    _bulk_insert(conn, comparison.cell_staging.name, cells)
+    bulk.insert(conn, comparison.cell_staging, cells)
     comparison.add_staged(conn, source, snapshot_id)
     comparison.cell_staging.drop(conn)
 
 
-def _constant(n: int, text: str) -> np.ndarray:
-    """n references to one string (np.full would make n copies of it)."""
-    array = np.empty(n, dtype=object)
-    array.fill(text)
-    return array
+def _day_range(days: np.ndarray) -> tuple[date, date]:
+    return days.min().astype(date), days.max().astype(date)
 
 
 def _overlaps(conn: Connection, source: str, columns: dict, besides: int | None = None) -> bool:
@@ -525,8 +507,7 @@ def _overlaps(conn: Connection, source: str, columns: dict, besides: int | None 
     than `besides`: the one an earlier chunk of the same file wrote)."""
     c, s = current_values.c, snapshots.c
     metrics = sorted(set(columns["metric"]))
-    days = columns["day"]
-    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    first, last = _day_range(columns["day"])
     others = select(s.id).where(s.source == source, s.first_day <= last, s.last_day >= first)
     # Most chunks: no other capture of the source has these days at all (a look at the
     # snapshots), rather than a pass over the rows the earlier chunks wrote.
@@ -544,27 +525,6 @@ def _overlaps(conn: Connection, source: str, columns: dict, besides: int | None 
     if besides is not None:
         query = query.where(c.snapshot_id != besides)
     return conn.execute(query.limit(1)).first() is not None
-
-
-def _bulk_insert(conn: Connection, table: str, columns: dict[str, np.ndarray]) -> None:
-    names = list(columns)
-    cursor = conn.connection.driver_connection.cursor()
-    if conn.dialect.name == "postgresql":
-        arrow = pa.table({name: pa.array(columns[name]) for name in names})
-        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
-            for batch in arrow.to_batches(max_chunksize=250_000):
-                buffer = io.BytesIO()
-                pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, options)
-                copy.write(buffer.getbuffer())
-    else:
-        placeholders = ", ".join("?" * len(names))
-        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})"
-        total = len(columns[names[0]])
-        for start in range(0, total, _BATCH_ROWS):  # Python objects for a batch at a time
-            batch = (columns[name][start : start + _BATCH_ROWS].tolist() for name in names)
-            cursor.executemany(sql, zip(*batch, strict=True))
-    cursor.close()
 
 
 def _merge_staging(conn: Connection, snapshot_id: int, source: str, captured: datetime) -> None:
