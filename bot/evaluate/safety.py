@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.evaluate.scenarios import Scenario
+from bot.reconcile.arrival import Volumes
 from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settled import lag_days_of
 
@@ -36,19 +37,25 @@ def _ordinal(day: date | None) -> int:
     return -(10**9) if day is None else day.toordinal()
 
 
+def answered_end(scenario: Scenario, metric: str, rules, attribution) -> date | None:
+    """The metric's safe range's end as the answer gives it: with the days it calls still
+    being processed and the late records its days' volumes may still get."""
+    query = scenario.query
+    processing = lag_days_of(attribution.cells).of()
+    volumes = Volumes.of_cells(attribution.cells)
+    return safe_range(metric, query.start, query.end, rules, None, processing, volumes).end
+
+
 def score_safe(scenario: Scenario, done: dict) -> SafeScore:
     """Each metric's safe range against the scenario's last final day."""
     if not scenario.final_days:
         return SafeScore()
     result = SafeScore()
-    query = scenario.query
     for metric, (rules, attribution) in done.items():
         if metric not in scenario.final_days:
             continue
         final = scenario.final_days[metric]
-        # As the answer gives it: with the days it calls still being processed.
-        processing = lag_days_of(attribution.cells).of()
-        end = safe_range(metric, query.start, query.end, rules, None, processing).end
+        end = answered_end(scenario, metric, rules, attribution)
         late = _ordinal(end) > _ordinal(final)
         early = _ordinal(end) < _ordinal(final) - SLACK_DAYS
         # An end of None when nothing is final is right; a None end beside final days is

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.metrics import METRIC_TABLE, METRICS, metric_facts
 from bot.query import Query
 from bot.reconcile import witnesses
+from bot.reconcile.arrival import Volumes, learn_arrivals
 from bot.reconcile.causes import Attribution, Rules, attribute, prepare, time_shifts
 from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import describe
@@ -64,7 +65,10 @@ def rules_for(
     history: pd.DataFrame | None = None,
     calendars: Calendars | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
+    arrivals: Mapping | None = None,
 ) -> Rules:
+    """`arrivals`: the shares still to arrive (bot.reconcile.arrival), when already
+    learned for another metric of the same answer (they are every metric's)."""
     # One threshold for every window (bot.reconcile.settled): the lag step's days and the
     # safe range's are the same days.
     change_pct = settings.settle_change_pct
@@ -83,7 +87,15 @@ def rules_for(
         safe_settling=learn(history, metric, change_pct)
         if channels is not None and history is not None
         else None,
+        arrivals=arrivals if arrivals is not None else _arrivals(settings, history, channels),
+        change_pct=change_pct,
     )
+
+
+def _arrivals(settings: Settings, history: pd.DataFrame | None, channels) -> dict:
+    """What history says of the records still to arrive at each age, every metric's."""
+    horizon = max(settings.retry_window_days, settings.lag_days)
+    return learn_arrivals(history, horizon, _only(channels))
 
 
 def _only(channels: Mapping[int, tuple[str, ...]] | None) -> str:
@@ -116,6 +128,7 @@ def attributions(
     by_metric = dict(tuple(frame.groupby("metric", sort=False)))
     empty = frame.iloc[:0]
     prepared = {}
+    arrivals = _arrivals(settings, history, channels)
     for metric in query.metrics or reported:
         cells = with_neighbours(by_metric.get(metric, empty))
         cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
@@ -135,7 +148,7 @@ def attributions(
             cells = cells.merge(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
-        rules = rules_for(metric, settings, today, history, calendars, channels)
+        rules = rules_for(metric, settings, today, history, calendars, channels, arrivals)
         prepared[metric] = (rules, measured, prepare(cells, metric, rules))
     # One data view, one zone: the time-zone shift is fitted on every metric at once (the
     # other metrics in the frame too: they are in the same data view).
@@ -144,7 +157,7 @@ def attributions(
         if metric not in prepared and metric in by_metric:
             cells = with_neighbours(by_metric[metric])
             cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
-            rules = rules_for(metric, settings, today, history, calendars)
+            rules = rules_for(metric, settings, today, history, calendars, arrivals={})
             extra[metric] = prepare(cells, metric, rules)
     shifts = {}
     if prepared:
@@ -254,10 +267,13 @@ def _summarize(
     cells["journey"] = cells["journey_key"].map(journey_names).fillna("(unknown journey)")
     totals = {cause: int(cells[cause].sum()) for cause in CAUSES}
 
-    lag_days = lag_days_of(cells)  # once: every journey row's range reads it
+    lag_days = lag_days_of(cells)  # once: every journey row's range reads them
+    volumes = Volumes.of_cells(cells)
 
     def safe(keys=None) -> SafeRange:
-        return safe_range(metric, query.start, query.end, rules, keys, lag_days.of(keys))
+        return safe_range(
+            metric, query.start, query.end, rules, keys, lag_days.of(keys), volumes.of(keys)
+        )
 
     by_journey = _breakdowns(cells, "journey", safe)
     # Journeys with the most unexplained difference first: that is where to look.

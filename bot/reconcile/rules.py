@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.reconcile.arrival import Arrival
 from bot.reconcile.settling import Settling
 from bot.store.calendars import Calendars
 
@@ -35,3 +36,9 @@ class Rules:
     # of it together says (bot.reconcile.settling; bot.reconcile.settled reads them).
     by_channel: Mapping[str, Settling] = field(default_factory=dict)
     safe_settling: Settling | None = None
+    # The share of a day's records still to arrive at each age, per channel (None: every
+    # channel's together), learned from history (bot.reconcile.arrival); empty: not looked.
+    arrivals: Mapping[str | None, Arrival | None] = field(default_factory=dict)
+    # The settling threshold (PARITY_SETTLE_CHANGE_PCT): a day is final when what is still
+    # to come moves it by no more than this share.
+    change_pct: float = 0.5

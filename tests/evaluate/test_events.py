@@ -4,15 +4,20 @@ its own trace, and the evaluate command runs it."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pytest
 
+from bot.config import Settings
 from bot.evaluate.events import counting, journeys, messages
 from bot.evaluate.events.scenario import build
 from bot.evaluate.events.zones import day_number, local_day, midnight, transitions
+from bot.evaluate.safety import answered_end
 from bot.evaluate.scenarios import CAUSES
+from bot.evaluate.scoring import split
+from bot.reconcile import reconcile
 from tests.test_cli import parity
 
 KEYS = ["journey_key", "day", "metric"]
@@ -134,3 +139,29 @@ def test_the_evaluate_command_runs_the_event_model(tmp_path):
     assert report["scenarios"] == 3
     assert set(report["attributed_correctly_pct"]) == {*CAUSES, "overall"}
     assert report["safe_ranges"]["checked"] > 0
+
+
+def test_the_safe_ranges_scored_are_the_answers():
+    """The score reads each metric's safe range as the answer gives it: with the days the
+    answer calls still being processed and the late records its volumes may still get."""
+    everything = build(np.random.default_rng(9002), (), "drift")
+    settings = replace(Settings(), today_override=everything.today)
+    done = split(everything, settings)
+    answers = reconcile(
+        everything.frame,
+        everything.query,
+        everything.names,
+        everything.today,
+        settings,
+        everything.history,
+        everything.calendars,
+        channels=everything.channels,
+    )
+    assert {a.metric for a in answers} == set(done)
+    for answer in answers:
+        rules, attribution = done[answer.metric]
+        assert answered_end(everything, answer.metric, rules, attribution) == (
+            answer.safe_range.end
+        )
+    # Late records cut at least one of these ranges short of its window.
+    assert any("late records" in a.safe_range.reason for a in answers)

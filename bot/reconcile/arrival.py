@@ -1,0 +1,231 @@
+"""Late records: whether a day can still change by more than the settling threshold, from
+how many of its records may still arrive.
+
+A learned window (bot.reconcile.settling) says when a metric's values stop drifting in
+aggregate. A small metric's day is final only once nothing material is still to come, and
+for 80 Bounces a day 0.5 % is less than one record: a single late record moves it, long
+after history's drift test (a few late records spread over many values) calls the metric
+settled. So the safe range also asks how many records may still arrive:
+
+- the share of a day's records still to arrive at each age is the connection's, not the
+  metric's (CJA ingests every record after a delay of its own), so it is learned from the
+  snapshot history of every metric whose records carry their own event time, pooled (not
+  Sent, whose CJA records wait for the retry queue first): Delivered's thousands of values
+  teach what Bounces' dozens cannot. It never grows with age (what is still to arrive only
+  shrinks), so an age's share is at least any older age's;
+- the records of a day still to come are then Poisson, their mean what CJA has of the day
+  times share / (1 - share) (nothing, where CJA has none of it: a dataset left out of the
+  connection); the day is final when they are at most PARITY_SETTLE_CHANGE_PCT of the
+  day's values in both products together (the share the evaluation calls final);
+- the range ends on the latest day up to which every day is final with probability at
+  least CONFIDENCE.
+
+A channel's own series teach its share when CJA's were seen at every age up to the retry
+window (as for the windows, bot.reconcile.settled), else every channel's together; with too
+little history nothing is learned and the window alone decides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from bot.metrics import METRIC_TABLE, SOURCE_NAMES
+from bot.reconcile.channels import UNKNOWN
+from bot.reconcile.settling import MIN_SERIES, MIN_SERIES_PER_AGE, _named, _rows
+
+# The chance, at least, that every day of a safe range is final.
+CONFIDENCE = 0.9
+# The product whose values arrive late: its series must have been seen at every age.
+MOVING_SOURCE = "cja"
+# Metrics whose records carry their own event time and wait for CJA's ingestion alone.
+POOLED = tuple(m.name for m in METRIC_TABLE if not m.retry_affected and not m.evidence_only)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Per age in days (from 0), the share of a day's records still to arrive, as the
+    snapshot history of `values` values showed it (the slowest source's)."""
+
+    shares: tuple[float, ...]
+    values: int
+
+    def share(self, age: int) -> float:
+        """Beyond the ages history saw, the oldest age's share (it only shrinks)."""
+        if not self.shares:
+            return 0.0
+        return self.shares[min(max(age, 0), len(self.shares) - 1)]
+
+
+def learn_arrival(
+    history: pd.DataFrame | None,
+    horizon: int,
+    channel: str | None = None,
+    unnamed: str = "",
+) -> Arrival | None:
+    """The shares still to arrive, from the POOLED metrics' history (of `channel`'s series
+    when given; None pools every channel); None when CJA's values were not seen at every
+    age below `horizon` by enough values to learn from."""
+    if history is None or not len(history):
+        return None
+    summed: dict[tuple[str, int], list[int]] = {}
+    for metric in POOLED:
+        for source, age, series, volume, change, _ in _rows(history, metric, channel, unnamed):
+            total = summed.setdefault((source, int(age)), [0, 0, 0])
+            total[0] += series
+            total[1] += volume
+            total[2] += change
+    per_source = {}
+    for source in SOURCE_NAMES:
+        ages = {age: v for (s, age), v in summed.items() if s == source}
+        judged = {age: v for age, v in ages.items() if v[0] >= MIN_SERIES_PER_AGE}
+        per_source[source] = judged
+    cja = per_source.get(MOVING_SOURCE, {})
+    seen = sum(v[0] for v in cja.values())
+    if seen < MIN_SERIES or any(age not in cja for age in range(horizon)):
+        return None
+    oldest = max(max(ages, default=0) for ages in per_source.values())
+    shares = [0.0] * (oldest + 1)
+    for ages in per_source.values():
+        for age, (_, volume, change) in ages.items():
+            final = volume + change
+            if final > 0:
+                shares[age] = max(shares[age], abs(change) / final)
+    for age in range(oldest - 1, -1, -1):  # never less than an older age's
+        shares[age] = max(shares[age], shares[age + 1])
+    return Arrival(tuple(shares), int(seen))
+
+
+def learn_arrivals(
+    history: pd.DataFrame | None, horizon: int, unnamed: str = ""
+) -> dict[str, Arrival | None]:
+    """`learn_arrival` for each channel the history names, and every channel's together
+    under None."""
+    result: dict[str | None, Arrival | None] = {None: learn_arrival(history, horizon)}
+    if history is not None and "channel" in history.columns and len(history):
+        names = {_named(c, unnamed) for c in history["channel"].tolist()}
+        for name in sorted(names):
+            result[name] = learn_arrival(history, horizon, name, unnamed)
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class Volumes:
+    """Each journey's cells of an answer, read once: the day (ordinal), CJA's count (the
+    records that arrived, a share of those to come) and AJO's and CJA's together (what a
+    change is judged against). `of(keys)` picks journeys without a pass over every cell
+    (a by_journey row per journey would be quadratic in journeys)."""
+
+    by_journey: dict[int, np.ndarray]  # journey key -> [3, cells]: day, cja, both
+
+    @classmethod
+    def of_cells(cls, cells: pd.DataFrame) -> Volumes:
+        if not len(cells):
+            return cls({})
+        # numpy counts days from 1970-01-01; date.toordinal from 0001-01-01.
+        days = cells["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        ajo, cja = (cells[c].to_numpy(np.int64) for c in ("ajo", "cja"))
+        table = np.stack([days + EPOCH_ORDINAL, cja, ajo + cja])
+        keys = cells["journey_key"].to_numpy()
+        order = np.argsort(keys, kind="stable")
+        labels, starts = np.unique(keys[order], return_index=True)
+        parts = np.split(table[:, order], starts[1:], axis=1)
+        return cls(dict(zip(labels.tolist(), parts, strict=True)))
+
+    def of(self, keys: Iterable[int] | None) -> Volumes:
+        if keys is None:
+            return self
+        return Volumes({k: self.by_journey[k] for k in keys if k in self.by_journey})
+
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _exceeds(mean: float, allowed: float) -> float:
+    """P(Poisson(mean) > allowed)."""
+    if mean <= 0:
+        return 0.0
+    n = math.floor(allowed)
+    if n > mean + 12 * math.sqrt(mean) + 12:
+        return 0.0
+    k = np.arange(n + 1)
+    log_pmf = -mean + k * math.log(mean) - np.array([math.lgamma(x + 1) for x in k])
+    return float(max(0.0, 1.0 - np.exp(log_pmf).sum()))
+
+
+@dataclass(frozen=True)
+class Final:
+    """The last day up to which every day is final with probability CONFIDENCE, and why
+    the next day is not: AJO's count that day, its age and the share still to arrive then."""
+
+    last: date
+    first_unsure: date
+    volume: int
+    age: int
+    share: float
+
+
+def final_until(
+    today: date,
+    start: date,
+    end: date,
+    change_pct: float,
+    arrivals: Mapping[str | None, Arrival | None],
+    channels: Mapping[int, tuple[str, ...]] | None,
+    volumes: Volumes,
+) -> Final | None:
+    """Where late records cut the range `start`..`end` short; None when every day up to
+    `end` is final with probability CONFIDENCE, or when no share was learned."""
+    pooled = arrivals.get(None)
+    per_curve: dict[int, tuple[Arrival, list[np.ndarray]]] = {}
+    for key, table in volumes.by_journey.items():
+        named = channels.get(int(key), (UNKNOWN,)) if channels is not None else ()
+        mine = [a for a in (arrivals.get(c) for c in named) if a is not None]
+        # A journey of several channels: the slowest of their shares.
+        curve = max(mine, key=lambda a: sum(a.shares), default=pooled)
+        if curve is not None:
+            per_curve.setdefault(id(curve), (curve, []))[1].append(table)
+    if not per_curve:
+        return None
+    first, last, now = start.toordinal(), end.toordinal(), today.toordinal()
+    days, means, judged, shares, arrived = [], [], [], [], []
+    for curve, tables in per_curve.values():
+        day, cja, both = np.concatenate(tables, axis=1)
+        inside = (day >= first) & (day <= last)
+        day, cja, both = day[inside], cja[inside], both[inside]
+        ages = np.clip(now - day, 0, len(curve.shares) - 1)
+        still = np.asarray(curve.shares)[ages]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # What arrived is 1 - still of the day's records: the rest is still to come.
+            mean = np.where(still < 1, np.maximum(cja, 0) * still / (1 - still), np.inf)
+        days.append(day)
+        means.append(mean)
+        judged.append(both)
+        shares.append(still)
+        arrived.append(cja)
+    day = np.concatenate(days)
+    if not len(day):
+        return None
+    labels, inverse = np.unique(day, return_inverse=True)
+    mean = np.bincount(inverse, weights=np.concatenate(means))
+    total = np.bincount(inverse, weights=np.concatenate(judged))
+    ajo = total - np.bincount(inverse, weights=np.concatenate(arrived))
+    share = np.zeros(len(labels))
+    np.maximum.at(share, inverse, np.concatenate(shares))
+    sure = 1.0
+    for i, ordinal in enumerate(labels.tolist()):
+        sure *= 1.0 - _exceeds(float(mean[i]), float(total[i]) * change_pct / 100)
+        if sure < CONFIDENCE:
+            return Final(
+                date.fromordinal(ordinal) - timedelta(days=1),
+                date.fromordinal(ordinal),
+                int(ajo[i]),
+                now - ordinal,
+                float(share[i]),
+            )
+    return None

@@ -1,0 +1,155 @@
+"""Late records (bot.reconcile.arrival): a safe range of a small metric ends where none of
+its days is likely to get a late record, from the share of records history shows still
+arriving at each age, learned from every event-timed metric together."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bot.query import Query
+from bot.reconcile import reconcile, rules_for
+from bot.reconcile.arrival import (
+    CONFIDENCE,
+    Volumes,
+    final_until,
+    learn_arrival,
+    learn_arrivals,
+)
+from bot.reconcile.safe_range import safe_range
+from tests.reconcile.series import NAMES, SETTINGS, TODAY, series
+
+START = TODAY - timedelta(days=29)
+# Share of a day's records CJA still receives after each age (a tail of days): 0.3 % are
+# still to come at 4 days old, none from 6 days.
+STILL = {0: 0.5, 1: 0.05, 2: 0.02, 3: 0.008, 4: 0.003, 5: 0.001}
+CHANNELS = {1: ("email",)}
+
+
+def _history(metrics=("delivered",), still=STILL, volume=100_000) -> pd.DataFrame:
+    """CJA's values of `metrics` seen at each age and how far they moved afterwards."""
+    rows = []
+    for metric in metrics:
+        for age in range(21):
+            share = still.get(age, 0.0)
+            seen = int(volume * (1 - share))
+            change = volume - seen
+            rows.append(("cja", metric, age, 40, seen, change, change, "email"))
+            rows.append(("ajo", metric, age, 40, volume, 0, 0, "email"))
+    columns = ["source", "metric", "age_days", "series", "volume", "change", "abs_change"]
+    return pd.DataFrame(rows, columns=[*columns, "channel"])
+
+
+def _cells(level: int, cja_share: float = 1.0) -> pd.DataFrame:
+    """One journey's 30 days at `level` a day in AJO, CJA holding `cja_share` of it."""
+    ajo = np.full(30, level)
+    return series(ajo, np.rint(ajo * cja_share).astype(np.int64), metric="bounces")
+
+
+def _learned() -> pd.DataFrame:
+    """Delivered's history, and Bounces' own (a few thousand values: its window is learned
+    as 4 days, where its drift stops beating the 0.5 % threshold)."""
+    return pd.concat([_history(), _history(("bounces",), volume=4_000)])
+
+
+def _end(level: int, history: pd.DataFrame | None = None, cja_share: float = 1.0):
+    rules = rules_for("bounces", SETTINGS, TODAY, _learned() if history is None else history,
+                      None, CHANNELS)  # fmt: skip
+    volumes = Volumes.of_cells(_cells(level, cja_share))
+    return safe_range("bounces", START, TODAY, rules, [1], (), volumes)
+
+
+def test_shares_are_pooled_over_event_timed_metrics_and_never_grow_with_age():
+    history = _history(("delivered", "opens"))
+    # Sent's CJA records wait for the retry queue too: not the connection's delay alone.
+    history = pd.concat([history, _history(("sent",), dict.fromkeys(range(10), 0.1))])
+    arrival = learn_arrival(history, 7)
+    assert arrival is not None
+    assert arrival.share(4) == pytest.approx(0.003, rel=0.01)
+    assert arrival.share(6) == 0
+    assert list(arrival.shares) == sorted(arrival.shares, reverse=True)
+    # A later age moving more than an earlier one: the earlier one is at least as late.
+    bumped = learn_arrival(_history(still={0: 0.5, 1: 0.05, 3: 0.0005, 7: 0.002}), 7)
+    assert bumped.share(3) == pytest.approx(0.002, rel=0.01)
+
+
+def test_nothing_is_learned_without_cja_seen_at_every_age():
+    history = _history()
+    assert learn_arrival(history.loc[history["age_days"] != 3], 7) is None
+    assert learn_arrival(history.loc[history["source"] == "ajo"], 7) is None
+    assert learn_arrival(_history(("sent",)), 7) is None  # no event-timed metric
+
+
+def test_a_small_metric_waits_until_a_late_record_is_unlikely():
+    # 80 a day: one record still to come is more than 0.5 % of the day.
+    small = _end(80)
+    # 50,000 a day: the same shares leave far less than 0.5 % to come: the window decides.
+    large = _end(50_000)
+    assert large.end == TODAY - timedelta(days=4)
+    assert large.sure
+    assert "late records" not in large.reason
+    # 0.3 % of 80 still to come at 4 days old: a record with a chance of one in five.
+    assert small.end == TODAY - timedelta(days=5)
+    assert "may still get late records" in small.reason
+    assert f"{CONFIDENCE:.0%} confidence" in small.reason
+
+
+def test_a_metric_cja_has_none_of_gets_no_late_records():
+    # The dataset is not in the connection: nothing of it is still to arrive.
+    assert "late records" not in _end(80, cja_share=0.0).reason
+
+
+def test_without_volumes_or_history_the_window_alone_decides():
+    rules = rules_for("bounces", SETTINGS, TODAY, _history(("sent",)), None, CHANNELS)
+    volumes = Volumes.of_cells(_cells(80))
+    assert rules.arrivals.get(None) is None
+    alone = safe_range("bounces", START, TODAY, rules, [1], ())
+    with_volumes = safe_range("bounces", START, TODAY, rules, [1], (), volumes)
+    assert alone == with_volumes
+
+
+def test_every_day_of_the_range_counts_towards_the_confidence():
+    arrivals = learn_arrivals(_history(), 7)
+    cells = _cells(80)
+    volumes = Volumes.of_cells(cells)
+
+    def cut(start_ago: int, end_ago: int):
+        start, end = TODAY - timedelta(days=start_ago), TODAY - timedelta(days=end_ago)
+        return final_until(TODAY, start, end, 0.5, arrivals, CHANNELS, volumes)
+
+    # 5 days old alone: a late record with a chance under one in ten.
+    assert cut(8, 5) is None
+    found = cut(8, 4)
+    assert found is not None
+    assert found.first_unsure == TODAY - timedelta(days=4)
+    assert (found.last, found.age) == (TODAY - timedelta(days=5), 4)
+    # Days that are each final with 94 % are together final with less than 90 %.
+    tail = learn_arrivals(_history(still={**STILL, 5: 0.0008, 6: 0.0008, 7: 0.0008}), 7)
+    start = TODAY - timedelta(days=10)
+    alone = final_until(TODAY, start, TODAY - timedelta(days=7), 0.5, tail, CHANNELS, volumes)
+    together = final_until(TODAY, start, TODAY - timedelta(days=5), 0.5, tail, CHANNELS, volumes)
+    assert alone is None
+    assert together is not None
+    assert together.last == TODAY - timedelta(days=7)
+
+
+def test_an_answers_safe_range_and_its_journey_rows_follow_the_volume():
+    history = _history(("delivered", "bounces"))
+    frame = pd.concat(
+        [
+            series(np.full(32, 30_000), np.full(32, 30_000), metric="delivered"),
+            series(np.full(32, 80), np.full(32, 80), metric="bounces"),
+        ]
+    )
+    query = Query("reconcile", START, TODAY - timedelta(days=1), ("delivered", "bounces"))
+    results = {
+        r.metric: r
+        for r in reconcile(frame, query, NAMES, TODAY, SETTINGS, history, channels=CHANNELS)
+    }
+    bounces, delivered = results["bounces"], results["delivered"]
+    assert bounces.safe_range.end < delivered.safe_range.end
+    assert bounces.by_journey[0].safe_range == bounces.safe_range
+    assert bounces.to_dict()["safe_range"]["sure"] is True
