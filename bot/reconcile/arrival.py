@@ -151,10 +151,14 @@ def _exceeds(mean: float, allowed: float) -> float:
     if mean <= 0:
         return 0.0
     n = math.floor(allowed)
-    if n > mean + 12 * math.sqrt(mean) + 12:
+    spread = 12 * math.sqrt(mean) + 12
+    if n > mean + spread:
         return 0.0
+    if n < mean - spread:
+        return 1.0
     k = np.arange(n + 1)
-    log_pmf = -mean + k * math.log(mean) - np.array([math.lgamma(x + 1) for x in k])
+    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(k[1:]))])
+    log_pmf = -mean + k * math.log(mean) - log_factorial
     return float(max(0.0, 1.0 - np.exp(log_pmf).sum()))
 
 
