@@ -4,7 +4,8 @@ Per size (journeys x 5 actions x 400 days x 10 metrics per source) and backend: 
 ingest of both sources' canonical CSVs (rate and peak memory, in a process of its own), a
 daily 14-day re-ingest of both, the first 30-day Sent question after it and the same
 question again (the result cache cleared: computed, with what the first one learned), a
-90-day one-journey question, the 13-month question and `status`. Each beside DuckDB
+90-day one-journey question (first with the figures pooled over every journey not cached,
+then cached: bot.reconcile.pool), the 13-month question and `status`. Each beside DuckDB
 doing the same work on the same rows in memory, in the same run. Medians of `runs`, with
 the spread (min-max) where there are several.
 """
@@ -99,6 +100,13 @@ def computed(app: Parity, question: str) -> None:
         raise RuntimeError(f"{question!r}: {answer.error}")
 
 
+def unpooled(app: Parity, question: str) -> None:
+    """Answer without the result cache nor the pooled figures (bot.reconcile.pool): the
+    first question about one journey for a range, which reads every journey once."""
+    app.pools = ResultCache(name="pools")
+    computed(app, question)
+
+
 def first_after_pull(store: Store, question: str) -> None:
     """As the first question after a pull: a fresh Parity, nothing learned or cached."""
     computed(Parity(store, Settings(today_override=LAST_DAY)), question)
@@ -127,6 +135,9 @@ def measure_backend(name: str, url: str, files, daily, rows: int, runs: int) -> 
         ).ms()
         app.ask(QUESTIONS["sent"])
         result.figures["sent_cached"] = timed(lambda: computed(app, QUESTIONS["sent"]), runs).ms()
+        result.figures["journey_first"] = timed(
+            lambda: unpooled(app, QUESTIONS["journey"]), runs
+        ).ms()
         for key in ("journey", "year", "status"):
             app.ask(QUESTIONS[key])  # once, to warm what the first question warms
             result.figures[key] = timed(lambda q=QUESTIONS[key]: computed(app, q), runs).ms()
@@ -169,7 +180,9 @@ def duckdb_reference(files, daily, rows: int, runs: int) -> Backend:
     result.figures["sent_first"] = result.figures["sent_cached"] = run(
         f"AND metric IN ({sent})", month
     ).ms()
-    result.figures["journey"] = run("AND journey = 'Journey 17'", quarter).ms()
+    result.figures["journey"] = result.figures["journey_first"] = run(
+        "AND journey = 'Journey 17'", quarter
+    ).ms()
     result.figures["year"] = run("", year).ms()
     result.figures["status"] = timed(
         lambda: con.execute(
@@ -186,7 +199,8 @@ ROWS = (
     ("daily", f"daily {DAILY_DAYS}-day re-ingest, both sources"),
     ("sent_first", "30-day Sent question, first after the re-ingest"),
     ("sent_cached", "30-day Sent question, again (result cache cleared)"),
-    ("journey", "90-day one-journey question"),
+    ("journey_first", "90-day one-journey question, pooled figures not cached"),
+    ("journey", "90-day one-journey question, pooled figures cached"),
     ("year", "13-month question, every metric"),
     ("status", "status"),
 )

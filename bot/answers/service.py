@@ -27,7 +27,14 @@ from bot.language.offers import DATE_FORMS
 from bot.metrics import AJO_ONLY, DISPLAY_NAMES, METRICS
 from bot.ops import telemetry
 from bot.query import Query
-from bot.reconcile import SETTLE_HORIZON_DAYS, MetricResult, metrics_needed, reconcile
+from bot.reconcile import (
+    SETTLE_HORIZON_DAYS,
+    MetricResult,
+    Pool,
+    metrics_needed,
+    pooled_figures,
+    reconcile,
+)
 from bot.reconcile.channels import journey_channels
 from bot.store import Calendars, SnapshotSource, Store
 from bot.store.episodes import Episode
@@ -139,6 +146,9 @@ class Parity:
     histories: ResultCache = field(
         default_factory=lambda: ResultCache(name="histories"), repr=False
     )
+    # What a diagnosis pools over every journey (bot.reconcile.pool), per store version,
+    # range, metrics and today: a question about some journeys reads only their cells.
+    pools: ResultCache = field(default_factory=lambda: ResultCache(name="pools"), repr=False)
 
     def __post_init__(self) -> None:
         if self.clock is None:
@@ -294,19 +304,44 @@ class Parity:
                 "Nothing is stored yet. Ingest an AJO and a CJA export first "
                 "(python -m bot ingest FILE --source ajo), or run python -m bot demo."
             )
-        # Every journey is read even when some are asked about: retry readings and rates are
-        # pooled across journeys, so a journey's answer is its row of the all-journeys one.
         keys = (self.store.journey_keys(query.journeys) if query.journeys else None) or None
         metrics = metrics_needed(query.metrics)
         # A day either side: the first and last days' neighbours, for the time-zone fit.
-        margin = timedelta(days=1)
-        frame = self.store.comparison(query.start - margin, query.end + margin, metrics)
+        start, end = query.start - timedelta(days=1), query.end + timedelta(days=1)
         history = self.history(today, metrics, version)
         # Each journey's channels: only email waits for retries (bot.reconcile.channels).
         channels = journey_channels(self.store.series_channels())
+        if keys is None:
+            frame = self.store.comparison(start, end, metrics)
+            return reconcile(
+                frame, query, names, today, self.settings, history, calendars, None, channels
+            )
+        # Retry readings and rates are pooled across journeys, so a journey's answer is its
+        # row of the all-journeys one: the pooled figures come from every journey's cells
+        # once per version, then each question reads only its journeys' cells.
+        pool = self.pool(query, today, version, calendars, history, channels)
+        frame = self.store.comparison(start, end, metrics, keys)
         return reconcile(
-            frame, query, names, today, self.settings, history, calendars, keys, channels
+            frame, query, names, today, self.settings, history, calendars, keys, channels, pool
         )
+
+    def pool(
+        self, query: Query, today: date, version, calendars: Calendars, history, channels
+    ) -> Pool:
+        """The figures a diagnosis of `query`'s range and metrics pools over every journey
+        (bot.reconcile.pool), computed from every journey's cells once per store version."""
+
+        def compute() -> Pool:
+            metrics = metrics_needed(query.metrics)
+            margin = timedelta(days=1)
+            frame = self.store.comparison(query.start - margin, query.end + margin, metrics)
+            everyone = replace(query, journeys=())
+            return pooled_figures(
+                frame, everyone, today, self.settings, history, calendars, channels
+            )
+
+        key = ("pool", query.metrics, query.start, query.end, today)
+        return self.pools.get((key, version), compute)
 
     def snapshot_sources(self, query: Query) -> tuple[SnapshotSource, ...]:
         """The snapshots whose numbers an answer to `query` reads (once per store version)."""

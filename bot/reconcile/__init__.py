@@ -19,9 +19,17 @@ from bot.metrics import METRIC_TABLE, METRICS, metric_facts
 from bot.query import Query
 from bot.reconcile import witnesses
 from bot.reconcile.arrival import Volumes, learn_arrivals
-from bot.reconcile.causes import Attribution, Rules, attribute, prepare, time_shifts
+from bot.reconcile.causes import (
+    Attribution,
+    Rules,
+    attribute,
+    pooled_time_shifts,
+    prepare,
+    wide_gaps,
+)
 from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import describe
+from bot.reconcile.pool import Pool
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settled import lag_days_of
@@ -34,9 +42,11 @@ __all__ = [
     "Breakdown",
     "CauseDetail",
     "MetricResult",
+    "Pool",
     "SafeRange",
     "attributions",
     "metrics_needed",
+    "pooled_figures",
     "reconcile",
 ]
 
@@ -119,10 +129,44 @@ def attributions(
     `calendars` (the time zones the days are in) and `channels` (each journey's channels,
     bot.reconcile.channels.journey_channels) reach every metric's Rules.
     """
+    return _attributions(frame, query, today, settings, history, calendars, channels)[0]
+
+
+def pooled_figures(
+    frame: pd.DataFrame,
+    query: Query,
+    today: date,
+    settings: Settings,
+    history: pd.DataFrame | None = None,
+    calendars: Calendars | None = None,
+    channels: Mapping[int, tuple[str, ...]] | None = None,
+) -> Pool:
+    """The figures the diagnosis pools over every journey of `frame` (every stored one),
+    for `reconcile` to split any journeys' cells with exactly as with all of them in view
+    (bot.reconcile.pool). As costly as the all-journeys split: computed once per store
+    version, range and metrics, and cached (bot.answers.service)."""
+    return _attributions(frame, query, today, settings, history, calendars, channels)[1]
+
+
+def _attributions(
+    frame: pd.DataFrame,
+    query: Query,
+    today: date,
+    settings: Settings,
+    history: pd.DataFrame | None = None,
+    calendars: Calendars | None = None,
+    channels: Mapping[int, tuple[str, ...]] | None = None,
+    given: Pool | None = None,
+) -> tuple[dict[str, tuple[Rules, Attribution]], Pool]:
+    """`attributions` and the pool they were split with: found over `frame` or, `given`,
+    every journey's for a frame of some journeys' cells."""
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     inside = frame.loc[(frame["day"] >= start) & (frame["day"] <= end)]
-    present = set(inside["metric"].unique())
-    reported = tuple(m.name for m in METRIC_TABLE if m.name in present and not m.evidence_only)
+    if given is None:
+        present = set(inside["metric"].unique())
+        reported = tuple(m.name for m in METRIC_TABLE if m.name in present and not m.evidence_only)
+    else:
+        reported = given.reported
     result = {}
     # Split by metric once: a comparison per metric would read every row for each.
     by_metric = dict(tuple(frame.groupby("metric", sort=False)))
@@ -138,7 +182,10 @@ def attributions(
             retries = inside.loc[
                 inside["metric"] == queue, ["journey_key", "day", "ajo", "ajo_rows"]
             ]
-            measured = bool((retries["ajo_rows"] > 0).any())
+            if given is None:
+                measured = bool((retries["ajo_rows"] > 0).any())
+            else:
+                measured = given.metrics[metric].measured
             cells = cells.merge(
                 retries[["journey_key", "day", "ajo"]].rename(columns={"ajo": "ajo_retries"}),
                 on=["journey_key", "day"],
@@ -149,7 +196,8 @@ def attributions(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
         rules = rules_for(metric, settings, today, history, calendars, channels, arrivals)
-        prepared[metric] = (rules, measured, prepare(cells, metric, rules))
+        gaps = None if given is None else given.metrics[metric].missing
+        prepared[metric] = (rules, measured, prepare(cells, metric, rules, gaps))
     # One data view, one zone: the time-zone shift is fitted on every metric at once (the
     # other metrics in the frame too: they are in the same data view).
     extra = {}
@@ -158,19 +206,38 @@ def attributions(
             cells = with_neighbours(by_metric[metric])
             cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
             rules = rules_for(metric, settings, today, history, calendars, arrivals={})
-            extra[metric] = prepare(cells, metric, rules)
-    shifts = {}
+            gaps = None if given is None else given.extra[metric]
+            extra[metric] = prepare(cells, metric, rules, gaps)
+    shifts, zone = {}, None
     if prepared:
         pooled = {m: p for m, (_, _, p) in prepared.items()} | extra
-        shifts = time_shifts(pooled, next(iter(prepared.values()))[0])
+        shifts, zone = pooled_time_shifts(
+            pooled,
+            next(iter(prepared.values()))[0],
+            None if given is None else given.zone,
+            given is not None,
+        )
     for metric, (rules, measured, ready) in prepared.items():
         result[metric] = (
             rules,
             attribute(
-                ready.cells, metric, rules, measured, prepared=ready, shift=shifts.get(metric)
+                ready.cells,
+                metric,
+                rules,
+                measured,
+                prepared=ready,
+                shift=shifts.get(metric),
+                pool=None if given is None else given.metrics[metric],
             ),
         )
-    return result
+    if given is None:
+        given = Pool(
+            reported=reported,
+            zone=zone,
+            metrics={m: a.pool for m, (_, a) in result.items()},
+            extra={m: wide_gaps(p.gaps) for m, p in extra.items()},
+        )
+    return result, given
 
 
 def reconcile(
@@ -183,6 +250,7 @@ def reconcile(
     calendars: Calendars | None = None,
     journeys: Collection | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
+    pool: Pool | None = None,
 ) -> tuple[MetricResult, ...]:
     """Compare AJO and CJA for each metric of the query and explain every difference.
 
@@ -195,7 +263,9 @@ def reconcile(
     row of the all-journeys answer (retry readings and rates are pooled across journeys).
     `channels` (journey key -> its channels) lets each journey's safe range follow its own
     channel (SMS and push never wait for email's retries); None: every journey gets the
-    metric's documented windows.
+    metric's documented windows. `pool` (bot.reconcile.pool, `pooled_figures` over every
+    journey's frame) lets `frame` hold only the `journeys` asked about: the answer is the
+    same, read from their cells alone.
     """
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     reported = frame if journeys is None else frame.loc[frame["journey_key"].isin(list(journeys))]
@@ -203,9 +273,8 @@ def reconcile(
         reported.loc[(reported["day"] >= start) & (reported["day"] <= end)]
     )
     results = []
-    for metric, (rules, attribution) in attributions(
-        frame, query, today, settings, history, calendars, channels
-    ).items():
+    split, _ = _attributions(frame, query, today, settings, history, calendars, channels, pool)
+    for metric, (rules, attribution) in split.items():
         if journeys is not None:
             attribution = attribution.only(journeys)
         details = describe(metric, attribution, rules, journey_names, zero_metrics)

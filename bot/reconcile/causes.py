@@ -48,13 +48,22 @@ from bot.reconcile.detectors import (
     timezone,
     unexplained,
 )
-from bot.reconcile.reach import behind_elsewhere, pooled, still_processing
+from bot.reconcile.pool import MetricPool, ZonePool, facts_of
+from bot.reconcile.reach import arriving_days, behind_elsewhere, pooled, still_processing
 from bot.reconcile.recorded import recorded
 from bot.reconcile.registry import CAUSES
 from bot.reconcile.rules import Rules
 from bot.reconcile.settled import learned_days, processing_days, settling_days
 
-__all__ = ["Attribution", "Prepared", "Rules", "attribute", "prepare", "time_shifts"]
+__all__ = [
+    "Attribution",
+    "Prepared",
+    "Rules",
+    "attribute",
+    "pooled_time_shifts",
+    "prepare",
+    "time_shifts",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +72,8 @@ class Attribution:
 
     cells: pd.DataFrame
     findings: tuple[Finding, ...] = ()
+    # The figures pooled over every journey this split read or found (bot.reconcile.pool).
+    pool: MetricPool | None = None
 
     def only(self, journeys) -> Attribution:
         """The same split, for these journeys' cells only: what was found with every
@@ -116,9 +127,13 @@ class Prepared:
     zone: timezone.Part
 
 
-def prepare(cells: pd.DataFrame, metric: str, rules: Rules) -> Prepared:
+def prepare(
+    cells: pd.DataFrame, metric: str, rules: Rules, missing_pool: tuple | None = None
+) -> Prepared:
     """`cells` (one row per journey and day of one metric) sorted, with missing data found
-    and duplicates taken: the part of the split that comes before the time zone."""
+    and duplicates taken: the part of the split that comes before the time zone.
+    `missing_pool`: the missing-data findings over every journey (bot.reconcile.pool), when
+    `cells` are only some journeys'."""
     cells = cells.sort_values(["journey_key", "day"], kind="stable").reset_index(drop=True)
     view = CellView.of(cells, rules.today)
     ledger = _Ledger(view.ajo - view.cja)
@@ -127,7 +142,7 @@ def prepare(cells: pd.DataFrame, metric: str, rules: Rules) -> Prepared:
     # Missing data is found first (its zeros would confuse every other test) but takes its
     # amount after duplicates and measured retries: AJO's queued retries are in its Sent
     # whether or not CJA has the day.
-    gaps = missing.detect(view, ledger.rest, settled)
+    gaps = missing.detect(view, ledger.rest, settled, missing_pool)
     holes = np.zeros(len(view), dtype=bool)
     for finding in gaps:
         holes |= finding.mask
@@ -156,7 +171,17 @@ def prepare(cells: pd.DataFrame, metric: str, rules: Rules) -> Prepared:
 
 def time_shifts(prepared: Mapping[str, Prepared], rules: Rules) -> dict[str, timezone.TimeShift]:
     """The data view's time-zone shift, fitted on every metric at once, per metric."""
+    return pooled_time_shifts(prepared, rules)[0]
+
+
+def pooled_time_shifts(
+    prepared: Mapping[str, Prepared], rules: Rules, pool: ZonePool | None = None, given=False
+) -> tuple[dict[str, timezone.TimeShift], ZonePool | None]:
+    """`time_shifts`, and the zone figures pooled over every journey; with `given`, the
+    prepared cells are some journeys' and `pool` is every journey's zone figures."""
     parts = [p.zone for p in prepared.values()]
+    if given:
+        return timezone.detect_from(parts, pool), pool
     days = [p.view.day for p in prepared.values() if len(p.view)]
     known = None
     if days:
@@ -164,7 +189,7 @@ def time_shifts(prepared: Mapping[str, Prepared], rules: Rules) -> dict[str, tim
         last = max(d.max() for d in days).item()
         known = recorded(rules.calendars, first, last)
     reporting = rules.calendars.reporting if rules.calendars is not None else rules.reporting
-    return timezone.detect(parts, reporting, known)
+    return timezone.pooled_detect(parts, reporting, known)
 
 
 def attribute(
@@ -174,6 +199,7 @@ def attribute(
     retries_measured: bool = True,
     prepared: Prepared | None = None,
     shift: timezone.TimeShift | None = None,
+    pool: MetricPool | None = None,
 ) -> Attribution:
     """Add one column per cause to `cells` (one row per journey and day of one metric).
 
@@ -183,7 +209,9 @@ def attribute(
     Optional ajo_prev/ajo_next (AJO's value the day before and after) serve the time-zone
     fit at the edges of the range. `prepared` and `shift` come from `prepare` and
     `time_shifts` when every metric of the data view was fitted together; without them the
-    time zone is fitted on this metric alone.
+    time zone is fitted on this metric alone. `pool`: the figures pooled over every
+    journey (bot.reconcile.pool), when `cells` are only some journeys'; without it they are
+    computed from `cells` and handed back in the Attribution.
     """
     if prepared is None:
         prepared = prepare(cells, metric, rules)
@@ -208,12 +236,18 @@ def attribute(
     # How far CJA got on each day, pooled across journeys: for Sent from its retry-free
     # witnesses; any other metric holds no retries and is its own witness.
     own = replace(view, sibling_ajo=view.ajo, sibling_cja=view.cja)
-    reach = pooled(view if retry_affected else own, typical, ledger.amounts["timezone"])
+    reach = pooled(
+        view if retry_affected else own,
+        typical,
+        ledger.amounts["timezone"],
+        None if pool is None else pool.reach,
+    )
     # The witnesses say a day is still arriving only where history could not say when days
     # settle (bot.reconcile.settled): a learned window has the last word, so the lag step and
     # the safe range never disagree about a day.
     unlearned = ~learned_days(metric, rules, view.journey)
-    arriving = still_processing(view, reach, young) & ~lagging & ~holes & unlearned
+    arriving_on = arriving_days(view, reach, young) if pool is None else pool.arriving_days
+    arriving = still_processing(view, reach, young, arriving_on) & ~lagging & ~holes & unlearned
     if not retry_affected:
         arriving &= behind_elsewhere(reach, young)
     lagging = lagging | arriving
@@ -231,7 +265,8 @@ def attribute(
         ledger.record(replace(finding, amount=np.where(finding.mask, ledger.rest, 0)))
     volume = volume - np.abs(ledger.amounts["missing_data"])
 
-    if retry_affected and not retries_measured:
+    inferring = retry_affected and not retries_measured
+    if inferring:
         queue_days = (view.age < retries.QUEUE_DAYS) & retrying & ~holes & ~doubled
         witnessed = retries.from_witnesses(
             view,
@@ -243,6 +278,7 @@ def attribute(
             ledger.amounts["timezone"],
             reach,
             usual.spread,
+            None if pool is None else (pool.drain, pool.shared),
         )
         found = retries.inferred(
             view,
@@ -251,11 +287,20 @@ def attribute(
             usual=usual,
             volume=volume,
             witnessed=witnessed,
+            pooled=None if pool is None else pool.retries,
+            pool_given=pool is not None,
         )
         if found:
             ledger.record(found)
 
-    band = datasource.band(view.journey, ledger.rest, volume, settled, rules.tolerance_pct)
+    band = datasource.band(
+        view.journey,
+        ledger.rest,
+        volume,
+        settled,
+        rules.tolerance_pct,
+        None if pool is None else pool.largest_pct,
+    )
     latest = datasource.settled_ratio(view.journey, ledger.rest, volume, settled & ~holes)
     ledger.record(band.finding(band.amount))
     # Days still being processed: the journey's usual difference first (data source when it
@@ -278,12 +323,39 @@ def attribute(
     # Past today, a journey short by far more than the day's other journeys is not lagging.
     alone = lag.beyond_others(view, ledger.rest, lagging & ~documented_lag & ~holes, reach)
     ledger.record(unexplained.Unexplained(amount=alone, volume=volume))
-    ledger.record(lag.detect(view, ledger.rest, lagging & ~holes, documented_lag, arriving, reach))
+    lagged = lag.detect(
+        view,
+        ledger.rest,
+        lagging & ~holes,
+        documented_lag,
+        arriving,
+        reach,
+        None if pool is None else pool.lag,
+    )
+    ledger.record(lagged)
     ledger.record(unexplained.Unexplained(amount=ledger.rest, volume=volume))
 
     for cause in CAUSES:
         cells[cause] = ledger.amounts[cause]
-    return Attribution(cells, tuple(ledger.findings))
+    if pool is None:
+        pool = MetricPool(
+            measured=retries_measured,
+            missing=wide_gaps(gaps),
+            reach=reach.days,
+            arriving_days=arriving_on,
+            drain=witnessed.drain if inferring else None,
+            shared=witnessed.shared if inferring else None,
+            retries=facts_of(found) if inferring else None,
+            largest_pct=band.largest_pct,
+            lag=facts_of(lagged),
+        )
+    return Attribution(cells, tuple(ledger.findings), pool)
+
+
+def wide_gaps(gaps) -> tuple:
+    """The missing-data findings whose facts cover every journey (the whole metric, or
+    days of any journey), kept for a pool (bot.reconcile.pool)."""
+    return tuple(facts_of(f) for f in gaps if f.kind.split("_")[0] in ("metric", "days"))
 
 
 def _spread(view: CellView, mask: np.ndarray) -> np.ndarray:

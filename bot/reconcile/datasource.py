@@ -96,8 +96,11 @@ def band(
     volume: np.ndarray,
     settled: np.ndarray,
     tolerance_pct: float,
+    largest_pct: float | None = None,
 ) -> Band:
-    """Judge each journey's settled residual against the tolerance."""
+    """Judge each journey's settled residual against the tolerance. `largest_pct`: the
+    furthest in-band journey over every journey (bot.reconcile.pool), when these cells are
+    only some journeys'."""
     share = tolerance_pct / 100
     judged = settled & ~outliers(rest, volume, share)
     frame = pd.DataFrame(
@@ -114,10 +117,12 @@ def band(
     rates = np.where(total_volume > 0, total_rest / np.maximum(total_volume, 1), 0.0)
     in_band = within & (total_volume > 0)
     pct = np.abs(rates[in_band]) * 100
+    if largest_pct is None:
+        largest_pct = float(pct.max()) if len(pct) else 0.0
     return Band(
         amount=np.where(judged & within, rest, 0).astype(np.int64),
         rates=rates,
         within=within,
-        largest_pct=float(pct.max()) if len(pct) else 0.0,
+        largest_pct=largest_pct,
         judged=total_volume > 0,
     )

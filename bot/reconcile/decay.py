@@ -84,29 +84,44 @@ def fit(readings: list[Reading]) -> Drain:
     return DRAINS[int(np.argmin(misfits))]
 
 
-def amounts(readings: list[Reading], drain: Drain, z: float) -> list[np.ndarray | None]:
-    """Per journey and day, the fitted retries; None where its share is not beyond noise.
+def shared(readings: list[Reading], drain: Drain):
+    """The journeys' shared rate under `drain` (bot.reconcile.pool.Shared): the weighted
+    mean of their own shares and the spread between them (DerSimonian-Laird); None when no
+    journey's share could be read."""
+    from bot.reconcile.pool import Shared
 
-    Each journey's share is read from its own days, then drawn towards the share of all
-    journeys as far as the journeys agree (empirical Bayes, DerSimonian-Laird): journeys
-    sent through the same configuration see similar soft bounces, and a small journey's own
-    reading is mostly noise. Journeys that plainly differ (a push journey never retries)
-    widen the spread between journeys and keep their own readings.
-    """
-    own = [_estimate(r, drain) for r in readings]
-    known = [(s, v) for s, v in own if np.isfinite(v)]
+    known = [(s, v) for s, v in (_estimate(r, drain) for r in readings) if np.isfinite(v)]
     if not known:
-        return [None] * len(readings)
+        return None
     shares = np.array([s for s, _ in known])
     weights = 1.0 / np.array([v for _, v in known])
     mean = float((weights * shares).sum() / weights.sum())
     q = float((weights * (shares - mean) ** 2).sum())
     scale = weights.sum() - (weights**2).sum() / weights.sum()
     between = max(0.0, (q - (len(known) - 1)) / scale) if scale > 0 else 0.0
+    return Shared(mean, between, float(weights.sum()))
+
+
+def amounts(readings: list[Reading], drain: Drain, z: float, pooled=None):
+    """Per journey and day, the fitted retries; None where its share is not beyond noise.
+
+    Each journey's share is read from its own days, then drawn towards the share of all
+    journeys as far as the journeys agree (empirical Bayes, DerSimonian-Laird): journeys
+    sent through the same configuration see similar soft bounces, and a small journey's own
+    reading is mostly noise. Journeys that plainly differ (a push journey never retries)
+    widen the spread between journeys and keep their own readings. `pooled` (`shared`'s
+    figures over every journey, bot.reconcile.pool) when `readings` are some journeys' only.
+    """
+    if pooled is None:
+        pooled = shared(readings, drain)
+    if pooled is None:
+        return [None] * len(readings)
+    mean, between = pooled.mean, pooled.between
     result: list[np.ndarray | None] = []
-    for reading, (share, variance) in zip(readings, own, strict=True):
+    for reading in readings:
+        share, variance = _estimate(reading, drain)
         if between == 0.0 or not np.isfinite(variance):
-            precision = weights.sum() if between == 0.0 else 1.0 / between
+            precision = pooled.weight if between == 0.0 else 1.0 / between
             drawn, spread = mean, 1.0 / precision
         else:
             precision = 1.0 / variance + 1.0 / between

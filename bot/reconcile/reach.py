@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.reconcile.detectors import CellView
+from bot.reconcile.pool import DayReach
 
 # AJO's Delivered on a day, for CJA's share of it to say anything.
 MIN_SIBLING = 50
@@ -56,6 +57,8 @@ class Reach:
     # what the journey's own shortfall is judged against, so that it is not in the judge.
     others: np.ndarray | None = None
     others_relvar: np.ndarray | None = None
+    # The per-day sums over every journey the shares were read from (bot.reconcile.pool).
+    days: DayReach | None = None
 
     def take(self, index: np.ndarray) -> Reach:
         """The cells at `index` (as CellView.take)."""
@@ -69,15 +72,37 @@ def _binomial(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
     return (1 - share) / (share * np.maximum(total, 1.0))
 
 
-def _group(view: CellView, group: np.ndarray, older: np.ndarray, expected: np.ndarray):
-    """The share of each day for the cells in `group`, its relative variance per cell."""
-    days, index = np.unique(view.day, return_inverse=True)
+def _group(
+    view: CellView,
+    group: np.ndarray,
+    older: np.ndarray,
+    expected: np.ndarray,
+    given: DayReach | None = None,
+):
+    """The share of each day for the cells in `group`, its relative variance per cell, and
+    the per-day sums it was read from. `given`: those sums over every journey (a pool), for
+    cells that are only some journeys' (each cell's own part is still its own)."""
+    if given is None:
+        days, index = np.unique(view.day, return_inverse=True)
+        index = index.reshape(-1)
 
-    def per_day(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(index, np.where(mask, values, 0), len(days))
+        def per_day(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            return np.bincount(index, np.where(mask, values, 0), len(days))
 
-    got, want = per_day(view.sibling_cja, group), per_day(expected, group)
-    total = per_day(view.sibling_ajo, group)
+        got, want = per_day(view.sibling_cja, group), per_day(expected, group)
+        total = per_day(view.sibling_ajo, group)
+        # The wobble from the older days' cells alone (a journey doubled or out on a day is
+        # not among them).
+        got_old = per_day(view.sibling_cja, group & older)
+        want_old = per_day(expected, group & older)
+        scatter = got_old[want_old > 0] / want_old[want_old > 0] - 1.0
+        wobble = 0.0
+        if len(scatter) >= MIN_SCATTER_DAYS:
+            wobble = (1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))) ** 2
+        given = DayReach(days, got, want, total, wobble)
+    else:
+        index = np.searchsorted(given.days, view.day)
+    got, want, total, wobble = given.got, given.want, given.total, given.wobble
     share = np.where(want > 0, got / np.maximum(want, 1e-9), 1.0)
     # Each cell's day without the cell itself.
     got_else = got[index] - np.where(group, view.sibling_cja, 0)
@@ -85,27 +110,25 @@ def _group(view: CellView, group: np.ndarray, older: np.ndarray, expected: np.nd
     total_else = total[index] - np.where(group, view.sibling_ajo, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         others = np.where(want_else > 0.5, got_else / want_else, np.nan)
-    # The wobble from the older days' cells alone (a journey doubled or out on a day is not
-    # among them).
-    got_old, want_old = per_day(view.sibling_cja, group & older), per_day(expected, group & older)
-    scatter = got_old[want_old > 0] / want_old[want_old > 0] - 1.0
-    wobble = 0.0
-    if len(scatter) >= MIN_SCATTER_DAYS:
-        wobble = (1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))) ** 2
     return (
         share[index],
         (wobble + _binomial(got, total))[index],
         want[index] > 0,
         others,
         wobble + _binomial(got_else, total_else),
+        given,
     )
 
 
-def pooled(view: CellView, older: np.ndarray, shift: np.ndarray) -> Reach:
+def pooled(
+    view: CellView, older: np.ndarray, shift: np.ndarray, given: DayReach | None = None
+) -> Reach:
     """CJA's completeness of each day, from Delivered of every journey readable that day.
 
     `older` are the settled days outside the retry window (what "usual" is learned from);
     `shift` is, per cell, the time-zone part of Sent's gap already found (0 elsewhere).
+    `given`: the per-day sums over every journey (bot.reconcile.pool), when `view` holds
+    only some journeys' cells.
     """
     readable = (view.sibling_ajo >= MIN_SIBLING) & (view.sibling_cja > 0)
     groups = view.groups
@@ -123,24 +146,38 @@ def pooled(view: CellView, older: np.ndarray, shift: np.ndarray) -> Reach:
     # AJO's Delivered as CJA would show it once processed: its usual ratio, its shift.
     expected = ratio * (view.sibling_ajo - delivered_share * shift)
     usable &= expected > 0
-    share, relvar, seen, others, others_relvar = _group(view, usable, older, expected)
+    share, relvar, seen, others, others_relvar, days = _group(view, usable, older, expected, given)
     known = usable & seen
     return Reach(
-        np.where(known, share, 1.0), np.where(known, relvar, 0.0), known, others, others_relvar
+        np.where(known, share, 1.0),
+        np.where(known, relvar, 0.0),
+        known,
+        others,
+        others_relvar,
+        days,
     )
 
 
-def still_processing(view: CellView, reach: Reach, young: np.ndarray) -> np.ndarray:
-    """Young days the witnesses show CJA has not finished: every journey's cells on a day
-    whose pooled share is short beyond its noise (a recent day still arriving is lag, even
-    when the documented rule calls it final)."""
+def arriving_days(view: CellView, reach: Reach, young: np.ndarray) -> np.ndarray:
+    """The young days the witnesses show CJA has not finished (`still_processing`'s days),
+    ascending: a pooled figure (bot.reconcile.pool)."""
     short = 1.0 - reach.share
     behind = (
         young
         & reach.known
         & (short > np.maximum(PROCESSING_Z * np.sqrt(reach.relvar), SHORT_FLOOR))
     )
-    return np.isin(view.day, view.day[behind])
+    return np.unique(view.day[behind])
+
+
+def still_processing(
+    view: CellView, reach: Reach, young: np.ndarray, days: np.ndarray | None = None
+) -> np.ndarray:
+    """Young days the witnesses show CJA has not finished: every journey's cells on a day
+    whose pooled share is short beyond its noise (a recent day still arriving is lag, even
+    when the documented rule calls it final). `days`: those days as found over every
+    journey (bot.reconcile.pool), for a view of some journeys' cells."""
+    return np.isin(view.day, arriving_days(view, reach, young) if days is None else days)
 
 
 def behind_elsewhere(reach: Reach, young: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ all far off: nothing says what is usual.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import ClassVar
 
@@ -209,6 +209,8 @@ class Witnessed:
     # Per cell: its journey was read both against CJA and against AJO's own witnesses, and
     # the two agreed (two independent readings of one queue).
     confirmed: np.ndarray | None = None
+    # The journeys' shared rate the amounts were drawn towards (bot.reconcile.pool.Shared).
+    shared: object = None
 
 
 def _against_cja(
@@ -300,6 +302,7 @@ def from_witnesses(
     shift: np.ndarray,
     reach: Reach,
     scatter: np.ndarray | None = None,
+    pooled: tuple | None = None,
 ) -> Witnessed:
     """Queued retries on young days, days still being processed included, read from Sent's
     witnesses (bot.reconcile.witnesses; Delivered below stands for them).
@@ -311,6 +314,9 @@ def from_witnesses(
     without CJA in it; the two readings are combined. The cap is what the day can hold
     (`room`, from its gap, its surplus beyond the journey's `usual` difference in counts and
     the journey's day-to-day `scatter`), as with measured retries.
+
+    `pooled` ((drain, shared rate) fitted over every journey, bot.reconcile.pool) when
+    `view` holds only some journeys' cells.
     """
     amount = np.zeros(len(view), dtype=np.int64)
     read = np.zeros(len(view), dtype=bool)
@@ -330,15 +336,20 @@ def from_witnesses(
         index = cells[days]
         readings.append(decay.Reading(index, queued, variance, mine.ajo[days], mine.age[days]))
         read[cells] = True
-    drain = decay.fit(readings)
-    for reading, fitted in zip(readings, decay.amounts(readings, drain, NOISE_Z), strict=True):
+    if pooled is None:
+        drain = decay.fit(readings)
+        rate = decay.shared(readings, drain)
+    else:
+        drain, rate = pooled
+    fits = decay.amounts(readings, drain, NOISE_Z, rate)
+    for reading, fitted in zip(readings, fits, strict=True):
         if fitted is None:
             continue
         days = reading.index
         space = room(rest[days], usual[days], None if scatter is None else scatter[days])
         cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), space.clip(0))
         amount[days] = np.clip(np.rint(fitted), 0, cap).astype(np.int64)
-    return Witnessed(amount, drain, read, confirmed)
+    return Witnessed(amount, drain, read, confirmed, rate)
 
 
 def inferred(
@@ -348,9 +359,13 @@ def inferred(
     usual: Baseline,
     volume: np.ndarray,
     witnessed: Witnessed,
+    pooled: Retries | None = None,
+    pool_given: bool = False,
 ) -> Retries | None:
     """Retries inferred from the window alone, for journeys the witnesses could not read,
-    after those they could (`witnessed`)."""
+    after those they could (`witnessed`). With `pool_given`, `view` holds only some
+    journeys' cells and `pooled` is the finding's facts over every journey
+    (bot.reconcile.pool): the amounts are these cells' own, the facts every journey's."""
     amount = witnessed.amount.copy()
     for _, cells in view.journeys():
         days = cells[window[cells]]
@@ -366,6 +381,8 @@ def inferred(
         amount[days] = np.clip(excess, 0, cap)
     if not amount.any():
         return None
+    if pool_given:
+        return replace(pooled, amount=amount)
     mask = amount != 0
     compared = bool(usual.compared[mask].all())
     from_delivered = bool(witnessed.amount.any())

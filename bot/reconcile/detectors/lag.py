@@ -10,7 +10,7 @@ holes missing data took, is lag.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import ClassVar
 
@@ -92,10 +92,14 @@ def detect(
     documented: np.ndarray,
     arriving: np.ndarray,
     reach: Reach | None,
+    pooled: ProcessingLag | None = None,
 ) -> ProcessingLag:
     """What is left on the `lagging` days (those `documented` by Adobe's rule, or
-    `arriving` by the witnesses, or learned from history), as one finding."""
+    `arriving` by the witnesses, or learned from history), as one finding. `pooled`: its
+    facts over every journey (bot.reconcile.pool), when these cells are some journeys'."""
     amount = np.where(lagging, rest, 0).astype(np.int64)
+    if pooled is not None:
+        return replace(pooled, amount=amount)
     taken = amount != 0
     return ProcessingLag(
         amount=amount,

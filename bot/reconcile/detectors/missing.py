@@ -15,7 +15,7 @@ Counting noise never turns a handful of events into none, so a zero is missing d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import ClassVar
 
@@ -129,19 +129,40 @@ def _finding(
     )
 
 
-def detect(view: CellView, rest: np.ndarray, settled: np.ndarray) -> list[MissingData]:
-    """Findings for each side and scope (metric, journey, days), largest scope first."""
+def detect(
+    view: CellView,
+    rest: np.ndarray,
+    settled: np.ndarray,
+    pooled: Sequence[MissingData] | None = None,
+) -> list[MissingData]:
+    """Findings for each side and scope (metric, journey, days), largest scope first.
+
+    `pooled`: the findings over every journey (bot.reconcile.pool), when `view` holds only
+    some journeys' cells: whether the metric is missing on every journey is theirs to say,
+    and the metric-wide and days-wide findings keep their facts (every journey's days and
+    volume), each with these cells' amounts."""
     findings: list[MissingData] = []
     taken = np.zeros(len(view), dtype=bool)
     # With one journey asked about, "the whole metric" and "the whole journey" are one hole;
     # the narrower claim is the one the numbers support.
     several = len(np.unique(view.journey)) > 1
+
+    def wide(side: str, scope: str, mask: np.ndarray) -> MissingData:
+        if pooled is None:
+            return _finding(view, rest, mask, side, scope)
+        facts = next(f for f in pooled if f.side == side and f.kind.startswith(scope + "_"))
+        return replace(facts, amount=np.where(mask, rest, 0))
+
     for side in SIDES:
         other = view.side("cja" if side == "ajo" else "ajo")
         zero = view.side(side) == 0
-        if several and zero.all() and other.sum() >= MIN_TOTAL:
+        if pooled is not None:
+            whole = any(f.side == side and f.kind.startswith("metric_") for f in pooled)
+        else:
+            whole = several and zero.all() and other.sum() >= MIN_TOTAL
+        if whole:
             mask = (other > 0) & ~taken
-            findings.append(_finding(view, rest, mask, side, "metric"))
+            findings.append(wide(side, "metric", mask))
             taken |= mask
             continue
         groups = view.groups
@@ -154,6 +175,6 @@ def detect(view: CellView, rest: np.ndarray, settled: np.ndarray) -> list[Missin
             taken |= mask
         days = settled & zero & (other >= MIN_DAY) & ~taken
         if days.any():
-            findings.append(_finding(view, rest, days, side, "days"))
+            findings.append(wide(side, "days", days))
             taken |= days
     return [f for f in findings if f.mask.any()]

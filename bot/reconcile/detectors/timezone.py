@@ -30,11 +30,12 @@ import numpy as np
 from bot.formatting import format_day
 from bot.reconcile.detectors import Explanation, Finding, Seen
 from bot.reconcile.offsets import Offsets, candidates, offsets, with_audience_changes
+from bot.reconcile.pool import ZonePool, facts_of
 from bot.reconcile.recorded import Recorded
 from bot.reconcile.wording import format_names, join_and, plural
 from bot.reconcile.zonefit import Part, SeriesFit, best_of, fit
 
-__all__ = ["Part", "TimeShift", "detect"]
+__all__ = ["Part", "TimeShift", "detect", "detect_from", "pooled_detect"]
 
 # Pooled gain in log-likelihood (over all series) an inferred zone needs.
 GAIN_MIN = 15.0
@@ -132,6 +133,7 @@ class _Choice:
     gain: float
     alike: tuple[str, ...]
     rival: str
+    fitted: Offsets  # the zone `fits` were made under (of the same structure as `zone`)
 
 
 def _fits(parts: Sequence[Part], zone: Offsets) -> dict[str, SeriesFit]:
@@ -158,7 +160,7 @@ def _choose(parts: Sequence[Part], zones: list[Offsets]) -> _Choice | None:
     if others and gain - others[0][0] < AMBIGUOUS:
         rival = _name(others[0][1], others[0][2]).zone
     alike = tuple(z.zone for z in group if z is not named)
-    return _Choice(named, fits, gain, alike, rival)
+    return _Choice(named, fits, gain, alike, rival, group[0])
 
 
 def _audiences(parts: Sequence[Part], choice: _Choice, span: tuple[date, date]) -> _Choice:
@@ -171,7 +173,9 @@ def _audiences(parts: Sequence[Part], choice: _Choice, span: tuple[date, date]) 
         return choice
     fits = _fits(parts, split)
     gain = float(sum(f.gain[f.valid].sum() for f in fits.values()))
-    return replace(choice, zone=split, fits=fits, gain=gain) if gain > choice.gain else choice
+    if gain <= choice.gain:
+        return choice
+    return replace(choice, zone=split, fits=fits, gain=gain, fitted=split)
 
 
 def _refines(other: Offsets, zone: Offsets) -> bool:
@@ -214,9 +218,12 @@ def _added(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.cumsum(np.vstack([start, rows]), axis=0)[-1]
 
 
-def _shrunk(parts: Sequence[Part], fits: dict[str, SeriesFit]) -> dict[str, np.ndarray]:
+def _shrunk(
+    parts: Sequence[Part], fits: dict[str, SeriesFit], view_prior: np.ndarray | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Per metric, [journey, column] shares: each series' own weighed against its journey's
-    (all its metrics), or the data view's when the journey shows none.
+    (all its metrics), or the data view's when the journey shows none; and the data view's
+    prior share (`view_prior` when given: every journey's, for parts of some journeys).
 
     Every journey at once per metric; the data view's sums add the journeys one after the
     other (a cumulative sum), in the order a loop over them would."""
@@ -237,7 +244,8 @@ def _shrunk(parts: Sequence[Part], fits: dict[str, SeriesFit]) -> dict[str, np.n
         seen = precision > 0
         view_total = _added(view_total, np.where(seen, s * volume, 0))
         view_weight = _added(view_weight, np.where(seen, volume, 0))
-    view_prior = np.clip(view_total / np.maximum(view_weight, 1), 0, 1)
+    if view_prior is None:
+        view_prior = np.clip(view_total / np.maximum(view_weight, 1), 0, 1)
     result = {}
     for part in parts:
         f = fits[part.metric]
@@ -260,7 +268,7 @@ def _shrunk(parts: Sequence[Part], fits: dict[str, SeriesFit]) -> dict[str, np.n
         shares[rows, :width] = np.clip(pulled, 0, 1)
         shares[rows, width:] = 0
         result[part.metric] = shares
-    return result
+    return result, view_prior
 
 
 def detect(
@@ -273,9 +281,17 @@ def detect(
     its `apply_to` days, the days still being processed included: their shift is as
     predictable as any other's.
     """
+    return pooled_detect(parts, reporting, known)[0]
+
+
+def pooled_detect(
+    parts: Sequence[Part], reporting: str | None, known: Recorded | None = None
+) -> tuple[dict[str, TimeShift], ZonePool | None]:
+    """`detect`, and what it pooled over every journey (bot.reconcile.pool): the zone the
+    fits were made under, the data view's prior share, each metric's shift facts."""
     parts = [p for p in parts if len(p.view)]
     if not parts or (known is not None and known.direction is None):
-        return {}
+        return {}, None
     first = min(p.view.day.min() for p in parts).item()
     last = max(p.view.day.max() for p in parts).item()
     span = (first.fromordinal(first.toordinal() - 1), last.fromordinal(last.toordinal() + 1))
@@ -286,9 +302,9 @@ def detect(
         zones = candidates(reporting or "UTC", *span)
     choice = _choose(parts, zones)
     if choice is None or (known is None and choice.gain < GAIN_MIN):
-        return {}
+        return {}, None
     choice = _audiences(parts, choice, span)
-    shares = _shrunk(parts, choice.fits)
+    shares, view_prior = _shrunk(parts, choice.fits)
     sure = known is not None or (not choice.rival and choice.gain >= GAIN_HIGH)
     series = sum(int(f.valid.sum()) for f in choice.fits.values())
     found = {}
@@ -296,7 +312,34 @@ def detect(
         shift = _shift(part, choice, shares[part.metric], sure, known)
         if shift is not None:
             found[part.metric] = shift
-    return {m: _counted(s, series, len(found)) for m, s in found.items()}
+    found = {m: _counted(s, series, len(found)) for m, s in found.items()}
+    facts = {m: facts_of(s) for m, s in found.items()}
+    return found, ZonePool(choice.fitted, view_prior, facts)
+
+
+def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeShift]:
+    """`detect` for parts holding some journeys' cells, with the zone, prior and facts
+    pooled over every journey (`pooled_detect`): each series is fitted under that zone and
+    pulled towards its journey's share or that prior, as with every journey in view."""
+    parts = [p for p in parts if len(p.view)]
+    if pool is None or not parts or not pool.shifts:
+        return {}
+    fits = _fits(parts, pool.fitted)
+    shares, _ = _shrunk(parts, fits, pool.view_prior)
+    found = {}
+    for part in parts:
+        facts = pool.shifts.get(part.metric)
+        if facts is None:
+            continue
+        found[part.metric] = replace(facts, amount=_moved(part, fits, shares[part.metric]))
+    return found
+
+
+def _moved(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray) -> np.ndarray:
+    """Per cell, the events its series' shares move on the days the shift applies to."""
+    f = fits[part.metric]
+    moved = np.einsum("ci,ci->c", f.columns, shares[part.view.groups.ids])
+    return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
 
 
 def _counted(shift: TimeShift, series: int, metrics: int) -> TimeShift:
@@ -306,8 +349,7 @@ def _counted(shift: TimeShift, series: int, metrics: int) -> TimeShift:
 def _shift(part, choice: _Choice, shares, sure: bool, known) -> TimeShift | None:
     view, groups = part.view, part.view.groups
     f = choice.fits[part.metric]
-    moved = np.einsum("ci,ci->c", f.columns, shares[groups.ids])
-    amount = np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
+    amount = _moved(part, choice.fits, shares)
     if np.abs(amount).sum() < MIN_MOVED:
         return None
     width = f.shares.shape[1] // 2
