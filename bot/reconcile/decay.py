@@ -84,12 +84,21 @@ def fit(readings: list[Reading]) -> Drain:
     return DRAINS[int(np.argmin(misfits))]
 
 
-def shared(readings: list[Reading], drain: Drain):
-    """The journeys' shared rate under `drain` (bot.reconcile.pool.Shared): the weighted
-    mean of their own shares and the spread between them (DerSimonian-Laird); None when no
-    journey's share could be read."""
-    from bot.reconcile.pool import Shared
+@dataclass(frozen=True)
+class Shared:
+    """The journeys' shared retry rate: the weighted mean of their own shares, the spread
+    between journeys, and the sum of their weights (pooled over every journey,
+    bot.reconcile.pool)."""
 
+    mean: float
+    between: float
+    weight: float
+
+
+def shared(readings: list[Reading], drain: Drain) -> Shared | None:
+    """The journeys' shared rate under `drain`: the weighted mean of their own shares and
+    the spread between them (DerSimonian-Laird); None when no journey's share could be
+    read."""
     known = [(s, v) for s, v in (_estimate(r, drain) for r in readings) if np.isfinite(v)]
     if not known:
         return None
@@ -102,7 +111,9 @@ def shared(readings: list[Reading], drain: Drain):
     return Shared(mean, between, float(weights.sum()))
 
 
-def amounts(readings: list[Reading], drain: Drain, z: float, pooled=None):
+def amounts(
+    readings: list[Reading], drain: Drain, z: float, pooled: Shared | None = None
+) -> list[np.ndarray | None]:
     """Per journey and day, the fitted retries; None where its share is not beyond noise.
 
     Each journey's share is read from its own days, then drawn towards the share of all

@@ -17,11 +17,11 @@ service caches it on that key (bot.answers.service).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.reconcile.decay import Drain
+from bot.reconcile.decay import Drain, Shared
 
 __all__ = ["DayReach", "MetricPool", "Pool", "Shared", "ZonePool", "facts_of"]
 
@@ -31,8 +31,6 @@ def facts_of(finding):
     own), so a pool holds no array the size of every journey's cells."""
     if finding is None:
         return None
-    from dataclasses import replace
-
     return replace(finding, amount=np.zeros(0, dtype=np.int64))
 
 
@@ -46,16 +44,6 @@ class DayReach:
     want: np.ndarray
     total: np.ndarray
     wobble: float
-
-
-@dataclass(frozen=True)
-class Shared:
-    """The journeys' shared retry rate (bot.reconcile.decay.amounts): the weighted mean of
-    their shares, the spread between journeys, and the sum of their weights."""
-
-    mean: float
-    between: float
-    weight: float
 
 
 @dataclass(frozen=True, eq=False)

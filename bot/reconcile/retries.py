@@ -209,7 +209,7 @@ class Witnessed:
     # Per cell: its journey was read both against CJA and against AJO's own witnesses, and
     # the two agreed (two independent readings of one queue).
     confirmed: np.ndarray | None = None
-    # The journeys' shared rate the amounts were drawn towards (bot.reconcile.pool.Shared).
+    # The journeys' shared rate the amounts were drawn towards (bot.reconcile.decay.Shared).
     shared: object = None
 
 
