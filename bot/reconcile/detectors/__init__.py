@@ -270,13 +270,25 @@ def with_neighbours(cells: pd.DataFrame) -> pd.DataFrame:
     """Add ajo_prev and ajo_next: AJO's value for the same journey a day before and after.
 
     `cells` may reach a day beyond the question's range on either side, so the first and
-    last days have neighbours too; days with no row count as 0.
+    last days have neighbours for the time-zone fit; days with no row count as 0.
+    AJO's values are summed per (journey, day) on one integer code each and looked up by
+    binary search: a pandas group-by and a MultiIndex reindex cost a one-journey question
+    more than its diagnosis.
     """
-    keyed = cells.groupby(["journey_key", "day"])["ajo"].sum()
     result = cells.copy()
+    journey = cells["journey_key"].to_numpy().astype(np.int64)
+    day = cells["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    code = (journey << 32) | (day + _DAY_OFFSET)
+    keys, index = np.unique(code, return_inverse=True)
+    sums = np.zeros(len(keys), dtype=np.int64)
+    np.add.at(sums, index.reshape(-1), cells["ajo"].to_numpy().astype(np.int64))
     for column, shift in (("ajo_prev", -1), ("ajo_next", 1)):
-        index = pd.MultiIndex.from_arrays(
-            [cells["journey_key"], cells["day"] + pd.Timedelta(days=shift)]
-        )
-        result[column] = keyed.reindex(index).fillna(0).astype(np.int64).to_numpy()
+        wanted = code + shift
+        where = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        found = keys[where] == wanted if len(keys) else np.zeros(len(code), dtype=bool)
+        result[column] = np.where(found, sums[where] if len(keys) else 0, 0).astype(np.int64)
     return result
+
+
+# Days since 1970 shifted to be non-negative, packed under the journey key in one int64.
+_DAY_OFFSET = 1 << 31
