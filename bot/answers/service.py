@@ -32,8 +32,8 @@ from bot.reconcile import (
     MetricResult,
     Pool,
     metrics_needed,
-    pooled_figures,
     reconcile,
+    reconcile_pooled,
 )
 from bot.reconcile.channels import journey_channels
 from bot.store import Calendars, SnapshotSource, Store
@@ -317,31 +317,27 @@ class Parity:
                 frame, query, names, today, self.settings, history, calendars, None, channels
             )
         # Retry readings and rates are pooled across journeys, so a journey's answer is its
-        # row of the all-journeys one: the pooled figures come from every journey's cells
-        # once per version, then each question reads only its journeys' cells.
-        pool = self.pool(query, today, version, calendars, history, channels)
+        # row of the all-journeys one. The first question about some journeys for a range
+        # reads every journey and keeps what it pooled (bot.reconcile.pool); later ones
+        # read only their journeys' cells and split them with that pool.
+        answered = []
+
+        def everyone() -> Pool:
+            frame = self.store.comparison(start, end, metrics)
+            results, pool = reconcile_pooled(
+                frame, query, names, today, self.settings, history, calendars, keys, channels
+            )
+            answered.append(results)
+            return pool
+
+        key = ("pool", query.metrics, query.start, query.end, today)
+        pool: Pool = self.pools.get((key, version), everyone)
+        if answered:
+            return answered[0]
         frame = self.store.comparison(start, end, metrics, keys)
         return reconcile(
             frame, query, names, today, self.settings, history, calendars, keys, channels, pool
         )
-
-    def pool(
-        self, query: Query, today: date, version, calendars: Calendars, history, channels
-    ) -> Pool:
-        """The figures a diagnosis of `query`'s range and metrics pools over every journey
-        (bot.reconcile.pool), computed from every journey's cells once per store version."""
-
-        def compute() -> Pool:
-            metrics = metrics_needed(query.metrics)
-            margin = timedelta(days=1)
-            frame = self.store.comparison(query.start - margin, query.end + margin, metrics)
-            everyone = replace(query, journeys=())
-            return pooled_figures(
-                frame, everyone, today, self.settings, history, calendars, channels
-            )
-
-        key = ("pool", query.metrics, query.start, query.end, today)
-        return self.pools.get((key, version), compute)
 
     def snapshot_sources(self, query: Query) -> tuple[SnapshotSource, ...]:
         """The snapshots whose numbers an answer to `query` reads (once per store version)."""

@@ -48,6 +48,7 @@ __all__ = [
     "metrics_needed",
     "pooled_figures",
     "reconcile",
+    "reconcile_pooled",
 ]
 
 
@@ -267,19 +268,40 @@ def reconcile(
     journey's frame) lets `frame` hold only the `journeys` asked about: the answer is the
     same, read from their cells alone.
     """
+    return reconcile_pooled(
+        frame, query, journey_names, today, settings, history, calendars, journeys, channels,
+        pool,
+    )[0]  # fmt: skip
+
+
+def reconcile_pooled(
+    frame: pd.DataFrame,
+    query: Query,
+    journey_names: Mapping[int, str],
+    today: date,
+    settings: Settings,
+    history: pd.DataFrame | None = None,
+    calendars: Calendars | None = None,
+    journeys: Collection | None = None,
+    channels: Mapping[int, tuple[str, ...]] | None = None,
+    pool: Pool | None = None,
+) -> tuple[tuple[MetricResult, ...], Pool]:
+    """`reconcile`, and the pool it split with: with every journey's frame, the figures a
+    question about any journeys can be answered with later (`pool` for `reconcile`), at no
+    cost beyond this answer's."""
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     reported = frame if journeys is None else frame.loc[frame["journey_key"].isin(list(journeys))]
     zero_metrics = _zero_metrics(
         reported.loc[(reported["day"] >= start) & (reported["day"] <= end)]
     )
     results = []
-    split, _ = _attributions(frame, query, today, settings, history, calendars, channels, pool)
+    split, pool = _attributions(frame, query, today, settings, history, calendars, channels, pool)
     for metric, (rules, attribution) in split.items():
         if journeys is not None:
             attribution = attribution.only(journeys)
         details = describe(metric, attribution, rules, journey_names, zero_metrics)
         results.append(_summarize(metric, attribution, journey_names, query, rules, details))
-    return tuple(results)
+    return tuple(results), pool
 
 
 def _zero_metrics(frame: pd.DataFrame) -> dict[tuple[int, str], tuple[str, ...]]:
