@@ -28,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 
 from bot.formatting import format_day
-from bot.reconcile.detectors import Explanation, Finding, Seen
+from bot.reconcile.detectors import Explanation, Finding, Seen, neighbour
 from bot.reconcile.offsets import Offsets, candidates, offsets, with_audience_changes
 from bot.reconcile.pool import ZonePool, facts_of
 from bot.reconcile.recorded import Recorded
@@ -331,14 +331,20 @@ def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeS
         facts = pool.shifts.get(part.metric)
         if facts is None:
             continue
-        found[part.metric] = replace(facts, amount=_moved(part, fits, shares[part.metric]))
+        amount = _moved(part, fits, shares[part.metric], pool.fitted)
+        found[part.metric] = replace(facts, amount=amount)
     return found
 
 
-def _moved(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray) -> np.ndarray:
-    """Per cell, the events its series' shares move on the days the shift applies to."""
+def _moved(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets) -> np.ndarray:
+    """Per cell, the events its series' shares move on the days the shift applies to
+    (`zone`: the one the fits were made under), today's unfinished day counted as far as it
+    has passed."""
     f = fits[part.metric]
-    moved = np.einsum("ci,ci->c", f.columns, shares[part.view.groups.ids])
+    ids = part.view.groups.ids
+    moved = np.einsum("ci,ci->c", f.columns, shares[ids])
+    width = f.shares.shape[1] // 2
+    moved = moved + _unfinished(part.view, zone, shares[ids, :width])
     return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
 
 
@@ -349,10 +355,10 @@ def _counted(shift: TimeShift, series: int, metrics: int) -> TimeShift:
 def _shift(part, choice: _Choice, shares, sure: bool, known) -> TimeShift | None:
     view, groups = part.view, part.view.groups
     f = choice.fits[part.metric]
-    amount = _moved(part, choice.fits, shares)
+    amount = _moved(part, choice.fits, shares, choice.fitted)
+    width = f.shares.shape[1] // 2
     if np.abs(amount).sum() < MIN_MOVED:
         return None
-    width = f.shares.shape[1] // 2
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.nanmax(np.abs(f.shares[:, :width]) / f.spread[:, :width], axis=1, initial=0.0)
     strong = f.valid & (t >= T_HIGH) & (f.explained >= EXPLAINED_HIGH)
@@ -386,3 +392,58 @@ def _shift(part, choice: _Choice, shares, sure: bool, known) -> TimeShift | None
         rival="" if known is not None else choice.rival,
         recorded=known.describe() if known is not None else "",
     )
+
+
+# The same weekday a week before stands for a full day of today (journeys keep a weekly
+# pattern).
+WEEK = 7
+# Today is read as unfinished only when it holds at most this share of that day: a day's
+# volume varies by up to a third from one week to the next, so a day with more may be whole
+# (an export taken after midnight, or a generator that counts today in full).
+UNFINISHED = 0.5
+
+
+def _unfinished(view, zone: Offsets, own: np.ndarray) -> np.ndarray:
+    """Per cell, what the fitted share gets wrong on today's unfinished day (and, behind,
+    on yesterday, which receives today's first hours).
+
+    The fitted share `s` is of a full day; today is counted up to the capture. Behind, the
+    data view puts today's first hours on yesterday: they have passed in full (s of a full
+    day) unless the capture came before they ended (then all of today so far moved).
+    Ahead, it puts today's last hours on tomorrow: they have not come yet, unless today so
+    far holds more than the rest of a full day. A full day is read from the same weekday a
+    week before; without it, or when today so far holds more than UNFINISHED of it, the
+    fitted share stands. `own` is, per cell, the shares in the zone's direction, one
+    column per segment with a shift."""
+    today = view.age == 0
+    correction = np.zeros(len(view))
+    if not today.any():
+        return correction
+    hours = zone.hours()
+    column = np.full(len(hours), -1)
+    column[hours != 0] = np.arange(int((hours != 0).sum()))
+    segment = zone.segment_of(view.day)
+    col = column[segment]
+    share = np.clip(np.where(col >= 0, own[np.arange(len(view)), np.maximum(col, 0)], 0.0), 0, 1)
+    direction = np.sign(hours[segment])
+    ajo = view.ajo.astype(float)
+    full = _week_before(view).astype(float)
+    fitted = share * ajo
+    passed = np.where(
+        direction < 0, np.minimum(ajo, share * full), np.maximum(ajo - (1 - share) * full, 0.0)
+    )
+    usable = today & (col >= 0) & (full > 0) & (ajo <= UNFINISHED * full)
+    correction = np.where(usable, passed - fitted, 0.0)
+    # Behind, yesterday receives what moves from today.
+    return correction - neighbour(view, np.where(direction < 0, correction, 0.0), 1)
+
+
+def _week_before(view) -> np.ndarray:
+    """Per cell, AJO's value of the same journey WEEK days earlier (0 when none)."""
+    day = view.day.astype(np.int64)
+    key = view.groups.ids.astype(np.int64) * (1 << 32) + day
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    position = np.clip(np.searchsorted(ordered, key - WEEK), 0, max(len(key) - 1, 0))
+    found = ordered[position] == key - WEEK
+    return np.where(found, view.ajo[order][position], 0)
