@@ -311,11 +311,15 @@ class Parity:
         history = self.history(today, metrics, version)
         # Each journey's channels: only email waits for retries (bot.reconcile.channels).
         channels = journey_channels(self.store.series_channels())
+        pool_key = (("pool", query.metrics, query.start, query.end, today), version)
         if keys is None:
             frame = self.store.comparison(start, end, metrics)
-            return reconcile(
+            results, pool = reconcile_pooled(
                 frame, query, names, today, self.settings, history, calendars, None, channels
             )
+            # "By journey", then one journey: that question splits with this pool.
+            self.pools.get(pool_key, lambda: pool)
+            return results
         # Retry readings and rates are pooled across journeys, so a journey's answer is its
         # row of the all-journeys one. The first question about some journeys for a range
         # reads every journey and keeps what it pooled (bot.reconcile.pool); later ones
@@ -330,8 +334,7 @@ class Parity:
             answered.append(results)
             return pool
 
-        key = ("pool", query.metrics, query.start, query.end, today)
-        pool: Pool = self.pools.get((key, version), everyone)
+        pool: Pool = self.pools.get(pool_key, everyone)
         if answered:
             return answered[0]
         frame = self.store.comparison(start, end, metrics, keys)

@@ -96,3 +96,27 @@ def test_one_journey_read_alone_answers_as_with_every_journey(store, index):
 
 def _json(results) -> str:
     return json.dumps([r.to_dict() for r in results], sort_keys=True, default=str)
+
+
+def test_an_all_journeys_answer_leaves_its_pool_for_one_journey_asked_next(store):
+    scenario = _scenario(3)
+    names = _store(store, scenario)
+    app = Parity(store, replace(Settings(), today_override=scenario.today))
+    query = scenario.query
+    app.reconcile(query, scenario.today)
+    reads = []
+    original = store.comparison
+
+    def spy(start, end, metrics, journey_keys=()):
+        reads.append(list(journey_keys))
+        return original(start, end, metrics, journey_keys)
+
+    store.comparison = spy
+    try:
+        key, name = sorted(names.items())[0]
+        alone = app.reconcile(replace(query, journeys=(name,)), scenario.today)
+    finally:
+        store.comparison = original
+    assert reads == [[key]]  # the pool came with the all-journeys answer
+    fresh = Parity(store, replace(Settings(), today_override=scenario.today))
+    assert _json(alone) == _json(fresh.reconcile(replace(query, journeys=(name,)), scenario.today))
