@@ -22,19 +22,20 @@ from bench.data import canonical_file
 
 LAST_DAY = date(2026, 11, 29)
 
+# As people write them in a channel, capitalised; the mix lower-cases half.
 METRIC_WORDS = (
     "Sent",
-    "sends",
-    "delivered",
-    "deliveries",
-    "bounces",
-    "bounced",
-    "errors",
-    "excluded",
-    "opens",
-    "clicks",
-    "unsubscribes",
-    "spam complaints",
+    "Sends",
+    "Delivered",
+    "Deliveries",
+    "Bounces",
+    "Bounced",
+    "Errors",
+    "Excluded",
+    "Opens",
+    "Clicks",
+    "Unsubscribes",
+    "Spam complaints",
 )
 RANGES = (
     "",
