@@ -5,6 +5,7 @@ evaluation scenarios stored in a real store, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
@@ -70,6 +71,23 @@ def test_one_journey_read_alone_answers_as_with_every_journey(store, index):
     history = app.history(scenario.today, metrics)
     calendars = store.calendars(config.timezone)
     channels = journey_channels(store.series_channels())
+    with _comparison_reads(store) as reads:
+        for key, name in sorted(stored.items()):
+            asked = replace(query, journeys=(name,))
+            before = reconcile(
+                everyone, asked, stored, scenario.today, config, history, calendars,
+                [key], channels,
+            )  # fmt: skip
+            after = app.reconcile(asked, scenario.today, calendars)
+            assert _json(after) == _json(before), (scenario.name, name)
+    # The first question reads every journey's cells (and keeps the pool); the others
+    # read only their own journey's.
+    assert reads == [[], *([k] for k in sorted(stored)[1:])]
+
+
+@contextmanager
+def _comparison_reads(store):
+    """The journey keys of each comparison read while inside ([] for every journey)."""
     reads = []
     original = store.comparison
 
@@ -79,19 +97,9 @@ def test_one_journey_read_alone_answers_as_with_every_journey(store, index):
 
     store.comparison = spy
     try:
-        for key, name in sorted(stored.items()):
-            asked = replace(query, journeys=(name,))
-            before = reconcile(
-                everyone, asked, stored, scenario.today, config, history, calendars,
-                [key], channels,
-            )  # fmt: skip
-            after = app.reconcile(asked, scenario.today, calendars)
-            assert _json(after) == _json(before), (scenario.name, name)
+        yield reads
     finally:
         store.comparison = original
-    # The first question reads every journey's cells (and keeps the pool); the others
-    # read only their own journey's.
-    assert reads == [[], *([k] for k in sorted(stored)[1:])]
 
 
 def _json(results) -> str:
@@ -104,19 +112,9 @@ def test_an_all_journeys_answer_leaves_its_pool_for_one_journey_asked_next(store
     app = Parity(store, replace(Settings(), today_override=scenario.today))
     query = scenario.query
     app.reconcile(query, scenario.today)
-    reads = []
-    original = store.comparison
-
-    def spy(start, end, metrics, journey_keys=()):
-        reads.append(list(journey_keys))
-        return original(start, end, metrics, journey_keys)
-
-    store.comparison = spy
-    try:
-        key, name = sorted(names.items())[0]
+    key, name = sorted(names.items())[0]
+    with _comparison_reads(store) as reads:
         alone = app.reconcile(replace(query, journeys=(name,)), scenario.today)
-    finally:
-        store.comparison = original
     assert reads == [[key]]  # the pool came with the all-journeys answer
     fresh = Parity(store, replace(Settings(), today_override=scenario.today))
     assert _json(alone) == _json(fresh.reconcile(replace(query, journeys=(name,)), scenario.today))
