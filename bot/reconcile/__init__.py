@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.metrics import METRIC_TABLE, METRICS, metric_facts
 from bot.query import Query
 from bot.reconcile import witnesses
-from bot.reconcile.arrival import Volumes, learn_arrivals
+from bot.reconcile.arrival import Volumes, learn_by_dataset
 from bot.reconcile.causes import (
     Attribution,
     Rules,
@@ -78,8 +78,8 @@ def rules_for(
     channels: Mapping[int, tuple[str, ...]] | None = None,
     arrivals: Mapping | None = None,
 ) -> Rules:
-    """`arrivals`: the shares still to arrive (bot.reconcile.arrival), when already
-    learned for another metric of the same answer (they are every metric's)."""
+    """`arrivals`: the shares still to arrive per dataset (bot.reconcile.arrival), when
+    already learned for another metric of the same answer; `metric` takes its dataset's."""
     # One threshold for every window (bot.reconcile.settled): the lag step's days and the
     # safe range's are the same days.
     change_pct = settings.settle_change_pct
@@ -98,15 +98,17 @@ def rules_for(
         safe_settling=learn(history, metric, change_pct)
         if channels is not None and history is not None
         else None,
-        arrivals=arrivals if arrivals is not None else _arrivals(settings, history, channels),
+        arrivals=(arrivals if arrivals is not None else _arrivals(settings, history, channels)).get(
+            metric_facts(metric).dataset.name, {}
+        ),
         change_pct=change_pct,
     )
 
 
 def _arrivals(settings: Settings, history: pd.DataFrame | None, channels) -> dict:
-    """What history says of the records still to arrive at each age, every metric's."""
+    """What history says of the records still to arrive at each age, per dataset."""
     horizon = max(settings.retry_window_days, settings.lag_days)
-    return learn_arrivals(history, horizon, _only(channels))
+    return learn_by_dataset(history, horizon, _only(channels))
 
 
 def _only(channels: Mapping[int, tuple[str, ...]] | None) -> str:

@@ -7,12 +7,17 @@ for 80 Bounces a day 0.5 % is less than one record: a single late record moves i
 after history's drift test (a few late records spread over many values) calls the metric
 settled. So the safe range also asks how many records may still arrive:
 
-- the share of a day's records still to arrive at each age is the connection's, not the
-  metric's (CJA ingests every record after a delay of its own), so it is learned from the
-  snapshot history of every metric whose records carry their own event time, pooled (not
-  Sent, whose CJA records wait for the retry queue first): Delivered's thousands of values
-  teach what Bounces' dozens cannot. It never grows with age (what is still to arrive only
-  shrinks), so an age's share is at least any older age's;
+- the share of a day's records still to arrive at each age is the dataset's, not the
+  metric's (CJA ingests each AJO dataset after a delay of its own), so it is learned from
+  the snapshot history of every metric of the same dataset whose records carry their own
+  event time, pooled (not Sent, whose CJA records wait for the retry queue first):
+  Delivered's thousands of values teach what Bounces' dozens cannot, and the tracking
+  dataset's opens and clicks, which keep arriving for weeks, teach Bounces nothing. Only
+  a net rise counts (late records add; values restated up and down between captures are
+  wobble, not arrivals), and the shares are fitted never to grow with age (what is still
+  to arrive only shrinks) by averaging an age that moved more than a younger one with its
+  neighbours, weighted by their values: one old age seen on a few values and moved by one
+  record does not set every younger age's share;
 - the records of a day still to come are then Poisson, their mean what CJA has of the day
   times share / (1 - share) (nothing, where CJA has none of it: a dataset left out of the
   connection); the day is final when they are at most PARITY_SETTLE_CHANGE_PCT of the
@@ -35,7 +40,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from bot.metrics import METRIC_TABLE, SOURCE_NAMES
+from bot.metrics import METRIC_TABLE, SOURCE_NAMES, metric_facts
 from bot.reconcile.channels import UNKNOWN
 from bot.reconcile.settling import MIN_SERIES, MIN_SERIES_PER_AGE, _named, _rows
 
@@ -45,6 +50,12 @@ CONFIDENCE = 0.9
 MOVING_SOURCE = "cja"
 # Metrics whose records carry their own event time and wait for CJA's ingestion alone.
 POOLED = tuple(m.name for m in METRIC_TABLE if not m.retry_affected and not m.evidence_only)
+
+
+def pooled_with(metric: str) -> tuple[str, ...]:
+    """The POOLED metrics that teach `metric`'s late records: those of its dataset."""
+    dataset = metric_facts(metric).dataset
+    return tuple(m for m in POOLED if metric_facts(m).dataset == dataset)
 
 
 @dataclass(frozen=True)
@@ -67,14 +78,15 @@ def learn_arrival(
     horizon: int,
     channel: str | None = None,
     unnamed: str = "",
+    metrics: tuple[str, ...] = POOLED,
 ) -> Arrival | None:
-    """The shares still to arrive, from the POOLED metrics' history (of `channel`'s series
-    when given; None pools every channel); None when CJA's values were not seen at every
-    age below `horizon` by enough values to learn from."""
+    """The shares still to arrive, from `metrics`' history (of `channel`'s series when
+    given; None pools every channel); None when CJA's values were not seen at every age
+    below `horizon` by enough values to learn from."""
     if history is None or not len(history):
         return None
     summed: dict[tuple[str, int], list[int]] = {}
-    for metric in POOLED:
+    for metric in metrics:
         for source, age, series, volume, change, _ in _rows(history, metric, channel, unnamed):
             total = summed.setdefault((source, int(age)), [0, 0, 0])
             total[0] += series
@@ -90,28 +102,61 @@ def learn_arrival(
     if seen < MIN_SERIES or any(age not in cja for age in range(horizon)):
         return None
     oldest = max(max(ages, default=0) for ages in per_source.values())
-    shares = [0.0] * (oldest + 1)
+    shares = np.zeros(oldest + 1)
     for ages in per_source.values():
+        share, weight = np.zeros(oldest + 1), np.zeros(oldest + 1)
         for age, (_, volume, change) in ages.items():
-            final = volume + change
-            if final > 0:
-                shares[age] = max(shares[age], abs(change) / final)
-    for age in range(oldest - 1, -1, -1):  # never less than an older age's
-        shares[age] = max(shares[age], shares[age + 1])
-    return Arrival(tuple(shares), int(seen))
+            if (final := volume + change) > 0:
+                # Late records only add; a net fall is values restated, not arriving.
+                share[age], weight[age] = max(change, 0) / final, final
+        shares = np.maximum(shares, _non_increasing(share, weight))
+    return Arrival(tuple(shares.tolist()), int(seen))
+
+
+def _non_increasing(share: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The closest shares that never grow with age, weighted by each age's values (pool
+    adjacent violators): an old age seen on a few values and moved by one record of
+    wobble is averaged with the ages around it instead of setting every younger age's
+    share, as a running maximum would."""
+    blocks: list[list[float]] = []  # [mean, weight, ages]
+    for value, w in zip(share.tolist(), weight.tolist(), strict=True):
+        blocks.append([value, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] < blocks[-1][0]:
+            mean, w2, n2 = blocks.pop()
+            last = blocks[-1]
+            total = last[1] + w2
+            last[0] = (last[0] * last[1] + mean * w2) / total if total else max(last[0], mean)
+            last[1], last[2] = total, last[2] + n2
+    return np.concatenate([np.full(n, mean) for mean, _, n in blocks])
 
 
 def learn_arrivals(
-    history: pd.DataFrame | None, horizon: int, unnamed: str = ""
+    history: pd.DataFrame | None,
+    horizon: int,
+    unnamed: str = "",
+    metrics: tuple[str, ...] = POOLED,
 ) -> dict[str, Arrival | None]:
     """`learn_arrival` for each channel the history names, and every channel's together
     under None."""
-    result: dict[str | None, Arrival | None] = {None: learn_arrival(history, horizon)}
+    result: dict[str | None, Arrival | None] = {
+        None: learn_arrival(history, horizon, metrics=metrics)
+    }
     if history is not None and "channel" in history.columns and len(history):
         names = {_named(c, unnamed) for c in history["channel"].tolist()}
         for name in sorted(names):
-            result[name] = learn_arrival(history, horizon, name, unnamed)
+            result[name] = learn_arrival(history, horizon, name, unnamed, metrics)
     return result
+
+
+def learn_by_dataset(
+    history: pd.DataFrame | None, horizon: int, unnamed: str = ""
+) -> dict[str, dict[str | None, Arrival | None]]:
+    """`learn_arrivals` per AJO dataset (its name), each from its own metrics."""
+    taught = {pooled_with(metric): metric_facts(metric).dataset.name for metric in POOLED}
+    return {
+        dataset: learn_arrivals(history, horizon, unnamed, metrics)
+        for metrics, dataset in taught.items()
+    }
 
 
 @dataclass(frozen=True, eq=False)
