@@ -312,18 +312,10 @@ class Parity:
         # Each journey's channels: only email waits for retries (bot.reconcile.channels).
         channels = journey_channels(self.store.series_channels())
         pool_key = (("pool", query.metrics, query.start, query.end, today), version)
-        if keys is None:
-            frame = self.store.comparison(start, end, metrics)
-            results, pool = reconcile_pooled(
-                frame, query, names, today, self.settings, history, calendars, None, channels
-            )
-            # "By journey", then one journey: that question splits with this pool.
-            self.pools.get(pool_key, lambda: pool)
-            return results
         # Retry readings and rates are pooled across journeys, so a journey's answer is its
-        # row of the all-journeys one. The first question about some journeys for a range
-        # reads every journey and keeps what it pooled (bot.reconcile.pool); later ones
-        # read only their journeys' cells and split them with that pool.
+        # row of the all-journeys one. An answer read from every journey keeps what it
+        # pooled (bot.reconcile.pool); a later question about some journeys for the range
+        # ("By journey", then one) reads only their cells and splits them with that pool.
         answered = []
 
         def everyone() -> Pool:
@@ -334,7 +326,11 @@ class Parity:
             answered.append(results)
             return pool
 
-        pool: Pool = self.pools.get(pool_key, everyone)
+        if keys is None:
+            pool = everyone()
+            self.pools.get(pool_key, lambda: pool)
+            return answered[0]
+        pool = self.pools.get(pool_key, everyone)
         if answered:
             return answered[0]
         frame = self.store.comparison(start, end, metrics, keys)
