@@ -30,6 +30,7 @@ from bot.reconcile.causes import (
 from bot.reconcile.detectors import SIDES, with_neighbours
 from bot.reconcile.evidence import describe
 from bot.reconcile.pool import Pool
+from bot.reconcile.queue import QUEUE_METRIC, RetryQueue
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
 from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settled import lag_days_of
@@ -66,6 +67,9 @@ def metrics_needed(metrics: tuple[str, ...]) -> tuple[str, ...]:
         for facts in map(metric_facts, metrics)
         if facts.retry_queue is not None
     ]
+    # The metrics retries end in wait for the queue too: its count says when it is empty.
+    if any(metric_facts(m).resolves_retries for m in metrics):
+        extra.append((QUEUE_METRIC,))
     return tuple(dict.fromkeys((*metrics, *(name for names in extra for name in names))))
 
 
@@ -77,9 +81,11 @@ def rules_for(
     calendars: Calendars | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
     arrivals: Mapping | None = None,
+    queue: RetryQueue | None = None,
 ) -> Rules:
     """`arrivals`: the shares still to arrive per dataset (bot.reconcile.arrival), when
-    already learned for another metric of the same answer; `metric` takes its dataset's."""
+    already learned for another metric of the same answer; `metric` takes its dataset's.
+    `queue`: AJO's retry queue per journey and day, when its export carried it."""
     # One threshold for every window (bot.reconcile.settled): the lag step's days and the
     # safe range's are the same days.
     change_pct = settings.settle_change_pct
@@ -102,6 +108,7 @@ def rules_for(
             metric_facts(metric).dataset.name, {}
         ),
         change_pct=change_pct,
+        queue=queue,
     )
 
 
@@ -176,6 +183,7 @@ def _attributions(
     empty = frame.iloc[:0]
     prepared = {}
     arrivals = _arrivals(settings, history, channels)
+    retry_queue = RetryQueue.of_frame(frame)
     for metric in query.metrics or reported:
         cells = with_neighbours(by_metric.get(metric, empty))
         cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
@@ -198,7 +206,9 @@ def _attributions(
             cells = cells.merge(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
-        rules = rules_for(metric, settings, today, history, calendars, channels, arrivals)
+        rules = rules_for(
+            metric, settings, today, history, calendars, channels, arrivals, retry_queue
+        )
         gaps = None if given is None else given.metrics[metric].missing
         prepared[metric] = (rules, measured, prepare(cells, metric, rules, gaps))
     # One data view, one zone: the time-zone shift is fitted on every metric at once (the

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.reconcile.arrival import Arrival
+from bot.reconcile.queue import RetryQueue
 from bot.reconcile.settling import Settling
 from bot.store.calendars import Calendars
 
@@ -42,3 +43,6 @@ class Rules:
     # The settling threshold (PARITY_SETTLE_CHANGE_PCT): a day is final when what is still
     # to come moves it by no more than this share.
     change_pct: float = 0.5
+    # AJO's retry queue per journey and day (its Retries metric), when its export carried
+    # it: a day none of whose messages is queued waits for no retry (bot.reconcile.queue).
+    queue: RetryQueue | None = None

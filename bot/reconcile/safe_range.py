@@ -4,9 +4,11 @@ When a day has settled is bot.reconcile.settled's to say (the same definition th
 and the retries' evidence read): per metric and channel, learned from snapshot history, or
 the documented rules (never today, nor the lag window; on email, Sent, Delivered and
 Bounces wait for the retry window) when history is too little, in which case the range is
-not sure and the reason says so. Within the window, a day is in the range only if it is
-final with enough confidence given how many of its records may still arrive
-(bot.reconcile.arrival): one late record moves a day of 80 Bounces by more than 0.5 %.
+not sure and the reason says so. Where AJO's export carries Retries, Sent's and
+Delivered's documented wait ends with the queue instead (bot.reconcile.queue). Within the
+window, a day is in the range only if it is final with enough confidence given how many of
+its records may still arrive (bot.reconcile.arrival): one late record moves a day of 80
+Bounces by more than 0.5 %.
 """
 
 from __future__ import annotations
@@ -18,9 +20,16 @@ from datetime import date, timedelta
 from bot.formatting import format_day, format_span
 from bot.metrics import DISPLAY_NAMES
 from bot.reconcile.arrival import CONFIDENCE, Volumes, final_until
+from bot.reconcile.channels import UNKNOWN, retries
 from bot.reconcile.result import SafeRange
 from bot.reconcile.rules import Rules
-from bot.reconcile.settled import TOO_LITTLE_HISTORY, Window, _days_old, settle_days, window
+from bot.reconcile.settled import (
+    TOO_LITTLE_HISTORY,
+    Window,
+    _days_old,
+    settle_days,
+    window,
+)
 
 __all__ = ["TOO_LITTLE_HISTORY", "Window", "safe_range", "settle_days", "window"]
 
@@ -41,8 +50,10 @@ def safe_range(
     (a learned window already ends before every one of them). `volumes`: AJO's count per
     journey and day for these journeys, to judge how many records may still arrive."""
     chosen = window(metric, rules, journeys)
-    note = f"; {chosen.note}" if chosen.note else ""
     last_settled = rules.today - timedelta(days=chosen.days)
+    if not chosen.learned:
+        chosen, last_settled = _queue_emptied(metric, start, rules, journeys, chosen, last_settled)
+    note = f"; {chosen.note}" if chosen.note else ""
     arriving = [day for day in processing if day <= last_settled]
     if arriving and not chosen.learned:
         first = min(arriving)
@@ -84,3 +95,50 @@ def safe_range(
     if end <= last_settled:
         return SafeRange(start, end, f"every day asked about has settled{note}", chosen.sure)
     return SafeRange(start, last_settled, chosen.why + note, chosen.sure)
+
+
+# The metrics whose days AJO's retry queue holds back where history taught no window: Sent
+# (AJO counts a queued message, CJA writes its record when it leaves the queue) and
+# Delivered (what most of the queue ends in). Bounces, a small metric whose day one late
+# record of CJA's moves, keep the documented window until history teaches how many may still
+# arrive (bot.reconcile.arrival): the queue says nothing of CJA's ingestion.
+QUEUE_DECIDES = ("sent", "delivered")
+
+
+def _queue_emptied(
+    metric: str,
+    start: date,
+    rules: Rules,
+    journeys: Iterable[int] | None,
+    chosen: Window,
+    last_settled: date,
+) -> tuple[Window, date]:
+    """Where the documented retry window held these journeys' days back: the days before
+    the oldest one AJO's retry queue still holds messages of (its Retries metric) have had
+    their retries end. What left the queue just before the capture is as new to CJA as
+    today's records, so the range ends the lag window before that oldest day (or the
+    window without retries, if that ends sooner). Unchanged when a retried journey's
+    export carried no Retries (its queue is not known)."""
+    if rules.queue is None or rules.channels is None or metric not in QUEUE_DECIDES:
+        return chosen, last_settled
+    keys = list(rules.channels) if journeys is None else [int(k) for k in journeys]
+    retried = [k for k in keys if any(retries(c) for c in rules.channels.get(k, (UNKNOWN,)))]
+    if not retried:
+        return chosen, last_settled
+    emptied = rules.queue.emptied_until(retried, start)
+    if emptied is None:
+        return chosen, last_settled
+    cleared = window(metric, rules, journeys, retried=True)
+    without = rules.today - timedelta(days=cleared.days)
+    end = without if emptied == date.max else min(without, emptied - timedelta(rules.lag_days))
+    if end <= last_settled:
+        return chosen, last_settled
+    if end < without:
+        why = (
+            f"ends {format_day(end)}: AJO's retry queue still holds messages of "
+            f"{format_day(emptied + timedelta(days=1))} (its Retries); the last retries of "
+            f"{format_day(emptied)} may have left it just now, still to be processed in CJA"
+        )
+    else:
+        why = f"{cleared.why}; AJO's retry queue holds none of these days' messages"
+    return replace(cleared, why=why, note=chosen.note), end

@@ -163,12 +163,16 @@ def _learned(metric: str, channel: str, rules: Rules) -> Window | None:
     )
 
 
-def _channel_window(metric: str, channel: str, rules: Rules, whose: str) -> Window:
-    """One channel's window for `metric`; `whose` names who has an unknown channel."""
+def _channel_window(
+    metric: str, channel: str, rules: Rules, whose: str, retried: bool = False
+) -> Window:
+    """One channel's window for `metric`; `whose` names who has an unknown channel.
+    `retried`: its messages' retries are known to have ended (AJO's retry queue is empty),
+    so the documented window does not wait for them."""
     learned = _learned(metric, channel, rules)
     if learned is not None:
         return learned
-    waits = waits_for_retries(metric) and retries(channel)
+    waits = waits_for_retries(metric) and retries(channel) and not retried
     if waits:
         days = max(rules.retry_window_days, rules.lag_days)
         why = f"ends {_days_back(days)}, after retries converge"
@@ -182,15 +186,18 @@ def _channel_window(metric: str, channel: str, rules: Rules, whose: str) -> Wind
     return _documented(days, why, rules, channel)
 
 
-def window(metric: str, rules: Rules, journeys: Iterable[int] | None = None) -> Window:
+def window(
+    metric: str, rules: Rules, journeys: Iterable[int] | None = None, retried: bool = False
+) -> Window:
     """The window of `metric` for these journeys (every journey the rules know when None):
-    the slowest of their channels'."""
+    the slowest of their channels'. `retried`: their retries have ended (the documented
+    window waits for none)."""
     if rules.channels is None:
         return _legacy(metric, rules)
     keys = None if journeys is None else list(journeys)
     channels = channels_of(rules.channels, keys) or (UNKNOWN,)
     whose = "its" if keys is not None and len(keys) == 1 else "a journey's"
-    windows = [_channel_window(metric, channel, rules, whose) for channel in channels]
+    windows = [_channel_window(metric, channel, rules, whose, retried) for channel in channels]
     # The slowest; on a tie, the reason that names an unknown channel.
     slowest = max(windows, key=lambda w: (w.days, "counted as email" in w.why))
     longest = max(windows, key=lambda w: w.processing)
