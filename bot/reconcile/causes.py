@@ -53,7 +53,7 @@ from bot.reconcile.reach import arriving_days, behind_elsewhere, pooled, still_p
 from bot.reconcile.recorded import recorded
 from bot.reconcile.registry import CAUSES
 from bot.reconcile.rules import Rules
-from bot.reconcile.settled import learned_days, processing_days, settling_days
+from bot.reconcile.settled import learned_days, processing_days, retried, settling_days
 
 __all__ = [
     "Attribution",
@@ -254,8 +254,9 @@ def attribute(
     settled = ~lagging
     usual = retries.baseline(view, ledger.rest, older, typical, volume)
     # Retries only on days not settled yet (bot.reconcile.settled): a day the safe range
-    # calls settled holds none.
+    # calls settled holds none; and only on journeys of a channel AJO retries (email).
     retrying = young & (view.age < settling_days(metric, rules, view.journey))
+    retrying &= retried(rules, view.journey)
     if retry_affected and retries_measured:
         queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
         ledger.record(

@@ -228,6 +228,18 @@ def settling_days(metric: str, rules: Rules, journeys: np.ndarray) -> np.ndarray
     return _per_cell(metric, rules, journeys, "days")
 
 
+def retried(rules: Rules, journeys: np.ndarray) -> np.ndarray:
+    """Per cell, whether AJO may retry its journey's messages: a channel it retries (email)
+    or one Parity does not know (bot.reconcile.channels); every cell when the caller did not
+    look up channels. A journey on push or SMS alone holds no retries, and its readings
+    (none queued) would pull the journeys' shared retry rate and period towards none."""
+    if rules.channels is None or not len(journeys):
+        return np.ones(len(journeys), dtype=bool)
+    keys, inverse = np.unique(journeys, return_inverse=True)
+    each = [any(retries(channel) for channel in channels_of(rules.channels, [key])) for key in keys]
+    return np.asarray(each, dtype=bool)[inverse.reshape(-1)]
+
+
 def learned_days(metric: str, rules: Rules, journeys: np.ndarray) -> np.ndarray:
     """Per cell, whether its journey's window was learned from history: only where it was
     not may the current numbers (the witnesses) say a day is still arriving."""

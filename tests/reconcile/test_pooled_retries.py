@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 
-from bot.reconcile import decay
+from bot.query import Query
+from bot.reconcile import decay, reconcile
 from bot.reconcile.detectors import CellView
 from bot.reconcile.reach import pooled
-from tests.reconcile.series import TODAY, detail, run, series, volumes
+from tests.reconcile.series import NAMES, SETTINGS, TODAY, detail, run, series, volumes
 
 
 def _view(*frames: pd.DataFrame) -> CellView:
@@ -157,3 +160,37 @@ def test_a_journey_filtered_beyond_the_tolerance_has_no_retries_inferred():
     sent = run(series(ajo, cja, last_ago=1), start_ago=30, end_ago=1)["sent"]
     assert sent.causes["retries"] == 0
     assert sent.causes["unexplained"] == int((ajo - cja).sum())
+
+
+def test_a_journey_on_a_channel_ajo_does_not_retry_holds_no_retries():
+    """Adobe retries email only: a push journey's Sent short of its Delivered on young days
+    is not a retry queue (nor one of the readings the journeys' shared rate is drawn from),
+    while the email journey beside it keeps its retries. Without channels (a caller that
+    did not look them up) every journey may hold retries, as before."""
+    email = volumes(seed=51, days=30, level=8_000, spread=0.1)
+    queued = np.zeros(30, dtype=np.int64)
+    queued[-4:] = np.rint(0.02 * email[-4:])
+    delivered = np.rint(0.97 * (email - queued)).astype(np.int64)
+    push = volumes(seed=52, days=30, level=10_000, spread=0.1)
+    short = np.zeros(30, dtype=np.int64)
+    short[-4:] = np.rint(0.02 * push[-4:])
+    push_delivered = np.rint(0.98 * push).astype(np.int64)
+    frame = pd.concat(
+        [
+            series(email, email - queued, journey=1),
+            series(delivered, delivered, journey=1, metric="delivered"),
+            series(push, push - short, journey=2),
+            series(push_delivered, push_delivered, journey=2, metric="delivered"),
+        ],
+        ignore_index=True,
+    )
+    query = Query("reconcile", TODAY - timedelta(days=29), TODAY, ("sent",))
+
+    def retries_by_journey(channels) -> dict[str, int]:
+        results = reconcile(frame, query, NAMES, TODAY, SETTINGS, None, channels=channels)
+        sent = next(r for r in results if r.metric == "sent")
+        return {b.label: b.causes["retries"] for b in sent.by_journey}
+
+    known = retries_by_journey({1: ("email",), 2: ("push",)})
+    assert known == {"Welcome Series": int(queued.sum()), "Cart Abandon Reminder": 0}
+    assert retries_by_journey(None)["Cart Abandon Reminder"] == int(short.sum())
