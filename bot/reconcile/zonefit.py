@@ -14,6 +14,15 @@ When AJO's own midnight cuts a send batch, what moves follows the neighbouring d
 rather than the day's own; a second term per segment, in the other direction, then fits
 it ("two-term"), kept only when it is clearly better (TWO_TERM_GAIN).
 
+More generally, the hours that move belong to one of the audience's days (AJO sends at
+hours local to the audience), and AJO's day d holds parts of two of them, shared with day
+d - 1 or d + 1: so the events moved from day d follow A(d) less (or plus) a part of a
+neighbour, M(d) = a A(d) + b A(d - 1) + c A(d + 1), not a steady share of A(d). With a
+weekly pattern (quiet weekends) a steady share misses every Friday and Monday. The
+"neighbour" fit adds b and c (one each for the range, the send profile being the same in
+every segment) to the shares per segment, kept only when clearly better than both fits
+above (NEIGHBOUR_GAIN).
+
 Each series is scored by the gain in log-likelihood over the proportional term alone, less
 a penalty per share fitted (BIC): the zone fitting all series best is the data view's.
 """
@@ -24,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.reconcile.detectors import CellView, Groups
+from bot.reconcile.detectors import CellView, Groups, neighbour
 from bot.reconcile.offsets import Offsets
 
 MIN_DAYS = 7
@@ -33,6 +42,12 @@ TWO_TERM_GAIN = 5.0
 # Neither term of a two-term fit moves more than half a day's events (a zone further off
 # is nearer the other way round).
 MAX_SHARE = 0.5
+# Gain in log-likelihood the neighbour fit needs over the better of the two above: its
+# terms also follow the data sources' day-to-day wobble (tuning seeds 1-5 of the event
+# simulator: at 5 and 8 the retries inferred beside it moved by a point).
+NEIGHBOUR_GAIN = 12.0
+# No term of the neighbour fit moves more than a whole day's events.
+MAX_TERM = 1.0
 # Variance floor per day (events squared): a series with no gap at all is not a perfect fit.
 FLOOR = 1.0
 
@@ -56,11 +71,14 @@ class SeriesFit:
     spread: np.ndarray  # [journey, column]: standard error; inf where not estimable
     gain: np.ndarray  # [journey]: log-likelihood gain less the penalty
     explained: np.ndarray  # [journey]: share of the gap's variation the shift explains
-    two_term: np.ndarray  # [journey]: the two-term fit was kept
+    two_term: np.ndarray  # [journey]: the two-term or the neighbour fit was kept
     valid: np.ndarray  # [journey]: enough days to judge a zone by
     estimable: np.ndarray  # [journey]: enough days for shares of its own, however rough
     columns: np.ndarray  # [cell, column]: the regressors, to apply the shares with
     volume: np.ndarray  # [journey]: AJO's events on the days fitted
+    width: int = 0  # columns in the zone's own direction (one per segment with a shift)
+    # [journey]: the neighbour fit was kept (two_term too: its shares are not a day's)
+    neighbours: np.ndarray | None = None
 
 
 def regressors(view: CellView, zone: Offsets, both: bool) -> np.ndarray:
@@ -83,6 +101,37 @@ def regressors(view: CellView, zone: Offsets, both: bool) -> np.ndarray:
                                                           ahead, strict=True)]  # fmt: skip
     columns = own + other if both else own
     return np.column_stack(columns) if columns else np.zeros((len(view), 0))
+
+
+def neighbour_terms(view: CellView, zone: Offsets) -> np.ndarray:
+    """[cell, 2]: the change a term in the previous day's and in the next day's AJO volume
+    moves, on days the zone shifts: M(d) = A(d - 1) (or A(d + 1)) moved from day d to the
+    neighbour in the zone's direction, so the day's gap gains M(d) and loses what the day
+    on the other side moved into it."""
+    hours = zone.hours()
+    shifted = hours[np.clip(zone.segment_of(view.day), 0, None)] != 0
+    behind = hours[np.clip(zone.segment_of(view.day), 0, None)] < 0
+    moving_after = hours[np.clip(zone.segment_of(view.day + np.timedelta64(1, "D")), 0, None)] != 0
+    moving_before = hours[np.clip(zone.segment_of(view.day - np.timedelta64(1, "D")), 0, None)] != 0
+    ajo = view.ajo.astype(float)
+    prev, nxt = view.ajo_prev.astype(float), view.ajo_next.astype(float)
+    prev2, next2 = _two_away(view, prev, -1), _two_away(view, nxt, 1)
+    own_prev, own_next = np.where(shifted, prev, 0.0), np.where(shifted, nxt, 0.0)
+    # Behind, day d + 1 moves into d; ahead, day d - 1 does.
+    into_prev = np.where(
+        behind, np.where(moving_after, ajo, 0.0), np.where(moving_before, prev2, 0.0)
+    )
+    into_next = np.where(
+        behind, np.where(moving_after, next2, 0.0), np.where(moving_before, ajo, 0.0)
+    )
+    return np.column_stack([own_prev - into_prev, own_next - into_next])
+
+
+def _two_away(view: CellView, near: np.ndarray, step: int) -> np.ndarray:
+    """Per cell, AJO two days away (step -1: before, 1: after), the neighbour's own
+    neighbour; where the neighbour is not among the cells, the neighbour's value stands."""
+    present = neighbour(view, np.ones(len(view)), step) > 0
+    return np.where(present, neighbour(view, near, step), near)
 
 
 def _grams(groups: Groups, x: np.ndarray, y: np.ndarray, kept: np.ndarray):
@@ -123,18 +172,20 @@ def _solve(groups: Groups, x, y, kept, gram, moment, p: int):
     return coef, inverse, groups.sum(residual * residual, kept), residual
 
 
-def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit]:
-    """Every journey of one metric under `zone`, with one term per segment and with two;
-    days far off both first fits stay for later causes."""
+def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
+    """Every journey of one metric under `zone`, with one term per segment, with two, and
+    with the neighbour terms; days far off both first fits stay for later causes. Every
+    fit's shares and columns are laid out alike: the zone's direction per segment, the
+    other direction per segment, then the previous and the next day's terms."""
     view, groups = part.view, part.view.groups
     y = part.rest.astype(float)
     volume = view.ajo.astype(float)
-    columns = regressors(view, zone, True)
+    columns = np.column_stack([regressors(view, zone, True), neighbour_terms(view, zone)])
     x = np.column_stack([volume, columns])
-    k = columns.shape[1] // 2
+    k = (columns.shape[1] - 2) // 2
     kept = part.fit_on.copy()
     gram, moment = _grams(groups, x, y, kept)
-    # A day far off both first fits (an outage, say) is left out of both.
+    # A day far off both first fits (an outage, say) is left out of every fit.
     outliers = kept.copy()
     for p in (1 + k, 1 + 2 * k):
         _, _, _, residual = _solve(groups, x, y, kept, gram, moment, p)
@@ -149,24 +200,37 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit]:
     rest = y - volume * c0[groups.ids]
     sse0 = groups.sum(rest * rest, kept)
     fits = []
-    for both in (False, True):
-        p = 1 + (2 * k if both else k)
-        coef, inverse, sse, _ = _solve(groups, x, y, kept, gram, moment, p)
+    layouts = {
+        "one": np.arange(1 + k),
+        "two": np.arange(1 + 2 * k),
+        "neighbours": np.r_[np.arange(1 + k), 1 + 2 * k, 2 + 2 * k],
+    }
+    for kind, used in layouts.items():
+        sub = np.ix_(np.arange(len(groups)), used, used)
+        coef, inverse, sse, _ = _solve(
+            groups, x[:, used], y, kept, gram[sub], moment[:, used], len(used)
+        )
+        judged = _judged(groups, coef, inverse, gram[sub], sse, sse0, days, kind, k)
+        # Back to the common layout: a column a fit leaves out has share 0, spread inf.
+        shares = np.zeros((len(groups), columns.shape[1]))
+        spread = np.full((len(groups), columns.shape[1]), np.inf)
+        shares[:, used[1:] - 1] = judged.shares
+        spread[:, used[1:] - 1] = judged.spread
         fits.append(
-            _judged(
-                groups, coef, inverse, gram[:, :p, :p], sse, sse0, days, both, columns[:, : p - 1]
+            replace(
+                judged,
+                shares=shares,
+                spread=spread,
+                columns=columns,
+                volume=groups.sum(volume, kept),
+                estimable=judged.estimable & (vv > 0),
+                valid=judged.valid & (vv > 0),
             )
         )
-        fits[-1] = replace(
-            fits[-1],
-            volume=groups.sum(volume, kept),
-            estimable=fits[-1].estimable & (vv > 0),
-            valid=fits[-1].valid & (vv > 0),
-        )
-    return fits[0], fits[1]
+    return fits[0], fits[1], fits[2]
 
 
-def _judged(groups, coef, inverse, gram, sse, sse0, days, both: bool, columns) -> SeriesFit:
+def _judged(groups, coef, inverse, gram, sse, sse0, days, kind: str, k: int) -> SeriesFit:
     p = coef.shape[1]
     valid = days >= MIN_DAYS
     floor = FLOOR * np.maximum(days, 1)
@@ -175,18 +239,28 @@ def _judged(groups, coef, inverse, gram, sse, sse0, days, both: bool, columns) -
         gain = days / 2 * np.log((sse0 + floor) / (sse + floor)) - penalty
         explained = np.where(sse0 > 0, 1 - sse / sse0, 0.0)
     shares = coef[:, 1:]
-    if not both:
+    if kind == "one":
         # Events move one way: a share against the zone's direction is no fit of it (its
         # best fit with shares at least 0 is no shift at all).
         against = (shares.sum(axis=1) <= 0) | (shares < 0).any(axis=1) & ~(shares > 0).any(axis=1)
         gain = np.where(against, -penalty, gain)
-    else:
+    elif kind == "two":
         # Both terms may be negative (a batch cut by AJO's midnight), neither moving more
         # than half a day; the zone's own direction must weigh more than the other.
-        k = (p - 1) // 2
         fits_zone = (shares[:, :k].sum(axis=1) > shares[:, k:].sum(axis=1)) & (
             np.abs(shares) <= MAX_SHARE
         ).all(axis=1)
+        gain = np.where(fits_zone, gain, -penalty)
+    else:
+        # The day's own term moves events the zone's way, and so does the whole: a
+        # neighbour's term may be negative (the part of the day that belongs to the
+        # neighbour's audience day) but no term moves more than a day.
+        own = shares[:, :k].sum(axis=1)
+        fits_zone = (
+            (own > 0)
+            & (own + shares[:, k:].sum(axis=1) > 0)
+            & (np.abs(shares) <= MAX_TERM).all(axis=1)
+        )
         gain = np.where(fits_zone, gain, -penalty)
     dof = np.maximum(days - p, 1)
     variance = np.einsum("gii->gi", inverse)[:, 1:] * ((sse + floor) / dof)[:, None]
@@ -198,31 +272,36 @@ def _judged(groups, coef, inverse, gram, sse, sse0, days, both: bool, columns) -
         spread=spread,
         gain=np.where(valid, gain, 0.0),
         explained=np.where(valid, explained, 0.0),
-        two_term=np.full(len(groups), both),
+        two_term=np.full(len(groups), kind != "one"),
         valid=valid,
         estimable=days >= p + 2,
-        columns=columns,
+        columns=np.zeros((0, 0)),
         volume=np.zeros(len(groups)),
+        width=k,
     )
 
 
-def best_of(one: SeriesFit, two: SeriesFit) -> SeriesFit:
-    """Per journey, the two-term fit where it is clearly better than one term per segment;
-    the one-term shares are padded with zeros for the other-way terms."""
+def best_of(one: SeriesFit, two: SeriesFit, neighbours: SeriesFit) -> SeriesFit:
+    """Per journey, the two-term fit where it is clearly better than one term per segment,
+    and the neighbour fit where it is clearly better than both."""
     pick = two.valid & (two.gain >= one.gain + TWO_TERM_GAIN)
-    pad = np.zeros_like(one.shares)
-    shares = np.where(pick[:, None], two.shares, np.hstack([one.shares, pad]))
-    spread = np.where(
-        pick[:, None], two.spread, np.hstack([one.spread, np.full_like(one.spread, np.inf)])
-    )
+    best = np.where(pick, two.gain, one.gain)
+    near = neighbours.valid & (neighbours.gain >= best + NEIGHBOUR_GAIN)
+
+    def chosen(a, b, c):
+        rows = (lambda v: v[:, None]) if a.ndim == 2 else (lambda v: v)
+        return np.where(rows(near), c, np.where(rows(pick), b, a))
+
     return SeriesFit(
-        shares=shares,
-        spread=spread,
-        gain=np.where(pick, two.gain, one.gain),
-        explained=np.where(pick, two.explained, one.explained),
-        two_term=pick,
+        shares=chosen(one.shares, two.shares, neighbours.shares),
+        spread=chosen(one.spread, two.spread, neighbours.spread),
+        gain=chosen(one.gain, two.gain, neighbours.gain),
+        explained=chosen(one.explained, two.explained, neighbours.explained),
+        two_term=pick | near,
         valid=one.valid,
         estimable=one.estimable,
-        columns=two.columns,
+        columns=one.columns,
         volume=one.volume,
+        width=one.width,
+        neighbours=near,
     )

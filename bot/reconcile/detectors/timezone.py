@@ -227,7 +227,7 @@ def _shrunk(
 
     Every journey at once per metric; the data view's sums add the journeys one after the
     other (a cumulative sum), in the order a loop over them would."""
-    width = next(iter(fits.values())).shares.shape[1] // 2
+    width = next(iter(fits.values())).width
     journeys = np.unique(np.concatenate([p.view.groups.keys for p in parts]))
     total, weight = np.zeros((len(journeys), width)), np.zeros((len(journeys), width))
     view_total, view_weight = np.zeros(width), np.zeros(width)
@@ -343,7 +343,7 @@ def _moved(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Off
     f = fits[part.metric]
     ids = part.view.groups.ids
     moved = np.einsum("ci,ci->c", f.columns, shares[ids])
-    width = f.shares.shape[1] // 2
+    width = f.width
     moved = moved + _unfinished(part.view, zone, shares[ids, :width])
     return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
 
@@ -356,7 +356,7 @@ def _shift(part, choice: _Choice, shares, sure: bool, known) -> TimeShift | None
     view, groups = part.view, part.view.groups
     f = choice.fits[part.metric]
     amount = _moved(part, choice.fits, shares, choice.fitted)
-    width = f.shares.shape[1] // 2
+    width = f.width
     if np.abs(amount).sum() < MIN_MOVED:
         return None
     with np.errstate(divide="ignore", invalid="ignore"):
