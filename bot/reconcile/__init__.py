@@ -8,7 +8,7 @@ history (bot.store.reader.settling_history) to learn how long values take to set
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
 
 import numpy as np
@@ -167,29 +167,46 @@ def _attributions(
     calendars: Calendars | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
     given: Pool | None = None,
-) -> tuple[dict[str, tuple[Rules, Attribution]], Pool]:
+    each: Callable[[str, Rules, Attribution], object] | None = None,
+) -> tuple[dict[str, object], Pool]:
     """`attributions` and the pool they were split with: found over `frame` or, `given`,
-    every journey's for a frame of some journeys' cells."""
+    every journey's for a frame of some journeys' cells. `each(metric, rules, attribution)`,
+    when given, is what is kept per metric instead of (rules, attribution): a caller that
+    only needs a summary lets each metric's cells and findings go before the next metric's
+    are split (the 13-month question's peak held every metric's at once).
+
+    Memory: one metric's rows are copied out of `frame` at a time, the time-zone fit's
+    metrics once fitted are dropped, and each metric's prepared cells once split."""
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
-    inside = frame.loc[(frame["day"] >= start) & (frame["day"] <= end)]
+    in_range = ((frame["day"] >= start) & (frame["day"] <= end)).to_numpy()
+    # Positions of each metric's rows, in frame order: a metric's rows are copied out
+    # when it is prepared (a copy of every metric's at once was the frame over again).
+    positions = frame.groupby("metric", sort=False).indices
     if given is None:
-        present = set(inside["metric"].unique())
+        present = set(frame["metric"].to_numpy()[in_range])
         reported = tuple(m.name for m in METRIC_TABLE if m.name in present and not m.evidence_only)
     else:
         reported = given.reported
     result = {}
-    # Split by metric once: a comparison per metric would read every row for each.
-    by_metric = dict(tuple(frame.groupby("metric", sort=False)))
     empty = frame.iloc[:0]
+
+    def rows_of(metric: str) -> pd.DataFrame:
+        where = positions.get(metric)
+        return empty if where is None else frame.iloc[where]
+
     prepared = {}
     arrivals = _arrivals(settings, history, channels)
     retry_queue = RetryQueue.of_frame(frame)
     for metric in query.metrics or reported:
-        cells = with_neighbours(by_metric.get(metric, empty))
+        cells = with_neighbours(rows_of(metric))
         cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
         queue = metric_facts(metric).retry_queue
         measured = True
         if queue is not None:
+            # The rows of the range this metric's retries and witnesses are read from (in
+            # frame order, as a mask over every row keeps them).
+            names = [metric, queue, *metric_facts(metric).witnesses]
+            inside = frame.loc[in_range & frame["metric"].isin(names).to_numpy()]
             retries = inside.loc[
                 inside["metric"] == queue, ["journey_key", "day", "ajo", "ajo_rows"]
             ]
@@ -206,21 +223,24 @@ def _attributions(
             cells = cells.merge(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
+            del inside, retries
         rules = rules_for(
             metric, settings, today, history, calendars, channels, arrivals, retry_queue
         )
         gaps = None if given is None else given.metrics[metric].missing
         prepared[metric] = (rules, measured, prepare(cells, metric, rules, gaps))
+        del cells
     # One data view, one zone: the time-zone shift is fitted on every metric at once (the
     # other metrics in the frame too: they are in the same data view).
     extra = {}
     for metric in reported:
-        if metric not in prepared and metric in by_metric:
-            cells = with_neighbours(by_metric[metric])
+        if metric not in prepared and metric in positions:
+            cells = with_neighbours(rows_of(metric))
             cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
             rules = rules_for(metric, settings, today, history, calendars, arrivals={})
             gaps = None if given is None else given.extra[metric]
             extra[metric] = prepare(cells, metric, rules, gaps)
+            del cells
     shifts, zone = {}, None
     if prepared:
         pooled = {m: p for m, (_, _, p) in prepared.items()} | extra
@@ -230,26 +250,27 @@ def _attributions(
             None if given is None else given.zone,
             given is not None,
         )
-    for metric, (rules, measured, ready) in prepared.items():
-        result[metric] = (
+        del pooled
+    extra_gaps = {m: wide_gaps(p.gaps) for m, p in extra.items()}
+    del extra
+    pools = {}
+    for metric in list(prepared):
+        rules, measured, ready = prepared.pop(metric)
+        attribution = attribute(
+            ready.cells,
+            metric,
             rules,
-            attribute(
-                ready.cells,
-                metric,
-                rules,
-                measured,
-                prepared=ready,
-                shift=shifts.get(metric),
-                pool=None if given is None else given.metrics[metric],
-            ),
+            measured,
+            prepared=ready,
+            shift=shifts.pop(metric, None),
+            pool=None if given is None else given.metrics[metric],
         )
+        del ready
+        pools[metric] = attribution.pool
+        result[metric] = (rules, attribution) if each is None else each(metric, rules, attribution)
+        del attribution
     if given is None:
-        given = Pool(
-            reported=reported,
-            zone=zone,
-            metrics={m: a.pool for m, (_, a) in result.items()},
-            extra={m: wide_gaps(p.gaps) for m, p in extra.items()},
-        )
+        given = Pool(reported=reported, zone=zone, metrics=pools, extra=extra_gaps)
     return result, given
 
 
@@ -306,14 +327,17 @@ def reconcile_pooled(
     zero_metrics = _zero_metrics(
         reported.loc[(reported["day"] >= start) & (reported["day"] <= end)]
     )
-    results = []
-    split, pool = _attributions(frame, query, today, settings, history, calendars, channels, pool)
-    for metric, (rules, attribution) in split.items():
+
+    def summarized(metric: str, rules: Rules, attribution: Attribution) -> MetricResult:
         if journeys is not None:
             attribution = attribution.only(journeys)
         details = describe(metric, attribution, rules, journey_names, zero_metrics)
-        results.append(_summarize(metric, attribution, journey_names, query, rules, details))
-    return tuple(results), pool
+        return _summarize(metric, attribution, journey_names, query, rules, details)
+
+    results, pool = _attributions(
+        frame, query, today, settings, history, calendars, channels, pool, summarized
+    )
+    return tuple(results.values()), pool
 
 
 def _zero_metrics(frame: pd.DataFrame) -> dict[tuple[int, str], tuple[str, ...]]:
