@@ -119,7 +119,10 @@ class CellView:
         def ints(column: str) -> np.ndarray:
             if column not in cells:
                 return np.zeros(len(cells), dtype=np.int64)
-            return cells[column].to_numpy().astype(np.int64)
+            # The frame's own column where it is already int64 (read-only under pandas'
+            # copy-on-write): a copy per column and metric was a tenth of the 13-month
+            # question's peak.
+            return cells[column].to_numpy().astype(np.int64, copy=False)
 
         return cls(
             journey=cells["journey_key"].to_numpy(),
