@@ -26,6 +26,7 @@ from bot.language import parse_question
 from bot.language.offers import DATE_FORMS
 from bot.metrics import AJO_ONLY, DISPLAY_NAMES, METRICS
 from bot.ops import telemetry
+from bot.ops.memory import give_back
 from bot.query import Query
 from bot.reconcile import (
     SETTLE_HORIZON_DAYS,
@@ -231,11 +232,21 @@ class Parity:
         return query
 
     def answer(self, query: Query, today: date, flavour: str = "plain") -> Answer:
-        """Answer an already parsed query (buttons and schedules re-run stored queries)."""
+        """Answer an already parsed query (buttons and schedules re-run stored queries).
+
+        Whatever the answer's frames took is free once it is rendered, answered or failed:
+        handed back to the system, so a worker does not stay as large as the largest
+        question it ever answered (bot.ops.memory)."""
+        try:
+            return self._answer(query, today, flavour)
+        finally:
+            give_back()
+
+    def _answer(self, query: Query, today: date, flavour: str) -> Answer:
         now = self.clock.now()
         answer = Answer(intent=query.intent, query=query, today=today, now=now)
         if query.unclear:  # asked back: nothing is computed for a question not understood
-            pass
+            give_back()
         elif query.intent in ("reconcile", "safe_range"):
             calendars = self.store.calendars(self.settings.timezone)
             answer = replace(
