@@ -74,11 +74,27 @@ class SeriesFit:
     two_term: np.ndarray  # [journey]: the two-term or the neighbour fit was kept
     valid: np.ndarray  # [journey]: enough days to judge a zone by
     estimable: np.ndarray  # [journey]: enough days for shares of its own, however rough
-    columns: np.ndarray  # [cell, column]: the regressors, to apply the shares with
     volume: np.ndarray  # [journey]: AJO's events on the days fitted
     width: int = 0  # columns in the zone's own direction (one per segment with a shift)
     # [journey]: the neighbour fit was kept (two_term too: its shares are not a day's)
     neighbours: np.ndarray | None = None
+    # The cells and zone fitted: the regressors are recomputed from them when asked for
+    # (`columns`), not kept. Every candidate zone's fits are held while the zones are
+    # compared, and a [cell, column] array per zone and metric was the 13-month question's
+    # largest holding (217 MB of its 815 MB peak at 250 journeys).
+    view: CellView | None = None
+    zone: Offsets | None = None
+
+    @property
+    def columns(self) -> np.ndarray:
+        """[cell, column]: the regressors, to apply the shares with (the numbers fitted:
+        `design` is deterministic)."""
+        return design(self.view, self.zone)
+
+
+def design(view: CellView, zone: Offsets) -> np.ndarray:
+    """[cell, column]: every fit's regressors, laid out alike (see `fit`)."""
+    return np.column_stack([regressors(view, zone, True), neighbour_terms(view, zone)])
 
 
 def regressors(view: CellView, zone: Offsets, both: bool) -> np.ndarray:
@@ -180,7 +196,7 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     view, groups = part.view, part.view.groups
     y = part.rest.astype(float)
     volume = view.ajo.astype(float)
-    columns = np.column_stack([regressors(view, zone, True), neighbour_terms(view, zone)])
+    columns = design(view, zone)
     x = np.column_stack([volume, columns])
     k = (columns.shape[1] - 2) // 2
     kept = part.fit_on.copy()
@@ -221,7 +237,8 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
                 judged,
                 shares=shares,
                 spread=spread,
-                columns=columns,
+                view=view,
+                zone=zone,
                 volume=groups.sum(volume, kept),
                 estimable=judged.estimable & (vv > 0),
                 valid=judged.valid & (vv > 0),
@@ -275,7 +292,6 @@ def _judged(groups, coef, inverse, gram, sse, sse0, days, kind: str, k: int) -> 
         two_term=np.full(len(groups), kind != "one"),
         valid=valid,
         estimable=days >= p + 2,
-        columns=np.zeros((0, 0)),
         volume=np.zeros(len(groups)),
         width=k,
     )
@@ -300,7 +316,8 @@ def best_of(one: SeriesFit, two: SeriesFit, neighbours: SeriesFit) -> SeriesFit:
         two_term=pick | near,
         valid=one.valid,
         estimable=one.estimable,
-        columns=one.columns,
+        view=one.view,
+        zone=one.zone,
         volume=one.volume,
         width=one.width,
         neighbours=near,
