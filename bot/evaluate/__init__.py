@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.evaluate.calibration import Calibration, calibrate
 from bot.evaluate.events import scenario as events
 from bot.evaluate.questions import IntentScore, score_intents
-from bot.evaluate.safety import SafeScore, score_safe
+from bot.evaluate.safety import SafeScore, score_journey_safe, score_safe
 from bot.evaluate.scenarios import CAUSES, INJECTABLE, TODAY, build
 from bot.evaluate.scoring import Score, score, split
 from bot.reconcile.registry import cause_named
@@ -47,6 +47,8 @@ class Evaluation:
     model: str = "days"
     safe: SafeScore = field(default_factory=SafeScore)
     labels: Calibration = field(default_factory=Calibration)
+    # Each by_journey row's own safe range against that journey's last final day.
+    journey_safe: SafeScore = field(default_factory=SafeScore)
 
     @property
     def total(self) -> Score:
@@ -72,7 +74,14 @@ class Evaluation:
             },
             "seconds": round(self.seconds, 2),
             "confidence": self.labels.to_dict(),
-        } | ({"safe_ranges": self.safe.to_dict()} if self.safe.checked else {})
+        } | (
+            ({"safe_ranges": self.safe.to_dict()} if self.safe.checked else {})
+            | (
+                {"journey_safe_ranges": self.journey_safe.to_dict()}
+                if self.journey_safe.checked
+                else {}
+            )
+        )
 
 
 def _round(value: float | None) -> float | None:
@@ -108,12 +117,14 @@ def evaluate(
     # The event-level generator draws seeds apart from the day-level one's (and the tests').
     rng = np.random.default_rng(seed if model == "days" else [seed, 2026, 12])
     alone, mixed, safe, labels = Score.zero(), Score.zero(), SafeScore(), Calibration()
+    journey_safe = SafeScore()
     for index, injected in enumerate(plan(rng, count, injectable)):
         scenario = builder(rng, injected, f"#{index} {'+'.join(injected) or 'datasource'}")
         current = replace(base, today_override=scenario.today)
         done = split(scenario, current)
         result = score(scenario, current, done)
         safe = safe + score_safe(scenario, done)
+        journey_safe = journey_safe + score_journey_safe(scenario, done)
         labels = labels + calibrate(scenario, done)
         if len(injected) <= 1:
             alone = alone + result
@@ -121,7 +132,9 @@ def evaluate(
             mixed = mixed + result
     intents = score_intents(TODAY)
     seconds = time.perf_counter() - started
-    return Evaluation(count, seed, alone, mixed, intents, seconds, model, safe, labels)
+    return Evaluation(
+        count, seed, alone, mixed, intents, seconds, model, safe, labels, journey_safe
+    )
 
 
 def report(evaluation: Evaluation) -> str:
@@ -161,6 +174,12 @@ def report(evaluation: Evaluation) -> str:
             f"safe ranges: {safe.checked} checked, {safe.late} end after the last final day, "
             f"{safe.early} more than 2 days before it",
         ]
+    rows = evaluation.journey_safe
+    if rows.checked:
+        lines.append(
+            f"journey rows' safe ranges: {rows.checked} checked, {rows.late} end after the "
+            f"journey's last final day, {rows.early} more than 2 days before it"
+        )
     return "\n".join(lines)
 
 

@@ -1,13 +1,18 @@
 """Scoring safe ranges on event-level scenarios: a safe range must not end after the last
-day that is final in both products, nor more than SLACK_DAYS before it."""
+day that is final in both products, nor more than SLACK_DAYS before it. The whole answer's
+range per metric against the scenario's last final day (score_safe), and each journey row's
+own range against that journey's alone (score_journey_safe)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
+
 from bot.evaluate.scenarios import Scenario
 from bot.reconcile.arrival import Volumes
+from bot.reconcile.result import SafeRange
 from bot.reconcile.safe_range import safe_range
 from bot.reconcile.settled import lag_days_of
 
@@ -62,4 +67,46 @@ def score_safe(scenario: Scenario, done: dict) -> SafeScore:
         # early by however many days were final.
         note = f"{scenario.name} {metric}: safe range ends {end}, last final day {final}"
         result = result + SafeScore(1, int(late), int(early), (note,) if late or early else ())
+    return result
+
+
+def journey_ranges(scenario: Scenario, metric: str, rules, attribution) -> dict[int, SafeRange]:
+    """Each journey row's safe range as the answer gives it (bot.reconcile._summarize): the
+    row's journey alone, with the days the answer calls still being processed for it and the
+    late records its own volumes may still get."""
+    query = scenario.query
+    cells = attribution.cells
+    lag = lag_days_of(cells)
+    volumes = Volumes.of_cells(cells)
+    result = {}
+    for key in pd.unique(cells["journey_key"].to_numpy()) if len(cells) else ():
+        keys = [key]
+        result[int(key)] = safe_range(
+            metric, query.start, query.end, rules, keys, lag.of(keys), volumes.of(keys)
+        )
+    return result
+
+
+def score_journey_safe(scenario: Scenario, done: dict) -> SafeScore:
+    """Each journey row's safe range against the last day final in both products for that
+    journey alone (journeys without a known last final day are not checked)."""
+    if not scenario.journey_final_days:
+        return SafeScore()
+    result = SafeScore()
+    for metric, (rules, attribution) in done.items():
+        finals = scenario.journey_final_days.get(metric)
+        if not finals:
+            continue
+        for key, found in journey_ranges(scenario, metric, rules, attribution).items():
+            if key not in finals:
+                continue
+            final = finals[key]
+            late = _ordinal(found.end) > _ordinal(final)
+            early = _ordinal(found.end) < _ordinal(final) - SLACK_DAYS
+            note = (
+                f"{scenario.name} {metric} journey {key}: safe range ends {found.end}, "
+                f"last final day {final}; {found.reason}"
+            )
+            miss = (note,) if late or early else ()
+            result = result + SafeScore(1, int(late), int(early), miss)
     return result

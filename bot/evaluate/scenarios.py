@@ -72,6 +72,8 @@ class Scenario:
     calendars: Calendars | None = None
     # Per metric, the last day of the range final in both products (event-level only).
     final_days: dict[str, date | None] | None = None
+    # Per metric and journey key, the same for that journey alone (event-level only).
+    journey_final_days: dict[str, dict[int, date | None]] | None = None
     # Journey key -> its channels, as the store's series name them (event-level only).
     channels: dict[int, tuple[str, ...]] | None = None
 

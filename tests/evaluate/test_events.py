@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.evaluate.events import counting, journeys, messages
 from bot.evaluate.events.scenario import build
 from bot.evaluate.events.zones import day_number, local_day, midnight, transitions
-from bot.evaluate.safety import answered_end
+from bot.evaluate.safety import answered_end, journey_ranges, score_journey_safe
 from bot.evaluate.scenarios import CAUSES
 from bot.evaluate.scoring import split
 from bot.reconcile import reconcile
@@ -139,6 +139,7 @@ def test_the_evaluate_command_runs_the_event_model(tmp_path):
     assert report["scenarios"] == 3
     assert set(report["attributed_correctly_pct"]) == {*CAUSES, "overall"}
     assert report["safe_ranges"]["checked"] > 0
+    assert report["journey_safe_ranges"]["checked"] >= report["safe_ranges"]["checked"]
 
 
 def test_the_safe_ranges_scored_are_the_answers():
@@ -165,3 +166,50 @@ def test_the_safe_ranges_scored_are_the_answers():
         )
     # Late records cut at least one of these ranges short of its window.
     assert any("late records" in a.safe_range.reason for a in answers)
+
+
+def test_journey_rows_ranges_scored_are_the_answers_rows():
+    """Each by_journey row's safe range is scored as the answer gives it."""
+    scenario = build(np.random.default_rng(9002), (), "drift")
+    settings = replace(Settings(), today_override=scenario.today)
+    done = split(scenario, settings)
+    answers = reconcile(
+        scenario.frame,
+        scenario.query,
+        scenario.names,
+        scenario.today,
+        settings,
+        scenario.history,
+        scenario.calendars,
+        channels=scenario.channels,
+    )
+    key_of = {name: key for key, name in scenario.names.items()}
+    for answer in answers:
+        rules, attribution = done[answer.metric]
+        scored = journey_ranges(scenario, answer.metric, rules, attribution)
+        rows = {key_of[row.label]: row.safe_range for row in answer.by_journey}
+        assert scored == rows
+        # Every journey exporting the metric has its own last final day to be scored against.
+        assert set(rows) == set(scenario.journey_final_days[answer.metric])
+
+
+def test_a_journey_row_ending_after_its_own_last_final_day_is_counted_late():
+    """One journey's last final day set before its row's end (a late row), another's well
+    after it (an early row): each counted once, every other row right."""
+    scenario = build(np.random.default_rng(9002), (), "drift")
+    settings = replace(Settings(), today_override=scenario.today)
+    done = split(scenario, settings)
+    metric = next(iter(done))
+    rules, attribution = done[metric]
+    ends = {k: r.end for k, r in journey_ranges(scenario, metric, rules, attribution).items()}
+    late_key, early_key, *_ = sorted(k for k, end in ends.items() if end is not None)
+    finals = {k: ends[k] for k in ends}  # every row exactly right
+    finals[late_key] = ends[late_key] - timedelta(days=1)
+    finals[early_key] = ends[early_key] + timedelta(days=3)
+    checked = replace(scenario, journey_final_days={metric: finals})
+    found = score_journey_safe(checked, {metric: done[metric]})
+    assert (found.checked, found.late, found.early) == (len(ends), 1, 1)
+    assert any(f"journey {late_key}:" in miss for miss in found.misses)
+    # The truth's own last final days: every exporting journey's row is checked.
+    truth = score_journey_safe(scenario, done)
+    assert truth.checked == sum(len(scenario.journey_final_days[m]) for m in done)

@@ -78,6 +78,10 @@ def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Sce
     history = _history(world, layout, exists, (ajo_now, cja_now), shown, channels, cja_named)
     ajo_final, cja_final = shown(np.inf)
     final = _final_days(world, layout, exists, (ajo_now, cja_now), (ajo_final, cja_final))
+    keys = [journey.key for journey in drawn]
+    per_journey = _final_days(
+        world, layout, exists, (ajo_now, cja_now), (ajo_final, cja_final), keys
+    )
     metrics = tuple(m for m in METRICS if any(m in j.metrics for j in drawn))
     return Scenario(
         name=name,
@@ -90,6 +94,7 @@ def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Sce
         names={j.key: NAMES[i % len(NAMES)] for i, j in enumerate(drawn)},
         calendars=_calendars(rng, world),
         final_days={m: final.get(m) for m in metrics},
+        journey_final_days={m: per_journey.get(m, {}) for m in metrics},
         # AJO's exports name each journey's channel (the store keeps it per series).
         channels={j.key: (j.channel,) for j in drawn},
     )
@@ -194,26 +199,40 @@ def _history(world, layout, exists, latest, shown, channels, cja_named) -> pd.Da
     return fold_history(pd.concat(parts, ignore_index=True) if parts else None)
 
 
-def _final_days(world, layout, exists, now, final) -> dict[str, date | None]:
+def _final_days(world, layout, exists, now, final, keys=None) -> dict:
     """Per metric, the last day of the range up to which every day is final in both products
-    (what is still to come moves it by at most FINAL_SHARE); None when the first is not."""
+    (what is still to come moves it by at most FINAL_SHARE); None when the first is not.
+    With `keys` (the journeys' keys in order), the same per journey: metric -> key -> day,
+    for each journey exporting the metric."""
     days = np.arange(layout.days) + layout.first
     in_range = (days >= day_number(world.start)) & (days <= day_number(world.end))
     result = {}
     for index, metric in enumerate(METRICS):
         if not exists[index].any():
             continue
-        moving = np.zeros(layout.days)
-        total = np.zeros(layout.days)
-        for shown, done in zip(now, final, strict=True):
-            moving += np.abs(done[index] - shown[index]).sum(axis=0)
-            total += done[index].sum(axis=0)
-        unsettled = (moving > FINAL_SHARE * total) & in_range
-        first_unsettled = np.flatnonzero(unsettled)
-        cut = first_unsettled[0] if len(first_unsettled) else np.flatnonzero(in_range)[-1] + 1
-        last = days[cut - 1] if cut - 1 >= np.flatnonzero(in_range)[0] else None
-        result[metric] = None if last is None else EPOCH_DAY + timedelta(days=int(last))
+        if keys is None:
+            result[metric] = _last_final(days, in_range, now, final, index, slice(None))
+            continue
+        result[metric] = {
+            key: _last_final(days, in_range, now, final, index, [j])
+            for j, key in enumerate(keys)
+            if exists[index, j].any()
+        }
     return result
+
+
+def _last_final(days, in_range, now, final, index, journeys) -> date | None:
+    """The last day of the range up to which every day of these journeys' sum is final."""
+    moving = np.zeros(len(days))
+    total = np.zeros(len(days))
+    for shown, done in zip(now, final, strict=True):
+        moving += np.abs(done[index][journeys] - shown[index][journeys]).sum(axis=0)
+        total += done[index][journeys].sum(axis=0)
+    unsettled = (moving > FINAL_SHARE * total) & in_range
+    first_unsettled = np.flatnonzero(unsettled)
+    cut = first_unsettled[0] if len(first_unsettled) else np.flatnonzero(in_range)[-1] + 1
+    last = days[cut - 1] if cut - 1 >= np.flatnonzero(in_range)[0] else None
+    return None if last is None else EPOCH_DAY + timedelta(days=int(last))
 
 
 def _calendars(rng: np.random.Generator, world: World) -> Calendars | None:
