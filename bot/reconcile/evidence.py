@@ -8,14 +8,19 @@ all its findings; nothing here decides an amount or knows a cause by name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 
 import numpy as np
+import pandas as pd
 
+from bot.reconcile.arrival import Volumes
 from bot.reconcile.causes import Attribution, Rules
 from bot.reconcile.detectors import Seen
 from bot.reconcile.registry import REGISTRY
 from bot.reconcile.result import CauseDetail
+from bot.reconcile.safe_range import safe_range
+from bot.reconcile.settled import lag_days_of
 
 
 def describe(
@@ -26,7 +31,14 @@ def describe(
     zero_metrics: Mapping[tuple[object, str], tuple[str, ...]],
 ) -> tuple[CauseDetail, ...]:
     """One detail per cause with a non-zero amount, in the registry's order."""
-    seen = Seen(metric, attribution.cells, rules, names, zero_metrics)
+    seen = Seen(
+        metric,
+        attribution.cells,
+        rules,
+        names,
+        zero_metrics,
+        _settled_until(metric, attribution.cells, rules),
+    )
     cells = attribution.cells
     result = []
     for cause in REGISTRY:
@@ -49,3 +61,21 @@ def describe(
             )
         )
     return tuple(result)
+
+
+def _settled_until(
+    metric: str, cells: pd.DataFrame, rules: Rules
+) -> Callable[[Sequence[int]], date | None]:
+    """The last day the safe range of some journeys calls settled, from the first day asked
+    about on: the same function, and the same days still processed and volumes, as the
+    answer's own ranges (bot.reconcile.safe_range)."""
+
+    def until(keys: Sequence[int]) -> date | None:
+        if not len(cells):
+            return None
+        first = cells["day"].min().date()
+        processing = lag_days_of(cells).of(keys)
+        volumes = Volumes.of_cells(cells).of(keys)
+        return safe_range(metric, first, rules.today, rules, keys, processing, volumes).end
+
+    return until

@@ -102,11 +102,16 @@ class Retries(Finding):
 
 
 def _settled_check(seen: Seen, cause: str) -> str:
-    """Which days to compare: those settled for the journeys retries were found on, by the
-    window the safe range ends by (bot.reconcile.settled), not the bare retry window."""
+    """Which days to compare: those the safe range of the journeys retries were found on
+    calls settled (the window, AJO's retry queue, days still processed, late records), so
+    the check and the answer's range name the same last day; the window alone where none
+    of the days asked about has settled."""
     keys = seen.cells.loc[seen.cells[cause] != 0, "journey_key"].unique()
-    days = settled.window(seen.metric, seen.rules, keys).days
-    last = seen.rules.today - timedelta(days=days)
+    last = seen.settled_until(keys) if seen.settled_until is not None else None
+    if last is None:
+        days = settled.window(seen.metric, seen.rules, keys).days
+        last = seen.rules.today - timedelta(days=days)
+    days = (seen.rules.today - last).days
     return (
         f"compare days up to {format_day(last)} ({plural(days, 'day')} back, once values have "
         "settled): retries converge into delivered or bounces by then"

@@ -3,11 +3,12 @@ retries' evidence and the safe range read the same window, per metric and channe
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from bot.formatting import format_day
 from bot.query import Query
 from bot.reconcile import reconcile
 from tests.reconcile.series import NAMES, SETTINGS, TODAY, series, volumes
@@ -177,3 +178,24 @@ def test_without_a_learned_window_the_witnessed_days_end_the_safe_range():
     )
     for row in answer["by_journey"]:
         assert row["safe_range"]["end"] == safe["end"]
+
+
+def test_the_retries_check_names_the_day_the_safe_range_ends_not_the_bare_window():
+    """Without snapshot history, the documented week held Sent's range back while AJO's
+    retry queue had emptied for all but the two youngest days: the safe range ended there,
+    and the retries' check still named the day a week back."""
+    ajo = volumes(seed=22, days=32, level=5000)
+    queue = np.zeros(32, dtype=np.int64)
+    queue[-2:] = [150, 300]
+    frame = pd.concat(
+        [series(ajo, ajo - queue), series(queue, np.zeros(32, dtype=np.int64), metric="retries")],
+        ignore_index=True,
+    )
+    channels = {1: ("email",)}
+    query = Query("reconcile", START, TODAY, ("sent",))
+    answer = reconcile(frame, query, NAMES, TODAY, SETTINGS, None, None, None, channels)[0]
+    answer = answer.to_dict()
+    end = date.fromisoformat(answer["safe_range"]["end"])
+    assert end > TODAY - timedelta(days=7)
+    detail = next(d for d in answer["causes_detail"] if d["cause"] == "retries")
+    assert detail["check"].startswith(f"compare days up to {format_day(end)} (")

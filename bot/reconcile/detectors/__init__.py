@@ -10,7 +10,7 @@ one module. Detectors are pure functions of numpy arrays; they never see Slack o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import cached_property
@@ -44,6 +44,9 @@ class Seen:
     names: Mapping[object, str]
     # Per (journey, side): the metrics that side reports nothing for while the other does.
     zero_metrics: Mapping[tuple[object, str], tuple[str, ...]]
+    # The last day the safe range of some journeys calls settled (None: no day asked about
+    # has), so that a check names the day the answer's range ends; None when not given.
+    settled_until: Callable[[Sequence[int]], date | None] | None = None
 
     @property
     def label(self) -> str:
