@@ -133,6 +133,19 @@ def test_cja_doubled_over_a_run_of_days_is_duplicate_data_and_names_the_days():
     assert "dataset added twice" in found["check"]
 
 
+def test_a_backfill_ingested_twice_over_days_the_journey_paused_is_still_duplicate_data():
+    """CJA doubled on six days, the journey paused on the last three (a hundredth of its
+    volume): over the whole run both sides sit at about half their ordinary days, as if AJO
+    had lost half; the paused days say nothing of which side moved, the others do."""
+    ajo = volumes(seed=16, days=30, level=20_000, spread=0.05)
+    ajo[13:16] = [300, 180, 120]
+    cja = np.rint(ajo * 0.995).astype(np.int64)
+    cja[10:16] *= 2
+    result = run(series(ajo, cja))["sent"]
+    assert result.causes["duplicate_data"] == -int((cja[10:16] // 2).sum())
+    assert result.causes["unexplained"] == 0
+
+
 def test_ajo_doubled_is_duplicate_data_on_the_ajo_side():
     cja = volumes(seed=10, days=30, level=1500)
     ajo = cja.copy()

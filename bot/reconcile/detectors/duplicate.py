@@ -41,6 +41,11 @@ BRIDGE_RATIO = 1.2
 Z_MIN = 4.0
 MIN_RUN = 2
 EDGE_DAYS = 3
+# A run day whose doubled side is under half its ordinary days (its journey at under a
+# half or a quarter of its usual volume, outage or duplicate alike) is left out of the
+# comparison. (Leaving out days whose other side is over twice them too lost a doubled
+# run on the day-level generator whose remaining days looked like an outage.)
+SWING = 2.0
 # AJO doubled is rarer than CJA half missing: the store replaces a re-ingested export
 # rather than adding it, so AJO doubles only when two exports label the same numbers
 # differently, while a CJA ingestion outage is common. When AJO is the larger side, its
@@ -92,9 +97,14 @@ def _ordinary(
     inside, reference = [], []
     for i in index:
         week = same[np.abs((days - view.day[i]).astype(np.int64)) == 7]
-        if len(week):
-            inside.append(int(i))
-            reference.extend(int(w) for w in week)
+        if not len(week):
+            continue
+        # A day the journey itself wound down on (a pause) says nothing of which side moved:
+        # both readings put its volume under half its usual.
+        if doubled[i] < doubled[week].mean() / SWING:
+            continue
+        inside.append(int(i))
+        reference.extend(int(w) for w in week)
     if not reference:
         before = (view.day[index[0]] - days).astype(np.int64)
         after = (days - view.day[index[-1]]).astype(np.int64)
