@@ -142,37 +142,12 @@ def test_the_evaluate_command_runs_the_event_model(tmp_path):
     assert report["journey_safe_ranges"]["checked"] >= report["safe_ranges"]["checked"]
 
 
-def test_the_safe_ranges_scored_are_the_answers():
-    """The score reads each metric's safe range as the answer gives it: with the days the
-    answer calls still being processed and the late records its volumes may still get."""
-    everything = build(np.random.default_rng(9002), (), "drift")
-    settings = replace(Settings(), today_override=everything.today)
-    done = split(everything, settings)
-    answers = reconcile(
-        everything.frame,
-        everything.query,
-        everything.names,
-        everything.today,
-        settings,
-        everything.history,
-        everything.calendars,
-        channels=everything.channels,
-    )
-    assert {a.metric for a in answers} == set(done)
-    for answer in answers:
-        rules, attribution = done[answer.metric]
-        assert answered_end(everything, answer.metric, rules, attribution) == (
-            answer.safe_range.end
-        )
-    # Late records cut at least one of these ranges short of its window.
-    assert any("late records" in a.safe_range.reason for a in answers)
-
-
-def test_journey_rows_ranges_scored_are_the_answers_rows():
-    """Each by_journey row's safe range is scored as the answer gives it."""
+@pytest.fixture(scope="module")
+def drift():
+    """A scenario with no mechanism injected, split as the evaluation does and answered as
+    Parity does: (scenario, split per metric, answers)."""
     scenario = build(np.random.default_rng(9002), (), "drift")
     settings = replace(Settings(), today_override=scenario.today)
-    done = split(scenario, settings)
     answers = reconcile(
         scenario.frame,
         scenario.query,
@@ -183,6 +158,24 @@ def test_journey_rows_ranges_scored_are_the_answers_rows():
         scenario.calendars,
         channels=scenario.channels,
     )
+    return scenario, split(scenario, settings), answers
+
+
+def test_the_safe_ranges_scored_are_the_answers(drift):
+    """The score reads each metric's safe range as the answer gives it: with the days the
+    answer calls still being processed and the late records its volumes may still get."""
+    scenario, done, answers = drift
+    assert {a.metric for a in answers} == set(done)
+    for answer in answers:
+        rules, attribution = done[answer.metric]
+        assert answered_end(scenario, answer.metric, rules, attribution) == (answer.safe_range.end)
+    # Late records cut at least one of these ranges short of its window.
+    assert any("late records" in a.safe_range.reason for a in answers)
+
+
+def test_journey_rows_ranges_scored_are_the_answers_rows(drift):
+    """Each by_journey row's safe range is scored as the answer gives it."""
+    scenario, done, answers = drift
     key_of = {name: key for key, name in scenario.names.items()}
     for answer in answers:
         rules, attribution = done[answer.metric]
@@ -193,12 +186,10 @@ def test_journey_rows_ranges_scored_are_the_answers_rows():
         assert set(rows) == set(scenario.journey_final_days[answer.metric])
 
 
-def test_a_journey_row_ending_after_its_own_last_final_day_is_counted_late():
+def test_a_journey_row_ending_after_its_own_last_final_day_is_counted_late(drift):
     """One journey's last final day set before its row's end (a late row), another's well
     after it (an early row): each counted once, every other row right."""
-    scenario = build(np.random.default_rng(9002), (), "drift")
-    settings = replace(Settings(), today_override=scenario.today)
-    done = split(scenario, settings)
+    scenario, done, _ = drift
     metric = next(iter(done))
     rules, attribution = done[metric]
     ends = {k: r.end for k, r in journey_ranges(scenario, metric, rules, attribution).items()}
