@@ -246,7 +246,7 @@ class Parity:
         now = self.clock.now()
         answer = Answer(intent=query.intent, query=query, today=today, now=now)
         if query.unclear:  # asked back: nothing is computed for a question not understood
-            give_back()
+            pass
         elif query.intent in ("reconcile", "safe_range"):
             calendars = self.store.calendars(self.settings.timezone)
             answer = replace(

@@ -11,10 +11,8 @@ from datetime import date
 import pandas as pd
 
 from bot.evaluate.scenarios import Scenario
-from bot.reconcile.arrival import Volumes
 from bot.reconcile.result import SafeRange
-from bot.reconcile.safe_range import safe_range
-from bot.reconcile.settled import lag_days_of
+from bot.reconcile.safe_range import AnswerRanges
 
 SLACK_DAYS = 2
 
@@ -46,9 +44,7 @@ def answered_end(scenario: Scenario, metric: str, rules, attribution) -> date | 
     """The metric's safe range's end as the answer gives it: with the days it calls still
     being processed and the late records its days' volumes may still get."""
     query = scenario.query
-    processing = lag_days_of(attribution.cells).of()
-    volumes = Volumes.of_cells(attribution.cells)
-    return safe_range(metric, query.start, query.end, rules, None, processing, volumes).end
+    return AnswerRanges.of_cells(metric, rules, attribution.cells)(query.start, query.end).end
 
 
 def score_safe(scenario: Scenario, done: dict) -> SafeScore:
@@ -76,15 +72,9 @@ def journey_ranges(scenario: Scenario, metric: str, rules, attribution) -> dict[
     late records its own volumes may still get."""
     query = scenario.query
     cells = attribution.cells
-    lag = lag_days_of(cells)
-    volumes = Volumes.of_cells(cells)
-    result = {}
-    for key in pd.unique(cells["journey_key"].to_numpy()) if len(cells) else ():
-        keys = [key]
-        result[int(key)] = safe_range(
-            metric, query.start, query.end, rules, keys, lag.of(keys), volumes.of(keys)
-        )
-    return result
+    ranges = AnswerRanges.of_cells(metric, rules, cells)
+    keys = pd.unique(cells["journey_key"].to_numpy()) if len(cells) else ()
+    return {int(key): ranges(query.start, query.end, [key]) for key in keys}
 
 
 def score_journey_safe(scenario: Scenario, done: dict) -> SafeScore:

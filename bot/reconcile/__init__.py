@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.metrics import METRIC_TABLE, METRICS, metric_facts
 from bot.query import Query
 from bot.reconcile import witnesses
-from bot.reconcile.arrival import Volumes, learn_by_dataset
+from bot.reconcile.arrival import learn_by_dataset
 from bot.reconcile.causes import (
     Attribution,
     Rules,
@@ -32,8 +32,7 @@ from bot.reconcile.evidence import describe
 from bot.reconcile.pool import Pool
 from bot.reconcile.queue import QUEUE_METRIC, RetryQueue
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
-from bot.reconcile.safe_range import safe_range
-from bot.reconcile.settled import lag_days_of
+from bot.reconcile.safe_range import AnswerRanges
 from bot.reconcile.settling import learn, learn_channels
 from bot.store.calendars import Calendars
 
@@ -394,13 +393,10 @@ def _summarize(
     cells["journey"] = cells["journey_key"].map(journey_names).fillna("(unknown journey)")
     totals = {cause: int(cells[cause].sum()) for cause in CAUSES}
 
-    lag_days = lag_days_of(cells)  # once: every journey row's range reads them
-    volumes = Volumes.of_cells(cells)
+    ranges = AnswerRanges.of_cells(metric, rules, cells)  # once: every journey row reads it
 
     def safe(keys=None) -> SafeRange:
-        return safe_range(
-            metric, query.start, query.end, rules, keys, lag_days.of(keys), volumes.of(keys)
-        )
+        return ranges(query.start, query.end, keys)
 
     by_journey = _breakdowns(cells, "journey", safe)
     # Journeys with the most unexplained difference first: that is where to look.

@@ -14,13 +14,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from bot.reconcile.arrival import Volumes
 from bot.reconcile.causes import Attribution, Rules
 from bot.reconcile.detectors import Seen
 from bot.reconcile.registry import REGISTRY
 from bot.reconcile.result import CauseDetail
-from bot.reconcile.safe_range import safe_range
-from bot.reconcile.settled import lag_days_of
+from bot.reconcile.safe_range import AnswerRanges
 
 
 def describe(
@@ -67,15 +65,13 @@ def _settled_until(
     metric: str, cells: pd.DataFrame, rules: Rules
 ) -> Callable[[Sequence[int]], date | None]:
     """The last day the safe range of some journeys calls settled, from the first day asked
-    about on: the same function, and the same days still processed and volumes, as the
-    answer's own ranges (bot.reconcile.safe_range)."""
+    about on: the answer's own ranges (bot.reconcile.safe_range.AnswerRanges), read from
+    the cells only if a check asks."""
 
     def until(keys: Sequence[int]) -> date | None:
         if not len(cells):
             return None
-        first = cells["day"].min().date()
-        processing = lag_days_of(cells).of(keys)
-        volumes = Volumes.of_cells(cells).of(keys)
-        return safe_range(metric, first, rules.today, rules, keys, processing, volumes).end
+        ranges = AnswerRanges.of_cells(metric, rules, cells)
+        return ranges(cells["day"].min().date(), rules.today, keys).end
 
     return until

@@ -14,8 +14,10 @@ Bounces by more than 0.5 %.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+
+import pandas as pd
 
 from bot.formatting import format_day, format_span
 from bot.metrics import DISPLAY_NAMES
@@ -25,13 +27,15 @@ from bot.reconcile.result import SafeRange
 from bot.reconcile.rules import Rules
 from bot.reconcile.settled import (
     TOO_LITTLE_HISTORY,
+    LagDays,
     Window,
     _days_old,
+    lag_days_of,
     settle_days,
     window,
 )
 
-__all__ = ["TOO_LITTLE_HISTORY", "Window", "safe_range", "settle_days", "window"]
+__all__ = ["TOO_LITTLE_HISTORY", "AnswerRanges", "Window", "safe_range", "settle_days", "window"]
 
 
 def safe_range(
@@ -142,3 +146,32 @@ def _queue_emptied(
     else:
         why = f"{cleared.why}; AJO's retry queue holds none of these days' messages"
     return replace(cleared, why=why, note=chosen.note), end
+
+
+@dataclass(frozen=True)
+class AnswerRanges:
+    """One metric's answer's safe ranges for any of its journeys: the days it calls still
+    being processed and each journey's volumes, read from its cells once (every journey row,
+    the whole answer, the retries' check and the evaluation ask the same question)."""
+
+    metric: str
+    rules: Rules
+    processing: LagDays
+    volumes: Volumes
+
+    @classmethod
+    def of_cells(cls, metric: str, rules: Rules, cells: pd.DataFrame) -> AnswerRanges:
+        return cls(metric, rules, lag_days_of(cells), Volumes.of_cells(cells))
+
+    def __call__(self, start: date, end: date, keys: Iterable[int] | None = None) -> SafeRange:
+        """The safe range from `start` to `end` of these journeys (every one when None)."""
+        keys = None if keys is None else list(keys)
+        return safe_range(
+            self.metric,
+            start,
+            end,
+            self.rules,
+            keys,
+            self.processing.of(keys),
+            self.volumes.of(keys),
+        )
