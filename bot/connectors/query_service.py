@@ -39,6 +39,7 @@ from bot.errors import ConfigError, PullFailed
 from bot.ingest import records
 from bot.ingest.values import utc_naive
 from bot.store import Provenance, SnapshotReport, Store
+from bot.store.hourly import PulledHours
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +159,12 @@ def pull_query_service(
     engine: Engine | None = None,
 ) -> list[SnapshotReport]:
     """Count AJO's datasets for `since`..`until` and store them as one AJO snapshot, its
-    days in PARITY_TIMEZONE (recorded with the snapshot)."""
+    days in PARITY_TIMEZONE (recorded with the snapshot), with the counts per UTC hour
+    they were summed from (the time-zone diagnosis re-cuts them into a data view's days)."""
     notes = [] if notes is None else notes
     engine = engine or engine_for(settings)
     try:
-        found = count_events(engine, since, until, settings.timezone)
+        found = count_events(engine, since, until, settings.timezone, hourly=True)
     finally:
         engine.dispose()
     notes.extend(dataset_notes(found.datasets))
@@ -178,6 +180,7 @@ def pull_query_service(
             f"{ENTITY_TABLE} (it lags publication by about 30 minutes): {', '.join(versions)}"
         )
         daily = daily[~nameless]
+    hours = _pulled_hours(found, since, until, settings.timezone)
     # Versions of one journey add up: the journey is what both products report on.
     daily = daily.groupby(["journey_name", "journey_id", "channel", "day"], dropna=False).sum(
         numeric_only=True
@@ -207,8 +210,28 @@ def pull_query_service(
         },
     )
     return store.save(
-        frame, origin=_origin(found.datasets), timezone=settings.timezone, source=pulled
+        frame,
+        origin=_origin(found.datasets),
+        timezone=settings.timezone,
+        source=pulled,
+        hours=hours,
     )
+
+
+def _pulled_hours(found: Counts, since: date, until: date, timezone: str) -> PulledHours:
+    """The counts per journey, channel, metric and UTC hour (versions added up, as for
+    days; versions without a name left out), and the UTC hours the pull counted."""
+    first, end = _utc_bounds(since, until, ZoneInfo(timezone))
+    rows = found.hourly.loc[found.hourly["journey_name"].notna()]
+    if rows.empty:
+        return PulledHours(rows.iloc[:0], first, end)
+    summed = rows.groupby(["journey_name", "journey_id", "channel", "utc_hour"], dropna=False)[
+        list(METRIC_COLUMNS)
+    ].sum()
+    long = summed.stack().reset_index()
+    long.columns = ["journey", "journey_id", "channel", "utc_hour", "metric", "value"]
+    long["journey_id"] = long["journey_id"].fillna("")
+    return PulledHours(long.loc[long["value"] > 0].reset_index(drop=True), first, end)
 
 
 def dataset_notes(datasets: Datasets) -> list[str]:

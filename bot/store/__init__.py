@@ -19,6 +19,7 @@ from bot.store import (
     captures,
     conversations,
     drops,
+    hourly,
     interactions,
     learned,
     provenance,
@@ -72,17 +73,26 @@ class Store:
         origin: str,
         timezone: str | None = None,
         source: Provenance | None = None,
+        hours: hourly.PulledHours | None = None,
     ) -> list[SnapshotReport]:
         """Store a validated frame as snapshots: all of it or, on any error, none of it.
 
         `timezone` is the IANA zone the frame's days are in when its origin said (a CJA data
         view's): recorded with the snapshot, and told in every answer about those days.
         `source` is where the frame came from; who loaded it is the current activity's.
+        `hours`: AJO's hourly counts behind a frame of one capture (a Query Service pull),
+        kept with its snapshot in the same transaction (bot.store.hourly); the same
+        numbers stored again keep the hours stored with them.
         """
         recorded = provenance.columns(source, activity.current())
         with self.engine.begin() as conn:
             writer_lock(conn)  # journeys and duplicates are read as a sequential run reads them
             reports = save_frame(conn, frame, origin, self._utcnow(), timezone, recorded)
+            if hours is not None:
+                if len(reports) != 1:
+                    raise ValueError("hourly counts belong to a frame of one capture")
+                if not reports[0].duplicate:
+                    hourly.save(conn, reports[0].snapshot_id, hours)
         _count(reports)
         return reports
 
@@ -205,6 +215,17 @@ class Store:
         """The time zones the stored days are in, per source, against `reporting`'s."""
         with self.engine.connect() as conn:
             return calendars(conn, reporting)
+
+    def ajo_hours(
+        self,
+        start: date,
+        end: date,
+        metrics: Sequence[str] = (),
+        journey_keys: Sequence[int] = (),
+    ) -> hourly.AjoHours | None:
+        """AJO's hourly counts around these days (Query Service pulls), or None."""
+        with self.engine.connect() as conn:
+            return hourly.read(conn, start, end, tuple(metrics), tuple(journey_keys))
 
     def capture_times(
         self,

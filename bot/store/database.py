@@ -77,6 +77,11 @@ def _settling_moves(conn: Connection) -> None:
     learned.rebuild(conn)
 
 
+def _hourly_counts(conn: Connection) -> None:
+    """Version 8: AJO's hourly counts and the spans pulls counted (both created by
+    create_all, empty: earlier pulls stored days only)."""
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -86,6 +91,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     5: _snapshot_provenance,
     6: _daily_comparison,
     7: _settling_moves,
+    8: _hourly_counts,
 }
 
 

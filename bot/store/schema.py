@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # One limit for every name a file gives a number (journey names and ids, actions,
 # channels), in characters: checked at ingest (bot.store.identity.name_problem) on both
@@ -201,6 +201,36 @@ settling_moves = Table(
     Column("abs_change", BigInteger, nullable=False),
     PrimaryKeyConstraint("snapshot_id", "metric", "channel", "age_days"),
     sqlite_with_rowid=False,
+)
+
+# AJO's counts per UTC hour, from Query Service pulls (version 8): what the time-zone
+# diagnosis re-cuts into the data view's days (bot.reconcile.hourly). One value per
+# (metric, hour, series): a later pull replaces every hour it covered, for every series.
+# `hour` counts whole hours since 1970-01-01 00:00 UTC (an integer: written in bulk alike
+# on both backends). Only hours with events are stored; the span says which were counted.
+hourly_counts = Table(
+    "hourly_counts",
+    metadata,
+    Column("metric", String(32), nullable=False),
+    Column("hour", Integer, nullable=False),
+    Column("series_id", Integer, nullable=False),
+    Column("journey_key", Integer, nullable=False),
+    Column("value", BigInteger, nullable=False),
+    Column("span_id", Integer, nullable=False),
+    PrimaryKeyConstraint("metric", "hour", "series_id"),
+    sqlite_with_rowid=False,
+)
+
+# The hours each pull counted, [first_hour, end_hour) in the same integer hours, in the
+# order they were written: an hour's counts are the latest span's that covers it, and
+# stand only while that span's snapshot is not dropped.
+hourly_spans = Table(
+    "hourly_spans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("snapshot_id", Integer, nullable=False, index=True),
+    Column("first_hour", Integer, nullable=False),
+    Column("end_hour", Integer, nullable=False),
 )
 
 superseded_values = Table(

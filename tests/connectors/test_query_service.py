@@ -350,3 +350,30 @@ def test_hourly_counts_in_both_clocks_for_the_time_zone_diagnosis(postgres_url):
         "Asia/Kolkata",
         "ajo_message_feedback_event_dataset",
     )
+
+
+def test_a_pull_keeps_the_hours_for_the_time_zone_diagnosis(postgres_url, store):
+    url = make_datasets(
+        postgres_url,
+        feedback=[
+            ("2026-11-27 05:10", "v1", "sent", 2),  # 00:10 in New York, Nov 27
+            ("2026-11-27 05:50", "v1", "sent", 1),
+            ("2026-11-28 03:00", "v1", "sent", 4),  # 22:00 in New York, Nov 27
+            ("2026-11-28 03:30", "v9", "sent", 8),  # a version without a name: left out
+        ],
+        tracking=[],
+    )
+    settings = Settings(aep_qs_url=url, timezone="America/New_York")
+
+    qs.pull_query_service(settings, store, SINCE, UNTIL, NOW)
+
+    found = store.ajo_hours(SINCE, UNTIL, ["sent"])
+    hours = {
+        str(datetime.fromtimestamp(h * 3600, UTC))[:16]: v
+        for h, v in zip(found.counts["hour"], found.counts["value"], strict=True)
+    }
+    assert hours == {"2026-11-27 05:00": 3, "2026-11-28 03:00": 4}
+    # The pull counted Nov 27 to 29 in New York: 05:00 UTC Nov 27 to 05:00 UTC Nov 30.
+    first = datetime(2026, 11, 27, 5, tzinfo=UTC).timestamp() // 3600
+    assert (found.covered[0], found.covered[-1]) == (first, first + 3 * 24 - 1)
+    assert found.pulls[0][1] == NOW
