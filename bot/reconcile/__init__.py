@@ -21,6 +21,7 @@ from bot.reconcile import witnesses
 from bot.reconcile.arrival import learn_by_dataset
 from bot.reconcile.causes import (
     Attribution,
+    Prepared,
     Rules,
     attribute,
     pooled_time_shifts,
@@ -174,8 +175,11 @@ def _attributions(
     only needs a summary lets each metric's cells and findings go before the next metric's
     are split (the 13-month question's peak held every metric's at once).
 
-    Memory: one metric's rows are copied out of `frame` at a time, the time-zone fit's
-    metrics once fitted are dropped, and each metric's prepared cells once split."""
+    Memory: one metric's rows are copied out of `frame` at a time. The time-zone fit needs
+    every metric at once, but only what it reads of each (`Part`): each metric is prepared
+    for it and let go, then prepared again when it is split (the same numbers: `prepare`
+    is deterministic), but for the last one, whose cells are kept. Holding every metric's
+    prepared cells through the fit was the 13-month question's peak."""
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     in_range = ((frame["day"] >= start) & (frame["day"] <= end)).to_numpy()
     # Positions of each metric's rows, in frame order: a metric's rows are copied out
@@ -186,21 +190,25 @@ def _attributions(
         reported = tuple(m.name for m in METRIC_TABLE if m.name in present and not m.evidence_only)
     else:
         reported = given.reported
-    result = {}
     empty = frame.iloc[:0]
 
     def rows_of(metric: str) -> pd.DataFrame:
         where = positions.get(metric)
-        return empty if where is None else frame.iloc[where]
+        cells = with_neighbours(empty if where is None else frame.iloc[where])
+        return cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
 
-    prepared = {}
     arrivals = _arrivals(settings, history, channels)
     retry_queue = RetryQueue.of_frame(frame)
-    for metric in query.metrics or reported:
-        cells = with_neighbours(rows_of(metric))
-        cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
+    asked = tuple(dict.fromkeys(query.metrics or reported))
+    rules = {
+        m: rules_for(m, settings, today, history, calendars, channels, arrivals, retry_queue)
+        for m in asked
+    }
+    measured = {}
+
+    def prepared(metric: str) -> Prepared:
+        cells = rows_of(metric)
         queue = metric_facts(metric).retry_queue
-        measured = True
         if queue is not None:
             # The rows of the range this metric's retries and witnesses are read from (in
             # frame order, as a mask over every row keeps them).
@@ -210,9 +218,9 @@ def _attributions(
                 inside["metric"] == queue, ["journey_key", "day", "ajo", "ajo_rows"]
             ]
             if given is None:
-                measured = bool((retries["ajo_rows"] > 0).any())
+                measured[metric] = bool((retries["ajo_rows"] > 0).any())
             else:
-                measured = given.metrics[metric].measured
+                measured[metric] = given.metrics[metric].measured
             cells = cells.merge(
                 retries[["journey_key", "day", "ajo"]].rename(columns={"ajo": "ajo_retries"}),
                 on=["journey_key", "day"],
@@ -222,53 +230,56 @@ def _attributions(
             cells = cells.merge(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
             ).fillna({"sibling_ajo": 0, "sibling_cja": 0, "own_witness": 0})
-            del inside, retries
-        rules = rules_for(
-            metric, settings, today, history, calendars, channels, arrivals, retry_queue
-        )
         gaps = None if given is None else given.metrics[metric].missing
-        prepared[metric] = (rules, measured, prepare(cells, metric, rules, gaps))
-        del cells
+        return prepare(cells, metric, rules[metric], gaps)
+
     # One data view, one zone: the time-zone shift is fitted on every metric at once (the
-    # other metrics in the frame too: they are in the same data view).
-    extra = {}
+    # other metrics in the frame too: they are in the same data view). What the fit reads
+    # of the others; their missing data for the pool.
+    extra, extra_gaps = {}, {}
     for metric in reported:
-        if metric not in prepared and metric in positions:
-            cells = with_neighbours(rows_of(metric))
-            cells = cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
-            rules = rules_for(metric, settings, today, history, calendars, arrivals={})
+        if metric not in rules and metric in positions:
+            other = rules_for(metric, settings, today, history, calendars, arrivals={})
             gaps = None if given is None else given.extra[metric]
-            extra[metric] = prepare(cells, metric, rules, gaps)
-            del cells
+            ready = prepare(rows_of(metric), metric, other, gaps)
+            extra[metric], extra_gaps[metric] = ready.zone, wide_gaps(ready.gaps)
+            del ready
+    parts, kept = {}, None
+    for metric in asked:
+        kept = None  # the previous metric's cells go before this one's are prepared
+        kept = prepared(metric)
+        parts[metric] = kept.zone
     shifts, zone = {}, None
-    if prepared:
-        pooled = {m: p for m, (_, _, p) in prepared.items()} | extra
+    if asked:
         shifts, zone = pooled_time_shifts(
-            pooled,
-            next(iter(prepared.values()))[0],
+            parts | extra,
+            rules[asked[0]],
             None if given is None else given.zone,
             given is not None,
         )
-        del pooled
-    extra_gaps = {m: wide_gaps(p.gaps) for m, p in extra.items()}
-    del extra
-    pools = {}
-    for metric in list(prepared):
-        rules, measured, ready = prepared.pop(metric)
+    del parts, extra
+    # The last metric is split first, from the cells kept; the others are prepared again.
+    result, pools = {}, {}
+    for metric in asked[-1:] + asked[:-1]:
+        ready = kept if metric == asked[-1] else prepared(metric)
+        kept = None
         attribution = attribute(
             ready.cells,
             metric,
-            rules,
-            measured,
+            rules[metric],
+            measured.get(metric, True),
             prepared=ready,
             shift=shifts.pop(metric, None),
             pool=None if given is None else given.metrics[metric],
         )
         del ready
         pools[metric] = attribution.pool
-        result[metric] = (rules, attribution) if each is None else each(metric, rules, attribution)
-        del attribution
+        kept_result = (rules[metric], attribution)
+        result[metric] = kept_result if each is None else each(metric, *kept_result)
+        del attribution, kept_result
+    result = {m: result[m] for m in asked}
     if given is None:
+        pools = {m: pools[m] for m in asked}
         given = Pool(reported=reported, zone=zone, metrics=pools, extra=extra_gaps)
     return result, given
 

@@ -165,24 +165,43 @@ def prepare(
         ajo_next=view.ajo_next - neighbour(view, ajo_copies, 1),
     )
     whole = ~holes & ~_spread(view, ajo_missing)
-    part = timezone.Part(metric, reference, ledger.rest.copy(), settled & whole, whole)
+    part = timezone.Part(metric, _fitted(reference), ledger.rest.copy(), settled & whole, whole)
     return Prepared(cells, view, ledger, gaps, holes, doubled, whole, part)
 
 
-def time_shifts(prepared: Mapping[str, Prepared], rules: Rules) -> dict[str, timezone.TimeShift]:
-    """The data view's time-zone shift, fitted on every metric at once, per metric."""
-    return pooled_time_shifts(prepared, rules)[0]
+def _fitted(view: CellView) -> CellView:
+    """`view` with only what the time-zone fit reads: the journey, the day, its age and
+    AJO's three values. A metric's Part outlives its cells (every metric's are fitted
+    together, each metric split after), and a column of the cells frame kept its whole
+    block of columns alive; the columns the fit never reads are left empty, so that any
+    use of them fails rather than reads zeros."""
+    unread = np.empty(0, dtype=np.int64)
+    return replace(
+        view,
+        journey=view.journey.copy(),
+        cja=unread,
+        ajo_rows=unread,
+        cja_rows=unread,
+        sibling_ajo=unread,
+        sibling_cja=unread,
+        own_witness=unread,
+    )
+
+
+def time_shifts(parts: Mapping[str, timezone.Part], rules: Rules) -> dict[str, timezone.TimeShift]:
+    """The data view's time-zone shift, fitted on every metric's Part at once, per metric."""
+    return pooled_time_shifts(parts, rules)[0]
 
 
 def pooled_time_shifts(
-    prepared: Mapping[str, Prepared], rules: Rules, pool: ZonePool | None = None, given=False
+    parts: Mapping[str, timezone.Part], rules: Rules, pool: ZonePool | None = None, given=False
 ) -> tuple[dict[str, timezone.TimeShift], ZonePool | None]:
     """`time_shifts`, and the zone figures pooled over every journey; with `given`, the
-    prepared cells are some journeys' and `pool` is every journey's zone figures."""
-    parts = [p.zone for p in prepared.values()]
+    parts are some journeys' cells and `pool` is every journey's zone figures."""
+    parts = list(parts.values())
     if given:
         return timezone.detect_from(parts, pool), pool
-    days = [p.view.day for p in prepared.values() if len(p.view)]
+    days = [p.view.day for p in parts if len(p.view)]
     known = None
     if days:
         first = min(d.min() for d in days).item()
@@ -215,7 +234,7 @@ def attribute(
     """
     if prepared is None:
         prepared = prepare(cells, metric, rules)
-        shift = time_shifts({metric: prepared}, rules).get(metric)
+        shift = time_shifts({metric: prepared.zone}, rules).get(metric)
     cells, view, ledger = prepared.cells, prepared.view, prepared.ledger
     gaps, holes, doubled, whole = prepared.gaps, prepared.holes, prepared.doubled, prepared.whole
     documented_lag = view.age < rules.lag_days
