@@ -12,7 +12,7 @@ export does not carry Retries.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -28,6 +28,8 @@ class RetryQueue:
     not empty at the capture."""
 
     queued: dict[int, frozenset[int]]
+    # Per journey key, day (ordinal) -> how many of its messages the queue holds.
+    counts: dict[int, dict[int, int]] = field(default_factory=dict)
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame) -> RetryQueue | None:
@@ -37,11 +39,28 @@ class RetryQueue:
             return None
         keys = rows["journey_key"].to_numpy()
         days = rows["day"].to_numpy().astype("datetime64[D]").astype(np.int64) + EPOCH_ORDINAL
-        full = rows["ajo"].to_numpy() > 0
+        held = rows["ajo"].to_numpy()
+        full = held > 0
         queued: dict[int, set[int]] = {int(k): set() for k in np.unique(keys).tolist()}
-        for key, day in zip(keys[full].tolist(), days[full].tolist(), strict=True):
+        counts: dict[int, dict[int, int]] = {k: {} for k in queued}
+        for key, day, count in zip(
+            keys[full].tolist(), days[full].tolist(), held[full].tolist(), strict=True
+        ):
             queued[int(key)].add(int(day))
-        return cls({k: frozenset(v) for k, v in queued.items()})
+            counts[int(key)][int(day)] = counts[int(key)].get(int(day), 0) + int(count)
+        return cls({k: frozenset(v) for k, v in queued.items()}, counts)
+
+    def held(self, journeys: Iterable[int]) -> dict[int, int] | None:
+        """Day (ordinal) -> messages of these journeys the queue holds; None when the
+        export carried Retries for some of them not."""
+        keys = list(journeys)
+        if any(k not in self.counts for k in keys):
+            return None
+        total: dict[int, int] = {}
+        for key in keys:
+            for day, count in self.counts[key].items():
+                total[day] = total.get(day, 0) + count
+        return total
 
     def emptied_until(self, journeys: Iterable[int], first: date) -> date | None:
         """The last day, from `first` on, up to which no day of these journeys has a message

@@ -17,10 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from bot.formatting import format_day, format_span
-from bot.metrics import DISPLAY_NAMES
+from bot.metrics import DISPLAY_NAMES, metric_facts
 from bot.reconcile.arrival import CONFIDENCE, Volumes, final_until
 from bot.reconcile.channels import UNKNOWN, retries
 from bot.reconcile.result import SafeRange
@@ -34,6 +35,7 @@ from bot.reconcile.settled import (
     settle_days,
     window,
 )
+from bot.reconcile.wording import plural
 
 __all__ = ["TOO_LITTLE_HISTORY", "AnswerRanges", "Window", "safe_range", "settle_days", "window"]
 
@@ -57,6 +59,10 @@ def safe_range(
     last_settled = rules.today - timedelta(days=chosen.days)
     if not chosen.learned:
         chosen, last_settled = _queue_emptied(metric, start, rules, journeys, chosen, last_settled)
+    if volumes is not None:
+        chosen, last_settled = _queue_holds(
+            metric, start, rules, journeys, volumes, chosen, last_settled
+        )
     note = f"; {chosen.note}" if chosen.note else ""
     arriving = [day for day in processing if day <= last_settled]
     if arriving and not chosen.learned:
@@ -146,6 +152,45 @@ def _queue_emptied(
     else:
         why = f"{cleared.why}; AJO's retry queue holds none of these days' messages"
     return replace(cleared, why=why, note=chosen.note), end
+
+
+def _queue_holds(
+    metric: str,
+    start: date,
+    rules: Rules,
+    journeys: Iterable[int] | None,
+    volumes: Volumes,
+    chosen: Window,
+    last_settled: date,
+) -> tuple[Window, date]:
+    """Sent (AJO counts a queued message, CJA writes its record when it leaves the queue):
+    a day whose messages AJO's retry queue still holds more of than the settling threshold
+    of its values (0.5 % of both products' together) is not final, whatever the window.
+    A window, learned or documented, says how long days kept moving in past snapshots on
+    average; the queue is this capture's count of what these days still owe CJA. The range
+    ends the day before the oldest such day; unchanged when there is none or the queue of
+    some retried journey is not known. (Delivered gets only part of the queue, and cutting
+    it too made ranges early on the tuning seeds without making fewer late.)"""
+    if rules.queue is None or rules.channels is None or not metric_facts(metric).retry_affected:
+        return chosen, last_settled
+    keys = list(rules.channels) if journeys is None else [int(k) for k in journeys]
+    retried = [k for k in keys if any(retries(c) for c in rules.channels.get(k, (UNKNOWN,)))]
+    held = rules.queue.held(retried) if retried else None
+    if not held or not volumes.by_journey:
+        return chosen, last_settled
+    day, _, both = np.concatenate(list(volumes.by_journey.values()), axis=1)
+    first, last = start.toordinal(), last_settled.toordinal()
+    for ordinal in sorted(d for d in held if first <= d <= last):
+        values = float(both[day == ordinal].sum())
+        if held[ordinal] > values * rules.change_pct / 100:
+            end = date.fromordinal(ordinal - 1)
+            why = (
+                f"ends {format_day(end)}: AJO's retry queue still holds "
+                f"{plural(held[ordinal], 'message')} of {format_day(date.fromordinal(ordinal))} "
+                "(its Retries), which reach CJA when they leave it"
+            )
+            return replace(chosen, why=why), end
+    return chosen, last_settled
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ window, instead of the documented week."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pandas as pd
@@ -11,8 +12,10 @@ import pytest
 
 from bot.query import Query
 from bot.reconcile import metrics_needed, reconcile, rules_for
+from bot.reconcile.arrival import Volumes
 from bot.reconcile.queue import RetryQueue
 from bot.reconcile.safe_range import safe_range
+from bot.reconcile.settling import Settling, SourceSettling
 from tests.reconcile.series import NAMES, SETTINGS, TODAY, series
 
 START = TODAY - timedelta(days=29)
@@ -86,3 +89,39 @@ def test_an_answer_reads_the_queue_from_its_frame():
     query = Query("reconcile", START, TODAY, ("delivered",))
     (result,) = reconcile(frame, query, NAMES, TODAY, SETTINGS, None, channels={1: ("email",)})
     assert result.safe_range.end == TODAY - timedelta(days=4)
+
+
+def learned_end_of(queued: int) -> tuple:
+    """Sent on one email journey of 1,000 a day (CJA 960), a window of 3 days learned from
+    history, and AJO's queue holding `queued` messages of 4 days back: the range's end."""
+    learned = Settling(
+        "sent",
+        (SourceSettling("ajo", 100, None, 10), SourceSettling("cja", 100, 2, 10)),
+        consulted=True,
+    )
+    frame = queue_frame((4,))
+    frame.loc[frame["ajo"] > 0, "ajo"] = queued
+    rules = replace(
+        rules_for("sent", SETTINGS, TODAY, None, None, {1: ("email",)}),
+        settling=learned,
+        safe_settling=learned,
+        queue=RetryQueue.of_frame(frame),
+    )
+    days = pd.date_range(START, TODAY)
+    cells = pd.DataFrame({"journey_key": 1, "day": days, "ajo": 1_000, "cja": 960})
+    return safe_range("sent", START, TODAY, rules, [1], (), Volumes.of_cells(cells))
+
+
+def test_a_queue_holding_more_than_the_threshold_ends_a_learned_window_sooner():
+    # History says Sent settles in 3 days; this capture's queue still holds 40 messages of
+    # 4 days back (2 % of that day's 1,960 values): each still reaches CJA's Sent.
+    result = learned_end_of(40)
+    assert result.end == TODAY - timedelta(days=5)
+    assert result.reason.startswith(
+        "ends Nov 24: AJO's retry queue still holds 40 messages of Nov 25 (its Retries)"
+    )
+
+
+def test_a_queue_holding_less_than_the_threshold_leaves_the_learned_window():
+    # 5 messages are 0.26 % of the day's values: the day is final.
+    assert learned_end_of(5).end == TODAY - timedelta(days=3)
