@@ -298,7 +298,7 @@ def attribute(
             ledger.amounts["timezone"],
             reach,
             usual.spread,
-            None if pool is None else (pool.drain, pool.shared),
+            None if pool is None else (pool.drain, pool.shared, pool.own_agrees),
         )
         found = retries.inferred(
             view,
@@ -365,6 +365,7 @@ def attribute(
             arriving_days=arriving_on,
             drain=witnessed.drain if inferring else None,
             shared=witnessed.shared if inferring else None,
+            own_agrees=witnessed.own_agrees if inferring else True,
             retries=facts_of(found) if inferring else None,
             largest_pct=band.largest_pct,
             lag=facts_of(lagged),

@@ -56,6 +56,8 @@ class MetricPool:
     arriving_days: np.ndarray | None = None  # days the witnesses show still arriving
     drain: Drain | None = None
     shared: Shared | None = None
+    # AJO's own retry readings stand (bot.reconcile.retries.own_agrees).
+    own_agrees: bool = True
     retries: object = None  # the inferred retries finding's facts, if any journey had one
     largest_pct: float = 0.0
     lag: object = None  # the processing-lag finding's facts

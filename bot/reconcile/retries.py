@@ -216,6 +216,8 @@ class Witnessed:
     confirmed: np.ndarray | None = None
     # The journeys' shared rate the amounts were drawn towards (bot.reconcile.decay.Shared).
     shared: object = None
+    # AJO's own readings stood, judged over every journey (`own_agrees`).
+    own_agrees: bool = True
 
 
 def _against_cja(
@@ -262,6 +264,26 @@ def _ajos_own(
 AGREEMENT_Z = 2.326
 
 
+def _gap(against, own) -> tuple[float, float]:
+    """Over the days both read: AJO's own reading minus CJA's, each day weighed by its
+    precision (a day either reads poorly counts little), and the sum of the weights."""
+    if against is None or own is None:
+        return 0.0, 0.0
+    (cja_days, (cja_q, cja_v)), (own_days, (own_q, own_v)) = against, own
+    both = cja_days & own_days
+    if not both.any():
+        return 0.0, 0.0
+    weight = 1 / (own_v[both[own_days]] + cja_v[both[cja_days]])
+    return float((weight * (own_q[both[own_days]] - cja_q[both[cja_days]])).sum()), float(
+        weight.sum()
+    )
+
+
+def _short(gap: float, weight: float) -> bool:
+    """AJO's own reading falls short of CJA's beyond the noise of their difference."""
+    return weight > 0 and gap < -AGREEMENT_Z * np.sqrt(weight)
+
+
 def _agreeing(against, own) -> tuple:
     """The readings to combine: both when they agree within their noise, else CJA's alone.
 
@@ -272,16 +294,19 @@ def _agreeing(against, own) -> tuple:
     however long the queue, below CJA's reading beyond their noise. CJA's reading has no
     such term (its Sent of a day counts that day's sends once they leave the queue), so it
     is the one kept."""
-    if against is None or own is None:
-        return against, own
-    (cja_days, (cja_q, cja_v)), (own_days, (own_q, own_v)) = against, own
-    both = cja_days & own_days
-    if not both.any():
-        return against, own
-    # The days' differences weighed by their precision: a day either reads poorly counts little.
-    weight = 1 / (own_v[both[own_days]] + cja_v[both[cja_days]])
-    gap = (weight * (own_q[both[own_days]] - cja_q[both[cja_days]])).sum()
-    return (against, None) if gap < -AGREEMENT_Z * np.sqrt(weight.sum()) else (against, own)
+    return (against, None) if _short(*_gap(against, own)) else (against, own)
+
+
+def own_agrees(pairs) -> bool:
+    """Whether AJO's own readings stand, judged over every journey's (CJA's, AJO's own)
+    reading `pairs` together: which day AJO's Delivered counts a retried message on is one
+    setting of the product, not of a journey, and one journey's readings are often too
+    noisy to tell (retries of 0.5 % of a day against a data source wobbling by as much).
+    Summed over the journeys, AJO's reading short of CJA's beyond their noise says AJO
+    counts a retried message on the day it gets through: its own readings are then set
+    aside on every journey, even where CJA reads nothing to compare them with."""
+    gaps = [_gap(against, own) for against, own in pairs]
+    return not _short(sum(g for g, _ in gaps), sum(w for _, w in gaps))
 
 
 def _combined(n: int, *readings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -320,20 +345,24 @@ def from_witnesses(
     (`room`, from its gap, its surplus beyond the journey's `usual` difference in counts and
     the journey's day-to-day `scatter`), as with measured retries.
 
-    `pooled` ((drain, shared rate) fitted over every journey, bot.reconcile.pool) when
-    `view` holds only some journeys' cells.
+    `pooled` ((drain, shared rate, whether AJO's own readings stand) over every journey,
+    bot.reconcile.pool) when `view` holds only some journeys' cells.
     """
     amount = np.zeros(len(view), dtype=np.int64)
     read = np.zeros(len(view), dtype=bool)
     confirmed = np.zeros(len(view), dtype=bool)
     readings = []
+    journeys = []
     for _, cells in view.journeys():
         # One journey's cells as their own view: each journey costs its own cells only.
         mine = view.take(cells)
         days = young[cells] & (mine.ajo > 0)
         against = _against_cja(mine, days, typical[cells], shift[cells], reach.take(cells))
         own = _ajos_own(mine, days, older[cells])
-        kept = _agreeing(against, own)
+        journeys.append((cells, mine, against, own))
+    agrees = own_agrees([(a, o) for _, _, a, o in journeys]) if pooled is None else pooled[2]
+    for cells, mine, against, own in journeys:
+        kept = _agreeing(against, own) if agrees else (against, None)
         days, queued, variance = _combined(len(mine), *kept)
         if not days.any():
             continue
@@ -345,7 +374,7 @@ def from_witnesses(
         drain = decay.fit(readings)
         rate = decay.shared(readings, drain)
     else:
-        drain, rate = pooled
+        drain, rate, _ = pooled
     fits = decay.amounts(readings, drain, NOISE_Z, rate)
     for reading, fitted in zip(readings, fits, strict=True):
         if fitted is None:
@@ -354,7 +383,7 @@ def from_witnesses(
         space = room(rest[days], usual[days], None if scatter is None else scatter[days])
         cap = np.minimum(np.floor(MAX_SHARE * view.ajo[days]), space.clip(0))
         amount[days] = np.clip(np.rint(fitted), 0, cap).astype(np.int64)
-    return Witnessed(amount, drain, read, confirmed, rate)
+    return Witnessed(amount, drain, read, confirmed, rate, agrees)
 
 
 def inferred(

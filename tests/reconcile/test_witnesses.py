@@ -315,3 +315,31 @@ def test_a_journey_short_far_beyond_the_other_journeys_is_not_lag():
     assert lag <= 0.03 * sum(day.delta for day in days)  # within the journeys' noise
     filtered = int((ajo[1][-6:-1] * 0.15).sum())
     assert abs(result.causes["unexplained"] - filtered) <= 0.02 * filtered
+
+
+def test_ajos_own_reading_is_set_aside_on_every_journey_when_they_together_disagree():
+    """Which day AJO's Delivered counts a retried message on is one setting of the product.
+    Three journeys where AJO counts it on the day it gets through (AJO's own reading says
+    nothing), CJA wobbling by 0.5 % a day: no journey's readings disagree beyond their
+    noise on their own, and weighed together with AJO's each journey's retries drown. The
+    three together disagree, so CJA's reading stands on all three."""
+    rng = np.random.default_rng(4)
+    frames, total = [], 0
+    for journey in (1, 2, 3):
+        sent = volumes(seed=4 + journey, days=30, level=20_000, spread=0.1)
+        queued = np.zeros(30, dtype=np.int64)
+        queued[-4:] = np.rint(sent[-4:] * np.array([0.004, 0.006, 0.008, 0.01]))
+        delivered = np.rint(sent * 0.97).astype(np.int64)
+        frames += [
+            series(sent, np.rint(sent * rng.normal(1, 0.005, 30)) - queued, journey=journey),
+            series(
+                delivered,
+                np.rint(delivered * rng.normal(1, 0.005, 30)),
+                metric="delivered",
+                journey=journey,
+            ),
+        ]
+        total += int(queued[:-1].sum())
+    result = run(*frames, start_ago=29, end_ago=1)["sent"]
+    assert abs(result.causes["retries"] - total) <= 0.25 * total
+    assert "AJO's own Delivered did not confirm it" in detail(result, "retries")["evidence"]
