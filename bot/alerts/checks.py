@@ -120,7 +120,8 @@ def check(
     query = Query("reconcile", start, end, wanted, tuple(names[k] for k in keys))
     history = parity.history(today, needed)
     calendars = parity.store.calendars(parity.settings.timezone)
-    found = attributions(frame, query, today, parity.settings, history, calendars)
+    hours = parity.store.ajo_hours(start - margin, end + margin, needed, keys)
+    found = attributions(frame, query, today, parity.settings, history, calendars, hours=hours)
     captured = _capture_days(parity, start, end, needed, keys)
     cells: dict[int, list[tuple[str, pd.DataFrame]]] = {key: [] for key in keys}
     for metric, (rules, attribution) in found.items():

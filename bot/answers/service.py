@@ -331,8 +331,20 @@ class Parity:
 
         def everyone() -> Pool:
             frame = self.store.comparison(start, end, metrics)
+            # AJO's hourly counts (Query Service pulls): the time-zone shift is computed
+            # from them where they cover the days (None when no pull kept any).
+            hours = self.store.ajo_hours(start, end, metrics)
             results, pool = reconcile_pooled(
-                frame, query, names, today, self.settings, history, calendars, keys, channels
+                frame,
+                query,
+                names,
+                today,
+                self.settings,
+                history,
+                calendars,
+                keys,
+                channels,
+                hours=hours,
             )
             answered.append(results)
             return pool
@@ -346,7 +358,17 @@ class Parity:
             return answered[0]
         frame = self.store.comparison(start, end, metrics, keys)
         return reconcile(
-            frame, query, names, today, self.settings, history, calendars, keys, channels, pool
+            frame,
+            query,
+            names,
+            today,
+            self.settings,
+            history,
+            calendars,
+            keys,
+            channels,
+            pool,
+            self.store.ajo_hours(start, end, metrics, keys),
         )
 
     def snapshot_sources(self, query: Query) -> tuple[SnapshotSource, ...]:

@@ -36,6 +36,7 @@ from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, S
 from bot.reconcile.safe_range import AnswerRanges
 from bot.reconcile.settling import learn, learn_channels
 from bot.store.calendars import Calendars
+from bot.store.hourly import AjoHours
 
 __all__ = [
     "CAUSES",
@@ -82,10 +83,12 @@ def rules_for(
     channels: Mapping[int, tuple[str, ...]] | None = None,
     arrivals: Mapping | None = None,
     queue: RetryQueue | None = None,
+    hours: AjoHours | None = None,
 ) -> Rules:
     """`arrivals`: the shares still to arrive per dataset (bot.reconcile.arrival), when
     already learned for another metric of the same answer; `metric` takes its dataset's.
-    `queue`: AJO's retry queue per journey and day, when its export carried it."""
+    `queue`: AJO's retry queue per journey and day, when its export carried it.
+    `hours`: AJO's hourly counts, when a Query Service pull kept them."""
     # One threshold for every window (bot.reconcile.settled): the lag step's days and the
     # safe range's are the same days.
     change_pct = settings.settle_change_pct
@@ -109,6 +112,7 @@ def rules_for(
         ),
         change_pct=change_pct,
         queue=queue,
+        hours=hours,
     )
 
 
@@ -133,13 +137,18 @@ def attributions(
     history: pd.DataFrame | None = None,
     calendars: Calendars | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
+    hours: AjoHours | None = None,
 ) -> dict[str, tuple[Rules, Attribution]]:
     """Per metric of the query: its rules and its cells split into causes (one per journey
     and day of the query's range). `reconcile` summarizes these; the evaluation scores them.
     `calendars` (the time zones the days are in) and `channels` (each journey's channels,
-    bot.reconcile.channels.journey_channels) reach every metric's Rules.
+    bot.reconcile.channels.journey_channels) reach every metric's Rules, and so do `hours`
+    (AJO's hourly counts from Query Service pulls: the time-zone shift is computed from
+    them where they cover the days).
     """
-    return _attributions(frame, query, today, settings, history, calendars, channels)[0]
+    return _attributions(frame, query, today, settings, history, calendars, channels, hours=hours)[
+        0
+    ]
 
 
 def pooled_figures(
@@ -150,12 +159,15 @@ def pooled_figures(
     history: pd.DataFrame | None = None,
     calendars: Calendars | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
+    hours: AjoHours | None = None,
 ) -> Pool:
     """The figures the diagnosis pools over every journey of `frame` (every stored one),
     for `reconcile` to split any journeys' cells with exactly as with all of them in view
     (bot.reconcile.pool). As costly as the all-journeys split: computed once per store
     version, range and metrics, and cached (bot.answers.service)."""
-    return _attributions(frame, query, today, settings, history, calendars, channels)[1]
+    return _attributions(frame, query, today, settings, history, calendars, channels, hours=hours)[
+        1
+    ]
 
 
 def _attributions(
@@ -168,6 +180,7 @@ def _attributions(
     channels: Mapping[int, tuple[str, ...]] | None = None,
     given: Pool | None = None,
     each: Callable[[str, Rules, Attribution], object] | None = None,
+    hours: AjoHours | None = None,
 ) -> tuple[dict[str, object], Pool]:
     """`attributions` and the pool they were split with: found over `frame` or, `given`,
     every journey's for a frame of some journeys' cells. `each(metric, rules, attribution)`,
@@ -201,7 +214,7 @@ def _attributions(
     retry_queue = RetryQueue.of_frame(frame)
     asked = tuple(dict.fromkeys(query.metrics or reported))
     rules = {
-        m: rules_for(m, settings, today, history, calendars, channels, arrivals, retry_queue)
+        m: rules_for(m, settings, today, history, calendars, channels, arrivals, retry_queue, hours)
         for m in asked
     }
     measured = {}
@@ -295,6 +308,7 @@ def reconcile(
     journeys: Collection | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
     pool: Pool | None = None,
+    hours: AjoHours | None = None,
 ) -> tuple[MetricResult, ...]:
     """Compare AJO and CJA for each metric of the query and explain every difference.
 
@@ -309,11 +323,12 @@ def reconcile(
     channel (SMS and push never wait for email's retries); None: every journey gets the
     metric's documented windows. `pool` (bot.reconcile.pool, `pooled_figures` over every
     journey's frame) lets `frame` hold only the `journeys` asked about: the answer is the
-    same, read from their cells alone.
+    same, read from their cells alone. `hours`: AJO's hourly counts (Query Service pulls),
+    from which the time-zone shift is computed where they cover the days.
     """
     return reconcile_pooled(
         frame, query, journey_names, today, settings, history, calendars, journeys, channels,
-        pool,
+        pool, hours,
     )[0]  # fmt: skip
 
 
@@ -328,6 +343,7 @@ def reconcile_pooled(
     journeys: Collection | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
     pool: Pool | None = None,
+    hours: AjoHours | None = None,
 ) -> tuple[tuple[MetricResult, ...], Pool]:
     """`reconcile`, and the pool it split with: with every journey's frame, the figures a
     question about any journeys can be answered with later (`pool` for `reconcile`), at no
@@ -345,7 +361,7 @@ def reconcile_pooled(
         return _summarize(metric, attribution, journey_names, query, rules, details)
 
     results, pool = _attributions(
-        frame, query, today, settings, history, calendars, channels, pool, summarized
+        frame, query, today, settings, history, calendars, channels, pool, summarized, hours
     )
     return tuple(results.values()), pool
 

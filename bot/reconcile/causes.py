@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from bot.metrics import metric_facts
-from bot.reconcile import datasource, retries
+from bot.reconcile import datasource, hourly, retries
 from bot.reconcile.detectors import (
     CellView,
     Finding,
@@ -200,15 +200,25 @@ def pooled_time_shifts(
     parts are some journeys' cells and `pool` is every journey's zone figures."""
     parts = list(parts.values())
     if given:
-        return timezone.detect_from(parts, pool), pool
-    days = [p.view.day for p in parts if len(p.view)]
-    known = None
-    if days:
-        first = min(d.min() for d in days).item()
-        last = max(d.max() for d in days).item()
-        known = recorded(rules.calendars, first, last)
-    reporting = rules.calendars.reporting if rules.calendars is not None else rules.reporting
-    return timezone.pooled_detect(parts, reporting, known)
+        found = timezone.detect_from(parts, pool)
+    else:
+        days = [p.view.day for p in parts if len(p.view)]
+        known = None
+        if days:
+            first = min(d.min() for d in days).item()
+            last = max(d.max() for d in days).item()
+            known = recorded(rules.calendars, first, last)
+        reporting = rules.calendars.reporting if rules.calendars is not None else rules.reporting
+        found, pool = timezone.pooled_detect(parts, reporting, known)
+    # Where AJO's hourly counts cover a cell's days, its amount is computed, not fitted
+    # (in the zone they name, when inferred: chosen over every journey, kept in the pool).
+    if given:
+        named = pool.from_hours if pool is not None else None
+        return hourly.computed(found, parts, rules.hours, named)[0], pool
+    found, named = hourly.computed(found, parts, rules.hours)
+    if named is not None and pool is not None:
+        pool = replace(pool, from_hours=named)
+    return found, pool
 
 
 def attribute(

@@ -71,6 +71,9 @@ class ZonePool:
     fitted: object  # bot.reconcile.offsets.Offsets
     view_prior: np.ndarray
     shifts: Mapping[str, object]
+    # The zone AJO's hourly counts named instead of the fit's (bot.reconcile.hourly), as
+    # Offsets over the range; None when the hours named none (or were not stored).
+    from_hours: object = None
 
 
 @dataclass(frozen=True, eq=False)

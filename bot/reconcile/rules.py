@@ -11,6 +11,7 @@ from bot.reconcile.arrival import Arrival
 from bot.reconcile.queue import RetryQueue
 from bot.reconcile.settling import Settling
 from bot.store.calendars import Calendars
+from bot.store.hourly import AjoHours
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,6 @@ class Rules:
     # AJO's retry queue per journey and day (its Retries metric), when its export carried
     # it: a day none of whose messages is queued waits for no retry (bot.reconcile.queue).
     queue: RetryQueue | None = None
+    # AJO's hourly counts (Query Service pulls), when stored: the time-zone shift is then
+    # computed from them rather than fitted (bot.reconcile.hourly). None: not stored.
+    hours: AjoHours | None = None

@@ -67,6 +67,9 @@ class TimeShift(Finding):
     rival: str = ""  # a zone with other segments fitting almost as well
     # What a pull recorded about CJA's zone, as a sentence; empty when inferred.
     recorded: str = ""
+    # How the amounts were computed from AJO's hourly counts (bot.reconcile.hourly), as a
+    # sentence; empty when fitted from daily numbers alone.
+    computed: str = ""
 
     @property
     def direction(self) -> str:
@@ -103,6 +106,8 @@ class TimeShift(Finding):
                 f"CJA looks {offset} {where} AJO: check the data view's time zone "
                 "(Data view > Settings > Calendar)"
             )
+        if first.computed:
+            evidence += f"; {first.computed}"
         confidence = "high" if all(f.confidence == "high" for f in found) else "medium"
         return Explanation(confidence, evidence, check)
 
