@@ -286,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the day-level generator, the event-level simulator, or both",
     )
     evaluate.add_argument("--seed", type=int, default=1)
+    evaluate.add_argument(
+        "--hourly",
+        action="store_true",
+        help="event-level scenarios' AJO numbers carry hourly counts (a Query Service pull)",
+    )
     evaluate.add_argument("--json", action="store_true")
     return parser
 

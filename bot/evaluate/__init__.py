@@ -49,6 +49,8 @@ class Evaluation:
     labels: Calibration = field(default_factory=Calibration)
     # Each by_journey row's own safe range against that journey's last final day.
     journey_safe: SafeScore = field(default_factory=SafeScore)
+    # AJO's snapshots carried their hourly counts (a Query Service pull; event-level only).
+    hourly: bool = False
 
     @property
     def total(self) -> Score:
@@ -81,6 +83,7 @@ class Evaluation:
                 if self.journey_safe.checked
                 else {}
             )
+            | ({"hourly": True} if self.hourly else {})
         )
 
 
@@ -107,9 +110,12 @@ def evaluate(
     seed: int = 1,
     settings: Settings | None = None,
     model: str = "days",
+    hourly: bool = False,
 ) -> Evaluation:
     """Generate `count` scenarios of `model` from `seed`, score the core on them (and, on
-    event-level scenarios, its safe ranges) and on the questions."""
+    event-level scenarios, its safe ranges) and on the questions. `hourly`: every
+    event-level scenario's AJO numbers carry their hourly counts (a Query Service pull), so
+    the time-zone shift is computed from them; the scenarios are otherwise the same."""
     started = time.perf_counter()
     injectable, builder, default = MODELS[model]
     count = default if count is None else count
@@ -119,7 +125,10 @@ def evaluate(
     alone, mixed, safe, labels = Score.zero(), Score.zero(), SafeScore(), Calibration()
     journey_safe = SafeScore()
     for index, injected in enumerate(plan(rng, count, injectable)):
-        scenario = builder(rng, injected, f"#{index} {'+'.join(injected) or 'datasource'}")
+        name = f"#{index} {'+'.join(injected) or 'datasource'}"
+        scenario = (
+            builder(rng, injected, name, hourly=True) if hourly else builder(rng, injected, name)
+        )
         current = replace(base, today_override=scenario.today)
         done = split(scenario, current)
         result = score(scenario, current, done)
@@ -133,7 +142,17 @@ def evaluate(
     intents = score_intents(TODAY)
     seconds = time.perf_counter() - started
     return Evaluation(
-        count, seed, alone, mixed, intents, seconds, model, safe, labels, journey_safe
+        count,
+        seed,
+        alone,
+        mixed,
+        intents,
+        seconds,
+        model,
+        safe,
+        labels,
+        journey_safe,
+        hourly and model == "events",
     )
 
 
@@ -190,7 +209,11 @@ def _pct(value: float | None) -> str:
 def cmd_evaluate(app, args: argparse.Namespace) -> int:
     """The CLI command: the app's tolerances and windows, generated data, printed scores."""
     models = ("days", "events") if args.model == "both" else (args.model,)
-    done = {m: evaluate(args.scenarios, args.seed, app.settings, m) for m in models}
+    hourly = getattr(args, "hourly", False)
+    done = {
+        m: evaluate(args.scenarios, args.seed, app.settings, m, hourly and m == "events")
+        for m in models
+    }
     if args.json:
         shown = (
             done[models[0]].to_dict()

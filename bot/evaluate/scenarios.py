@@ -48,6 +48,7 @@ from bot.evaluate.builder import (
 )
 from bot.query import Query
 from bot.store.calendars import Calendars
+from bot.store.hourly import AjoHours
 
 NAMES = (
     "Welcome Series", "Cart Abandon Reminder", "Onboarding Push", "Win-back Offer",
@@ -76,6 +77,8 @@ class Scenario:
     journey_final_days: dict[str, dict[int, date | None]] | None = None
     # Journey key -> its channels, as the store's series name them (event-level only).
     channels: dict[int, tuple[str, ...]] | None = None
+    # AJO's hourly counts, as a Query Service pull keeps them (event-level, when asked).
+    hours: AjoHours | None = None
 
 
 def _datasource(b: Builder) -> None:

@@ -55,6 +55,7 @@ def split(scenario: Scenario, settings: Settings) -> dict:
         scenario.history,
         scenario.calendars,
         scenario.channels,
+        scenario.hours,
     )
 
 

@@ -8,11 +8,13 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bot.config import Settings
 from bot.evaluate.events import counting, journeys, messages
 from bot.evaluate.events.scenario import build
+from bot.evaluate.events.world import REPORTING_ZONES
 from bot.evaluate.events.zones import day_number, local_day, midnight, transitions
 from bot.evaluate.safety import answered_end, journey_ranges, score_journey_safe
 from bot.evaluate.scenarios import CAUSES
@@ -204,3 +206,37 @@ def test_a_journey_row_ending_after_its_own_last_final_day_is_counted_late(drift
     # The truth's own last final days: every exporting journey's row is checked.
     truth = score_journey_safe(scenario, done)
     assert truth.checked == sum(len(scenario.journey_final_days[m]) for m in done)
+
+
+def test_hourly_counts_add_up_to_ajos_days_and_change_nothing_else(everything):
+    hourly = build(np.random.default_rng(9001), everything.injected, "all", hourly=True)
+    assert everything.hours is None
+    assert hourly.frame.equals(everything.frame)
+    assert hourly.truth.equals(everything.truth)
+    counts = hourly.hours.counts
+    assert "delivered" not in set(counts["metric"])  # Query Service counts no Delivered
+    # Re-cut into the reporting zone's days (the scenario does not name it: one of the
+    # simulator's), the hours give AJO's stored days exactly.
+    stored = hourly.frame.loc[hourly.frame["metric"].isin(set(counts["metric"]))]
+    stored = stored.set_index(["journey_key", "day", "metric"])["ajo"]
+    inside = stored.index.get_level_values("day") >= pd.Timestamp(hourly.query.start)
+    expected = stored[inside & (stored > 0)].sort_index()
+    stamps = pd.to_datetime(counts["hour"] * 3600, unit="s", utc=True)
+
+    def recut(zone: str) -> pd.Series:
+        local = stamps.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
+        summed = counts.assign(day=local.astype("datetime64[us]"))
+        summed = summed.groupby(["journey_key", "day", "metric"])["value"].sum()
+        return summed.reindex(expected.index).fillna(0).astype(np.int64)
+
+    assert len(expected) > 100
+    assert any(recut(zone).equals(expected) for zone in REPORTING_ZONES)
+
+
+def test_the_evaluate_command_scores_with_hourly_counts(tmp_path):
+    result = parity(
+        "evaluate", "--model", "events", "--scenarios", "2", "--seed", "3", "--json",
+        "--hourly", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["hourly"] is True

@@ -19,16 +19,18 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from bot.connectors.ajo_datasets import METRIC_COLUMNS
 from bot.evaluate.captures import fold_history
 from bot.evaluate.events import counting, journeys, messages
 from bot.evaluate.events.counting import MECHANISMS, Cells, Layout
 from bot.evaluate.events.messages import METRICS
 from bot.evaluate.events.world import World, draw_world, receive
-from bot.evaluate.events.zones import EPOCH, EPOCH_DAY, day_number, local_day
+from bot.evaluate.events.zones import EPOCH, EPOCH_DAY, day_number, local_day, midnight
 from bot.evaluate.scenarios import NAMES, Scenario
 from bot.query import Query
 from bot.reconcile.registry import CAUSES
 from bot.store.calendars import Calendars, SourceCalendar, same_clock
+from bot.store.hourly import AjoHours, hour_number
 
 INJECTABLE = ("timezone", "missing_data", "duplicate_data", "unexplained")
 # A day is final when what is still to come changes it by no more than this share.
@@ -38,9 +40,13 @@ HORIZON_DAYS = 30
 CJA_NAMES_CHANNEL = 0.5
 
 
-def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Scenario:
+def build(
+    rng: np.random.Generator, injected: tuple[str, ...], name: str, hourly: bool = False
+) -> Scenario:
     """One scenario with these mechanisms injected; lag, retries and the data source's
-    noise are always there (lag and retries only show on young days)."""
+    noise are always there (lag and retries only show on young days). `hourly`: AJO's
+    numbers come with their counts per UTC hour, as a Query Service pull at the latest
+    capture keeps them (drawing nothing: the scenario is otherwise the same)."""
     world = draw_world(rng, "timezone" in injected)
     drawn = journeys.draw(rng, world.first, world.last)
     records = messages.simulate(rng, drawn, world.first, world.last)
@@ -92,12 +98,55 @@ def build(rng: np.random.Generator, injected: tuple[str, ...], name: str) -> Sce
         query=Query("reconcile", world.start, world.end, metrics),
         today=world.today,
         names={j.key: NAMES[i % len(NAMES)] for i, j in enumerate(drawn)},
-        calendars=_calendars(rng, world),
+        calendars=_pulled(_calendars(rng, world), world) if hourly else _calendars(rng, world),
         final_days={m: final.get(m) for m in metrics},
         journey_final_days={m: per_journey.get(m, {}) for m in metrics},
         # AJO's exports name each journey's channel (the store keeps it per series).
         channels={j.key: (j.channel,) for j in drawn},
+        hours=_hours(records, drawn, world) if hourly else None,
     )
+
+
+def _pulled(calendars: Calendars | None, world: World) -> Calendars:
+    """The calendars with AJO's zone recorded, as a Query Service pull records it (its days
+    are cut in the reporting zone, PARITY_TIMEZONE)."""
+    taken = EPOCH + pd.Timedelta(hours=world.capture).to_pytimedelta()
+    ajo = SourceCalendar("ajo", world.reporting, taken, "AEP Query Service", True)
+    cja = calendars.sources if calendars is not None else ()
+    return Calendars(world.reporting, (ajo, *cja))
+
+
+def _hours(records, drawn, world: World) -> AjoHours:
+    """AJO's counts per journey, metric and UTC hour at the latest capture, for the metrics
+    Query Service counts (not Delivered), over the days a pull at that capture stores:
+    from the reporting zone's midnight before the stored days to the one ending today."""
+    counted = np.array([METRICS.index(m) for m in METRICS if m in METRIC_COLUMNS])
+    stored_first = day_number(world.start) - 1
+    first, end = midnight(np.array([stored_first, world.last + 1]), world.reporting)
+    hour = np.floor(records.event).astype(np.int64)
+    kept = (
+        (records.event < world.capture)
+        & np.isin(records.metric, counted)
+        & (hour >= first)
+        & (hour < end)
+    )
+    code = (records.journey[kept].astype(np.int64) * len(METRICS) + records.metric[kept]) * (
+        1 << 20
+    ) + (hour[kept] - int(first))
+    unique, value = np.unique(code, return_counts=True)
+    journey, metric = np.divmod(unique >> 20, len(METRICS))
+    offset = hour_number(EPOCH.replace(tzinfo=None))
+    counts = pd.DataFrame(
+        {
+            "journey_key": np.array([j.key for j in drawn], dtype=np.int64)[journey],
+            "metric": np.array(METRICS)[metric],
+            "hour": (unique & ((1 << 20) - 1)) + int(first) + offset,
+            "value": value.astype(np.int64),
+        }
+    )
+    taken = EPOCH + pd.Timedelta(hours=world.capture).to_pytimedelta()
+    covered = np.arange(int(first), int(end)) + offset
+    return AjoHours(counts, covered, ((0, taken),))
 
 
 def _truth(ajo_now, cja_now, cja_without) -> dict[str, np.ndarray]:
