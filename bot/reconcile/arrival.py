@@ -32,7 +32,6 @@ little history nothing is learned and the window alone decides.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -191,20 +190,52 @@ class Volumes:
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-def _exceeds(mean: float, allowed: float) -> float:
-    """P(Poisson(mean) > allowed)."""
-    if mean <= 0:
-        return 0.0
-    n = math.floor(allowed)
-    spread = 12 * math.sqrt(mean) + 12
-    if n > mean + spread:
-        return 0.0
-    if n < mean - spread:
-        return 1.0
-    k = np.arange(n + 1)
-    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(k[1:]))])
-    log_pmf = -mean + k * math.log(mean) - log_factorial
-    return float(max(0.0, 1.0 - np.exp(log_pmf).sum()))
+# At most this many Poisson terms are held at once while summing tails (memory only).
+_BATCH_TERMS = 1 << 20
+
+
+def exceed_chances(mean: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """P(Poisson(mean) > allowed) for every day at once. A day none of whose records has
+    arrived yet (an infinite mean) is sure to change; one with none to come, sure not to;
+    beyond twelve standard deviations (and twelve records) the tail is 0 or 1 to a float's
+    precision. The rest are summed term by term, all days together (`np.add.reduceat`
+    over their concatenated terms): a Python call per day cost 14 µs, 157,000 of them in
+    a 13-month question at 50 journeys."""
+    n = np.floor(allowed)
+    finite = np.isfinite(mean) & (mean > 0)
+    safe_mean = np.where(finite, mean, 0.0)
+    spread = 12 * np.sqrt(safe_mean) + 12
+    chance = np.where(np.isinf(mean), 1.0, 0.0)
+    chance[finite & (n < safe_mean - spread)] = 1.0
+    summed = np.flatnonzero(finite & (n >= safe_mean - spread) & (n <= safe_mean + spread))
+    if len(summed):
+        chance[summed] = _summed_tails(mean[summed], n[summed].astype(np.int64))
+    return chance
+
+
+def _summed_tails(mean: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """1 - P(Poisson(mean) <= n), each case's terms k = 0..n summed in log space, in
+    batches of about _BATCH_TERMS terms."""
+    lengths = n + 1
+    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n.max() + 1)))])
+    ends = np.cumsum(lengths)
+    tails = np.empty(len(n))
+    first = 0
+    while first < len(n):
+        # The cases whose terms fit in this batch (one at least, however long).
+        offset = ends[first] - lengths[first]
+        last = max(first + 1, int(np.searchsorted(ends, offset + _BATCH_TERMS, "right")))
+        size = lengths[first:last]
+        starts = np.concatenate([[0], np.cumsum(size)[:-1]])
+        k = np.arange(size.sum()) - np.repeat(starts, size)
+        log_pmf = (
+            np.repeat(-mean[first:last], size)
+            + k * np.repeat(np.log(mean[first:last]), size)
+            - log_factorial[k]
+        )
+        tails[first:last] = 1.0 - np.add.reduceat(np.exp(log_pmf), starts)
+        first = last
+    return np.maximum(tails, 0.0)
 
 
 @dataclass(frozen=True)
@@ -266,15 +297,17 @@ def final_until(
     ajo = total - np.bincount(inverse, weights=np.concatenate(arrived))
     share = np.zeros(len(labels))
     np.maximum.at(share, inverse, np.concatenate(shares))
-    sure = 1.0
-    for i, ordinal in enumerate(labels.tolist()):
-        sure *= 1.0 - _exceeds(float(mean[i]), float(total[i]) * change_pct / 100)
-        if sure < CONFIDENCE:
-            return Final(
-                date.fromordinal(ordinal) - timedelta(days=1),
-                date.fromordinal(ordinal),
-                int(ajo[i]),
-                now - ordinal,
-                float(share[i]),
-            )
+    # Every day up to a day is final with the product of each day's chance of being so.
+    sure = np.cumprod(1.0 - exceed_chances(mean, total * change_pct / 100))
+    unsure = np.flatnonzero(sure < CONFIDENCE)
+    if len(unsure):
+        i = int(unsure[0])
+        ordinal = int(labels[i])
+        return Final(
+            date.fromordinal(ordinal) - timedelta(days=1),
+            date.fromordinal(ordinal),
+            int(ajo[i]),
+            now - ordinal,
+            float(share[i]),
+        )
     return None

@@ -4,6 +4,7 @@ arriving at each age, learned from every event-timed metric together."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import numpy as np
@@ -15,6 +16,7 @@ from bot.reconcile import reconcile, rules_for
 from bot.reconcile.arrival import (
     CONFIDENCE,
     Volumes,
+    exceed_chances,
     final_until,
     learn_arrival,
     learn_arrivals,
@@ -181,3 +183,39 @@ def test_an_answers_safe_range_and_its_journey_rows_follow_the_volume():
     assert bounces.safe_range.end < delivered.safe_range.end
     assert bounces.by_journey[0].safe_range == bounces.safe_range
     assert bounces.to_dict()["safe_range"]["sure"] is True
+
+
+def _poisson_above(mean: float, allowed: float) -> float:
+    """P(Poisson(mean) > allowed) term by term in plain floats: the reference."""
+    below = sum(
+        math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1))
+        for k in range(math.floor(allowed) + 1)
+    )
+    return max(0.0, 1.0 - below)
+
+
+def test_every_days_chance_of_a_late_change_is_its_poisson_tail():
+    rng = np.random.default_rng(7)
+    mean = np.concatenate([rng.uniform(0.01, 40, 300), [0.0, 3.0, 500.0, 2.5]])
+    allowed = np.concatenate([rng.uniform(0, 60, 300), [4.0, 400.0, 20.0, 2.0]])
+    chances = exceed_chances(mean, allowed)
+    expected = [_poisson_above(m, a) if m > 0 else 0.0 for m, a in zip(mean, allowed, strict=True)]
+    np.testing.assert_allclose(chances, expected, rtol=0, atol=1e-12)
+    # Far below the mean a change is certain; far above it, out of reach.
+    assert chances[-2] == 1.0
+    assert chances[-3] == 0.0
+
+
+def test_a_day_none_of_whose_records_arrived_yet_is_not_final():
+    # History shows nothing of a day in CJA at age 0: today's share still to come is 1.
+    chances = exceed_chances(np.array([np.inf, 2.0]), np.array([10.0, 10.0]))
+    assert chances[0] == 1.0
+    assert 0 < chances[1] < 1e-4
+
+
+def test_tails_summed_in_several_batches_equal_one_batch(monkeypatch):
+    mean = np.linspace(5, 900, 200)
+    allowed = mean * 1.05
+    whole = exceed_chances(mean, allowed)
+    monkeypatch.setattr("bot.reconcile.arrival._BATCH_TERMS", 1_000)
+    np.testing.assert_allclose(exceed_chances(mean, allowed), whole, rtol=0, atol=1e-15)
