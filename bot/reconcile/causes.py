@@ -165,7 +165,10 @@ def prepare(
         ajo_next=view.ajo_next - neighbour(view, ajo_copies, 1),
     )
     whole = ~holes & ~_spread(view, ajo_missing)
-    part = timezone.Part(metric, _fitted(reference), ledger.rest.copy(), settled & whole, whole)
+    quiet = settled & whole & (view.age >= rules.retry_window_days)
+    part = timezone.Part(
+        metric, _fitted(reference), ledger.rest.copy(), settled & whole, whole, quiet
+    )
     return Prepared(cells, view, ledger, gaps, holes, doubled, whole, part)
 
 

@@ -61,6 +61,9 @@ class Part:
     rest: np.ndarray  # the gap earlier causes left
     fit_on: np.ndarray  # settled days whose AJO value and neighbours are whole
     apply_to: np.ndarray  # days the shift found is applied to
+    # Days past every window too (retries included), where nothing but the shift and the
+    # data sources' wobble is left: what each day moved is read there (None: `fit_on`).
+    quiet: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,6 +33,7 @@ from bot.reconcile.offsets import Offsets, candidates, offsets, with_audience_ch
 from bot.reconcile.pool import ZonePool, facts_of
 from bot.reconcile.recorded import Recorded
 from bot.reconcile.wording import format_names, join_and, plural
+from bot.reconcile.zonedays import deviations
 from bot.reconcile.zonefit import Part, SeriesFit, best_of, fit
 
 __all__ = ["Part", "TimeShift", "detect", "detect_from", "pooled_detect"]
@@ -344,12 +345,17 @@ def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeS
 def _moved(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets) -> np.ndarray:
     """Per cell, the events its series' shares move on the days the shift applies to
     (`zone`: the one the fits were made under), today's unfinished day counted as far as it
-    has passed."""
+    has passed, and what each day moved beyond its share where the series' remainders show
+    it (bot.reconcile.zonedays)."""
     f = fits[part.metric]
     ids = part.view.groups.ids
     moved = np.einsum("ci,ci->c", f.columns, shares[ids])
     width = f.width
     moved = moved + _unfinished(part.view, zone, shares[ids, :width])
+    hours = zone.hours()[np.clip(zone.segment_of(part.view.day), 0, None)]
+    behind = bool((hours < 0).any())
+    quiet = part.fit_on if part.quiet is None else part.quiet
+    moved = moved + deviations(part.view, part.rest - moved, quiet, hours != 0, behind)
     return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
 
 

@@ -1,0 +1,146 @@
+"""What each day moves beyond the fitted share: the time-zone shift's day-to-day deviation.
+
+The fit (bot.reconcile.zonefit) says how many of each AJO day's events a data view in
+another zone moves to the neighbouring day, as shares of AJO's daily volumes. The events
+that really move on day d differ from that by some e(d): an AJO day mixes two of the
+audience's days, and how a day's sends spread over its hours varies. Behind, day d's gap
+holds e(d) - e(d + 1) (it loses what moves from d, gains what moves from d + 1); ahead,
+e(d) - e(d - 1). Each deviation shows twice, with opposite signs, in two neighbouring days'
+remainders, so those remainders have a negative lag-one autocovariance, -var(e); the data
+sources' daily wobble, a day's own, has none. Per series, var(e) is read from that
+autocovariance, when it is clearly negative (beyond what independent days show by chance),
+and the wobble's variance from what is left; e is then the posterior mean of the deviations
+given the remainders on settled days (a ridge fit of the differences); young days keep
+the fitted share alone. One tridiagonal system per series, every series solved at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.reconcile.detectors import CellView, Groups
+
+# Settled pairs of consecutive days a series needs for its autocovariance.
+MIN_PAIRS = 10
+# How far below zero the remainders' lag-one autocorrelation must be, in standard errors
+# of one over independent days (1 / sqrt(pairs)), to read deviations from it.
+NEGATIVE_Z = 2.0
+# A remainder beyond this many robust deviations (an outage) is left out, as in the fit.
+OUTLIER = 4.0
+
+
+def deviations(
+    view: CellView, rest: np.ndarray, fit_on: np.ndarray, shifted: np.ndarray, behind: bool
+) -> np.ndarray:
+    """Per cell, what the events moving on its day and on its neighbour's differ from the
+    fitted share by: e(d) - e(d + 1) behind, e(d) - e(d - 1) ahead (0 where nothing is
+    read). `rest`: the gap the fitted shift leaves, per cell; `fit_on`: the days it is read
+    on (settled, whole); `shifted`: the days the zone moves events on."""
+    groups = view.groups
+    ajo = view.ajo.astype(float)
+    seen = fit_on & shifted & (ajo > 0)
+    # The data sources' steady difference, robustly (a filter from a date on moves a mean).
+    ratio = groups.median(np.where(ajo > 0, rest / np.maximum(ajo, 1.0), 0.0), seen)
+    left = rest - np.nan_to_num(ratio)[groups.ids] * ajo
+    middle = np.nan_to_num(groups.median(left, seen))[groups.ids]
+    scale = 1.4826 * np.nan_to_num(groups.mad(left, seen))[groups.ids]
+    seen &= np.abs(left - middle) <= OUTLIER * scale + 1
+    mean = groups.sum(left, seen) / np.maximum(groups.count(seen), 1)
+    centred = np.where(seen, left - mean[groups.ids], 0.0)
+    variance = groups.sum(centred * centred, seen) / np.maximum(groups.count(seen), 1)
+    step = 1 if behind else -1
+    partner = _partner(view.journey, view.day, step)
+    pair = seen & (partner >= 0)
+    pair[pair] &= seen[partner[pair]]
+    pairs = groups.count(pair)
+    products = np.where(pair, centred * centred[np.maximum(partner, 0)], 0.0)
+    lag_one = groups.sum(products, pair) / np.maximum(pairs, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clear = (pairs >= MIN_PAIRS) & (
+            lag_one < -NEGATIVE_Z * variance / np.sqrt(np.maximum(pairs, 1))
+        )
+    own = np.where(clear, -lag_one, 0.0)
+    # Deviations are read only on the days they are seen on: a young day's remainder holds
+    # lag and retries, which one settled neighbour's remainder cannot tell from it.
+    free = fit_on & shifted
+    wobble = np.maximum(variance - 2 * own, 0.05 * variance) + 1.0
+    moved = np.zeros(len(view))
+    chosen = clear[groups.ids]
+    if not chosen.any():
+        return moved
+    # Only the series that show deviations are solved for (often none, or a few).
+    index = np.flatnonzero(chosen)
+    near = _partner(view.journey[index], view.day[index], step)
+    ids = groups.ids[index]
+    deviation = _posterior(
+        Groups.of(view.journey[index]), (left - mean[groups.ids])[index], seen[index],
+        near, step, free[index], own[ids], wobble[ids],
+    )  # fmt: skip
+    moved[index] = deviation - np.where(near >= 0, deviation[np.maximum(near, 0)], 0.0)
+    return moved
+
+
+def _partner(journey: np.ndarray, day: np.ndarray, step: int) -> np.ndarray:
+    """Per cell (sorted by journey, then day), the position of the same journey's cell
+    `step` days away; -1 when none."""
+    index = np.arange(len(journey))
+    near = index + step
+    inside = (near >= 0) & (near < len(journey))
+    near = np.clip(near, 0, max(len(journey) - 1, 0))
+    found = inside & (journey[near] == journey) & ((day[near] - day).astype(np.int64) == step)
+    return np.where(found, near, -1)
+
+
+def _posterior(groups: Groups, left, seen, partner, step, free, own, wobble) -> np.ndarray:
+    """Per cell, the posterior mean of e given left(d) = e(d) - e(partner(d)) + wobble on
+    the `seen` cells, e ~ N(0, own) on `free` days (0 elsewhere; `own` and `wobble`: the
+    cell's series' variances): the normal equations are tridiagonal in each journey's day
+    order (cells sorted by journey, then day; `partner`: the next cell, step 1, or the
+    previous one, step -1)."""
+    diagonal = np.where(free & (own > 0), 1 / np.maximum(own, 1e-300), 1e12)
+    weight = np.where(seen, 1 / wobble, 0.0)
+    coupled = np.where(seen & (partner >= 0), weight, 0.0)
+    diagonal = diagonal + weight
+    rhs = weight * left
+    upper = np.zeros(len(left))  # Q[i, i + 1]
+    if len(left) > 1:
+        if step > 0:
+            # Behind: each observation couples its cell with the next.
+            diagonal[1:] += coupled[:-1]
+            rhs[1:] -= (coupled * left)[:-1]
+            upper = -coupled
+        else:
+            # Ahead: with the previous.
+            diagonal[:-1] += coupled[1:]
+            rhs[:-1] -= (coupled * left)[1:]
+            upper[:-1] = -coupled[1:]
+    return _tridiagonal(groups, diagonal, upper, rhs)
+
+
+def _tridiagonal(groups: Groups, diagonal, upper, rhs) -> np.ndarray:
+    """Solve each group's symmetric tridiagonal system (its cells in order; `upper[i]`
+    couples cell i with cell i + 1 of the same group) at once: the Thomas algorithm over
+    the groups' cells laid out in rows, one column at a time."""
+    order, bounds = groups.order, groups.bounds
+    counts = np.diff(bounds)
+    width = int(counts.max()) if len(counts) else 0
+    row = groups.ids[order]
+    column = np.arange(len(order)) - bounds[:-1][row]
+    d = np.ones((len(counts), width))
+    u = np.zeros((len(counts), width))
+    b = np.zeros((len(counts), width))
+    d[row, column], u[row, column], b[row, column] = diagonal[order], upper[order], rhs[order]
+    last = counts - 1
+    u[np.arange(len(counts)), np.maximum(last, 0)] = 0.0
+    for k in range(1, width):
+        factor = u[:, k - 1] / d[:, k - 1]
+        d[:, k] -= factor * u[:, k - 1]
+        b[:, k] -= factor * b[:, k - 1]
+    x = np.zeros_like(b)
+    if width:
+        x[:, width - 1] = b[:, width - 1] / d[:, width - 1]
+    for k in range(width - 2, -1, -1):
+        x[:, k] = (b[:, k] - u[:, k] * x[:, k + 1]) / d[:, k]
+    result = np.zeros(len(diagonal))
+    result[order] = x[row, column]
+    return result
