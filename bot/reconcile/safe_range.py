@@ -63,6 +63,11 @@ def safe_range(
         chosen, last_settled = _queue_holds(
             metric, start, rules, journeys, volumes, chosen, last_settled
         )
+    if not chosen.learned and last_settled > rules.today - timedelta(days=BACKFILL_DAYS):
+        last_settled = rules.today - timedelta(days=BACKFILL_DAYS)
+        _, _, because = chosen.why.partition(": ")  # the window's own reason, kept
+        why = f"ends {format_day(last_settled)}: " + (f"{because}, and " if because else "")
+        chosen = replace(chosen, why=why + BACKFILL)
     note = f"; {chosen.note}" if chosen.note else ""
     arriving = [day for day in processing if day <= last_settled]
     if arriving and not chosen.learned:
@@ -105,6 +110,16 @@ def safe_range(
     if end <= last_settled:
         return SafeRange(start, end, f"every day asked about has settled{note}", chosen.sure)
     return SafeRange(start, last_settled, chosen.why + note, chosen.sure)
+
+
+# Where history taught no window, the documented lag window (today) is not all that may
+# still move: CJA ingests an event that reaches it after the end of its day as backfill, at
+# lower priority (reference/adobe-data.md §1.2), so yesterday may still get records too.
+BACKFILL_DAYS = 2
+BACKFILL = (
+    "yesterday may still get records too (CJA ingests events that reach it after the end "
+    "of their day as backfill, at lower priority)"
+)
 
 
 # The metrics whose days AJO's retry queue holds back where history taught no window: Sent

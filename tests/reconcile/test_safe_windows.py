@@ -8,11 +8,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from bot.formatting import format_day
 from bot.query import Query
 from bot.reconcile import reconcile, rules_for
 from bot.reconcile.channels import channel_name, journey_channels
 from bot.reconcile.rules import Rules
-from bot.reconcile.safe_range import safe_range, settle_days
+from bot.reconcile.safe_range import BACKFILL_DAYS, safe_range, settle_days
 from bot.reconcile.settling import MIN_SERIES_PER_AGE
 from tests.reconcile.series import NAMES, SETTINGS, TODAY, series, volumes
 
@@ -65,14 +66,18 @@ def end_of(metric: str, channels, history=None, journeys=None) -> tuple[date | N
     ],
 )
 def test_documented_windows_per_channel_and_metric(metric, channel, days_back):
+    assert settle_days(metric, rules({1: (channel,)}, None, metric)) == days_back
     end, _ = end_of(metric, {1: (channel,)})
-    assert end == TODAY - timedelta(days=days_back)
+    # Without history yesterday may still get backfilled records: a range ends 2 days back.
+    assert end == TODAY - timedelta(days=max(days_back, BACKFILL_DAYS))
 
 
 def test_a_channel_that_is_not_retried_says_so():
     assert end_of("sent", {1: ("sms",)})[1] == (
-        "ends yesterday: the latest days are still being processed (sms is not retried, so "
-        "it does not wait for retries)"
+        f"ends {format_day(TODAY - timedelta(days=2))}: the latest days are still being "
+        "processed (sms is not retried, so it does not wait for retries), and yesterday may "
+        "still get records too (CJA ingests events that reach it after the end of their day "
+        "as backfill, at lower priority)"
     )
 
 
@@ -91,7 +96,7 @@ def test_a_journey_missing_from_the_channels_is_unknown():
 def test_the_metric_waits_for_its_slowest_channel():
     channels = {1: ("sms",), 2: ("email",)}
     assert end_of("sent", channels)[0] == TODAY - timedelta(days=7)
-    assert end_of("sent", channels, journeys=[1])[0] == TODAY - timedelta(days=1)
+    assert end_of("sent", channels, journeys=[1])[0] == TODAY - timedelta(days=2)
     assert settle_days("sent", rules(channels)) == 7
 
 
@@ -154,7 +159,7 @@ def test_without_channels_the_metric_keeps_its_documented_windows():
     """Callers that did not look up channels (None) get Sent's retry window on every
     journey, and Delivered none, as before channels were known."""
     assert end_of("sent", None)[0] == TODAY - timedelta(days=7)
-    assert end_of("delivered", None)[0] == TODAY - timedelta(days=1)
+    assert end_of("delivered", None)[0] == TODAY - timedelta(days=2)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +212,7 @@ def test_each_journey_row_has_its_own_channels_safe_range():
     answer = _answer()
     rows = {row["journey"]: row["safe_range"] for row in answer["by_journey"]}
     assert rows["Welcome Series"]["end"] == (TODAY - timedelta(days=7)).isoformat()
-    assert rows["Cart Abandon Reminder"]["end"] == (TODAY - timedelta(days=1)).isoformat()
+    assert rows["Cart Abandon Reminder"]["end"] == (TODAY - timedelta(days=2)).isoformat()
     assert "sms is not retried" in rows["Cart Abandon Reminder"]["reason"]
     # The metric's range holds for every journey: the slowest channel's.
     assert answer["safe_range"] == rows["Welcome Series"]
@@ -218,4 +223,4 @@ def test_each_journey_row_has_its_own_channels_safe_range():
 def test_a_journey_asked_about_alone_gets_its_rows_safe_range():
     alone = _answer(journeys=[2])
     assert alone["safe_range"] == alone["by_journey"][0]["safe_range"]
-    assert alone["safe_range"]["end"] == (TODAY - timedelta(days=1)).isoformat()
+    assert alone["safe_range"]["end"] == (TODAY - timedelta(days=2)).isoformat()
