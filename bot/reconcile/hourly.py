@@ -51,15 +51,17 @@ def computed(
     checked against the hours here. Unchanged without hours."""
     if hours is None or not shifts:
         return dict(shifts), None
-    by_metric = {p.metric: p for p in parts}
+    by_metric = {p.metric: p for p in parts if p.metric in shifts and len(p.view)}
+    # Each metric's hours laid out once, for naming the zone and for re-cutting.
+    laid = {m: h for m in by_metric if (h := _Hours.of(hours, m)) is not None}
     fitted = next(iter(shifts.values()))
     if named is None and not fitted.recorded:
-        named = _named(fitted.zone, [by_metric[m] for m in shifts if m in by_metric], hours)
+        named = _named(fitted.zone, [(by_metric[m], h) for m, h in laid.items()], hours)
     result = {}
     for metric, shift in shifts.items():
-        part = by_metric.get(metric)
         zone = named or shift.zone
-        found = None if part is None else moved(part, shift, hours, zone)
+        part = by_metric.get(metric)
+        found = None if metric not in laid else moved(part, shift, hours, laid[metric], zone)
         if found is None:
             result[metric] = shift
             continue
@@ -128,14 +130,13 @@ def _recut(part: Part, laid: _Hours, zone: Offsets):
     return own, theirs, stays, span
 
 
-def moved(part: Part, shift: TimeShift, hours: AjoHours, zone: Offsets) -> Recut | None:
-    """The shift of `part`'s cells re-cut from AJO's hours at `zone`'s midnights; the
-    shares per segment over the covered cells (the fitted one where none of a segment's
-    is). None when no cell is covered or the hours hold none of the metric."""
+def moved(
+    part: Part, shift: TimeShift, hours: AjoHours, laid: _Hours, zone: Offsets
+) -> Recut | None:
+    """The shift of `part`'s cells re-cut from AJO's hours (`laid`: the metric's) at
+    `zone`'s midnights; the shares per segment over the covered cells (the fitted one where
+    none of a segment's is). None when no cell is covered."""
     view = part.view
-    laid = None if not len(view) else _Hours.of(hours, part.metric)
-    if laid is None:
-        return None
     try:
         own, theirs, stays, span = _recut(part, laid, zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -153,13 +154,11 @@ def moved(part: Part, shift: TimeShift, hours: AjoHours, zone: Offsets) -> Recut
     return Recut(amount, covered, shares, explained)
 
 
-def _named(fitted: Offsets, parts: Sequence[Part], hours: AjoHours) -> Offsets | None:
+def _named(fitted: Offsets, laid: Sequence[tuple[Part, _Hours]], hours: AjoHours) -> Offsets | None:
     """Of the common zones, the one whose re-cut of AJO's hours misses the settled days'
     gaps least (what earlier causes left, less each series' steady ratio), over every
     metric the hours hold, when clearly less than the fitted zone's; None otherwise.
     Judged on the days the hours cover under any zone (a day either side)."""
-    laid = [(p, _Hours.of(hours, p.metric)) for p in parts if len(p.view)]
-    laid = [(p, h) for p, h in laid if h is not None]
     if not laid:
         return None
     first = min(p.view.day.min() for p, _ in laid).item() - timedelta(days=1)

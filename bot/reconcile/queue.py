@@ -12,7 +12,7 @@ export does not carry Retries.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -25,11 +25,9 @@ QUEUE_METRIC = "retries"
 @dataclass(frozen=True, eq=False)
 class RetryQueue:
     """Per journey key whose AJO export carried Retries, the days (ordinals) whose queue was
-    not empty at the capture."""
+    not empty at the capture, and how many of the journey's messages it held of each."""
 
-    queued: dict[int, frozenset[int]]
-    # Per journey key, day (ordinal) -> how many of its messages the queue holds.
-    counts: dict[int, dict[int, int]] = field(default_factory=dict)
+    counts: dict[int, dict[int, int]]
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame) -> RetryQueue | None:
@@ -41,14 +39,12 @@ class RetryQueue:
         days = rows["day"].to_numpy().astype("datetime64[D]").astype(np.int64) + EPOCH_ORDINAL
         held = rows["ajo"].to_numpy()
         full = held > 0
-        queued: dict[int, set[int]] = {int(k): set() for k in np.unique(keys).tolist()}
-        counts: dict[int, dict[int, int]] = {k: {} for k in queued}
+        counts: dict[int, dict[int, int]] = {int(k): {} for k in np.unique(keys).tolist()}
         for key, day, count in zip(
             keys[full].tolist(), days[full].tolist(), held[full].tolist(), strict=True
         ):
-            queued[int(key)].add(int(day))
             counts[int(key)][int(day)] = counts[int(key)].get(int(day), 0) + int(count)
-        return cls({k: frozenset(v) for k, v in queued.items()}, counts)
+        return cls(counts)
 
     def held(self, journeys: Iterable[int]) -> dict[int, int] | None:
         """Day (ordinal) -> messages of these journeys the queue holds; None when the
@@ -67,9 +63,9 @@ class RetryQueue:
         in the queue (date.max: none has); None when the export carried Retries for some
         of them not (their queue is not known) or the queue still holds `first`'s."""
         keys = list(journeys)
-        if not keys or any(k not in self.queued for k in keys):
+        held = self.held(keys) if keys else None
+        if held is None:
             return None
-        held = set().union(*(self.queued[k] for k in keys))
         start = first.toordinal()
         later = [day for day in held if day >= start]
         if not later:
