@@ -246,8 +246,8 @@ class Parity:
         now = self.clock.now()
         answer = Answer(intent=query.intent, query=query, today=today, now=now)
         if query.unclear:  # asked back: nothing is computed for a question not understood
-            pass
-        elif query.intent in ("reconcile", "safe_range"):
+            return self.render(answer, flavour)
+        if query.intent in ("reconcile", "safe_range"):
             calendars = self.store.calendars(self.settings.timezone)
             answer = replace(
                 answer,
