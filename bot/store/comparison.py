@@ -1,5 +1,6 @@
 """The daily comparison table, kept by the writer: both sources per (metric, day, journey);
-and beside it, how many current values each snapshot holds per cell (snapshot_counts).
+and beside it, how many current values each snapshot holds per cell (snapshot_counts) and
+per (metric, day) over every journey (snapshot_day_counts).
 
 Every question compares cells of (journey, day, metric) with both sources' values summed
 over actions and channels. Grouping and pivoting current_values for each question reads
@@ -42,7 +43,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.store.schema import current_values, daily_comparison, snapshot_counts
+from bot.store.schema import (
+    current_values,
+    daily_comparison,
+    snapshot_counts,
+    snapshot_day_counts,
+)
 
 # Per transaction: one snapshot's values summed per cell, before they are added.
 cell_staging = Table(
@@ -56,7 +62,21 @@ cell_staging = Table(
     prefixes=["TEMPORARY"],
 )
 
+# Per transaction: counts per cell and snapshot about to be added to snapshot_counts, kept
+# once so that their sums per day need not read the rows they were grouped from again.
+count_staging = Table(
+    "staging_counts",
+    MetaData(),
+    Column("metric", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("journey_key", Integer, nullable=False),
+    Column("snapshot_id", Integer, nullable=False),
+    Column("numbers", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
 _CELL = ("metric", "day", "journey_key")
+_DAY_KEY = ("metric", "day", "snapshot_id")
 
 
 def cells(metric: np.ndarray, day: np.ndarray, journey: np.ndarray, values: np.ndarray):
@@ -96,6 +116,22 @@ def _insert_counts(conn: Connection, rows) -> None:
     conn.execute(snapshot_counts.insert().from_select(columns, rows))
 
 
+def _sum_days(where) -> object:
+    """snapshot_counts summed over journeys per (metric, day, snapshot), filtered by
+    `where`: the rows of snapshot_day_counts."""
+    sc = snapshot_counts.c
+    return (
+        select(sc.metric, sc.day, sc.snapshot_id, func.sum(sc.numbers))
+        .where(where)
+        .group_by(sc.metric, sc.day, sc.snapshot_id)
+    )
+
+
+def _insert_day_counts(conn: Connection, rows) -> None:
+    columns = [c.name for c in snapshot_day_counts.columns]
+    conn.execute(snapshot_day_counts.insert().from_select(columns, rows))
+
+
 def add(conn: Connection, rows, source: str) -> None:
     """Add `rows` (the table's columns, one row per cell) to `source`'s side."""
     dc = daily_comparison.c
@@ -114,10 +150,9 @@ def count(conn: Connection, rows, first_day: date, last_day: date) -> None:
     snapshot, days from `first_day` to `last_day`) to snapshot_counts; counts that reach
     zero go."""
     _count_up(conn, rows)
-    sc = snapshot_counts.c
-    conn.execute(
-        snapshot_counts.delete().where(sc.day >= first_day, sc.day <= last_day, sc.numbers == 0)
-    )
+    for table in (snapshot_counts, snapshot_day_counts):
+        c = table.c
+        conn.execute(table.delete().where(c.day >= first_day, c.day <= last_day, c.numbers == 0))
 
 
 def add_staged(conn: Connection, source: str, snapshot_id: int) -> None:
@@ -144,15 +179,31 @@ def add_staged(conn: Connection, source: str, snapshot_id: int) -> None:
 
 
 def _count_up(conn: Connection, rows) -> None:
-    """Add `rows` ((metric, day, journey_key, snapshot_id, numbers)) to snapshot_counts."""
-    sc = snapshot_counts.c
+    """Add `rows` ((metric, day, journey_key, snapshot_id, numbers)) to snapshot_counts,
+    and their sums over journeys to snapshot_day_counts."""
+    count_staging.create(conn, checkfirst=True)
+    conn.execute(count_staging.delete())
+    columns = [c.name for c in count_staging.columns]
+    conn.execute(count_staging.insert().from_select(columns, rows))
+    st, sc, sd = count_staging.c, snapshot_counts.c, snapshot_day_counts.c
     _upsert(
         conn,
-        rows,
+        select(*(st[name] for name in columns)).where(true()),  # SQLite: WHERE before ON
         lambda new: {"numbers": sc.numbers + new.numbers},
         table=snapshot_counts,
         key=("metric", "day", "journey_key", "snapshot_id"),
     )
+    by_day = select(st.metric, st.day, st.snapshot_id, func.sum(st.numbers)).group_by(
+        st.metric, st.day, st.snapshot_id
+    )
+    _upsert(
+        conn,
+        by_day.where(true()),
+        lambda new: {"numbers": sd.numbers + new.numbers},
+        table=snapshot_day_counts,
+        key=_DAY_KEY,
+    )
+    count_staging.drop(conn)
 
 
 def _summed(where, joined=None):
@@ -195,15 +246,25 @@ def recompute(conn: Connection, first_day: date, last_day: date) -> None:
     left without any current value go)."""
     dc, sc, cv = daily_comparison.c, snapshot_counts.c, current_values.c
     conn.execute(daily_comparison.delete().where(dc.day >= first_day, dc.day <= last_day))
+    sd = snapshot_day_counts.c
     conn.execute(snapshot_counts.delete().where(sc.day >= first_day, sc.day <= last_day))
+    conn.execute(snapshot_day_counts.delete().where(sd.day >= first_day, sd.day <= last_day))
     in_range = and_(cv.day >= first_day, cv.day <= last_day)
     _upsert(conn, _summed(in_range), _replace)
     _insert_counts(conn, _counted(in_range))
+    _insert_day_counts(conn, _sum_days(and_(sc.day >= first_day, sc.day <= last_day)))
 
 
 def rebuild(conn: Connection) -> None:
-    """Fill both tables from every current value (a store upgraded to version 6)."""
+    """Fill the three tables from every current value (a store upgraded to version 6)."""
     conn.execute(daily_comparison.delete())
     conn.execute(snapshot_counts.delete())
     _upsert(conn, _summed(true()), _replace)
     _insert_counts(conn, _counted(true()))
+    rebuild_day_counts(conn)
+
+
+def rebuild_day_counts(conn: Connection) -> None:
+    """Fill snapshot_day_counts from snapshot_counts (a store upgraded to version 9)."""
+    conn.execute(snapshot_day_counts.delete())
+    _insert_day_counts(conn, _sum_days(true()))

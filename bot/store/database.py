@@ -82,6 +82,12 @@ def _hourly_counts(conn: Connection) -> None:
     create_all, empty: earlier pulls stored days only)."""
 
 
+def _snapshot_day_counts(conn: Connection) -> None:
+    """Version 9: snapshot_counts summed per (metric, day, snapshot) (created by
+    create_all), filled once; the writer keeps it beside snapshot_counts from then on."""
+    comparison.rebuild_day_counts(conn)
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -92,6 +98,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     6: _daily_comparison,
     7: _settling_moves,
     8: _hourly_counts,
+    9: _snapshot_day_counts,
 }
 
 

@@ -14,10 +14,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, func, literal_column, select
 
 from bot.ops.activity import Activity
-from bot.store.schema import current_values, snapshot_counts, snapshot_drops, snapshots
+from bot.store.reader import FEW_JOURNEYS
+from bot.store.schema import (
+    current_values,
+    snapshot_counts,
+    snapshot_day_counts,
+    snapshot_drops,
+    snapshots,
+)
 
 
 @dataclass(frozen=True)
@@ -164,17 +171,8 @@ def sources_of(
     """The snapshots holding the current values of these days, metrics and journeys (what
     an answer about them is computed from), each with how many of those numbers it holds;
     oldest capture first."""
-    # The counts the writer keeps per cell and snapshot (bot.store.comparison), not a count
-    # of current_values: a 13-month answer would count 40 M of them at 1,000 journeys.
-    sc = snapshot_counts.c
-    counted = select(sc.snapshot_id, func.sum(sc.numbers).label("numbers")).where(
-        sc.day >= start, sc.day <= end
-    )
-    if metrics:
-        counted = counted.where(sc.metric.in_(list(metrics)))
-    if journey_keys:
-        counted = counted.where(sc.journey_key.in_(list(journey_keys)))
-    counts = {k: int(n) for k, n in conn.execute(counted.group_by(sc.snapshot_id)).all()}
+    statement = counted_per_snapshot(conn.dialect.name, start, end, metrics, journey_keys)
+    counts = {k: int(n) for k, n in conn.execute(statement).all()}
     if not counts:
         return []
     rows = conn.execute(
@@ -183,6 +181,34 @@ def sources_of(
         .order_by(snapshots.c.captured_at, snapshots.c.id)
     )
     return [_source(row, counts[row.id]) for row in rows]
+
+
+def counted_per_snapshot(
+    dialect: str,
+    start: date,
+    end: date,
+    metrics: Sequence[str] = (),
+    journey_keys: Sequence[int] = (),
+):
+    """(snapshot_id, numbers): how many current values of these cells each snapshot holds."""
+    # The counts the writer keeps (bot.store.comparison), not a count of current_values: a
+    # 13-month answer would count 40 M of them at 1,000 journeys. Per cell and snapshot for
+    # named journeys; summed over journeys per day otherwise (4 M cells' rows there).
+    table = snapshot_counts if journey_keys else snapshot_day_counts
+    sc = table.c
+    counted = select(sc.snapshot_id, func.sum(sc.numbers).label("numbers")).where(
+        sc.day >= start, sc.day <= end
+    )
+    if metrics:
+        metric = sc.metric
+        if dialect == "sqlite" and 0 < len(journey_keys) <= FEW_JOURNEYS:
+            # As the comparison read: without statistics SQLite would walk every journey's
+            # days along the primary key; a unary + keeps it to the journey index.
+            metric = literal_column(f"+{table.name}.metric", String)
+        counted = counted.where(metric.in_(list(metrics)))
+    if journey_keys:
+        counted = counted.where(sc.journey_key.in_(list(journey_keys)))
+    return counted.group_by(sc.snapshot_id)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from bot.store import Store, comparison, reader
+from bot.store import Store, comparison, provenance, reader
 from bot.store.reader import comparison_frame
 from bot.store.schema import all_observations
 from tests.builders import frame
@@ -54,9 +54,25 @@ def _counts(store: Store, table: str) -> list[tuple]:
         return sorted(tuple(r) for r in rows)
 
 
+DAY_COUNTED = """
+    SELECT metric, CAST(day AS VARCHAR(10)) AS day, snapshot_id, {numbers}
+    FROM {table} {group}
+"""
+
+
+def _day_counts(store: Store, table: str) -> list[tuple]:
+    numbers, group = ("numbers", "") if table == "snapshot_day_counts" else (
+        "COUNT(*)", "GROUP BY metric, day, snapshot_id"
+    )  # fmt: skip
+    with store.engine.connect() as conn:
+        rows = conn.execute(text(DAY_COUNTED.format(numbers=numbers, table=table, group=group)))
+        return sorted(tuple(r) for r in rows)
+
+
 def assert_kept(store: Store) -> None:
     pd.testing.assert_frame_equal(_table(store, KEPT), _table(store, GROUPED))
     assert _counts(store, "snapshot_counts") == _counts(store, "current_values")
+    assert _day_counts(store, "snapshot_day_counts") == _day_counts(store, "current_values")
 
 
 captures = st.lists(
@@ -88,7 +104,8 @@ def test_kept_equal_to_current_values_summed_after_any_captures(database_url, dr
     store = Store.open(database_url)
     try:
         with store.engine.begin() as conn:
-            for table in ("daily_comparison", "snapshot_counts", "current_values",
+            for table in ("daily_comparison", "snapshot_counts", "snapshot_day_counts",
+                          "current_values",
                           "superseded_values", "snapshots"):  # fmt: skip
                 conn.execute(text(f"DELETE FROM {table}"))
         for index, (source, hour, rows) in enumerate(drawn):
@@ -140,6 +157,28 @@ def test_a_store_from_version_5_is_filled_from_its_current_values(database_url):
         store.close()
 
 
+def test_a_store_from_version_8_gains_the_day_counts_of_its_snapshots(database_url):
+    store = Store.open(database_url)
+    store.save(
+        frame(
+            {"source": "ajo", "day": "2026-11-20", "value": 10},
+            {"source": "ajo", "day": "2026-11-20", "value": 5, "journey": "Other"},
+            {"source": "cja", "day": "2026-11-21", "value": 12},
+        ),
+        "a.csv",
+    )
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE snapshot_day_counts"))
+        conn.execute(text("UPDATE schema_info SET version = 8"))
+    store.close()
+    store = Store.open(database_url)
+    try:
+        assert [n for *_, n in _day_counts(store, "snapshot_day_counts")] == [2, 1]
+        assert_kept(store)
+    finally:
+        store.close()
+
+
 def test_recompute_restores_a_range_from_the_current_values(store):
     store.save(
         frame(
@@ -150,6 +189,7 @@ def test_recompute_restores_a_range_from_the_current_values(store):
     )
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE daily_comparison SET ajo = 99"))
+        conn.execute(text("UPDATE snapshot_day_counts SET numbers = 99"))
         conn.execute(text("DELETE FROM current_values WHERE source = 'cja'"))
         comparison.recompute(conn, date(2026, 11, 20), date(2026, 11, 21))
     assert_kept(store)
@@ -200,6 +240,31 @@ def test_questions_read_the_comparison_along_an_index(store, journeys, monkeypat
             assert "ix_daily_comparison_journey" in plan, plan
 
 
+@pytest.mark.parametrize("journeys", [(), (1,)])
+def test_sources_read_the_kept_counts_along_an_index(store, journeys):
+    store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
+    statement = provenance.counted_per_snapshot(
+        store.engine.dialect.name,
+        date(2025, 10, 1),
+        date(2026, 11, 29),
+        ("sent", "delivered"),
+        journeys,
+    )
+    plan = _plan(store, statement)
+    assert "current_values" not in plan
+    # Every journey: the counts summed per day, never a row per cell.
+    table = "snapshot_counts" if journeys else "snapshot_day_counts"
+    assert table in plan, plan
+    if not journeys:
+        assert "snapshot_counts" not in plan.replace("snapshot_day_counts", ""), plan
+    if store.engine.dialect.name == "sqlite":
+        assert "SEARCH" in plan, plan
+        if journeys:
+            assert "ix_snapshot_counts_journey" in plan, plan
+    else:
+        assert "Seq Scan" not in plan, plan
+
+
 @given(captures)
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -211,7 +276,8 @@ def test_settling_reads_the_numbers_seen_again_with_the_same_result(database_url
     since = datetime(2026, 11, 22, tzinfo=UTC)
     try:
         with store.engine.begin() as conn:
-            for table in ("daily_comparison", "snapshot_counts", "current_values",
+            for table in ("daily_comparison", "snapshot_counts", "snapshot_day_counts",
+                          "current_values",
                           "superseded_values", "snapshots"):  # fmt: skip
                 conn.execute(text(f"DELETE FROM {table}"))
         for index, (source, hour, rows) in enumerate(drawn):

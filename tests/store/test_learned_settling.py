@@ -16,8 +16,8 @@ from tests.builders import frame
 
 HORIZON = learned.HORIZON_DAYS
 FIRST_CAPTURE = datetime(2026, 11, 22, 6, tzinfo=UTC)  # days 20-22 are 0-2 days old
-TABLES = ("daily_comparison", "snapshot_counts", "current_values", "superseded_values",
-          "settling_moves", "snapshot_drops", "snapshots")  # fmt: skip
+TABLES = ("daily_comparison", "snapshot_counts", "snapshot_day_counts", "current_values",
+          "superseded_values", "settling_moves", "snapshot_drops", "snapshots")  # fmt: skip
 
 
 def recomputed(store: Store, since: datetime, metrics=()) -> pd.DataFrame:
