@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.reconcile.detectors import CellView, Groups, neighbour
+from bot.reconcile.detectors import CellView, Groups
 from bot.reconcile.offsets import Offsets
 
 MIN_DAYS = 7
@@ -97,44 +97,42 @@ class SeriesFit:
 
 def design(view: CellView, zone: Offsets) -> np.ndarray:
     """[cell, column]: every fit's regressors, laid out alike (see `fit`)."""
-    return np.column_stack([regressors(view, zone, True), neighbour_terms(view, zone)])
+    width = 2 * int((zone.hours() != 0).sum()) + 2
+    columns = np.empty((len(view), width))
+    _fill(columns, view, zone)
+    return columns
 
 
-def regressors(view: CellView, zone: Offsets, both: bool) -> np.ndarray:
-    """[cell, column]: per segment with a shift, the change that moves under it (in the
-    zone's direction); with `both`, the other direction's after them."""
+def _fill(out: np.ndarray, view: CellView, zone: Offsets) -> None:
+    """Write the regressors into `out` ([cell, column], as `design` lays them out): per
+    segment with a shift, the change that moves under it in the zone's direction, then in
+    the other direction, then the previous and the next day's terms. Each day's segment,
+    and its neighbours', are looked up once for all of them."""
     hours = zone.hours()
-    here = zone.segment_of(view.day)
-    before = zone.segment_of(view.day - np.timedelta64(1, "D"))
-    after = zone.segment_of(view.day + np.timedelta64(1, "D"))
+    one = np.timedelta64(1, "D")
+    here, before, after = (zone.segment_of(d) for d in (view.day, view.day - one, view.day + one))
     ajo = view.ajo.astype(float)
     prev, nxt = view.ajo_prev.astype(float), view.ajo_next.astype(float)
-    behind, ahead = [], []
-    for k in np.flatnonzero(hours != 0):
+    moving = np.flatnonzero(hours != 0)
+    for column, k in enumerate(moving):
         mine = np.where(here == k, ajo, 0.0)
-        behind.append(mine - np.where(after == k, nxt, 0.0))
-        ahead.append(mine - np.where(before == k, prev, 0.0))
-    own = [b if hours[k] < 0 else a for k, b, a in zip(np.flatnonzero(hours != 0), behind, ahead,
-                                                        strict=True)]  # fmt: skip
-    other = [a if hours[k] < 0 else b for k, b, a in zip(np.flatnonzero(hours != 0), behind,
-                                                          ahead, strict=True)]  # fmt: skip
-    columns = own + other if both else own
-    return np.column_stack(columns) if columns else np.zeros((len(view), 0))
+        behind = mine - np.where(after == k, nxt, 0.0)
+        ahead = mine - np.where(before == k, prev, 0.0)
+        own, other = (behind, ahead) if hours[k] < 0 else (ahead, behind)
+        out[:, column], out[:, len(moving) + column] = own, other
+    out[:, 2 * len(moving) :] = _neighbour_terms(view, hours, here, before, after, ajo, prev, nxt)
 
 
-def neighbour_terms(view: CellView, zone: Offsets) -> np.ndarray:
+def _neighbour_terms(view, hours, here, before, after, ajo, prev, nxt) -> np.ndarray:
     """[cell, 2]: the change a term in the previous day's and in the next day's AJO volume
     moves, on days the zone shifts: M(d) = A(d - 1) (or A(d + 1)) moved from day d to the
     neighbour in the zone's direction, so the day's gap gains M(d) and loses what the day
     on the other side moved into it."""
-    hours = zone.hours()
-    shifted = hours[np.clip(zone.segment_of(view.day), 0, None)] != 0
-    behind = hours[np.clip(zone.segment_of(view.day), 0, None)] < 0
-    moving_after = hours[np.clip(zone.segment_of(view.day + np.timedelta64(1, "D")), 0, None)] != 0
-    moving_before = hours[np.clip(zone.segment_of(view.day - np.timedelta64(1, "D")), 0, None)] != 0
-    ajo = view.ajo.astype(float)
-    prev, nxt = view.ajo_prev.astype(float), view.ajo_next.astype(float)
-    prev2, next2 = _two_away(view, prev, -1), _two_away(view, nxt, 1)
+    hours_here = hours[np.clip(here, 0, None)]
+    shifted, behind = hours_here != 0, hours_here < 0
+    moving_after = hours[np.clip(after, 0, None)] != 0
+    moving_before = hours[np.clip(before, 0, None)] != 0
+    prev2, next2 = _two_away(view, prev, nxt)
     own_prev, own_next = np.where(shifted, prev, 0.0), np.where(shifted, nxt, 0.0)
     # Behind, day d + 1 moves into d; ahead, day d - 1 does.
     into_prev = np.where(
@@ -146,30 +144,27 @@ def neighbour_terms(view: CellView, zone: Offsets) -> np.ndarray:
     return np.column_stack([own_prev - into_prev, own_next - into_next])
 
 
-def _two_away(view: CellView, near: np.ndarray, step: int) -> np.ndarray:
-    """Per cell, AJO two days away (step -1: before, 1: after), the neighbour's own
-    neighbour; where the neighbour is not among the cells, the neighbour's value stands."""
-    present = neighbour(view, np.ones(len(view)), step) > 0
-    return np.where(present, neighbour(view, near, step), near)
+def _two_away(view: CellView, prev: np.ndarray, nxt: np.ndarray):
+    """Per cell, AJO two days before and two days after, the neighbours' own neighbours;
+    where a neighbour is not among the cells, the neighbour's value stands."""
+    consecutive = (view.journey[1:] == view.journey[:-1]) & (
+        (view.day[1:] - view.day[:-1]).astype(np.int64) == 1
+    )
+    prev2, next2 = prev.copy(), nxt.copy()
+    prev2[1:] = np.where(consecutive, prev[:-1], prev[1:])
+    next2[:-1] = np.where(consecutive, nxt[1:], nxt[:-1])
+    return prev2, next2
 
 
 def _grams(groups: Groups, x: np.ndarray, y: np.ndarray, kept: np.ndarray):
-    """Per group, X'X and X'y over the cells in `kept`: each group's cells laid out in a row
-    of their own (zeros after its last), then one batched matrix product. Summing every
-    cell's outer product instead took a cells x columns x columns array (400 MB for a
-    13-month question at 1,000 journeys) and half the diagnosis' time."""
-    order, bounds = groups.order, groups.bounds
-    counts = np.diff(bounds)
-    width = int(counts.max()) if len(counts) else 0
-    row = groups.ids[order]
-    column = np.arange(len(order)) - bounds[:-1][row]
-    padded = np.zeros((len(counts), width, x.shape[1] + 1))
-    padded[row, column, :-1] = x[order]
-    padded[row, column, -1] = y[order]
-    mask = np.zeros((len(counts), width))
-    mask[row, column] = kept[order]
-    product = np.matmul((padded[:, :, :-1] * mask[:, :, None]).transpose(0, 2, 1), padded)
-    return product[:, :, :-1], product[:, :, -1]
+    """Per group, X'X and X'y over the cells in `kept`: each group's kept cells laid out in
+    a row of their own (zeros elsewhere), then one batched matrix product of that layout
+    with itself. Summing every cell's outer product instead took a cells x columns x
+    columns array (400 MB for a 13-month question at 1,000 journeys) and half the
+    diagnosis' time. The counts are integers, so the sums are exact in any order."""
+    padded = groups.padded(np.column_stack([x, y]) * kept[:, None])
+    product = np.matmul(padded.transpose(0, 2, 1), padded)
+    return product[:, :-1, :-1], product[:, :-1, -1]
 
 
 def _inverse(gram: np.ndarray) -> np.ndarray:
@@ -199,8 +194,10 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     view, groups = part.view, part.view.groups
     y = part.rest.astype(float)
     volume = view.ajo.astype(float)
-    columns = design(view, zone)
-    x = np.column_stack([volume, columns])
+    x = np.empty((len(view), 2 * int((zone.hours() != 0).sum()) + 3))
+    x[:, 0] = volume
+    _fill(x[:, 1:], view, zone)
+    columns = x[:, 1:]
     k = (columns.shape[1] - 2) // 2
     kept = part.fit_on.copy()
     gram, moment = _grams(groups, x, y, kept)

@@ -188,6 +188,13 @@ class Groups:
 
     @classmethod
     def of(cls, key: np.ndarray) -> Groups:
+        if len(key) > 1 and key.dtype != object and (key[1:] >= key[:-1]).all():
+            # Already sorted (a CellView's cells are, by journey then day): no sort needed.
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            counts = np.diff(np.r_[starts, len(key)])
+            ids = np.repeat(np.arange(len(starts)), counts)
+            bounds = np.concatenate(([0], np.cumsum(counts)))
+            return cls(key[starts], ids, np.arange(len(key)), bounds)
         keys, ids = np.unique(key, return_inverse=True)
         ids = ids.reshape(-1)
         order = np.argsort(ids, kind="stable")
@@ -200,6 +207,30 @@ class Groups:
     def __iter__(self) -> Iterator[tuple[object, np.ndarray]]:
         for i, key in enumerate(self.keys):
             yield key, self.cells(i)
+
+    @cached_property
+    def _slots(self) -> tuple[np.ndarray, np.ndarray, int, bool]:
+        """Each cell's group and place in it (in `order`), the largest group's size, and
+        whether every group is as large and the cells already in group order."""
+        counts = np.diff(self.bounds)
+        width = int(counts.max()) if len(counts) else 0
+        row = self.ids[self.order]
+        column = np.arange(len(self.order)) - self.bounds[:-1][row]
+        regular = bool((counts == width).all()) and bool(
+            (self.order == np.arange(len(self.order))).all()
+        )
+        return row, column, width, regular
+
+    def padded(self, values: np.ndarray) -> np.ndarray:
+        """[group, place, column]: `values` ([cell, column]) with each group's cells in a
+        row of their own, in `order`, zeros after a group's last cell. Without a copy when
+        the groups are of one size and the cells in group order (a journey per day)."""
+        row, column, width, regular = self._slots
+        if regular:
+            return values.reshape(len(self.keys), width, values.shape[1])
+        padded = np.zeros((len(self.keys), width, values.shape[1]))
+        padded[row, column] = values[self.order]
+        return padded
 
     def cells(self, group: int) -> np.ndarray:
         """The positions of group `group`'s cells, ascending."""
