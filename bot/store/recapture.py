@@ -124,9 +124,7 @@ def kept_out(snapshot_id: int, captured: datetime):
     )
 
 
-def update_cells(
-    conn: Connection, source: str, snapshot_id: int, captured: datetime, first: date, last: date
-) -> None:
+def update_cells(conn: Connection, source: str, snapshot_id: int, captured: datetime) -> None:
     """Before the merge: add to the daily comparison and to snapshot_counts what the staged
     values change (a staged value replaces a current one captured no later than it)."""
     r = replacing.c
@@ -145,7 +143,7 @@ def update_cells(
     m = moves.c
     counted = (m.metric, m.day, m.journey_key, m.snapshot_id)
     by_snapshot = select(*counted, func.sum(list(m)[-1])).group_by(*counted)
-    comparison.count(conn, by_snapshot, first, last)
+    comparison.count(conn, by_snapshot)
 
 
 def learn_settling(

@@ -295,6 +295,7 @@ def _save_stream(
     digest = hashlib.sha256()
     summary: dict | None = None
     snapshot_id = 0
+    written: set[int] = set()  # the series earlier chunks gave numbers of
     for chunk in chunks:
         if chunk.empty:
             continue
@@ -312,7 +313,7 @@ def _save_stream(
         else:
             summary = _merged(summary, part)
         digest.update(content_hash(source, chunk).encode())
-        _write_values(conn, snapshot_id, summary, chunk, chunked=True, careful=careful)
+        _write_values(conn, snapshot_id, summary, chunk, written, careful=careful)
     if summary is None:
         raise BadInput("the file holds no numbers")
     final = digest.hexdigest()
@@ -351,9 +352,11 @@ def _write_values(
     snapshot_id: int,
     summary: dict,
     group: pd.DataFrame,
-    chunked: bool = False,
+    written: set[int] | None = None,
     careful: bool = False,
 ) -> None:
+    """Write `group`'s values; `written`, for a chunk of a file read in chunks: the series
+    its earlier chunks gave numbers of (this chunk's are added)."""
     journey_keys, series_ids = _series_codes(conn, group)
     day_codes, day_values = pd.factorize(group["day"], sort=True)
     metric_codes, metric_values = pd.factorize(group["metric"], sort=True)
@@ -385,7 +388,7 @@ def _write_values(
         "value": rows["value"],
     }
     captured = summary["captured_at"].replace(tzinfo=None)
-    _store_values(conn, snapshot_id, summary["source"], captured, columns, cells, chunked, careful)
+    _store_values(conn, snapshot_id, summary["source"], captured, columns, cells, written, careful)
 
 
 def _in_key_order(metric, day, journey, series_ids, values) -> dict[str, np.ndarray]:
@@ -413,17 +416,24 @@ def _store_values(
     captured: datetime,
     columns: dict,
     cells: dict,
-    chunked: bool = False,
+    written: set[int] | None = None,
     careful: bool = False,
 ) -> None:
     """Write a snapshot's values: straight into current_values when none of its keys is
     stored yet (a first capture), else through a staging table that moves what it replaces
     into the history and keeps older captures' values out of the current ones. The daily
     comparison follows: `cells` (the values summed per cell) are added to it, or the cells
-    a re-capture touched are recomputed. A chunk of a file read in chunks (`chunked`) is
-    appended unless another capture has its numbers (a repeat of an earlier chunk's then
-    fails the append: see save_stream); merged, or always when `careful`, numbers an
-    earlier chunk gave are checked as a whole file's repeats are."""
+    a re-capture touched are recomputed. A chunk of a file read in chunks (`written`: the
+    series its earlier chunks gave) is appended unless another capture has its numbers (a
+    repeat of an earlier chunk's then fails the append: see save_stream); merged, or always
+    when `careful`, numbers an earlier chunk gave are checked as a whole file's repeats
+    are, where it shares a series with an earlier chunk."""
+    chunked = written is not None
+    chunk_series = set(np.unique(columns["series_id"]).tolist()) if chunked else set()
+    # Only a series an earlier chunk gave can be given again (exports overlap).
+    repeats = chunked and not chunk_series.isdisjoint(written)
+    if chunked:
+        written |= chunk_series
     besides = snapshot_id if chunked else None
     if not careful and not _overlaps(conn, source, columns, besides):
         _append(conn, snapshot_id, source, captured, columns, cells)
@@ -435,14 +445,14 @@ def _store_values(
         # A temporary table has no statistics until analysed: the planner would guess.
         conn.execute(text(f"ANALYZE {staging.name}"))
     first, last = _day_range(columns["day"])
-    if chunked:
+    if repeats:
         _drop_repeats(conn, snapshot_id, source, first, last)
     recapture.stage(conn, staging, _staged_key(conn, source, first, last), captured)
     # What the capture changes beside the values, read before the merge from the values
     # it replaces (bot.store.recapture); settling through a fold of every capture of its
     # numbers after the merge when one of them has a later capture stored.
     later = recapture.later_stored(conn, captured)
-    recapture.update_cells(conn, source, snapshot_id, captured, first, last)
+    recapture.update_cells(conn, source, snapshot_id, captured)
     if not later:
         recapture.learn_settling(conn, source, captured, first, last)
     _merge_staging(conn, snapshot_id, source, captured)

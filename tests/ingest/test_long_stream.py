@@ -15,6 +15,7 @@ from bot.ingest.limits import Limits
 from bot.ingest.loading import load_file
 from bot.store.schema import snapshots
 from bot.timing import Clock
+from tests.builders import frame
 from tests.ingest.test_stream import workspace
 
 CAPTURED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -175,6 +176,43 @@ def test_a_number_contradicted_in_a_later_chunk_refuses_the_file(store, tmp_path
     assert "appears twice with different values" in loaded.error
     assert "1,000 and 999" in loaded.error
     assert _stored(store) == []
+
+
+EARLIER = {
+    "source": "cja",
+    "journey": "J0",
+    "action": "Email 1",
+    "channel": "email",
+    "day": "2026-01-01",
+    "metric": "sent",
+    "captured_at": "2026-11-28T12:00:00Z",
+}
+
+
+@pytest.mark.parametrize(("value", "error"), [(1000, None), (999, "1,000 and 999")])
+def test_a_recapture_read_in_chunks_checks_the_numbers_an_earlier_chunk_gave(
+    store, tmp_path, monkeypatch, value, error
+):
+    """Chunks re-capturing stored days are merged; one that gives a series an earlier chunk
+    gave is checked for repeats (those of other series are not: they cannot repeat)."""
+    store.save(frame({**EARLIER, "value": 5}), "earlier.csv")
+    again = f"cja,2026-11-29T12:00:00Z,J0,Email 1,email,2026-01-01,sent,{value}\n"
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(6000, extra=again))
+
+    loaded = _load(store, path, monkeypatch)
+
+    if error:
+        assert error in loaded.error
+        assert [row[3] for row in _stored(store)] == [5]
+        return
+    assert loaded.error is None
+    assert len(_stored(store)) == 6000
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM superseded_values")).all() == [(5,)]
+        assert conn.scalar(text("SELECT SUM(cja) FROM daily_comparison")) == sum(
+            row[3] for row in _stored(store)
+        )
 
 
 def test_a_number_two_blocks_of_one_chunk_give_is_read_once(tmp_path, monkeypatch):
