@@ -74,7 +74,8 @@ def journey_ranges(scenario: Scenario, metric: str, rules, attribution) -> dict[
     cells = attribution.cells
     ranges = AnswerRanges.of_cells(metric, rules, cells)
     keys = pd.unique(cells["journey_key"].to_numpy()) if len(cells) else ()
-    return {int(key): ranges(query.start, query.end, [key]) for key in keys}
+    found = ranges.each(query.start, query.end, [[key] for key in keys])
+    return {int(key): each for key, each in zip(keys, found, strict=True)}
 
 
 def score_journey_safe(scenario: Scenario, done: dict) -> SafeScore:

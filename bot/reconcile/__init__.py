@@ -380,9 +380,10 @@ def _zero_metrics(frame: pd.DataFrame) -> dict[tuple[int, str], tuple[str, ...]]
 
 
 def _breakdowns(cells: pd.DataFrame, by: str, safe=None) -> list[Breakdown]:
-    """Rows per day or journey, in label order; `safe` (journey keys -> SafeRange) gives
-    each journey row its own safe range. Summed with numpy over the cells sorted by label
-    once: pandas' grouping cost more than the diagnosis for a 13-month answer."""
+    """Rows per day or journey, in label order; `safe` (each row's journey keys -> their
+    SafeRanges, all rows at once) gives each journey row its own safe range. Summed with
+    numpy over the cells sorted by label once: pandas' grouping cost more than the
+    diagnosis for a 13-month answer."""
     if not len(cells):
         return []
     labels, inverse = _labelled(cells, by)
@@ -390,10 +391,21 @@ def _breakdowns(cells: pd.DataFrame, by: str, safe=None) -> list[Breakdown]:
     starts = np.flatnonzero(np.r_[True, np.diff(inverse[order]) != 0])
     columns = ["ajo", "cja", *CAUSES]
     sums = np.add.reduceat(cells[columns].to_numpy(np.int64)[order], starts, axis=0).tolist()
-    keys = cells["journey_key"].to_numpy()[order]
     ends = [*starts[1:].tolist(), len(order)]
+    ranges = [None] * len(labels)
+    if safe is not None:
+        keys = cells["journey_key"].to_numpy()[order]
+        # A row of one journey (a name several journeys share holds more) reads its key.
+        changed = np.r_[False, keys[1:] != keys[:-1]].astype(np.int64)
+        mixed = np.add.reduceat(changed, starts) - changed[starts] > 0
+        ranges = safe(
+            [
+                pd.unique(keys[first:last]) if several else keys[first : first + 1]
+                for first, last, several in zip(starts.tolist(), ends, mixed.tolist(), strict=True)
+            ]
+        )
     rows = []
-    for label, row, first, last in zip(labels, sums, starts.tolist(), ends, strict=True):
+    for label, row, found in zip(labels, sums, ranges, strict=True):
         text = str(label.astype("datetime64[D]")) if by == "day" else str(label)
         rows.append(
             Breakdown(
@@ -401,7 +413,7 @@ def _breakdowns(cells: pd.DataFrame, by: str, safe=None) -> list[Breakdown]:
                 ajo=row[0],
                 cja=row[1],
                 causes=dict(zip(CAUSES, row[2:], strict=True)),
-                safe_range=safe(pd.unique(keys[first:last])) if safe is not None else None,
+                safe_range=found,
             )
         )
     return rows
@@ -439,7 +451,10 @@ def _summarize(
     def safe(keys=None) -> SafeRange:
         return ranges(query.start, query.end, keys)
 
-    by_journey = _breakdowns(cells, "journey", safe)
+    def each(rows) -> list[SafeRange]:
+        return ranges.each(query.start, query.end, rows)
+
+    by_journey = _breakdowns(cells, "journey", each)
     # Journeys with the most unexplained difference first: that is where to look.
     by_journey.sort(key=lambda b: (-abs(b.causes["unexplained"]), -abs(b.delta), b.label))
     cause_days = {

@@ -32,7 +32,7 @@ little history nothing is learned and the window alone decides.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -261,13 +261,9 @@ def final_until(
 ) -> Final | None:
     """Where late records cut the range `start`..`end` short; None when every day up to
     `end` is final with probability CONFIDENCE, or when no share was learned."""
-    pooled = arrivals.get(None)
     per_curve: dict[int, tuple[Arrival, list[np.ndarray]]] = {}
     for key, table in volumes.by_journey.items():
-        named = channels.get(int(key), (UNKNOWN,)) if channels is not None else ()
-        mine = [a for a in (arrivals.get(c) for c in named) if a is not None]
-        # A journey of several channels: the slowest of their shares.
-        curve = max(mine, key=lambda a: sum(a.shares), default=pooled)
+        curve = _curve(key, arrivals, channels)
         if curve is not None:
             per_curve.setdefault(id(curve), (curve, []))[1].append(table)
     if not per_curve:
@@ -311,3 +307,89 @@ def final_until(
             float(share[i]),
         )
     return None
+
+
+def _curve(key, arrivals, channels) -> Arrival | None:
+    """The shares still to arrive that judge journey `key`: its channel's (a journey of
+    several channels: the slowest of their shares), else every channel's together."""
+    named = channels.get(int(key), (UNKNOWN,)) if channels is not None else ()
+    mine = [a for a in (arrivals.get(c) for c in named) if a is not None]
+    return max(mine, key=lambda a: sum(a.shares), default=arrivals.get(None))
+
+
+def finals_until(
+    today: date,
+    start: date,
+    ends: Sequence[date],
+    change_pct: float,
+    arrivals: Mapping[str | None, Arrival | None],
+    channels: Mapping[int, tuple[str, ...]] | None,
+    volumes: Sequence[Volumes],
+) -> list[Final | None]:
+    """`final_until` for each of `volumes`, from `start` to its own end in `ends`: every
+    journey row of an answer at once. A row of one journey with one cell per day (every row
+    but a name several journeys share) is judged with all the others in one pass: each
+    day's chance computed together (`exceed_chances`), the running product per row laid out
+    in rows padded with ones; the figures equal the row's own `final_until` exactly (the
+    same operations on the same numbers, a day's sums over its one cell). Other rows call
+    `final_until`."""
+    results: list[Final | None] = [None] * len(volumes)
+    single, curves, tables = [], {}, []
+    for i, (given, end) in enumerate(zip(volumes, ends, strict=True)):
+        if len(given.by_journey) != 1:
+            results[i] = final_until(today, start, end, change_pct, arrivals, channels, given)
+            continue
+        ((key, table),) = given.by_journey.items()
+        curve = _curve(key, arrivals, channels)
+        if curve is not None:
+            single.append((i, curves.setdefault(id(curve), (len(curves), curve))[0]))
+            tables.append(table)
+    if not single:
+        return results
+    first, now = start.toordinal(), today.toordinal()
+    rows = np.repeat(np.arange(len(single)), [t.shape[1] for t in tables])
+    day, cja, both = np.concatenate(tables, axis=1)
+    last = np.array([ends[i].toordinal() for i, _ in single])[rows]
+    inside = (day >= first) & (day <= last)
+    rows, day, cja, both = rows[inside], day[inside], cja[inside], both[inside]
+    # A row whose days repeat or go back is judged on its own (its days are summed).
+    repeated = np.unique(rows[1:][(rows[1:] == rows[:-1]) & (day[1:] <= day[:-1])])
+    for row in repeated.tolist():
+        i = single[row][0]
+        results[i] = final_until(today, start, ends[i], change_pct, arrivals, channels, volumes[i])
+    if len(repeated):
+        keep = ~np.isin(rows, repeated)
+        rows, day, cja, both = rows[keep], day[keep], cja[keep], both[keep]
+    if not len(rows):
+        return results
+    by_curve = sorted(curves.values())
+    longest = max(len(curve.shares) for _, curve in by_curve)
+    shares = np.zeros((len(by_curve), longest))
+    for number, curve in by_curve:
+        shares[number, : len(curve.shares)] = curve.shares
+    lengths = np.array([len(curve.shares) for _, curve in by_curve])
+    used = np.array([number for _, number in single])[rows]
+    still = shares[used, np.clip(now - day, 0, lengths[used] - 1)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(still < 1, np.maximum(cja, 0) * still / (1 - still), np.inf)
+    # As a day's sums over its one cell (np.bincount adds each to 0.0).
+    mean, total, arrived = 0.0 + mean, 0.0 + both.astype(float), 0.0 + cja.astype(float)
+    share = np.maximum(0.0, still)
+    chance = exceed_chances(mean, total * change_pct / 100)
+    counts = np.bincount(rows, minlength=len(single))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    place = np.arange(len(rows)) - starts[rows]
+    padded = np.ones((len(single), int(counts.max())))
+    padded[rows, place] = 1.0 - chance
+    unsure = np.cumprod(padded, axis=1) < CONFIDENCE
+    for row in np.flatnonzero(unsure.any(axis=1)).tolist():
+        j = starts[row] + int(np.argmax(unsure[row]))
+        ordinal = int(day[j])
+        results[single[row][0]] = Final(
+            date.fromordinal(ordinal) - timedelta(days=1),
+            date.fromordinal(ordinal),
+            int(total[j] - arrived[j]),
+            now - ordinal,
+            float(share[j]),
+        )
+    return results

@@ -13,7 +13,7 @@ Bounces by more than 0.5 %.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -22,7 +22,7 @@ import pandas as pd
 
 from bot.formatting import format_day, format_span
 from bot.metrics import DISPLAY_NAMES, metric_facts
-from bot.reconcile.arrival import CONFIDENCE, Volumes, final_until
+from bot.reconcile.arrival import CONFIDENCE, Volumes, finals_until
 from bot.reconcile.channels import UNKNOWN, retries
 from bot.reconcile.result import SafeRange
 from bot.reconcile.rules import Rules
@@ -55,6 +55,62 @@ def safe_range(
     did not teach the window, the witnesses behind them say which days are not settled yet
     (a learned window already ends before every one of them). `volumes`: AJO's count per
     journey and day for these journeys, to judge how many records may still arrive."""
+    return safe_ranges(metric, start, end, rules, [(journeys, processing, volumes)])[0]
+
+
+def safe_ranges(
+    metric: str,
+    start: date,
+    end: date,
+    rules: Rules,
+    asked: Sequence[tuple[Iterable[int] | None, Iterable[date], Volumes | None]],
+) -> list[SafeRange]:
+    """`safe_range` for each of `asked` (journeys, processing, volumes): every journey row
+    of an answer at once, the late records' chances of all of them computed together
+    (bot.reconcile.arrival.finals_until) rather than a pass per row."""
+    bounds = [
+        _bound(metric, start, rules, journeys, processing, volumes)
+        for journeys, processing, volumes in asked
+    ]
+    judged = [
+        i
+        for i, ((_, _, volumes), (_, last_settled, _)) in enumerate(zip(asked, bounds, strict=True))
+        if volumes is not None and rules.arrivals and start <= last_settled
+    ]
+    lates = finals_until(
+        rules.today,
+        start,
+        [min(end, bounds[i][1]) for i in judged],
+        rules.change_pct,
+        rules.arrivals,
+        rules.channels,
+        [asked[i][2] for i in judged],
+    )
+    for i, late in zip(judged, lates, strict=True):
+        if late is not None:
+            chosen, _, note = bounds[i]
+            chosen = replace(
+                chosen,
+                why=f"ends {format_day(late.last)}: {format_day(late.first_unsure)} may still "
+                f"get late records ({late.volume:,} {DISPLAY_NAMES[metric]} that day; in past "
+                f"snapshots {late.share:.2%} of records were still to arrive "
+                f"{_days_old(late.age)}), so it is not final with "
+                f"{CONFIDENCE:.0%} confidence",
+            )
+            bounds[i] = (chosen, late.last, note)
+    return [_ranged(start, end, *bound) for bound in bounds]
+
+
+def _bound(
+    metric: str,
+    start: date,
+    rules: Rules,
+    journeys: Iterable[int] | None,
+    processing: Iterable[date],
+    volumes: Volumes | None,
+) -> tuple[Window, date, str]:
+    """The window, the last day it calls settled and the note to say after the reason,
+    before the late records are judged."""
     chosen = window(metric, rules, journeys)
     last_settled = rules.today - timedelta(days=chosen.days)
     if not chosen.learned:
@@ -78,27 +134,10 @@ def safe_range(
             why=f"ends {format_day(last_settled)}: {format_day(first)} is still being "
             "processed (CJA still short on it across journeys)",
         )
-    if volumes is not None and rules.arrivals and start <= last_settled:
-        late = final_until(
-            rules.today,
-            start,
-            min(end, last_settled),
-            rules.change_pct,
-            rules.arrivals,
-            rules.channels,
-            volumes,
-        )
-        if late is not None:
-            last_settled = late.last
-            chosen = replace(
-                chosen,
-                why=f"ends {format_day(late.last)}: {format_day(late.first_unsure)} may still "
-                f"get late records ({late.volume:,} {DISPLAY_NAMES[metric]} that day; in past "
-                f"snapshots {late.share:.2%} of records were still to arrive "
-                f"{_days_old(late.age)}), so it is not final with "
-                f"{CONFIDENCE:.0%} confidence",
-            )
+    return chosen, last_settled, note
 
+
+def _ranged(start: date, end: date, chosen: Window, last_settled: date, note: str) -> SafeRange:
     if start > last_settled:
         return SafeRange(
             None,
@@ -226,12 +265,10 @@ class AnswerRanges:
     def __call__(self, start: date, end: date, keys: Iterable[int] | None = None) -> SafeRange:
         """The safe range from `start` to `end` of these journeys (every one when None)."""
         keys = None if keys is None else list(keys)
-        return safe_range(
-            self.metric,
-            start,
-            end,
-            self.rules,
-            keys,
-            self.processing.of(keys),
-            self.volumes.of(keys),
-        )
+        return self.each(start, end, [keys])[0]
+
+    def each(self, start: date, end: date, rows: Sequence[Iterable[int] | None]) -> list[SafeRange]:
+        """`self(start, end, keys)` for each of `rows` (journey keys), all at once."""
+        keys = [None if row is None else list(row) for row in rows]
+        asked = [(k, self.processing.of(k), self.volumes.of(k)) for k in keys]
+        return safe_ranges(self.metric, start, end, self.rules, asked)

@@ -18,6 +18,7 @@ from bot.reconcile.arrival import (
     Volumes,
     exceed_chances,
     final_until,
+    finals_until,
     learn_arrival,
     learn_arrivals,
 )
@@ -219,3 +220,35 @@ def test_tails_summed_in_several_batches_equal_one_batch(monkeypatch):
     whole = exceed_chances(mean, allowed)
     monkeypatch.setattr("bot.reconcile.arrival._BATCH_TERMS", 1_000)
     np.testing.assert_allclose(exceed_chances(mean, allowed), whole, rtol=0, atol=1e-15)
+
+
+def test_every_rows_late_records_at_once_equal_each_rows_own():
+    """`finals_until` (every journey row at once) gives each row exactly what `final_until`
+    gives it alone: rows of one journey, of journeys on other channels (another curve), of
+    several journeys (a shared name), with gaps in days, repeated days and no days."""
+    rng = np.random.default_rng(3)
+    arrivals = {
+        None: learn_arrival(_learned(), 7),
+        "email": learn_arrival(_learned(), 7),
+        "sms": learn_arrival(_history(still={0: 0.2, 1: 0.01}), 7),
+    }
+    channels = {k: (("email",), ("sms",), ("email", "sms"))[k % 3] for k in range(40)}
+    first = TODAY.toordinal() - 40
+    rows, ends = [], []
+    for row in range(400):
+        tables = {}
+        for key in rng.choice(40, 1 if row % 7 else 2, replace=False).tolist():
+            days = np.sort(rng.choice(45, rng.integers(0, 40), replace=row % 11 == 0)) + first
+            cja = rng.integers(0, 300, len(days)) * (rng.random(len(days)) > 0.05)
+            both = cja + rng.integers(0, 300, len(days))
+            tables[key] = np.stack([days, cja, both]).astype(np.int64)
+        rows.append(Volumes(tables))
+        ends.append(TODAY - timedelta(days=int(rng.integers(0, 10))))
+    start = TODAY - timedelta(days=35)
+    together = finals_until(TODAY, start, ends, 0.5, arrivals, channels, rows)
+    alone = [
+        final_until(TODAY, start, end, 0.5, arrivals, channels, volumes)
+        for end, volumes in zip(ends, rows, strict=True)
+    ]
+    assert together == alone
+    assert sum(found is not None for found in alone) > 50
