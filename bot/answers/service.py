@@ -322,6 +322,10 @@ class Parity:
         history = self.history(today, metrics, version)
         # Each journey's channels: only email waits for retries (bot.reconcile.channels).
         channels = journey_channels(self.store.series_channels())
+        # When CJA's latest numbers were captured: how fresh yesterday was then.
+        captured_at = next(
+            (s.last_captured_at for s in self.store.overview() if s.source == "cja"), None
+        )
         pool_key = (("pool", query.metrics, query.start, query.end, today), version)
         # Retry readings and rates are pooled across journeys, so a journey's answer is its
         # row of the all-journeys one. An answer read from every journey keeps what it
@@ -345,6 +349,7 @@ class Parity:
                 keys,
                 channels,
                 hours=hours,
+                captured_at=captured_at,
             )
             answered.append(results)
             return pool
@@ -369,6 +374,7 @@ class Parity:
             channels,
             pool,
             self.store.ajo_hours(start, end, metrics, keys),
+            captured_at,
         )
 
     def snapshot_sources(self, query: Query) -> tuple[SnapshotSource, ...]:

@@ -32,7 +32,7 @@ data-source band is, by definition, a journey's residual within the tolerance).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -79,6 +79,8 @@ class Scenario:
     channels: dict[int, tuple[str, ...]] | None = None
     # AJO's hourly counts, as a Query Service pull keeps them (event-level, when asked).
     hours: AjoHours | None = None
+    # When CJA's latest numbers were captured (event-level only; the store knows it).
+    captured_at: datetime | None = None
 
 
 def _datasource(b: Builder) -> None:

@@ -56,6 +56,7 @@ def split(scenario: Scenario, settings: Settings) -> dict:
         scenario.calendars,
         scenario.channels,
         scenario.hours,
+        scenario.captured_at,
     )
 
 

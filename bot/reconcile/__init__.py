@@ -9,7 +9,7 @@ history (bot.store.reader.settling_history) to learn how long values take to set
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -84,11 +84,13 @@ def rules_for(
     arrivals: Mapping | None = None,
     queue: RetryQueue | None = None,
     hours: AjoHours | None = None,
+    captured_at: datetime | None = None,
 ) -> Rules:
     """`arrivals`: the shares still to arrive per dataset (bot.reconcile.arrival), when
     already learned for another metric of the same answer; `metric` takes its dataset's.
     `queue`: AJO's retry queue per journey and day, when its export carried it.
-    `hours`: AJO's hourly counts, when a Query Service pull kept them."""
+    `hours`: AJO's hourly counts, when a Query Service pull kept them.
+    `captured_at`: when CJA's latest numbers were captured, when known."""
     # One threshold for every window (bot.reconcile.settled): the lag step's days and the
     # safe range's are the same days.
     change_pct = settings.settle_change_pct
@@ -113,6 +115,7 @@ def rules_for(
         change_pct=change_pct,
         queue=queue,
         hours=hours,
+        captured_at=captured_at,
     )
 
 
@@ -138,17 +141,27 @@ def attributions(
     calendars: Calendars | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
     hours: AjoHours | None = None,
+    captured_at: datetime | None = None,
 ) -> dict[str, tuple[Rules, Attribution]]:
     """Per metric of the query: its rules and its cells split into causes (one per journey
     and day of the query's range). `reconcile` summarizes these; the evaluation scores them.
     `calendars` (the time zones the days are in) and `channels` (each journey's channels,
     bot.reconcile.channels.journey_channels) reach every metric's Rules, and so do `hours`
     (AJO's hourly counts from Query Service pulls: the time-zone shift is computed from
-    them where they cover the days).
+    them where they cover the days), and `captured_at` (when CJA's latest numbers were
+    captured, when known).
     """
-    return _attributions(frame, query, today, settings, history, calendars, channels, hours=hours)[
-        0
-    ]
+    return _attributions(
+        frame,
+        query,
+        today,
+        settings,
+        history,
+        calendars,
+        channels,
+        hours=hours,
+        captured_at=captured_at,
+    )[0]
 
 
 def pooled_figures(
@@ -160,14 +173,23 @@ def pooled_figures(
     calendars: Calendars | None = None,
     channels: Mapping[int, tuple[str, ...]] | None = None,
     hours: AjoHours | None = None,
+    captured_at: datetime | None = None,
 ) -> Pool:
     """The figures the diagnosis pools over every journey of `frame` (every stored one),
     for `reconcile` to split any journeys' cells with exactly as with all of them in view
     (bot.reconcile.pool). As costly as the all-journeys split: computed once per store
     version, range and metrics, and cached (bot.answers.service)."""
-    return _attributions(frame, query, today, settings, history, calendars, channels, hours=hours)[
-        1
-    ]
+    return _attributions(
+        frame,
+        query,
+        today,
+        settings,
+        history,
+        calendars,
+        channels,
+        hours=hours,
+        captured_at=captured_at,
+    )[1]
 
 
 def _attributions(
@@ -181,6 +203,7 @@ def _attributions(
     given: Pool | None = None,
     each: Callable[[str, Rules, Attribution], object] | None = None,
     hours: AjoHours | None = None,
+    captured_at: datetime | None = None,
 ) -> tuple[dict[str, object], Pool]:
     """`attributions` and the pool they were split with: found over `frame` or, `given`,
     every journey's for a frame of some journeys' cells. `each(metric, rules, attribution)`,
@@ -214,7 +237,18 @@ def _attributions(
     retry_queue = RetryQueue.of_frame(frame)
     asked = tuple(dict.fromkeys(query.metrics or reported))
     rules = {
-        m: rules_for(m, settings, today, history, calendars, channels, arrivals, retry_queue, hours)
+        m: rules_for(
+            m,
+            settings,
+            today,
+            history,
+            calendars,
+            channels,
+            arrivals,
+            retry_queue,
+            hours,
+            captured_at,
+        )
         for m in asked
     }
     measured = {}
@@ -309,6 +343,7 @@ def reconcile(
     channels: Mapping[int, tuple[str, ...]] | None = None,
     pool: Pool | None = None,
     hours: AjoHours | None = None,
+    captured_at: datetime | None = None,
 ) -> tuple[MetricResult, ...]:
     """Compare AJO and CJA for each metric of the query and explain every difference.
 
@@ -324,11 +359,13 @@ def reconcile(
     metric's documented windows. `pool` (bot.reconcile.pool, `pooled_figures` over every
     journey's frame) lets `frame` hold only the `journeys` asked about: the answer is the
     same, read from their cells alone. `hours`: AJO's hourly counts (Query Service pulls),
-    from which the time-zone shift is computed where they cover the days.
+    from which the time-zone shift is computed where they cover the days. `captured_at`:
+    when CJA's latest numbers were captured, when known (a capture taken only hours after
+    yesterday ended does not judge yesterday's journeys against each other).
     """
     return reconcile_pooled(
         frame, query, journey_names, today, settings, history, calendars, journeys, channels,
-        pool, hours,
+        pool, hours, captured_at,
     )[0]  # fmt: skip
 
 
@@ -344,6 +381,7 @@ def reconcile_pooled(
     channels: Mapping[int, tuple[str, ...]] | None = None,
     pool: Pool | None = None,
     hours: AjoHours | None = None,
+    captured_at: datetime | None = None,
 ) -> tuple[tuple[MetricResult, ...], Pool]:
     """`reconcile`, and the pool it split with: with every journey's frame, the figures a
     question about any journeys can be answered with later (`pool` for `reconcile`), at no
@@ -361,7 +399,17 @@ def reconcile_pooled(
         return _summarize(metric, attribution, journey_names, query, rules, details)
 
     results, pool = _attributions(
-        frame, query, today, settings, history, calendars, channels, pool, summarized, hours
+        frame,
+        query,
+        today,
+        settings,
+        history,
+        calendars,
+        channels,
+        pool,
+        summarized,
+        hours,
+        captured_at,
     )
     return tuple(results.values()), pool
 

@@ -353,8 +353,13 @@ def attribute(
     ledger.record(band.finding(np.where(band.within & ~steady, expected, 0)))
     beyond = np.where(band.within & ~steady, 0, expected)
     ledger.record(unexplained.Unexplained(amount=beyond, volume=volume))
-    # Past today, a journey short by far more than the day's other journeys is not lagging.
-    alone = lag.beyond_others(view, ledger.rest, lagging & ~documented_lag & ~holes, reach)
+    # Past today, a journey short by far more than the day's other journeys is not lagging;
+    # nor yesterday, when the capture was taken only hours after it ended (a journey that
+    # sent in its last hours is then far behind the others, and still arriving).
+    judged = lagging & ~documented_lag & ~holes
+    if rules.yesterday_fresh():
+        judged &= view.age != 1
+    alone = lag.beyond_others(view, ledger.rest, judged, reach)
     ledger.record(unexplained.Unexplained(amount=alone, volume=volume))
     lagged = lag.detect(
         view,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.reconcile.arrival import Arrival
 from bot.reconcile.queue import RetryQueue
@@ -50,3 +51,26 @@ class Rules:
     # AJO's hourly counts (Query Service pulls), when stored: the time-zone shift is then
     # computed from them rather than fitted (bot.reconcile.hourly). None: not stored.
     hours: AjoHours | None = None
+    # When CJA's latest numbers were captured (timezone-aware), when known: how long after
+    # yesterday's end its numbers were read. None: not known (the caller did not say).
+    captured_at: datetime | None = None
+
+    def yesterday_fresh(self) -> bool:
+        """The latest capture was taken less than FRESH_HOURS after yesterday ended in the
+        reporting zone (or before): yesterday's last hours were only just sent, and how far
+        each journey got in CJA still depends on the hour it sent at. False when unknown."""
+        if self.captured_at is None or self.captured_at.tzinfo is None:
+            return False
+        try:
+            zone = ZoneInfo(self.reporting)
+        except (ZoneInfoNotFoundError, ValueError):
+            return False
+        ended = datetime.combine(self.today, datetime.min.time(), zone)
+        return self.captured_at - ended < timedelta(hours=FRESH_HOURS)
+
+
+# How long after yesterday's end a capture still sees yesterday as fresh: a quarter of a day
+# (CJA processes most events within hours, but a journey that sent in yesterday's last hours
+# is then still far behind one that sent in the morning). 3 and 12 hours were also tried on
+# the event tuning seeds (docs/evaluation.md).
+FRESH_HOURS = 6

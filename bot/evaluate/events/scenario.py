@@ -104,6 +104,7 @@ def build(
         # AJO's exports name each journey's channel (the store keeps it per series).
         channels={j.key: (j.channel,) for j in drawn},
         hours=_hours(records, drawn, world) if hourly else None,
+        captured_at=EPOCH + pd.Timedelta(hours=world.capture).to_pytimedelta(),
     )
 
 
