@@ -42,6 +42,8 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
 
 from bot.store import comparison, learned
 from bot.store.reader import whole_days_between
@@ -186,7 +188,9 @@ def learn_settling(
             func.sum(func.abs(r.value - sv.value) - func.abs(r.old_value - sv.value)),
         )
         .select_from(
-            replacing.join(superseded_values, same_number).join(snapshots, s.id == sv.snapshot_id)
+            _LeftFirst(replacing, superseded_values, same_number).join(
+                snapshots, s.id == sv.snapshot_id
+            )
         )
         .where(
             sv.snapshot_id.in_(holding),
@@ -204,3 +208,27 @@ def learn_settling(
     key = (b.snapshot_id, b.metric, b.channel, b.age_days)
     moves = select(*key, *(func.sum(b[n]).label(n) for n in learned.MOVES)).group_by(*key)
     learned.add(conn, moves)
+
+
+class _LeftFirst(Join):
+    """A join SQLite runs with its left side outside: each staged number looks up its
+    earlier captures by the history's whole key. Left to itself SQLite (no statistics) read
+    every history row of each snapshot holding the days (its key starts with the snapshot)
+    and probed the staged numbers: for every chunk of a file read in chunks, 8 s of a
+    14-day re-ingest's CPU at 1,000 journeys. PostgreSQL plans with its statistics."""
+
+    inherit_cache = True
+
+
+@compiles(_LeftFirst)
+def _join(join, compiler, **kw):
+    return compiler.visit_join(join, **kw)
+
+
+@compiles(_LeftFirst, "sqlite")
+def _join_left_first(join, compiler, **kw):
+    # SQLite's documented way: the left table of a CROSS JOIN stays the outer loop.
+    kw["asfrom"] = True
+    left = compiler.process(join.left, **kw)
+    right = compiler.process(join.right, **kw)
+    return f"{left} CROSS JOIN {right} ON {compiler.process(join.onclause, **kw)}"

@@ -431,7 +431,7 @@ def _store_values(
     chunked = written is not None
     chunk_series = set(np.unique(columns["series_id"]).tolist()) if chunked else set()
     # Only a series an earlier chunk gave can be given again (exports overlap).
-    repeats = chunked and not chunk_series.isdisjoint(written)
+    repeats = sorted(chunk_series & written) if chunked else []
     if chunked:
         written |= chunk_series
     besides = snapshot_id if chunked else None
@@ -446,7 +446,7 @@ def _store_values(
         conn.execute(text(f"ANALYZE {staging.name}"))
     first, last = _day_range(columns["day"])
     if repeats:
-        _drop_repeats(conn, snapshot_id, source, first, last)
+        _drop_repeats(conn, snapshot_id, source, first, last, repeats)
     recapture.stage(conn, staging, _staged_key(conn, source, first, last), captured)
     # What the capture changes beside the values, read before the merge from the values
     # it replaces (bot.store.recapture); settling through a fold of every capture of its
@@ -476,12 +476,17 @@ def _staged_key(conn: Connection, source: str, first: date, last: date):
     )
 
 
-def _drop_repeats(conn: Connection, snapshot_id: int, source: str, first: date, last: date):
-    """Numbers an earlier chunk of the same file stored: given again with the same value, a
-    repeat (exports overlap), left out; with another, the file contradicts itself: refused,
-    as a file read whole is (bot.ingest.build)."""
+def _drop_repeats(
+    conn: Connection, snapshot_id: int, source: str, first: date, last: date, shared: list[int]
+):
+    """Numbers an earlier chunk of the same file stored (of the `shared` series, which an
+    earlier chunk gave): given again with the same value, a repeat (exports overlap), left
+    out; with another, the file contradicts itself: refused, as a file read whole is
+    (bot.ingest.build)."""
     c, st = current_values.c, staging.c
     same_number = and_(_staged_key(conn, source, first, last), c.snapshot_id == snapshot_id)
+    if len(shared) <= 500:  # beyond that, every staged number is looked up (still exact)
+        same_number = and_(same_number, st.series_id.in_(shared))
     clash = conn.execute(
         select(st.metric, st.day, c.value, st.value)
         .select_from(staging.join(current_values, same_number))

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from bot.store import Store, comparison, provenance, reader
+from bot.store import Store, comparison, provenance, reader, recapture
 from bot.store.reader import comparison_frame
 from bot.store.schema import all_observations
 from tests.builders import frame
@@ -283,6 +283,25 @@ def test_emptied_counts_are_looked_up_by_key(store):
             else:
                 assert f"SEARCH {table} USING PRIMARY KEY" in plan, plan
                 assert f"SCAN {table}" not in plan, plan
+
+
+def test_a_recapture_looks_its_numbers_earlier_captures_up_by_key(store, monkeypatch):
+    """Settling's re-comparison reads each staged number's history by the whole key, not
+    every history row of the snapshots holding the days (SQLite: the staged side outside)."""
+    store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
+    seen = []
+    monkeypatch.setattr("bot.store.learned.add", lambda conn, moves: seen.append(moves))
+    with store.engine.begin() as conn:
+        recapture.replacing.create(conn)
+        captured = datetime(2026, 11, 22, 6)
+        recapture.learn_settling(conn, "ajo", captured, date(2026, 11, 16), date(2026, 11, 29))
+        compiled = seen[0].compile(conn, compile_kwargs={"literal_binds": True})
+        if conn.dialect.name != "sqlite":
+            return  # PostgreSQL plans the join with its statistics
+        plan = "\n".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+    key = "SEARCH superseded_values USING PRIMARY KEY (snapshot_id=? AND metric=? AND day=?"
+    assert key in plan, plan
+    assert "AUTOMATIC" not in plan, plan
 
 
 @given(captures)
