@@ -97,10 +97,17 @@ class SeriesFit:
 
 def design(view: CellView, zone: Offsets) -> np.ndarray:
     """[cell, column]: every fit's regressors, laid out alike (see `fit`)."""
+    return np.ascontiguousarray(_regressors(view, zone).T)
+
+
+def _regressors(view: CellView, zone: Offsets, before_and_after: int = 0) -> np.ndarray:
+    """[column, cell]: the regressors as `design` lays them out, a row each (written and
+    read a column of cells at a time: a column of a [cell, column] array touches every
+    row's memory), with `before_and_after` rows left free on each side."""
     width = 2 * int((zone.hours() != 0).sum()) + 2
-    columns = np.empty((len(view), width))
-    _fill(columns, view, zone)
-    return columns
+    rows = np.empty((width + 2 * before_and_after, len(view)))
+    _fill(rows[before_and_after : before_and_after + width].T, view, zone)
+    return rows
 
 
 def _fill(out: np.ndarray, view: CellView, zone: Offsets) -> None:
@@ -156,14 +163,21 @@ def _two_away(view: CellView, prev: np.ndarray, nxt: np.ndarray):
     return prev2, next2
 
 
-def _grams(groups: Groups, x: np.ndarray, y: np.ndarray, kept: np.ndarray):
-    """Per group, X'X and X'y over the cells in `kept`: each group's kept cells laid out in
-    a row of their own (zeros elsewhere), then one batched matrix product of that layout
-    with itself. Summing every cell's outer product instead took a cells x columns x
-    columns array (400 MB for a 13-month question at 1,000 journeys) and half the
-    diagnosis' time. The counts are integers, so the sums are exact in any order."""
-    padded = groups.padded(np.column_stack([x, y]) * kept[:, None])
-    product = np.matmul(padded.transpose(0, 2, 1), padded)
+def _grams(groups: Groups, rows: np.ndarray, kept: np.ndarray):
+    """Per group, X'X and X'y over the cells in `kept`, from `rows` ([column, cell]: X's
+    columns, then y): each group's kept cells laid out side by side (zeros elsewhere), then
+    one batched matrix product of that layout with itself. Summing every cell's outer
+    product instead took a cells x columns x columns array (400 MB for a 13-month question
+    at 1,000 journeys) and half the diagnosis' time. The counts are integers, so the sums
+    are exact in any order."""
+    masked = rows * kept
+    width = groups.regular_width
+    if width is not None:  # every group's cells side by side already: no copy
+        laid = masked.reshape(len(rows), len(groups), width).transpose(1, 0, 2)
+        product = np.matmul(laid, laid.transpose(0, 2, 1))
+    else:
+        padded = groups.padded(masked.T)
+        product = np.matmul(padded.transpose(0, 2, 1), padded)
     return product[:, :-1, :-1], product[:, :-1, -1]
 
 
@@ -194,13 +208,13 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     view, groups = part.view, part.view.groups
     y = part.rest.astype(float)
     volume = view.ajo.astype(float)
-    x = np.empty((len(view), 2 * int((zone.hours() != 0).sum()) + 3))
-    x[:, 0] = volume
-    _fill(x[:, 1:], view, zone)
+    rows = _regressors(view, zone, 1)  # with the volume before and y after
+    rows[0], rows[-1] = volume, y
+    x = np.ascontiguousarray(rows[:-1].T)
     columns = x[:, 1:]
     k = (columns.shape[1] - 2) // 2
     kept = part.fit_on.copy()
-    gram, moment = _grams(groups, x, y, kept)
+    gram, moment = _grams(groups, rows, kept)
     # A day far off both first fits (an outage, say) is left out of every fit.
     outliers = kept.copy()
     for p in (1 + k, 1 + 2 * k):
@@ -209,7 +223,7 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
         outliers &= np.abs(residual) > 4 * np.nan_to_num(scale)[groups.ids] + 1
     if outliers.any():
         kept = kept & ~outliers
-        gram, moment = _grams(groups, x, y, kept)
+        gram, moment = _grams(groups, rows, kept)
     days = groups.count(kept)
     vv = gram[:, 0, 0]
     c0 = moment[:, 0] / np.where(vv > 0, vv, 1.0)

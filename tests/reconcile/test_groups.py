@@ -126,8 +126,40 @@ def test_the_zone_fits_normal_equations_equal_a_mask_per_journey(drawn, width) -
     rng = np.random.default_rng(len(keys))
     x = rng.integers(-5_000, 50_000, (len(keys), width)).astype(float)
     y, kept = values.astype(float), chosen.astype(bool)
-    gram, moment = zonefit._grams(groups, x, y, kept)
+    gram, moment = zonefit._grams(groups, np.vstack([x.T, y]), kept)
     for i, key in enumerate(groups.keys):
         mine = (keys == key) & kept
         assert (gram[i] == x[mine].T @ x[mine]).all()
         assert (moment[i] == x[mine].T @ y[mine]).all()
+
+
+grids = st.tuples(st.integers(1, 6), st.integers(1, 12), st.integers(1, 4), st.integers(0, 99))
+
+
+@given(grids)
+@settings(max_examples=200, deadline=None)
+def test_figures_of_groups_of_one_size_in_order_equal_masked_ones(drawn) -> None:
+    """Cells already in group order, every group as large (a journey per day: read as a
+    [group, place] grid without a copy): medians, deviations and normal equations as a mask
+    per group gives them."""
+    count, size, width, seed = drawn
+    rng = np.random.default_rng(seed)
+    keys = np.repeat(np.arange(count, dtype=np.int64) * 7, size)
+    values = rng.integers(-50, 400, len(keys)).astype(float)
+    mask = rng.random(len(keys)) < 0.7
+    groups = Groups.of(keys)
+    assert groups.regular_width == size
+    x = rng.integers(-5_000, 50_000, (len(keys), width)).astype(float)
+    gram, moment = zonefit._grams(groups, np.vstack([x.T, values]), mask)
+    medians, mads = groups.median(values, mask), groups.mad(values, mask)
+    for i, key in enumerate(groups.keys):
+        mine = (keys == key) & mask
+        assert (gram[i] == x[mine].T @ x[mine]).all()
+        assert (moment[i] == x[mine].T @ values[mine]).all()
+        if mine.any():
+            picked = values[mine]
+            assert medians[i] == np.median(picked)
+            assert mads[i] == np.median(np.abs(picked - np.median(picked)))
+        else:
+            assert np.isnan(medians[i])
+            assert np.isnan(mads[i])

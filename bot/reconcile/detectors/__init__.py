@@ -221,6 +221,13 @@ class Groups:
         )
         return row, column, width, regular
 
+    @property
+    def regular_width(self) -> int | None:
+        """Every group's size when they are all as large and the cells already in group
+        order (a journey per day: the cells are then a [group, place] grid); else None."""
+        _, _, width, regular = self._slots
+        return width if regular else None
+
     def padded(self, values: np.ndarray) -> np.ndarray:
         """[group, place, column]: `values` ([cell, column]) with each group's cells in a
         row of their own, in `order`, zeros after a group's last cell. Without a copy when
@@ -257,14 +264,22 @@ class Groups:
         Each group's values go to a row of their own, padded with +inf, and the rows are
         sorted side by side: many short sorts, no sort of all the cells at once.
         """
-        picked = self.order[mask[self.order]]
-        ids = self.ids[picked]
-        counts = np.bincount(ids, minlength=len(self.keys))
-        if not len(picked):
-            return np.full(len(self.keys), np.nan)
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        grid = np.full((len(self.keys), counts.max()), np.inf)
-        grid[ids, np.arange(len(picked)) - starts[ids]] = values[picked]
+        width = self.regular_width
+        if width is not None and len(self.keys):
+            # The cells are a [group, place] grid already: the masked ones set to +inf.
+            grid = np.where(mask, values, np.inf).reshape(len(self.keys), width)
+            counts = np.count_nonzero(mask.reshape(len(self.keys), width), axis=1)
+            if not counts.any():
+                return np.full(len(self.keys), np.nan)
+        else:
+            picked = self.order[mask[self.order]]
+            ids = self.ids[picked]
+            counts = np.bincount(ids, minlength=len(self.keys))
+            if not len(picked):
+                return np.full(len(self.keys), np.nan)
+            starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            grid = np.full((len(self.keys), counts.max()), np.inf)
+            grid[ids, np.arange(len(picked)) - starts[ids]] = values[picked]
         grid.sort(axis=1)
         rows = np.arange(len(self.keys))
         last = grid.shape[1] - 1
