@@ -69,6 +69,10 @@ class Metric:
     # Messages successfully sent or Bounces"), so on a channel that retries its days wait
     # for the retry window like Sent's unless snapshot history shows them settled sooner.
     resolves_retries: bool = False
+    # A metric AJO's hourly counts (Query Service) do not hold whose events follow this
+    # one's within minutes: its time-zone shift is read from that metric's hours, scaled
+    # (bot.reconcile.hourly). Query Service counts no Delivered; a delivery follows its send.
+    hours_of: str | None = None
 
     @property
     def retry_affected(self) -> bool:
@@ -108,6 +112,7 @@ METRIC_TABLE: tuple[Metric, ...] = (
         component="Delivered (AJO)",
         colour="#1e6b52",
         resolves_retries=True,
+        hours_of="sent",
     ),
     Metric(
         "bounces",

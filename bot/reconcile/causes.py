@@ -219,6 +219,9 @@ def pooled_time_shifts(
         named = pool.from_hours if pool is not None else None
         return hourly.computed(found, parts, rules.hours, named)[0], pool
     found, named = hourly.computed(found, parts, rules.hours)
+    if not found:
+        # The hours refuted the shift the daily numbers suggested: no journey has one.
+        return found, None
     if named is not None and pool is not None:
         pool = replace(pool, from_hours=named)
     return found, pool

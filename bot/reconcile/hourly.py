@@ -13,8 +13,11 @@ of the common zones the one whose midnights re-cut the hours closest to the sett
 gaps, when clearly closer than the fit's. A cell is computed only when the hours of both
 of its days were counted by a pull standing in the store, and keeps the fitted amount
 otherwise. A half-hour zone's midnight falls inside a UTC hour: that hour is
-counted whole on the day it starts in (the pull keeps UTC hours). A metric of which the
-hours hold no event at all is left to the fit: Query Service counts no Delivered.
+counted whole on the day it starts in (the pull keeps UTC hours). Query Service counts no
+Delivered, but a delivery follows its send within minutes: Delivered is re-cut from Sent's
+hours, scaled by its own volume (bot.metrics: `hours_of`); any other metric of which the
+hours hold no event is left to the fit. An inferred shift the hours do not show (no zone's
+re-cut clearly closer to the settled gaps than none) is dropped.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from bot.formatting import format_day
+from bot.metrics import metric_facts
 from bot.reconcile.detectors.timezone import TimeShift
 from bot.reconcile.offsets import Offsets, candidates, offsets
 from bot.reconcile.zonefit import Part
@@ -34,7 +38,8 @@ from bot.store.hourly import AjoHours, hour_number
 
 _KEY = np.int64(1) << 32  # journey key * _KEY + hour: one sorted code per count
 # A zone the hours name replaces the fit's when its re-cut leaves at most this share of the
-# fit's zone's squared miss on the settled days.
+# fit's zone's squared miss on the settled days; an inferred shift stands only when some
+# zone's re-cut leaves at most this share of the miss of no shift at all.
 CLEARLY_CLOSER = 0.8
 
 
@@ -56,12 +61,19 @@ def computed(
     laid = {m: h for m in by_metric if (h := _Hours.of(hours, m)) is not None}
     fitted = next(iter(shifts.values()))
     if named is None and not fitted.recorded:
-        named = _named(fitted.zone, [(by_metric[m], h) for m, h in laid.items()], hours)
+        named, refuted = _named(fitted.zone, [(by_metric[m], h) for m, h in laid.items()], hours)
+        if refuted:
+            return {}, None
     result = {}
     for metric, shift in shifts.items():
         zone = named or shift.zone
         part = by_metric.get(metric)
-        found = None if metric not in laid else moved(part, shift, hours, laid[metric], zone)
+        # A metric the hours do not hold reads those of the metric it follows (Delivered,
+        # Sent's), scaled to its own volume.
+        source = metric if metric in laid else metric_facts(metric).hours_of
+        found = None
+        if part is not None and source in laid:
+            found = moved(part, shift, hours, laid[source], zone, scaled=source != metric)
         if found is None:
             result[metric] = shift
             continue
@@ -75,7 +87,7 @@ def computed(
             shares=found.shares,
             explained=found.explained,
             days=part.view.dates(found.amount != 0),
-            computed=_evidence(hours, everywhere, shift.zone if named else None),
+            computed=_evidence(hours, everywhere, shift.zone if named else None, metric, source),
             confidence="high" if shift.recorded and everywhere else shift.confidence,
         )
     return result, named
@@ -131,11 +143,18 @@ def _recut(part: Part, laid: _Hours, zone: Offsets):
 
 
 def moved(
-    part: Part, shift: TimeShift, hours: AjoHours, laid: _Hours, zone: Offsets
+    part: Part,
+    shift: TimeShift,
+    hours: AjoHours,
+    laid: _Hours,
+    zone: Offsets,
+    scaled: bool = False,
 ) -> Recut | None:
     """The shift of `part`'s cells re-cut from AJO's hours (`laid`: the metric's) at
     `zone`'s midnights; the shares per segment over the covered cells (the fitted one where
-    none of a segment's is). None when no cell is covered."""
+    none of a segment's is). None when no cell is covered. `scaled`: `laid` are the hours
+    of the metric `part`'s follows (Delivered: Sent's), scaled per journey by its own
+    volume over theirs on the covered days."""
     view = part.view
     try:
         own, theirs, stays, span = _recut(part, laid, zone)
@@ -144,7 +163,13 @@ def moved(
     covered = hours.covers(*span) & part.apply_to
     if not covered.any():
         return None
-    amount = np.where(covered, own - theirs, shift.amount).astype(np.int64)
+    if scaled:
+        groups = view.groups
+        ratio = groups.sum(view.ajo.astype(float), covered) / np.maximum(
+            groups.sum(own.astype(float), covered), 1.0
+        )
+        own, theirs, stays = (ratio[groups.ids] * v for v in (own, theirs, stays))
+    amount = np.where(covered, np.rint(own - theirs), shift.amount).astype(np.int64)
     judged = covered & part.fit_on
     gap = part.rest[judged].astype(float)  # what the causes before the time zone left
     total = float((gap * gap).sum())
@@ -154,13 +179,17 @@ def moved(
     return Recut(amount, covered, shares, explained)
 
 
-def _named(fitted: Offsets, laid: Sequence[tuple[Part, _Hours]], hours: AjoHours) -> Offsets | None:
+def _named(
+    fitted: Offsets, laid: Sequence[tuple[Part, _Hours]], hours: AjoHours
+) -> tuple[Offsets | None, bool]:
     """Of the common zones, the one whose re-cut of AJO's hours misses the settled days'
     gaps least (what earlier causes left, less each series' steady ratio), over every
-    metric the hours hold, when clearly less than the fitted zone's; None otherwise.
+    metric the hours hold, when clearly less than the fitted zone's; None otherwise. And
+    whether the hours refute the shift: re-cut at no zone's midnights do they leave those
+    gaps clearly closer than no shift at all (the daily fit took a wobble for a swing).
     Judged on the days the hours cover under any zone (a day either side)."""
     if not laid:
-        return None
+        return None, False
     first = min(p.view.day.min() for p, _ in laid).item() - timedelta(days=1)
     last = max(p.view.day.max() for p, _ in laid).item() + timedelta(days=1)
     judged = []
@@ -168,12 +197,13 @@ def _named(fitted: Offsets, laid: Sequence[tuple[Part, _Hours]], hours: AjoHours
         rep_first, rep_end = _midnights(part.view.day, ZoneInfo(fitted.reporting))
         judged.append(hours.covers(rep_first - 24, rep_end + 24) & part.fit_on)
 
-    def miss(zone: Offsets) -> float:
+    def miss(zone: Offsets | None) -> float:
         """The squared gap the re-cut leaves on the judged days, after the earlier causes
-        and each series' steady ratio (a filter, the data sources) are taken off."""
+        and each series' steady ratio (a filter, the data sources) are taken off (`zone`
+        None: nothing moved)."""
         total = 0.0
         for (part, h), cells in zip(laid, judged, strict=True):
-            own, theirs, _, _ = _recut(part, h, zone)
+            own, theirs, _, _ = _recut(part, h, zone) if zone is not None else (0, 0, 0, 0)
             left = np.where(cells, part.rest - (own - theirs), 0.0)
             volume = np.where(cells, part.view.ajo, 0.0).astype(float)
             ids, groups = part.view.groups.ids, len(part.view.groups)
@@ -190,11 +220,13 @@ def _named(fitted: Offsets, laid: Sequence[tuple[Part, _Hours]], hours: AjoHours
         base = miss(own_zone) if own_zone is not None else np.inf
         scored = [(miss(zone), zone) for zone in zones]
     except (ZoneInfoNotFoundError, ValueError):
-        return None
+        return None, False
     if not scored:
-        return None
+        return None, False
     best, zone = min(scored, key=lambda s: s[0])
-    return zone if best < CLEARLY_CLOSER * base else None
+    if min(best, base) >= CLEARLY_CLOSER * miss(None):
+        return None, True
+    return (zone if best < CLEARLY_CLOSER * base else None), False
 
 
 def _shares(shift, zone: Offsets, days, covered, own, leaving) -> tuple[float, ...]:
@@ -224,13 +256,23 @@ def _midnight(day: date, zone: ZoneInfo) -> int:
     return int(hour_number(moment))
 
 
-def _evidence(hours: AjoHours, everywhere: bool, fitted: Offsets | None) -> str:
+def _evidence(
+    hours: AjoHours, everywhere: bool, fitted: Offsets | None, metric: str, source: str
+) -> str:
     taken = ", ".join(format_day(at.date()) for _, at in hours.pulls[-2:])
     pulls = "pull" if len(hours.pulls[-2:]) == 1 else "pulls"
     text = (
         f"the amounts are computed from AJO's hourly counts (Query Service {pulls} on "
         f"{taken}), re-cut at the data view's midnights"
     )
+    if source != metric:
+        mine, theirs = metric_facts(metric).display, metric_facts(source).display
+        text = (
+            f"the amounts are inferred from AJO's hourly counts of {theirs} (Query Service "
+            f"{pulls} on {taken}; it counts no {mine}, which follows {theirs} within "
+            f"minutes), re-cut at the data view's midnights and scaled by each journey's "
+            f"{mine} per {theirs}"
+        )
     if fitted is not None:
         text += (
             "; the hours name the zone: its midnights re-cut them closest to the daily gaps "

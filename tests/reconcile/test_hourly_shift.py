@@ -4,6 +4,7 @@ hours cover the day, fitted elsewhere, and the evidence says which."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -186,3 +187,97 @@ def test_an_inferred_zone_is_the_one_whose_midnights_recut_the_hours_closest():
     assert "looks like America/Phoenix" in before.evidence
     assert "the hours name the zone" in detail.evidence
     assert "(the daily numbers alone fit America/Phoenix)" in detail.evidence
+
+
+def _with_delivered(seed: int):
+    """Sent and Delivered (about 97 % of sends, delivered in the same hour) of two journeys,
+    CJA's days in Los Angeles; the hours hold Sent only, as Query Service counts no
+    Delivered."""
+    rng = np.random.default_rng(seed)
+    frame, counts = _scenario()
+    rows = []
+    for key, sent in counts.groupby("journey_key"):
+        hourly = np.zeros(DAYS * 24, dtype=np.int64)
+        hourly[sent["hour"].to_numpy() - START] = sent["value"].to_numpy()
+        delivered = rng.binomial(hourly, 0.97)
+        ajo, cja = _by_day(delivered, "UTC"), _by_day(delivered, "America/Los_Angeles")
+        rows += [(key, FIRST + timedelta(days=i), "delivered", int(a), int(c))
+                 for i, (a, c) in enumerate(zip(ajo, cja, strict=True))]  # fmt: skip
+    extra = pd.DataFrame(rows, columns=["journey_key", "day", "metric", "ajo", "cja"])
+    extra = extra.assign(ajo_rows=1, cja_rows=1).astype({"day": "datetime64[us]"})
+    return pd.concat([frame, extra], ignore_index=True), counts
+
+
+def _delivered(frame, hours=None):
+    source = SourceCalendar(
+        "cja", "America/Los_Angeles", datetime(2026, 11, 20, 6, tzinfo=UTC), "cja-api",
+        same_clock("America/Los_Angeles", "UTC"),
+    )  # fmt: skip
+    last = FIRST + timedelta(days=DAYS - 2)
+    query = Query("reconcile", FIRST + timedelta(days=1), last, ("sent", "delivered"))
+    _, result = reconcile(
+        frame, query, NAMES, TODAY, Settings(today_override=TODAY), None,
+        Calendars("UTC", (source,)), hours=hours,
+    )  # fmt: skip
+    return result
+
+
+def test_delivered_reads_the_shift_from_sents_hours_and_says_so():
+    frame, counts = _with_delivered(5)
+    fitted = _delivered(frame)
+    result = _delivered(frame, _hourly(counts, DAYS))
+    gaps = np.array([row.delta for row in result.by_day])
+    inferred = np.array([row.causes["timezone"] for row in result.by_day])
+    before = np.array([row.causes["timezone"] for row in fitted.by_day])
+    # Each day's moved deliveries follow Sent's moved sends, scaled: near the day's whole
+    # gap (CJA differs by the time zone alone), far nearer than the fitted share.
+    assert np.abs(inferred - gaps).max() <= 0.05 * np.abs(gaps).max()
+    assert np.abs(inferred - gaps).sum() < 0.3 * np.abs(before - gaps).sum()
+    (detail,) = [d for d in result.details if d.cause == "timezone"]
+    assert "inferred from AJO's hourly counts of Sent" in detail.evidence
+    assert "it counts no Delivered" in detail.evidence
+
+
+def _steady_share_without_night_hours():
+    """AJO sends a batch in one UTC afternoon hour and a steady trickle around the clock;
+    CJA's days differ from AJO's by a steady share of each day moving to the day before,
+    as a data view behind would make them, though no zone's midnight can cut a share of
+    the batch (each moves all of it or none, and some of the trickle)."""
+    rng = np.random.default_rng(8)
+    rows, counts = [], []
+    for key, level in ((1, 3000.0), (2, 900.0)):
+        hours = rng.poisson(level / 150, DAYS * 24)
+        for day in range(DAYS):
+            scale = 0.4 if day % 7 >= 5 else 1.0
+            hours[day * 24 + 15] = rng.poisson(level * scale)
+        ajo = _by_day(hours, "UTC")
+        moved = np.rint(0.3 * ajo).astype(np.int64)
+        cja = ajo - moved + np.r_[moved[1:], moved[-1]]
+        rows += [(key, FIRST + timedelta(days=i), "sent", int(a), int(c))
+                 for i, (a, c) in enumerate(zip(ajo, cja, strict=True))]  # fmt: skip
+        counts += [(key, "sent", START + h, int(v)) for h, v in enumerate(hours) if v]
+    frame = pd.DataFrame(rows, columns=["journey_key", "day", "metric", "ajo", "cja"])
+    frame = frame.assign(ajo_rows=1, cja_rows=1).astype({"day": "datetime64[us]"})
+    return frame, pd.DataFrame(counts, columns=["journey_key", "metric", "hour", "value"])
+
+
+def test_hours_no_zone_can_recut_into_the_gaps_refute_an_inferred_shift():
+    frame, counts = _steady_share_without_night_hours()
+    last = FIRST + timedelta(days=DAYS - 2)
+    query = Query("reconcile", FIRST + timedelta(days=1), last, ("sent",))
+    config = Settings(today_override=TODAY)
+    hours = _hourly(counts, DAYS)
+    (fitted,) = reconcile(frame, query, NAMES, TODAY, config)
+    (result,) = reconcile(frame, query, NAMES, TODAY, config, hours=hours)
+    assert fitted.causes["timezone"] != 0 or any(
+        row.causes["timezone"] for row in fitted.by_day
+    )  # the daily numbers alone fit a shift
+    assert all(row.causes["timezone"] == 0 for row in result.by_day)
+    assert not [d for d in result.details if d.cause == "timezone"]
+    # A journey asked about alone, from the pooled figures, has none either.
+    alone_query = replace(query, journeys=("Nightly Digest",))
+    pool = pooled_figures(frame, alone_query, TODAY, config, hours=hours)
+    own = frame.loc[frame["journey_key"] == 2]
+    (alone,) = reconcile(own, alone_query, NAMES, TODAY, config, None, None, [2], None, pool,
+                         hours)  # fmt: skip
+    assert alone.causes["timezone"] == 0
