@@ -171,10 +171,24 @@ def add_staged(conn: Connection, source: str, snapshot_id: int) -> None:
         columns["cja_rows"],
     ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
     add(conn, rows, source)
-    counted = select(
-        st.metric, st.day, st.journey_key, literal(snapshot_id, Integer), st.rows
-    ).where(true())
-    _count_up(conn, counted)
+    # Counted straight from the staged cells (already one row per cell), not staged again.
+    sc, sd, snapshot = snapshot_counts.c, snapshot_day_counts.c, literal(snapshot_id, Integer)
+    counted = select(st.metric, st.day, st.journey_key, snapshot, st.rows).where(true())
+    _upsert(
+        conn,
+        counted,
+        lambda new: {"numbers": sc.numbers + new.numbers},
+        table=snapshot_counts,
+        key=_COUNT_KEY,
+    )
+    by_day = select(st.metric, st.day, snapshot, func.sum(st.rows)).group_by(st.metric, st.day)
+    _upsert(
+        conn,
+        by_day.where(true()),
+        lambda new: {"numbers": sd.numbers + new.numbers},
+        table=snapshot_day_counts,
+        key=_DAY_KEY,
+    )
 
 
 def _count_up(conn: Connection, rows, emptied: bool = False) -> None:
