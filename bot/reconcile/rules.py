@@ -61,8 +61,11 @@ class Rules:
         each journey got in CJA still depends on the hour it sent at. False when unknown."""
         if self.captured_at is None or self.captured_at.tzinfo is None:
             return False
+        # The zone the days are cut in: the calendars' when a pull recorded them (as the
+        # time-zone diagnosis reads it), else PARITY_TIMEZONE.
+        reporting = self.calendars.reporting if self.calendars is not None else self.reporting
         try:
-            zone = ZoneInfo(self.reporting)
+            zone = ZoneInfo(reporting)
         except (ZoneInfoNotFoundError, ValueError):
             return False
         ended = datetime.combine(self.today, datetime.min.time(), zone)

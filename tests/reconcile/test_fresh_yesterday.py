@@ -13,6 +13,7 @@ import pandas as pd
 from bot.query import Query
 from bot.reconcile import reconcile
 from bot.reconcile.rules import FRESH_HOURS, Rules
+from bot.store.calendars import Calendars
 from tests.reconcile.series import NAMES, SETTINGS, TODAY, series, volumes
 
 MIDNIGHT = datetime.combine(TODAY, datetime.min.time(), UTC)
@@ -61,3 +62,11 @@ def test_fresh_is_read_in_the_reporting_zone():
     assert not rules.yesterday_fresh()
     naive = (la_midnight + timedelta(hours=1)).replace(tzinfo=None)
     assert not replace(rules, captured_at=naive).yesterday_fresh()
+
+
+def test_the_calendars_reporting_zone_cuts_the_days_when_recorded():
+    """Days cut in New York (a pull recorded the calendars) end at 05:00 UTC in November:
+    a capture at 07:00 UTC is two hours after yesterday ended there, not seven."""
+    rules = Rules(TODAY, 1, 4, 1.0, reporting="UTC", captured_at=MIDNIGHT + timedelta(hours=7))
+    assert not rules.yesterday_fresh()
+    assert replace(rules, calendars=Calendars("America/New_York")).yesterday_fresh()
