@@ -26,6 +26,7 @@ from bot.reconcile.causes import (
     attribute,
     pooled_time_shifts,
     prepare,
+    time_shifts_from_pool,
     wide_gaps,
 )
 from bot.reconcile.detectors import SIDES, with_neighbours
@@ -298,12 +299,11 @@ def _attributions(
         parts[metric] = kept.zone
     shifts, zone = {}, None
     if asked:
-        shifts, zone = pooled_time_shifts(
-            parts | extra,
-            rules[asked[0]],
-            None if given is None else given.zone,
-            given is not None,
-        )
+        if given is None:
+            shifts, zone = pooled_time_shifts(parts | extra, rules[asked[0]])
+        else:
+            shifts = time_shifts_from_pool(parts | extra, rules[asked[0]], given.zone)
+            zone = given.zone
     del parts, extra
     # The last metric is split first, from the cells kept; the others are prepared again.
     result, pools = {}, {}

@@ -63,6 +63,7 @@ __all__ = [
     "pooled_time_shifts",
     "prepare",
     "time_shifts",
+    "time_shifts_from_pool",
 ]
 
 
@@ -197,27 +198,21 @@ def time_shifts(parts: Mapping[str, timezone.Part], rules: Rules) -> dict[str, t
 
 
 def pooled_time_shifts(
-    parts: Mapping[str, timezone.Part], rules: Rules, pool: ZonePool | None = None, given=False
+    parts: Mapping[str, timezone.Part], rules: Rules
 ) -> tuple[dict[str, timezone.TimeShift], ZonePool | None]:
-    """`time_shifts`, and the zone figures pooled over every journey; with `given`, the
-    parts are some journeys' cells and `pool` is every journey's zone figures."""
+    """`time_shifts`, and the zone figures pooled over every journey (None when no journey
+    has a shift)."""
     parts = list(parts.values())
-    if given:
-        found = timezone.detect_from(parts, pool)
-    else:
-        days = [p.view.day for p in parts if len(p.view)]
-        known = None
-        if days:
-            first = min(d.min() for d in days).item()
-            last = max(d.max() for d in days).item()
-            known = recorded(rules.calendars, first, last)
-        reporting = rules.calendars.reporting if rules.calendars is not None else rules.reporting
-        found, pool = timezone.pooled_detect(parts, reporting, known)
+    days = [p.view.day for p in parts if len(p.view)]
+    known = None
+    if days:
+        first = min(d.min() for d in days).item()
+        last = max(d.max() for d in days).item()
+        known = recorded(rules.calendars, first, last)
+    reporting = rules.calendars.reporting if rules.calendars is not None else rules.reporting
+    found, pool = timezone.pooled_detect(parts, reporting, known)
     # Where AJO's hourly counts cover a cell's days, its amount is computed, not fitted
     # (in the zone they name, when inferred: chosen over every journey, kept in the pool).
-    if given:
-        named = pool.from_hours if pool is not None else None
-        return hourly.computed(found, parts, rules.hours, named)[0], pool
     found, named = hourly.computed(found, parts, rules.hours)
     if not found:
         # The hours refuted the shift the daily numbers suggested: no journey has one.
@@ -225,6 +220,16 @@ def pooled_time_shifts(
     if named is not None and pool is not None:
         pool = replace(pool, from_hours=named)
     return found, pool
+
+
+def time_shifts_from_pool(
+    parts: Mapping[str, timezone.Part], rules: Rules, pool: ZonePool | None
+) -> dict[str, timezone.TimeShift]:
+    """`time_shifts` of some journeys' cells, with `pool`: every journey's zone figures."""
+    parts = list(parts.values())
+    found = timezone.detect_from(parts, pool)
+    named = pool.from_hours if pool is not None else None
+    return hourly.computed(found, parts, rules.hours, named)[0]
 
 
 def attribute(
