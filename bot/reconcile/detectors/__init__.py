@@ -209,33 +209,29 @@ class Groups:
             yield key, self.cells(i)
 
     @cached_property
-    def _slots(self) -> tuple[np.ndarray, np.ndarray, int, bool]:
-        """Each cell's group and place in it (in `order`), the largest group's size, and
-        whether every group is as large and the cells already in group order."""
-        counts = np.diff(self.bounds)
-        width = int(counts.max()) if len(counts) else 0
-        row = self.ids[self.order]
-        column = np.arange(len(self.order)) - self.bounds[:-1][row]
-        regular = bool((counts == width).all()) and bool(
-            (self.order == np.arange(len(self.order))).all()
-        )
-        return row, column, width, regular
-
-    @property
     def regular_width(self) -> int | None:
         """Every group's size when they are all as large and the cells already in group
         order (a journey per day: the cells are then a [group, place] grid); else None."""
-        _, _, width, regular = self._slots
+        counts = np.diff(self.bounds)
+        width = int(counts.max()) if len(counts) else 0
+        regular = bool((counts == width).all()) and bool(
+            (self.order == np.arange(len(self.order))).all()
+        )
         return width if regular else None
 
     def padded(self, values: np.ndarray) -> np.ndarray:
         """[group, place, column]: `values` ([cell, column]) with each group's cells in a
         row of their own, in `order`, zeros after a group's last cell. Without a copy when
         the groups are of one size and the cells in group order (a journey per day)."""
-        row, column, width, regular = self._slots
-        if regular:
+        width = self.regular_width
+        if width is not None:
             return values.reshape(len(self.keys), width, values.shape[1])
-        padded = np.zeros((len(self.keys), width, values.shape[1]))
+        counts = np.diff(self.bounds)
+        row = self.ids[self.order]
+        column = np.arange(len(self.order)) - self.bounds[:-1][row]
+        padded = np.zeros(
+            (len(self.keys), int(counts.max()) if len(counts) else 0, values.shape[1])
+        )
         padded[row, column] = values[self.order]
         return padded
 
