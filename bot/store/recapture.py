@@ -207,7 +207,16 @@ def learn_settling(
     b = both.c
     key = (b.snapshot_id, b.metric, b.channel, b.age_days)
     moves = select(*key, *(func.sum(b[n]).label(n) for n in learned.MOVES)).group_by(*key)
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        # Without statistics on the history (a store just filled, autovacuum not yet by),
+        # PostgreSQL looked the history up per staged number by snapshot and day range
+        # only: one chunk of a re-capture ran for over ten minutes at 1,000 journeys (its
+        # hash join: seconds). Hash joins are the right plan at any size here.
+        conn.execute(text("SET LOCAL enable_nestloop = off"))
     learned.add(conn, moves)
+    if postgres:
+        conn.execute(text("SET LOCAL enable_nestloop = DEFAULT"))
 
 
 class _LeftFirst(Join):

@@ -297,11 +297,33 @@ def test_a_recapture_looks_its_numbers_earlier_captures_up_by_key(store, monkeyp
         recapture.learn_settling(conn, "ajo", captured, date(2026, 11, 16), date(2026, 11, 29))
         compiled = seen[0].compile(conn, compile_kwargs={"literal_binds": True})
         if conn.dialect.name != "sqlite":
-            return  # PostgreSQL plans the join with its statistics
+            return  # PostgreSQL: see the next test
         plan = "\n".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
     key = "SEARCH superseded_values USING PRIMARY KEY (snapshot_id=? AND metric=? AND day=?"
     assert key in plan, plan
     assert "AUTOMATIC" not in plan, plan
+
+
+def test_postgresql_joins_a_recaptures_history_by_hashing(store, monkeypatch):
+    """Without statistics PostgreSQL chose a nested loop reading every history row of the
+    days for each staged number (minutes per chunk at 1,000 journeys): settling's
+    re-comparison is planned with hash joins."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
+    plans = []
+
+    def explained(conn, moves):
+        compiled = moves.compile(conn, compile_kwargs={"literal_binds": True})
+        plans.append("\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {compiled}"))))
+
+    monkeypatch.setattr("bot.store.learned.add", explained)
+    with store.engine.begin() as conn:
+        recapture.replacing.create(conn)
+        captured = datetime(2026, 11, 22, 6)
+        recapture.learn_settling(conn, "ajo", captured, date(2026, 11, 16), date(2026, 11, 29))
+        assert conn.scalar(text("SHOW enable_nestloop")) == "on"  # for what follows
+    assert "Nested Loop" not in plans[0], plans[0]
 
 
 @given(captures)
