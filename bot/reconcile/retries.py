@@ -6,20 +6,22 @@ say what "normal" is for it (its usual difference, and its day-to-day scatter).
 Measured: AJO's own Retries count for a journey and day bounds the amount; it is taken up
 to the larger of the day's gap and its surplus beyond the journey's usual difference.
 
-Inferred, when AJO's Retries metric is not in the stored exports, only on days younger
-than the retry queue lasts (QUEUE_DAYS). With a witness stored (from_witnesses): Delivered,
+Inferred, when AJO's Retries metric is not in the stored exports, only on days younger than
+the retry queue lasts (QUEUE_DAYS). With a witness stored (from_witnesses): Delivered,
 Bounces, Errors and Excluded come from Sent's dataset, lag and shift like Sent but hold no
 retries, so Sent short of how far they got that day (pooled across journeys,
-bot.reconcile.reach) is retries, days still being processed included; each day's reading is
-then replaced by one curve per journey draining over one retry period, journeys that agree
-sharing their rate (bot.reconcile.decay), since a single day's reading is as noisy as the
-retries. A journey the witnesses could read keeps what they said, none included. Otherwise
-the retry window alone says where to look: the part of a settled young day's shortfall
-beyond the journey's usual difference. Either way at most MAX_SHARE of AJO's Sent (soft
-bounces are a few percent of sends), and only when the journey's share stands out from its
-noise (NOISE_Z standard deviations). A steady shortfall (a filter, say) is the same on old
-and young days, so it never passes for retries; nor does a journey whose older days are
-all far off: nothing says what is usual.
+bot.reconcile.reach, or, on days where that is clearly more precise, the journey's own:
+what thins a journey's day in CJA, its data source's wobble or the hours it sent at today,
+thins its Sent and its Delivered alike) is retries, days still being processed included;
+each day's reading is then replaced by one curve per journey draining over one retry
+period, journeys that agree sharing their rate (bot.reconcile.decay), since a single day's
+reading is as noisy as the retries. A journey the witnesses could read keeps what they
+said, none included. Otherwise the retry window alone says where to look: the part of a
+settled young day's shortfall beyond the journey's usual difference. Either way at most
+MAX_SHARE of AJO's Sent (soft bounces are a few percent of sends), and only when the
+journey's share stands out from its noise (NOISE_Z standard deviations). A steady shortfall
+(a filter, say) is the same on old and young days, so it never passes for retries; nor does
+a journey whose older days are all far off: nothing says what is usual.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ MIN_BASELINE_DAYS = 3
 # Older days needed to measure the journey's day-to-day scatter (else counting noise).
 MIN_SCATTER_DAYS = 7
 NOISE_Z = 2.0
+# AJO's witnesses of a journey's day, for CJA's share of them to say anything on their own.
+MIN_SIBLING_OWN = 50
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -78,7 +82,9 @@ class Retries(Finding):
             main, *others = (DISPLAY_NAMES[m] for m in metric_facts(seen.metric).witnesses)
             how = (
                 f"read against {main} pooled across journeys (with {join_and(others)} where "
-                f"stored: they share {seen.label}'s dataset and lag but not its retries) "
+                f"stored: they share {seen.label}'s dataset and lag but not its retries), or "
+                f"on days where it is clearly more precise against the journey's own {main} "
+                f"(what thins a journey's day in CJA thins both), "
                 f"and each journey's usual difference on older days, together with AJO's "
                 f"{seen.label} beyond AJO's own {main} where the two agree, then fitted to one "
                 f"queue draining over {facts.period:g} days{_staying(facts.staying)}, journeys "
@@ -243,6 +249,60 @@ def _against_cja(
     return days, (queued, np.maximum(counting**2 + spread**2 + reading + hours, 1.0))
 
 
+def _against_its_own(
+    view: CellView, days: np.ndarray, old: np.ndarray, shift: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+    """Per day of `days`: Sent short of how far CJA got with the journey's own witnesses,
+    and its variance. What thins a journey's day in CJA thins its Sent and its Delivered
+    alike (the day's processing, a data-view filter, the hours it sent at today, a share
+    of the day moved by a time zone the fit followed imperfectly, and, where the two come
+    from one dataset, its data source's wobble): their ratio leaves the queue. One
+    journey's Delivered carries its own counting noise, which the pooled share does not."""
+    readable = (view.sibling_ajo >= MIN_SIBLING_OWN) & (view.sibling_cja > 0) & (view.cja > 0)
+    days = days & readable
+    old = old & readable
+    if not days.any() or old.sum() < MIN_BASELINE_DAYS:
+        return None
+    share = view.sibling_ajo[old].sum() / max(view.ajo[old].sum(), 1)
+    expected_w = view.sibling_ajo - share * shift
+    base = expected_w[old].sum()
+    if base <= 0:
+        return None
+    ratio = view.sibling_cja[old].sum() / base
+    reach = np.clip(view.sibling_cja / np.maximum(ratio * expected_w, 1e-9), 1e-3, None)
+    normal = view.cja[old].sum() / max((view.ajo[old] - shift[old]).sum(), 1)
+    beyond = view.ajo - shift - view.cja / max(normal, 1e-9) / reach
+    spread = _mad(beyond[old])
+    queued = beyond[days]
+    counting = view.ajo[days] * np.sqrt(_thinning(view.cja[days], view.ajo[days]))
+    thinned = _thinning(view.sibling_cja[days], np.maximum(ratio * expected_w[days], 1))
+    reading = (view.ajo[days] - queued) ** 2 * thinned
+    return days, (queued, np.maximum(counting**2 + spread**2 + reading, 1.0))
+
+
+# The journey's own witnesses replace the pooled share on a day only where their reading's
+# variance is under this share of the pooled one's: each variance is estimated from a few
+# weeks of older days, and where the two data sources wobble apart (not together) the two
+# readings are about as precise, the pooled one a little more.
+SHARPER = 0.5
+
+
+def _sharper(pooled, own):
+    """The pooled reading, replaced on each day by the journey's `own` where that is
+    clearly more precise (SHARPER); None when neither read any day."""
+    if pooled is None or own is None:
+        return pooled if own is None else own
+    n = len(pooled[0])
+    queued, variance = np.zeros(n), np.full(n, np.inf)
+    for (days, (q, v)), factor in ((pooled, 1.0), (own, SHARPER)):
+        better = np.zeros(n, dtype=bool)
+        better[days] = v < factor * variance[days]
+        queued[better] = q[better[days]]
+        variance[better] = v[better[days]]
+    days = np.isfinite(variance)
+    return days, (queued[days], variance[days])
+
+
 def _ajos_own(
     view: CellView, days: np.ndarray, old: np.ndarray
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
@@ -358,6 +418,7 @@ def from_witnesses(
         mine = view.take(cells)
         days = young[cells] & (mine.ajo > 0)
         against = _against_cja(mine, days, typical[cells], shift[cells], reach.take(cells))
+        against = _sharper(against, _against_its_own(mine, days, older[cells], shift[cells]))
         own = _ajos_own(mine, days, older[cells])
         journeys.append((cells, mine, against, own))
     agrees = own_agrees([(a, o) for _, _, a, o in journeys]) if pooled is None else pooled[2]

@@ -194,3 +194,30 @@ def test_a_journey_on_a_channel_ajo_does_not_retry_holds_no_retries():
     known = retries_by_journey({1: ("email",), 2: ("push",)})
     assert known == {"Welcome Series": int(queued.sum()), "Cart Abandon Reminder": 0}
     assert retries_by_journey(None)["Cart Abandon Reminder"] == int(short.sum())
+
+
+def test_a_journeys_own_delivered_reads_its_retries_where_both_wobble_together():
+    """Sent and Delivered come from one dataset: a journey's day that CJA thins (its data
+    source's wobble, the hours it sent at today) thins both alike. Three journeys of
+    20,000 a day, one queueing 0.4-0.7 % of its sends, CJA wobbling by 0.5 % a day and
+    holding 60 %, 90 % and 30 % of today: against Delivered pooled across journeys the
+    queue drowns in the wobble and today in when each journey sent (no retries found);
+    against the journey's own Delivered, the ratio of the two leaves the queue."""
+    rng = np.random.default_rng(12)
+    frames, queued = [], np.zeros(30, dtype=np.int64)
+    for journey, today in ((1, 0.6), (2, 0.9), (3, 0.3)):
+        sent = volumes(seed=20 + journey, days=30, level=20_000, spread=0.1)
+        if journey == 1:
+            queued[-4:] = np.rint(sent[-4:] * np.array([0.004, 0.005, 0.006, 0.007]))
+        mine = queued if journey == 1 else 0
+        delivered = np.rint(sent * 0.97).astype(np.int64)  # AJO's own reading: no queue
+        thinned = rng.normal(1, 0.005, 30)
+        thinned[-1] *= today
+        frames += [
+            series(sent, np.rint((sent - mine) * thinned), journey=journey),
+            series(delivered, np.rint(delivered * thinned), metric="delivered", journey=journey),
+        ]
+    result = run(*frames)["sent"]
+    by_journey = {b.label: b.causes["retries"] for b in result.by_journey}
+    assert abs(by_journey["Welcome Series"] - queued.sum()) <= 0.1 * queued.sum()
+    assert by_journey["Cart Abandon Reminder"] == by_journey["Win-back Offer"] == 0
