@@ -323,9 +323,7 @@ class Parity:
         # Each journey's channels: only email waits for retries (bot.reconcile.channels).
         channels = journey_channels(self.store.series_channels())
         # When CJA's latest numbers were captured: how fresh yesterday was then.
-        captured_at = next(
-            (s.last_captured_at for s in self.store.overview() if s.source == "cja"), None
-        )
+        captured_at = self.store.last_captured("cja")
         pool_key = (("pool", query.metrics, query.start, query.end, today), version)
         # Retry readings and rates are pooled across journeys, so a journey's answer is its
         # row of the all-journeys one. An answer read from every journey keeps what it

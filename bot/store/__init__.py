@@ -281,6 +281,11 @@ class Store:
         with self.engine.connect() as conn:
             return [reader.source_overview(conn, source) for source in SOURCES]
 
+    def last_captured(self, source: str) -> datetime | None:
+        """When `source`'s latest kept snapshot was captured (UTC), None before any."""
+        with self.engine.connect() as conn:
+            return reader.last_captured(conn, source)
+
     # Conversations (Slack): redelivery guard and stored answers.
 
     def claim_event(self, event_id: str, lease: timedelta = timedelta(seconds=60)) -> bool:

@@ -356,6 +356,15 @@ def source_overview(conn: Connection, source: str) -> SourceOverview:
     )
 
 
+def last_captured(conn: Connection, source: str) -> datetime | None:
+    """When the source's latest kept snapshot was captured (UTC), None before any."""
+    s = snapshots.c
+    latest = conn.scalar(
+        select(func.max(s.captured_at)).where(s.source == source, s.dropped_at.is_(None))
+    )
+    return latest.replace(tzinfo=UTC) if latest else None
+
+
 def series_channels(conn: Connection) -> list[tuple[int, str]]:
     """Each journey's stored channels, (journey key, channel) once each ('' included)."""
     sr = series.c

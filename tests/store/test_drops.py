@@ -145,3 +145,13 @@ def test_unknown_or_repeated_drops_are_refused(store):
         store.drop_snapshot(a.snapshot_id, "U2")
     assert {row[4] for row in _current(store)} == {"cja"}  # AJO's only snapshot is gone
     assert [(o.source, o.snapshots) for o in store.overview()] == [("ajo", 0), ("cja", 1)]
+
+
+def test_last_captured_is_the_latest_kept_snapshot_of_the_source(store):
+    assert store.last_captured("ajo") is None
+    store.save(A, "a.csv")
+    (b,) = store.save(B, "b.csv")
+    assert store.last_captured("ajo") == datetime(2026, 11, 28, 8, tzinfo=UTC)
+    assert store.last_captured("cja") == datetime(2026, 11, 21, 8, tzinfo=UTC)
+    store.drop_snapshot(b.snapshot_id, "U2")  # a dropped capture no longer counts
+    assert store.last_captured("ajo") == datetime(2026, 11, 21, 8, tzinfo=UTC)
