@@ -196,7 +196,7 @@ def _solve(groups: Groups, x, y, kept, gram, moment, p: int):
     """Least squares on the first `p` columns: (coef, inverse, sse, residual)."""
     inverse = _inverse(gram[:, :p, :p])
     coef = np.einsum("gij,gj->gi", inverse, moment[:, :p])
-    residual = y - np.einsum("ci,ci->c", x[:, :p], coef[groups.ids])
+    residual = y - np.einsum("ci,ci->c", x[:, :p], groups.per_cell(coef))
     return coef, inverse, groups.sum(residual * residual, kept), residual
 
 
@@ -220,14 +220,14 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     for p in (1 + k, 1 + 2 * k):
         _, _, _, residual = _solve(groups, x, y, kept, gram, moment, p)
         scale = 1.4826 * groups.mad(residual, kept)
-        outliers &= np.abs(residual) > 4 * np.nan_to_num(scale)[groups.ids] + 1
+        outliers &= np.abs(residual) > 4 * groups.per_cell(np.nan_to_num(scale)) + 1
     if outliers.any():
         kept = kept & ~outliers
         gram, moment = _grams(groups, rows, kept)
     days = groups.count(kept)
     vv = gram[:, 0, 0]
     c0 = moment[:, 0] / np.where(vv > 0, vv, 1.0)
-    rest = y - volume * c0[groups.ids]
+    rest = y - volume * groups.per_cell(c0)
     sse0 = groups.sum(rest * rest, kept)
     fits = []
     layouts = {

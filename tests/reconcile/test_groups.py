@@ -163,3 +163,24 @@ def test_figures_of_groups_of_one_size_in_order_equal_masked_ones(drawn) -> None
         else:
             assert np.isnan(medians[i])
             assert np.isnan(mads[i])
+
+
+@given(cells, st.integers(min_value=1, max_value=4), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_each_cells_row_of_its_group_is_the_gathered_one(drawn, width, in_order) -> None:
+    """`per_cell` (runs repeated where the cells are in group order) is `values[ids]`
+    exactly: the same numbers in the same layout, which the zone fit's residuals read."""
+    keys = np.array(drawn[0], dtype=np.int64)
+    if in_order:
+        keys = np.sort(keys)
+    groups = Groups.of(keys)
+    assert groups.in_order == bool((np.diff(keys) >= 0).all())
+    rows = np.random.default_rng(len(keys)).normal(size=(len(groups), width))
+    for values in (rows, rows[:, 0]):
+        spread = groups.per_cell(values)
+        gathered = values[groups.ids]
+        assert spread.shape == gathered.shape
+        assert spread.flags.c_contiguous
+        assert spread.tobytes() == gathered.tobytes()
+        for i, (_, index) in enumerate(groups):
+            assert (spread[index] == values[i]).all()

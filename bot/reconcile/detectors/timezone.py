@@ -348,10 +348,10 @@ def _moved(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Off
     has passed, and what each day moved beyond its share where the series' remainders show
     it (bot.reconcile.zonedays)."""
     f = fits[part.metric]
-    ids = part.view.groups.ids
-    moved = np.einsum("ci,ci->c", f.columns, shares[ids])
+    per_cell = part.view.groups.per_cell(shares)
+    moved = np.einsum("ci,ci->c", f.columns, per_cell)
     width = f.width
-    moved = moved + _unfinished(part.view, zone, shares[ids, :width])
+    moved = moved + _unfinished(part.view, zone, per_cell[:, :width])
     hours = zone.hours()[np.clip(zone.segment_of(part.view.day), 0, None)]
     behind = bool((hours < 0).any())
     quiet = part.fit_on if part.quiet is None else part.quiet
