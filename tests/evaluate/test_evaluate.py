@@ -75,6 +75,15 @@ def test_the_questions_are_not_the_language_tests_own():
     assert intents.correct + len(intents.misses) == intents.total == len(QUESTIONS)
 
 
+def test_the_evaluation_labels_agree_with_the_question_corpus():
+    from tests.language.corpus import load
+
+    corpus = {c.question.lower(): c.expected.split(" | ")[0] for c in load() if not c.previous}
+    both = {q.lower(): intent for q, intent in QUESTIONS if q.lower() in corpus}
+    assert both, "the two labelled sets share no question: this test checks nothing"
+    assert {q: corpus[q] for q in both} == both
+
+
 def test_the_evaluate_command_prints_json(tmp_path):
     result = parity("evaluate", "--scenarios", "8", "--seed", "2", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
