@@ -126,26 +126,65 @@ def kept_out(snapshot_id: int, captured: datetime):
     )
 
 
+# Per transaction: the staged numbers grouped per cell and replaced snapshot, with what they
+# move (one pass over the staged numbers, which the daily comparison and snapshot_counts
+# both read: a row per number and move, grouped again per snapshot, was the largest pass).
+cell_moves = Table(
+    "replacing_cells",
+    MetaData(),
+    Column("metric", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("journey_key", Integer, nullable=False),
+    Column("old_snapshot_id", Integer),
+    # how far the cell's side moves, and how many numbers it gains (new keys)
+    Column("moved", BigInteger, nullable=False),
+    Column("added", Integer, nullable=False),
+    # numbers the new snapshot gains, and the replaced snapshot loses
+    Column("gained", Integer, nullable=False),
+    Column("lost", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
 def update_cells(conn: Connection, source: str, snapshot_id: int, captured: datetime) -> None:
     """Before the merge: add to the daily comparison and to snapshot_counts what the staged
     values change (a staged value replaces a current one captured no later than it)."""
     r = replacing.c
     new, wins = r.old_value.is_(None), r.old_captured_at <= captured
-    moved = func.sum(case((new, r.value), (wins, r.value - r.old_value), else_=0))
-    added = func.sum(case((new, 1), else_=0))
+
+    def counted(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    grouped = (r.metric, r.day, r.journey_key, r.old_snapshot_id)
+    per_snapshot = select(
+        *grouped,
+        func.sum(case((new, r.value), (wins, r.value - r.old_value), else_=0)),
+        counted(new),
+        counted(new | wins),
+        counted(wins),
+    ).group_by(*grouped)
+    cell_moves.create(conn, checkfirst=True)
+    conn.execute(cell_moves.delete())
+    conn.execute(
+        cell_moves.insert().from_select([c.name for c in cell_moves.columns], per_snapshot)
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {cell_moves.name}"))
+    m = cell_moves.c
+    cell = (m.metric, m.day, m.journey_key)
     zero = literal(0, BigInteger)
-    sides = {source: moved, f"{source}_rows": added}
-    cell = (r.metric, r.day, r.journey_key)
+    sides = {source: func.sum(m.moved), f"{source}_rows": func.sum(m.added)}
     sums = select(*cell, *(sides.get(n, zero) for n in ("ajo", "cja", "ajo_rows", "cja_rows")))
     comparison.add(conn, sums.group_by(*cell), source)
     # A number the new snapshot gains, and one the replaced value's snapshot loses.
-    gained = select(*cell, literal(snapshot_id, Integer).label("snapshot_id"), literal(1))
-    lost = select(*cell, r.old_snapshot_id, literal(-1))
-    moves = union_all(gained.where(new | wins), lost.where(wins)).subquery("moves")
-    m = moves.c
-    counted = (m.metric, m.day, m.journey_key, m.snapshot_id)
-    by_snapshot = select(*counted, func.sum(list(m)[-1])).group_by(*counted)
+    gained = select(*cell, literal(snapshot_id, Integer).label("snapshot_id"), m.gained)
+    lost = select(*cell, m.old_snapshot_id, -m.lost)
+    moves = union_all(gained.where(m.gained > 0), lost.where(m.lost > 0)).subquery("moves")
+    v = moves.c
+    counted_key = (v.metric, v.day, v.journey_key, v.snapshot_id)
+    by_snapshot = select(*counted_key, func.sum(list(v)[-1])).group_by(*counted_key)
     comparison.count(conn, by_snapshot)
+    cell_moves.drop(conn)
 
 
 def learn_settling(
@@ -172,7 +211,7 @@ def learn_settling(
         .group_by(r.old_snapshot_id, r.metric, r.channel, r.old_age)
     )
     # Earlier captures were compared with the replaced value, the latest; now with the new.
-    holding = select(s.id).where(s.source == source, s.first_day <= last, s.last_day >= first)
+    holding = _history_holders(conn, source, first, last)
     earlier_age = whole_days_between(s.captured_at, sv.day)
     same_number = and_(sv.metric == r.metric, sv.day == r.day, sv.series_id == r.series_id)
     zero = literal(0, BigInteger)
@@ -203,7 +242,7 @@ def learn_settling(
         )
         .group_by(sv.snapshot_id, r.metric, r.channel, earlier_age)
     )
-    both = union_all(now_compared, recompared).subquery("both")
+    both = union_all(now_compared, *([recompared] if holding else [])).subquery("both")
     b = both.c
     key = (b.snapshot_id, b.metric, b.channel, b.age_days)
     moves = select(*key, *(func.sum(b[n]).label(n) for n in learned.MOVES)).group_by(*key)
@@ -217,6 +256,28 @@ def learn_settling(
     learned.add(conn, moves)
     if postgres:
         conn.execute(text("SET LOCAL enable_nestloop = DEFAULT"))
+
+
+def _history_holders(conn: Connection, source: str, first: date, last: date) -> list[int]:
+    """`source`'s snapshots with history rows that can be a staged number's: of its metrics,
+    days and series range. Each staged number probes the history once per snapshot listed:
+    a re-capture's own snapshot, or one whose history so far is of other journeys (the
+    earlier chunks' numbers, in a file read in chunks), would be probed for nothing."""
+    r, sv, s = replacing.c, superseded_values.c, snapshots.c
+    low, high = conn.execute(select(func.min(r.series_id), func.max(r.series_id))).one()
+    if low is None:
+        return []
+    metrics = list(conn.scalars(select(r.metric).distinct()))
+    has_history = exists().where(
+        sv.snapshot_id == s.id,
+        sv.metric.in_(metrics),
+        sv.day >= first,
+        sv.day <= last,
+        sv.series_id >= low,
+        sv.series_id <= high,
+    )
+    overlapping = and_(s.source == source, s.first_day <= last, s.last_day >= first)
+    return list(conn.scalars(select(s.id).where(overlapping, has_history).order_by(s.id)))
 
 
 class _LeftFirst(Join):

@@ -285,17 +285,34 @@ def test_emptied_counts_are_looked_up_by_key(store):
                 assert f"SCAN {table}" not in plan, plan
 
 
+def _history_and_a_staged_recapture(store: Store, conn, day: str = "2026-11-20") -> None:
+    """Two captures of one number (the first now in the history), and a third staged in
+    `replacing` as the writer stages it, inside `conn`'s transaction."""
+    for captured, value in (("2026-11-21T06:00:00Z", 1), ("2026-11-21T18:00:00Z", 2)):
+        store.save(frame({"source": "ajo", "day": day, "value": value,
+                          "captured_at": captured}), captured)  # fmt: skip
+    recapture.replacing.create(conn)
+    cv = recapture.current_values.c
+    staged = select(
+        cv.metric, cv.day, cv.journey_key, cv.series_id, cv.value + 1, cv.snapshot_id, cv.value,
+        cv.captured_at, text("'email'"), text("2"), text("1"),
+    )  # fmt: skip
+    names = [c.name for c in recapture.replacing.columns]
+    conn.execute(recapture.replacing.insert().from_select(names, staged))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE replacing_values"))
+
+
 def test_a_recapture_looks_its_numbers_earlier_captures_up_by_key(store, monkeypatch):
     """Settling's re-comparison reads each staged number's history by the whole key, not
     every history row of the snapshots holding the days (SQLite: the staged side outside)."""
-    store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
     seen = []
     monkeypatch.setattr("bot.store.learned.add", lambda conn, moves: seen.append(moves))
     with store.engine.begin() as conn:
-        recapture.replacing.create(conn)
+        _history_and_a_staged_recapture(store, conn)
         captured = datetime(2026, 11, 22, 6)
         recapture.learn_settling(conn, "ajo", captured, date(2026, 11, 16), date(2026, 11, 29))
-        compiled = seen[0].compile(conn, compile_kwargs={"literal_binds": True})
+        compiled = seen[-1].compile(conn, compile_kwargs={"literal_binds": True})
         if conn.dialect.name != "sqlite":
             return  # PostgreSQL: see the next test
         plan = "\n".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
@@ -310,7 +327,6 @@ def test_postgresql_joins_a_recaptures_history_by_hashing(store, monkeypatch):
     re-comparison is planned with hash joins."""
     if store.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's planner")
-    store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
     plans = []
 
     def explained(conn, moves):
@@ -319,11 +335,69 @@ def test_postgresql_joins_a_recaptures_history_by_hashing(store, monkeypatch):
 
     monkeypatch.setattr("bot.store.learned.add", explained)
     with store.engine.begin() as conn:
-        recapture.replacing.create(conn)
+        _history_and_a_staged_recapture(store, conn)
         captured = datetime(2026, 11, 22, 6)
         recapture.learn_settling(conn, "ajo", captured, date(2026, 11, 16), date(2026, 11, 29))
         assert conn.scalar(text("SHOW enable_nestloop")) == "on"  # for what follows
-    assert "Nested Loop" not in plans[0], plans[0]
+    assert "superseded_values" in plans[-1], plans[-1]
+    # (A nested loop over the one listed snapshot's row is no harm: its id is a constant.)
+    assert _join_reading(plans[-1], "on superseded_values") in ("Hash Join", "Merge Join")
+
+
+def _join_reading(plan: str, scan: str) -> str:
+    """The kind of join whose side reads `scan` in an EXPLAIN's text."""
+    lines = plan.splitlines()
+    at = next(i for i, line in enumerate(lines) if scan in line)
+    indent = len(lines[at]) - len(lines[at].lstrip())
+    for line in reversed(lines[:at]):
+        if len(line) - len(line.lstrip()) < indent and ("Join" in line or "Loop" in line):
+            return next(k for k in ("Hash Join", "Merge Join", "Nested Loop") if k in line)
+    raise AssertionError(plan)
+
+
+def test_a_recapture_probes_only_snapshots_with_history_of_its_numbers(store, monkeypatch):
+    """A snapshot whose history holds none of the staged numbers' metrics, days or series
+    (a first ingest re-captured once, a re-capture's own snapshot, a file's earlier chunks of
+    other journeys) is not probed for each staged number; with none left, the history is not
+    read at all."""
+    seen = []
+    monkeypatch.setattr("bot.store.learned.add", lambda conn, moves: seen.append(moves))
+    captured = datetime(2026, 11, 22, 6)
+    with store.engine.begin() as conn:
+        _history_and_a_staged_recapture(store, conn)
+        first, _current = conn.scalars(text("SELECT id FROM snapshots ORDER BY id")).all()
+        days = (date(2026, 11, 16), date(2026, 11, 29))
+        # The first capture's value is history; the second's is the current value.
+        assert recapture._history_holders(conn, "ajo", *days) == [first]
+        # Other days, another metric, other series: no history of the staged numbers.
+        assert recapture._history_holders(conn, "ajo", date(2026, 11, 21), days[1]) == []
+        conn.execute(text("UPDATE replacing_values SET metric = 'clicks'"))
+        assert recapture._history_holders(conn, "ajo", *days) == []
+        conn.execute(text("UPDATE replacing_values SET metric = 'sent', series_id = series_id + 1"))
+        assert recapture._history_holders(conn, "ajo", *days) == []
+        recapture.learn_settling(conn, "ajo", captured, *days)
+        compiled = str(seen[-1].compile(conn, compile_kwargs={"literal_binds": True}))
+    assert "superseded_values" not in compiled, compiled
+
+
+def test_a_recapture_reads_its_staged_numbers_once_for_cells_and_counts(store):
+    """The daily comparison and snapshot_counts are moved from the staged numbers grouped
+    once per cell and replaced snapshot, not each from the staged numbers again (a row per
+    number and move, grouped, was the largest pass of a re-capture)."""
+    from sqlalchemy import event
+
+    store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
+    statements = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    store.save(
+        frame({"source": "ajo", "day": "2026-11-20", "value": 2,
+               "captured_at": "2026-11-29T20:00:00Z"}), "b.csv"
+    )  # fmt: skip
+    reading = [s for s in statements if "FROM replacing_values" in s]
+    into = [s.split()[2] for s in reading if s.lstrip().startswith("INSERT INTO")]
+    assert "daily_comparison" not in into, into
+    assert "staging_counts" not in into, into
+    assert into.count("replacing_cells") == 1, into
 
 
 @given(captures)
