@@ -339,7 +339,10 @@ def test_postgresql_joins_a_recaptures_history_by_hashing(store, monkeypatch):
         captured = datetime(2026, 11, 22, 6)
         recapture.learn_settling(conn, "ajo", captured, date(2026, 11, 16), date(2026, 11, 29))
         assert conn.scalar(text("SHOW enable_nestloop")) == "on"  # for what follows
+        assert conn.scalar(text("SHOW jit")) == "on"
     assert "superseded_values" in plans[-1], plans[-1]
+    # Not compiled: a join kind switched off makes the plan's cost huge, over JIT's bound.
+    assert "JIT" not in plans[-1], plans[-1]
     # (A nested loop over the one listed snapshot's row is no harm: its id is a constant.)
     assert _join_reading(plans[-1], "on superseded_values") in ("Hash Join", "Merge Join")
 
