@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -129,7 +129,7 @@ def evaluate(
         scenario = (
             builder(rng, injected, name, hourly=True) if hourly else builder(rng, injected, name)
         )
-        current = replace(base, today_override=scenario.today)
+        current = scenario.settings(base)
         done = split(scenario, current)
         result = score(scenario, current, done)
         safe = safe + score_safe(scenario, done)

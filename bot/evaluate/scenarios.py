@@ -31,12 +31,13 @@ data-source band is, by definition, a journey's residual within the tolerance).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
+from bot.config import Settings
 from bot.evaluate import captures
 from bot.evaluate.builder import (
     CAUSES,
@@ -81,6 +82,15 @@ class Scenario:
     hours: AjoHours | None = None
     # When CJA's latest numbers were captured (event-level only; the store knows it).
     captured_at: datetime | None = None
+    # The zone AJO's days are cut in, which a team sets PARITY_TIMEZONE to (event-level
+    # only; None: the settings' own, as the day-level generator has no zone).
+    reporting: str | None = None
+
+    def settings(self, base: Settings) -> Settings:
+        """The settings an answer on this scenario runs with: today pinned to the scenario's,
+        and the reporting zone its days are cut in (Rules.reporting reads it where no pull
+        recorded the calendars: the time-zone fit's and yesterday's freshness' zone)."""
+        return replace(base, today_override=self.today, timezone=self.reporting or base.timezone)
 
 
 def _datasource(b: Builder) -> None:

@@ -149,7 +149,7 @@ def drift():
     """A scenario with no mechanism injected, split as the evaluation does and answered as
     Parity does: (scenario, split per metric, answers)."""
     scenario = build(np.random.default_rng(9002), (), "drift")
-    settings = replace(Settings(), today_override=scenario.today)
+    settings = scenario.settings(Settings())
     answers = reconcile(
         scenario.frame,
         scenario.query,
@@ -161,6 +161,31 @@ def drift():
         channels=scenario.channels,
     )
     return scenario, split(scenario, settings), answers
+
+
+def test_the_evaluation_answers_in_the_zone_the_scenarios_days_are_cut_in(monkeypatch):
+    """AJO's days are cut in the scenario's reporting zone, which a team sets PARITY_TIMEZONE
+    to: the evaluation's rules read that zone (where no pull recorded the calendars, the
+    time-zone fit and yesterday's freshness read Rules.reporting), not the default UTC."""
+    import bot.evaluate as evaluation
+
+    seen = []
+
+    def recording(scenario, settings):
+        seen.append((scenario.reporting, scenario.today, settings))
+        return split(scenario, settings)
+
+    monkeypatch.setattr(evaluation, "split", recording)
+    evaluation.evaluate(3, seed=4, model="events")
+    assert len(seen) == 3
+    assert {zone for zone, _, _ in seen} - {"UTC"}, "some scenario cut in another zone"
+    for zone, today, settings in seen:
+        assert zone in REPORTING_ZONES
+        assert (settings.timezone, settings.today_override) == (zone, today)
+    # The day-level generator has no zone: the settings' own stays.
+    base = replace(Settings(), timezone="Europe/Paris")
+    days = replace(build(np.random.default_rng(9002), (), "drift"), reporting=None)
+    assert days.settings(base).timezone == "Europe/Paris"
 
 
 def test_the_safe_ranges_scored_are_the_answers(drift):

@@ -105,6 +105,7 @@ def build(
         channels={j.key: (j.channel,) for j in drawn},
         hours=_hours(records, drawn, world) if hourly else None,
         captured_at=EPOCH + pd.Timedelta(hours=world.capture).to_pytimedelta(),
+        reporting=world.reporting,
     )
 
 
