@@ -72,6 +72,29 @@ def test_documented_windows_per_channel_and_metric(metric, channel, days_back):
     assert end == TODAY - timedelta(days=max(days_back, BACKFILL_DAYS))
 
 
+@pytest.mark.parametrize("witnessed_back", [3, 5, 9])
+def test_the_day_before_the_first_witnessed_day_is_not_settled_either(witnessed_back):
+    """Without a learned window, the days the answer calls still being processed (CJA still
+    short on them across journeys) end the range two days before the oldest of them: the
+    day before it may still get records too. A learned window is not cut by them."""
+    first = TODAY - timedelta(days=witnessed_back)
+    processing = [first, first + timedelta(days=1)]
+    found = safe_range("opens", START, TODAY, rules({1: ("email",)}), [1], processing)
+    assert found.end == first - timedelta(days=2)
+    assert found.reason == (
+        f"ends {format_day(first - timedelta(days=2))}: {format_day(first)} is still being "
+        "processed (CJA still short on it across journeys), and the day before it may still "
+        "get records too"
+    )
+    # Only the days up to the window's end count: a witnessed day after it changes nothing.
+    later = safe_range("opens", START, TODAY, rules({1: ("email",)}), [1], [TODAY])
+    assert later.end == TODAY - timedelta(days=BACKFILL_DAYS)
+    learned = rules({1: ("email",)}, history({"email": 4}, metric="opens"), "opens")
+    assert safe_range("opens", START, TODAY, learned, [1], processing).end == (
+        TODAY - timedelta(days=4)
+    )
+
+
 def test_a_channel_that_is_not_retried_says_so():
     assert end_of("sent", {1: ("sms",)})[1] == (
         f"ends {format_day(TODAY - timedelta(days=2))}: the latest days are still being "
