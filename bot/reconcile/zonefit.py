@@ -210,11 +210,13 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     volume = view.ajo.astype(float)
     rows = _regressors(view, zone, 1)  # with the volume before and y after
     rows[0], rows[-1] = volume, y
-    x = np.ascontiguousarray(rows[:-1].T)
-    columns = x[:, 1:]
-    k = (columns.shape[1] - 2) // 2
     kept = part.fit_on.copy()
+    # The normal equations before the [cell, column] copy: the two layouts and the masked
+    # copy of `rows` are not held at once (the fit's transient peak).
     gram, moment = _grams(groups, rows, kept)
+    x = np.ascontiguousarray(rows[:-1].T)
+    width = x.shape[1] - 1  # the shares' columns (the volume's is x's first)
+    k = (width - 2) // 2
     # A day far off both first fits (an outage, say) is left out of every fit.
     outliers = kept.copy()
     for p in (1 + k, 1 + 2 * k):
@@ -224,6 +226,7 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     if outliers.any():
         kept = kept & ~outliers
         gram, moment = _grams(groups, rows, kept)
+    del rows  # read from `x` from here on
     days = groups.count(kept)
     vv = gram[:, 0, 0]
     c0 = moment[:, 0] / np.where(vv > 0, vv, 1.0)
@@ -242,8 +245,8 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
         )
         judged = _judged(groups, coef, inverse, gram[sub], sse, sse0, days, kind, k)
         # Back to the common layout: a column a fit leaves out has share 0, spread inf.
-        shares = np.zeros((len(groups), columns.shape[1]))
-        spread = np.full((len(groups), columns.shape[1]), np.inf)
+        shares = np.zeros((len(groups), width))
+        spread = np.full((len(groups), width), np.inf)
         shares[:, used[1:] - 1] = judged.shares
         spread[:, used[1:] - 1] = judged.spread
         fits.append(

@@ -55,3 +55,27 @@ def test_metrics_are_answered_in_the_order_asked():
     query = Query("reconcile", TODAY - timedelta(days=30), TODAY, asked)
     results = reconcile(frame(), query, {1: "a", 2: "b", 3: "c"}, TODAY, SETTINGS)
     assert tuple(r.metric for r in results) == asked
+
+
+def test_the_fit_holds_two_copies_of_its_regressors_at_most():
+    """The fit's transient arrays: the regressors a row per column (`rows`), their [cell,
+    column] copy (`x`) and what each solve reads are not all held at once (every fit of the
+    13-month question's parts did: four copies' worth at the end)."""
+    import tracemalloc
+
+    from bot.reconcile import zonefit
+    from bot.reconcile.offsets import offsets, with_audience_changes
+
+    cells = with_neighbours(frame(("sent",), journeys=60, days=300))
+    part = prepare(cells, "sent", rules_for("sent", SETTINGS, TODAY)).zone
+    first, last = TODAY - timedelta(days=301), TODAY + timedelta(days=1)
+    zone = with_audience_changes(offsets("America/New_York", "UTC", first, last), first, last)
+    regressors = zonefit._regressors(part.view, zone, 1).nbytes
+    part.view.groups.regular_width  # noqa: B018 (cached before the measure)
+    tracemalloc.start()
+    try:
+        zonefit.fit(part, zone)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3.5 * regressors, peak / regressors
