@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    tuple_,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -263,25 +264,40 @@ def learn_settling(
 
 
 def _history_holders(conn: Connection, source: str, first: date, last: date) -> list[int]:
-    """`source`'s snapshots with history rows that can be a staged number's: of its metrics,
-    days and series range. Each staged number probes the history once per snapshot listed:
-    a re-capture's own snapshot, or one whose history so far is of other journeys (the
-    earlier chunks' numbers, in a file read in chunks), would be probed for nothing."""
+    """`source`'s snapshots with history rows that can be a staged number's. Each staged
+    number probes the history once per snapshot listed: a re-capture's own snapshot, or one
+    whose history so far is of other numbers (a file's earlier chunks' numbers), would be
+    probed for nothing. Listed: a snapshot with history of the staged metrics and days and
+    of a series strictly inside the staged series' range, or (a chunk's first and last
+    series, which the chunks before and after it share) of one of those series' numbers."""
     r, sv, s = replacing.c, superseded_values.c, snapshots.c
     low, high = conn.execute(select(func.min(r.series_id), func.max(r.series_id))).one()
     if low is None:
         return []
     metrics = list(conn.scalars(select(r.metric).distinct()))
-    has_history = exists().where(
-        sv.snapshot_id == s.id,
-        sv.metric.in_(metrics),
-        sv.day >= first,
-        sv.day <= last,
-        sv.series_id >= low,
-        sv.series_id <= high,
+    edges = conn.execute(
+        select(r.metric, r.day, r.series_id).where(r.series_id.in_({low, high}))
+    ).all()
+    in_range = and_(sv.metric.in_(metrics), sv.day >= first, sv.day <= last)
+    inside = exists().where(
+        sv.snapshot_id == s.id, in_range, sv.series_id > low, sv.series_id < high
     )
     overlapping = and_(s.source == source, s.first_day <= last, s.last_day >= first)
-    return list(conn.scalars(select(s.id).where(overlapping, has_history).order_by(s.id)))
+    found = conn.execute(select(s.id, inside).where(overlapping).order_by(s.id)).all()
+    return [i for i, has_inside in found if has_inside or _holds_any(conn, i, edges)]
+
+
+def _holds_any(conn: Connection, snapshot_id: int, numbers: list) -> bool:
+    """Whether snapshot `snapshot_id`'s history holds any of `numbers` (metric, day,
+    series_id), looked up by key a few hundred at a time."""
+    sv = superseded_values.c
+    key = tuple_(sv.metric, sv.day, sv.series_id)
+    for at in range(0, len(numbers), 300):
+        part = [tuple(n) for n in numbers[at : at + 300]]
+        hit = select(literal(1)).where(sv.snapshot_id == snapshot_id, key.in_(part)).limit(1)
+        if conn.execute(hit).first() is not None:
+            return True
+    return False
 
 
 class _LeftFirst(Join):

@@ -378,6 +378,11 @@ def test_a_recapture_probes_only_snapshots_with_history_of_its_numbers(store, mo
         assert recapture._history_holders(conn, "ajo", *days) == []
         conn.execute(text("UPDATE replacing_values SET metric = 'sent', series_id = series_id + 1"))
         assert recapture._history_holders(conn, "ajo", *days) == []
+        # The series (a chunk's first, which the chunk before gave too), another of its days.
+        conn.execute(
+            text("UPDATE replacing_values SET series_id = series_id - 1, day = '2026-11-21'")
+        )
+        assert recapture._history_holders(conn, "ajo", *days) == []
         recapture.learn_settling(conn, "ajo", captured, *days)
         compiled = str(seen[-1].compile(conn, compile_kwargs={"literal_binds": True}))
     assert "superseded_values" not in compiled, compiled
