@@ -9,7 +9,10 @@ the day's age and is gone after the period, in a shape between two: a steady dra
 get through; and a plateau, the whole share until the period ends, where most never do
 (the day's sends leave over the day they turn `period` old). Each journey has its own share
 (its audience's soft bounces); the period and the shape are one per configuration, so they
-are fitted once, across journeys.
+are fitted once, across journeys. Journeys may be sent through different configurations,
+though: one whose own days plainly reject the shared drain (one precise journey's days can
+set a one-day period under which another's three-day-old queue is nothing) keeps the drain
+its own days fit.
 
 One day's reading of a journey's retries is as noisy as the retries themselves (the two
 products' data sources wobble by a few tenths of a percent from day to day), but the
@@ -84,6 +87,19 @@ def fit(readings: list[Reading]) -> Drain:
     return DRAINS[int(np.argmin(misfits))]
 
 
+# A journey keeps its own drain where the shared one misfits its days by more than this
+# beyond its own best (chi-square with two degrees of freedom, period and plateau, at 1 %).
+DISTINCT_MISFIT = 9.21
+
+
+def drain_of(reading: Reading, drain: Drain) -> Drain:
+    """The drain one journey's amounts follow: the shared `drain`, unless the journey's own
+    readings fit their best drain better by more than DISTINCT_MISFIT (the retry period is
+    set per email configuration, and not every journey is sent through the same one)."""
+    best = min(DRAINS, key=lambda d: _misfit(reading, d))
+    return best if _misfit(reading, drain) - _misfit(reading, best) > DISTINCT_MISFIT else drain
+
+
 @dataclass(frozen=True)
 class Shared:
     """The journeys' shared retry rate: the weighted mean of their own shares, the spread
@@ -120,7 +136,8 @@ def amounts(
     journeys as far as the journeys agree (empirical Bayes, DerSimonian-Laird): journeys
     sent through the same configuration see similar soft bounces, and a small journey's own
     reading is mostly noise. Journeys that plainly differ (a push journey never retries)
-    widen the spread between journeys and keep their own readings. `pooled` (`shared`'s
+    widen the spread between journeys and keep their own readings; one whose days plainly
+    drain otherwise keeps its own drain and share (`drain_of`). `pooled` (`shared`'s
     figures over every journey, bot.reconcile.pool) when `readings` are some journeys' only.
     """
     if pooled is None:
@@ -130,6 +147,13 @@ def amounts(
     mean, between = pooled.mean, pooled.between
     result: list[np.ndarray | None] = []
     for reading in readings:
+        own = drain_of(reading, drain)
+        if own != drain:
+            # Its own curve: the shared rate is a share of another curve's queue.
+            share, variance = _estimate(reading, own)
+            fitted = share * reading.volume * own.still_queued(reading.age)
+            result.append(fitted if share > z * np.sqrt(variance) else None)
+            continue
         share, variance = _estimate(reading, drain)
         if between == 0.0 or not np.isfinite(variance):
             precision = pooled.weight if between == 0.0 else 1.0 / between

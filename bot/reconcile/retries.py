@@ -14,8 +14,9 @@ bot.reconcile.reach, or, on days where that is clearly more precise, the journey
 what thins a journey's day in CJA, its data source's wobble or the hours it sent at today,
 thins its Sent and its Delivered alike) is retries, days still being processed included;
 each day's reading is then replaced by one curve per journey draining over one retry
-period, journeys that agree sharing their rate (bot.reconcile.decay), since a single day's
-reading is as noisy as the retries. A journey the witnesses could read keeps what they
+period, journeys that agree sharing their rate and one whose days plainly drain otherwise
+keeping its own period (bot.reconcile.decay), since a single day's reading is as noisy as
+the retries. A journey the witnesses could read keeps what they
 said, none included. Otherwise the retry window alone says where to look: the part of a
 settled young day's shortfall beyond the journey's usual difference. Either way at most
 MAX_SHARE of AJO's Sent (soft bounces are a few percent of sends), and only when the
@@ -88,7 +89,8 @@ class Retries(Finding):
                 f"and each journey's usual difference on older days, together with AJO's "
                 f"{seen.label} beyond AJO's own {main} where the two agree, then fitted to one "
                 f"queue draining over {facts.period:g} days{_staying(facts.staying)}, journeys "
-                "that agree sharing their rate"
+                "that agree sharing their rate (a journey whose own days plainly drain "
+                "otherwise keeps its own period)"
             )
             if not facts.confirmed:
                 how += (

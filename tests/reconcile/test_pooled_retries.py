@@ -94,6 +94,47 @@ def test_a_queue_of_bounces_that_never_clear_is_fitted_as_a_plateau():
     assert np.allclose(first, [0, 400, 400, 400, 400], rtol=0.01)
 
 
+def test_a_journey_whose_days_plainly_drain_otherwise_keeps_its_own_period():
+    """Retry periods are set per email configuration. One journey read precisely drains
+    within a day; another, through another configuration, holds 2 % of every young day (a
+    plateau of bounces that never clear, 84 hours). The shared fit follows the precise
+    journey; under its one-day period the other's three-day-old queue would be nothing,
+    but its own days reject that curve far beyond their noise, so they keep their own."""
+    age = np.array([3, 2, 1, 0])
+    short = decay.Reading(
+        np.arange(4), np.array([0.0, 0.0, 0.0, 200.0]), np.ones(4), np.full(4, 20_000.0), age
+    )
+    long = decay.Reading(
+        np.arange(4) + 4,
+        np.array([195.0, 210.0, 190.0, 205.0]),
+        np.full(4, 400.0),
+        np.full(4, 10_000.0),
+        age,
+    )
+    shared = decay.fit([short, long])
+    assert shared.period <= 1.5
+    assert decay.drain_of(short, shared) == shared
+    assert decay.drain_of(long, shared) == decay.Drain(3.5, staying=1.0)
+    first, second = decay.amounts([short, long], shared, 2.0)
+    assert np.allclose(first, [0, 0, 0, 200], atol=1)
+    assert np.allclose(second, [200, 200, 200, 200], atol=5)
+
+
+def test_a_journey_within_noise_of_the_shared_drain_follows_it():
+    """Readings that the shared curve fits within their noise do not earn a drain of their
+    own, however well another one fits by chance."""
+    age = np.array([3, 2, 1, 0])
+    curve = decay.Drain(2.0).still_queued(age)
+    noisy = decay.Reading(
+        np.arange(4),
+        0.02 * 10_000 * curve + np.array([30.0, -20.0, 25.0, -30.0]),
+        np.full(4, 900.0),
+        np.full(4, 10_000.0),
+        age,
+    )
+    assert decay.drain_of(noisy, decay.Drain(2.0)) == decay.Drain(2.0)
+
+
 def test_a_share_within_noise_is_not_retries():
     age = np.array([2, 1, 0])
     reading = decay.Reading(
