@@ -30,18 +30,30 @@ OUTLIER = 4.0
 
 
 def deviations(
-    view: CellView, rest: np.ndarray, fit_on: np.ndarray, shifted: np.ndarray, behind: bool
+    view: CellView,
+    rest: np.ndarray,
+    fit_on: np.ndarray,
+    shifted: np.ndarray,
+    behind: bool,
+    stepped: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per cell, what the events moving on its day and on its neighbour's differ from the
     fitted share by: e(d) - e(d + 1) behind, e(d) - e(d - 1) ahead (0 where nothing is
     read). `rest`: the gap the fitted shift leaves, per cell; `fit_on`: the days it is read
-    on (settled, whole); `shifted`: the days the zone moves events on."""
+    on (settled, whole); `shifted`: the days the zone moves events on; `stepped`: the days
+    from the journey's step on (bot.reconcile.zonestep), whose steady difference is read
+    apart from the days before."""
     groups = view.groups
     ajo = view.ajo.astype(float)
     seen = fit_on & shifted & (ajo > 0)
-    # The data sources' steady difference, robustly (a filter from a date on moves a mean).
-    ratio = groups.median(np.where(ajo > 0, rest / np.maximum(ajo, 1.0), 0.0), seen)
-    left = rest - np.nan_to_num(ratio)[groups.ids] * ajo
+    # The data sources' steady difference, robustly (a filter from a date on moves a mean),
+    # on each side of the journey's step.
+    share = np.where(ajo > 0, rest / np.maximum(ajo, 1.0), 0.0)
+    after = np.zeros(len(view), dtype=bool) if stepped is None else stepped
+    ratio = np.zeros(len(view))
+    for side in (~after, after):
+        ratio = np.where(side, np.nan_to_num(groups.median(share, seen & side))[groups.ids], ratio)
+    left = rest - ratio * ajo
     middle = np.nan_to_num(groups.median(left, seen))[groups.ids]
     scale = 1.4826 * np.nan_to_num(groups.mad(left, seen))[groups.ids]
     seen &= np.abs(left - middle) <= OUTLIER * scale + 1

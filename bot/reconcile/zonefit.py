@@ -50,6 +50,9 @@ NEIGHBOUR_GAIN = 12.0
 MAX_TERM = 1.0
 # Variance floor per day (events squared): a series with no gap at all is not a perfect fit.
 FLOOR = 1.0
+# Proportional terms every fit and its baseline carry ahead of the shift's: c A(d) and the
+# journey's step (Part.step).
+NUISANCE = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +67,9 @@ class Part:
     # Days past every window too (retries included), where nothing but the shift and the
     # data sources' wobble is left: what each day moved is read there (None: `fit_on`).
     quiet: np.ndarray | None = None
+    # Per cell, AJO's value from its journey's step on (a data-view filter from a date on,
+    # bot.reconcile.zonestep), a second proportional term: None where no journey steps.
+    step: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,13 +106,13 @@ def design(view: CellView, zone: Offsets) -> np.ndarray:
     return np.ascontiguousarray(_regressors(view, zone).T)
 
 
-def _regressors(view: CellView, zone: Offsets, before_and_after: int = 0) -> np.ndarray:
+def _regressors(view: CellView, zone: Offsets, before: int = 0, after: int = 0) -> np.ndarray:
     """[column, cell]: the regressors as `design` lays them out, a row each (written and
     read a column of cells at a time: a column of a [cell, column] array touches every
-    row's memory), with `before_and_after` rows left free on each side."""
+    row's memory), with `before` rows left free ahead of them and `after` behind."""
     width = 2 * int((zone.hours() != 0).sum()) + 2
-    rows = np.empty((width + 2 * before_and_after, len(view)))
-    _fill(rows[before_and_after : before_and_after + width].T, view, zone)
+    rows = np.empty((before + width + after, len(view)))
+    _fill(rows[before : before + width].T, view, zone)
     return rows
 
 
@@ -204,22 +210,24 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     """Every journey of one metric under `zone`, with one term per segment, with two, and
     with the neighbour terms; days far off both first fits stay for later causes. Every
     fit's shares and columns are laid out alike: the zone's direction per segment, the
-    other direction per segment, then the previous and the next day's terms."""
+    other direction per segment, then the previous and the next day's terms. Every fit,
+    and the baseline it is judged against, has the proportional terms: c A(d), and the
+    journey's step (`Part.step`; zero, so without effect, where it has none)."""
     view, groups = part.view, part.view.groups
     y = part.rest.astype(float)
     volume = view.ajo.astype(float)
-    rows = _regressors(view, zone, 1)  # with the volume before and y after
-    rows[0], rows[-1] = volume, y
+    rows = _regressors(view, zone, NUISANCE, 1)  # the proportional terms before, y after
+    rows[0], rows[1], rows[-1] = volume, 0.0 if part.step is None else part.step, y
     kept = part.fit_on.copy()
     # The normal equations before the [cell, column] copy: the two layouts and the masked
     # copy of `rows` are not held at once (the fit's transient peak).
     gram, moment = _grams(groups, rows, kept)
     x = np.ascontiguousarray(rows[:-1].T)
-    width = x.shape[1] - 1  # the shares' columns (the volume's is x's first)
+    width = x.shape[1] - NUISANCE  # the shares' columns (the proportional terms' are first)
     k = (width - 2) // 2
     # A day far off both first fits (an outage, say) is left out of every fit.
     outliers = kept.copy()
-    for p in (1 + k, 1 + 2 * k):
+    for p in (NUISANCE + k, NUISANCE + 2 * k):
         _, _, _, residual = _solve(groups, x, y, kept, gram, moment, p)
         scale = 1.4826 * groups.mad(residual, kept)
         outliers &= np.abs(residual) > 4 * groups.per_cell(np.nan_to_num(scale)) + 1
@@ -229,14 +237,13 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     del rows  # read from `x` from here on
     days = groups.count(kept)
     vv = gram[:, 0, 0]
-    c0 = moment[:, 0] / np.where(vv > 0, vv, 1.0)
-    rest = y - volume * groups.per_cell(c0)
-    sse0 = groups.sum(rest * rest, kept)
+    _, _, sse0, _ = _solve(groups, x, y, kept, gram, moment, NUISANCE)
     fits = []
+    base = np.arange(NUISANCE)
     layouts = {
-        "one": np.arange(1 + k),
-        "two": np.arange(1 + 2 * k),
-        "neighbours": np.r_[np.arange(1 + k), 1 + 2 * k, 2 + 2 * k],
+        "one": np.r_[base, NUISANCE + np.arange(k)],
+        "two": np.r_[base, NUISANCE + np.arange(2 * k)],
+        "neighbours": np.r_[base, NUISANCE + np.arange(k), NUISANCE + 2 * k, NUISANCE + 2 * k + 1],
     }
     for kind, used in layouts.items():
         sub = np.ix_(np.arange(len(groups)), used, used)
@@ -247,8 +254,8 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
         # Back to the common layout: a column a fit leaves out has share 0, spread inf.
         shares = np.zeros((len(groups), width))
         spread = np.full((len(groups), width), np.inf)
-        shares[:, used[1:] - 1] = judged.shares
-        spread[:, used[1:] - 1] = judged.spread
+        shares[:, used[NUISANCE:] - NUISANCE] = judged.shares
+        spread[:, used[NUISANCE:] - NUISANCE] = judged.spread
         fits.append(
             replace(
                 judged,
@@ -268,11 +275,11 @@ def _judged(groups, coef, inverse, gram, sse, sse0, days, kind: str, k: int) -> 
     p = coef.shape[1]
     valid = days >= MIN_DAYS
     floor = FLOOR * np.maximum(days, 1)
-    penalty = (p - 1) * np.log(np.maximum(days, 2)) / 2
+    penalty = (p - NUISANCE) * np.log(np.maximum(days, 2)) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = days / 2 * np.log((sse0 + floor) / (sse + floor)) - penalty
         explained = np.where(sse0 > 0, 1 - sse / sse0, 0.0)
-    shares = coef[:, 1:]
+    shares = coef[:, NUISANCE:]
     if kind == "one":
         # Events move one way: a share against the zone's direction is no fit of it (its
         # best fit with shares at least 0 is no shift at all).
@@ -296,10 +303,12 @@ def _judged(groups, coef, inverse, gram, sse, sse0, days, kind: str, k: int) -> 
             & (np.abs(shares) <= MAX_TERM).all(axis=1)
         )
         gain = np.where(fits_zone, gain, -penalty)
-    dof = np.maximum(days - p, 1)
-    variance = np.einsum("gii->gi", inverse)[:, 1:] * ((sse + floor) / dof)[:, None]
+    # The step's term counts only for journeys that have one.
+    fitted = p - 1 + (gram[:, 1, 1] > 0)
+    dof = np.maximum(days - fitted, 1)
+    variance = np.einsum("gii->gi", inverse)[:, NUISANCE:] * ((sse + floor) / dof)[:, None]
     # A column the journey's days never exercise (a segment outside its days) is unknown.
-    exercised = np.einsum("gii->gi", gram)[:, 1:] > 0
+    exercised = np.einsum("gii->gi", gram)[:, NUISANCE:] > 0
     spread = np.where(exercised, np.sqrt(np.maximum(variance, 0.0)), np.inf)
     return SeriesFit(
         shares=shares,
@@ -308,7 +317,7 @@ def _judged(groups, coef, inverse, gram, sse, sse0, days, kind: str, k: int) -> 
         explained=np.where(valid, explained, 0.0),
         two_term=np.full(len(groups), kind != "one"),
         valid=valid,
-        estimable=days >= p + 2,
+        estimable=days >= fitted + 2,
         volume=np.zeros(len(groups)),
         width=k,
     )

@@ -35,6 +35,7 @@ from bot.reconcile.recorded import Recorded
 from bot.reconcile.wording import format_names, join_and, plural
 from bot.reconcile.zonedays import deviations
 from bot.reconcile.zonefit import Part, SeriesFit, best_of, fit
+from bot.reconcile.zonestep import step_column, step_days
 
 __all__ = ["Part", "TimeShift", "detect", "detect_from", "pooled_detect"]
 
@@ -298,6 +299,7 @@ def pooled_detect(
     parts = [p for p in parts if len(p.view)]
     if not parts or (known is not None and known.direction is None):
         return {}, None
+    parts = _with_steps(parts)
     first = min(p.view.day.min() for p in parts).item()
     last = max(p.view.day.max() for p in parts).item()
     span = (first.fromordinal(first.toordinal() - 1), last.fromordinal(last.toordinal() + 1))
@@ -323,6 +325,14 @@ def pooled_detect(
     return found, ZonePool(choice.fitted, view_prior, facts)
 
 
+def _with_steps(parts: Sequence[Part]) -> list[Part]:
+    """The parts with their journeys' steps (a data-view filter from a date on) as a
+    proportional term of the fit: found per journey over its metrics, so a journey's
+    cells give the same step whichever other journeys are in view."""
+    steps = step_days(parts)
+    return [replace(p, step=step_column(p, steps)) for p in parts]
+
+
 def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeShift]:
     """`detect` for parts holding some journeys' cells, with the zone, prior and facts
     pooled over every journey (`pooled_detect`): each series is fitted under that zone and
@@ -330,6 +340,7 @@ def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeS
     parts = [p for p in parts if len(p.view)]
     if pool is None or not parts or not pool.shifts:
         return {}
+    parts = _with_steps(parts)
     fits = _fits(parts, pool.fitted)
     shares, _ = _shrunk(parts, fits, pool.view_prior)
     found = {}
@@ -355,7 +366,8 @@ def _moved(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Off
     hours = zone.hours()[np.clip(zone.segment_of(part.view.day), 0, None)]
     behind = bool((hours < 0).any())
     quiet = part.fit_on if part.quiet is None else part.quiet
-    moved = moved + deviations(part.view, part.rest - moved, quiet, hours != 0, behind)
+    stepped = None if part.step is None else part.step > 0
+    moved = moved + deviations(part.view, part.rest - moved, quiet, hours != 0, behind, stepped)
     return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
 
 

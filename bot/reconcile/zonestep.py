@@ -1,0 +1,112 @@
+"""A journey's steady difference that steps on one day: what a data-view filter does.
+
+The time-zone fit (bot.reconcile.zonefit) reads each series' gap as a steady proportional
+difference c A(d) (the data sources') plus the events the zone moves. A filter in CJA's
+data view that drops a share of one journey's events from a date on makes that difference
+step: c A(d) before, (c + f) A(d) after. Fitted with one c, the step's remainder (a few
+percent of each day, one sign before and the other after) is as large as the shift itself,
+and the shares bend to follow it. The step is a property of the journey, as the filter is
+(every metric of it from the same date), so its day is found once per journey, pooled over
+its metrics, zone aside (what a zone moves nets out over consecutive days; a step does
+not), and the fit then carries it as a second proportional term, never as moved events.
+
+Per journey, each candidate day t splits its settled days into before and after; per
+series, adding the term A(d) [d >= t] to c A(d) lowers the squared remainder by
+(S_Ar(t) - c S_AA(t))^2 / (S_AA(t) - S_AA(t)^2 / C_AA) (S: sums over days from t, C: over
+all; least squares on two regressors). The day with the largest gain in log-likelihood,
+summed over the journey's series, is kept when that gain beats the penalty of one term per
+series plus the choice of the day (BIC). Read on the days past every window (retries'
+included), where nothing but the shift, the data sources and a filter is left: a retry
+queue draining over the last days is one-signed and ends the range as a step would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+# Settled days a series needs on each side of a step for the step to be read.
+MIN_SIDE = 4
+# Variance floor per day (events squared), as in the zone fit.
+FLOOR = 1.0
+
+
+def step_days(parts: Sequence) -> dict:
+    """Per journey key with a clear step: the first day (datetime64[D]) of the new level.
+    `parts`: bot.reconcile.zonefit.Part, one per metric of the data view."""
+    parts = [p for p in parts if len(p.view)]
+    if not parts:
+        return {}
+    keys = np.unique(np.concatenate([p.view.groups.keys for p in parts]))
+    first = min(p.view.day.min() for p in parts)
+    last = max(p.view.day.max() for p in parts)
+    width = int((last - first).astype(np.int64)) + 1
+    gain = np.zeros((len(keys), width))
+    series = np.zeros(len(keys))
+    days = np.zeros(len(keys))
+    for part in parts:
+        used, add, counted = _gains(part, keys, first, width)
+        gain += add
+        series += used
+        days = np.maximum(days, counted)
+    best = np.argmax(gain, axis=1)
+    top = gain[np.arange(len(keys)), best]
+    # One term per series, and which of the days the step starts on.
+    penalty = series * np.log(np.maximum(days, 2)) / 2 + np.log(width)
+    clear = (series > 0) & (top > penalty)
+    return {_key(keys[i]): first + np.timedelta64(int(best[i]), "D") for i in np.flatnonzero(clear)}
+
+
+def _key(key):
+    return key.item() if hasattr(key, "item") else key
+
+
+def _gains(part, keys: np.ndarray, first, width: int):
+    """Per journey of `keys` and candidate day: this series' gain in log-likelihood from a
+    step on that day; whether the series was judged; its settled days."""
+    view = part.view
+    # Only days past every window (retries' too): a retry queue's young days, settled as
+    # the fit counts them, are one-signed and end the range like a step would.
+    quiet = part.fit_on if part.quiet is None else part.quiet
+    kept = quiet & (view.ajo > 0)
+    row = np.searchsorted(keys, view.journey)
+    column = (view.day - first).astype(np.int64)
+    a = view.ajo.astype(float)
+    r = part.rest.astype(float)
+
+    def grid(values: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(keys), width))
+        np.add.at(out, (row[kept], column[kept]), values[kept])
+        return out
+
+    aa, ar, rr, n = grid(a * a), grid(a * r), grid(r * r), grid(np.ones_like(a))
+    # From each day to the last: what the days from t on hold.
+    s_aa, s_ar, s_n = (np.cumsum(g[:, ::-1], axis=1)[:, ::-1] for g in (aa, ar, n))
+    c_aa, c_ar, c_rr, c_n = s_aa[:, :1], s_ar[:, :1], rr.sum(axis=1, keepdims=True), s_n[:, :1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(c_aa > 0, c_ar / c_aa, 0.0)
+        sse0 = np.maximum(c_rr - c * c_ar, 0.0)
+        spread = s_aa - s_aa * s_aa / np.where(c_aa > 0, c_aa, 1.0)
+        drop = np.where(spread > 0, (s_ar - c * s_aa) ** 2 / spread, 0.0)
+    sse1 = np.maximum(sse0 - drop, 0.0)
+    floor = FLOOR * np.maximum(c_n, 1)
+    sides = (s_n >= MIN_SIDE) & (c_n - s_n >= MIN_SIDE)
+    gain = np.where(sides, c_n / 2 * np.log((sse0 + floor) / (sse1 + floor)), 0.0)
+    used = (c_n[:, 0] >= 2 * MIN_SIDE).astype(float)
+    return used, gain, c_n[:, 0]
+
+
+def step_column(part, steps: dict) -> np.ndarray | None:
+    """Per cell of `part`, AJO's value on its journey's days from the step on (0 before it,
+    and for journeys without a step); None when no journey has one."""
+    if not steps:
+        return None
+    view = part.view
+    since = np.array(
+        [steps.get(_key(k), np.datetime64("NaT")) for k in view.groups.keys],
+        dtype="datetime64[D]",
+    )
+    start = since[view.groups.ids]
+    after = ~np.isnat(start) & (view.day >= np.where(np.isnat(start), view.day, start))
+    return np.where(after, view.ajo, 0).astype(float)

@@ -1,0 +1,60 @@
+"""The step a data-view filter makes in a journey's steady difference, found per journey."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bot.reconcile.detectors import CellView
+from bot.reconcile.zonefit import Part
+from bot.reconcile.zonestep import step_column, step_days
+
+DAYS = 40
+FIRST = np.datetime64("2026-10-01")
+
+
+def _part(metric: str, series: dict[int, tuple[np.ndarray, np.ndarray]]) -> Part:
+    """A Part of `series` (journey -> AJO per day, the gap left per day), every day settled."""
+    rows = [
+        (key, FIRST + np.timedelta64(i, "D"), int(a), int(a - r))
+        for key, (ajo, rest) in series.items()
+        for i, (a, r) in enumerate(zip(ajo, rest, strict=True))
+    ]
+    cells = pd.DataFrame(rows, columns=["journey_key", "day", "ajo", "cja"])
+    cells = cells.astype({"day": "datetime64[us]"})
+    view = CellView.of(cells, pd.Timestamp("2026-12-01").date())
+    rest = view.ajo - view.cja
+    every = np.ones(len(view), dtype=bool)
+    return Part(metric, view, rest, every, every)
+
+
+def _series(seed: int, level: float, step_at: int | None, share: float):
+    rng = np.random.default_rng(seed)
+    ajo = level * np.where(np.arange(DAYS) % 7 >= 5, 0.6, 1.0) * rng.lognormal(0, 0.25, DAYS)
+    # A shift's swing (what moves nets out over neighbouring days) and the data sources'
+    # wobble, around a steady 1 % difference.
+    swing = 0.2 * (ajo - np.roll(ajo, -1))
+    rest = 0.01 * ajo + swing + rng.normal(0, 0.003, DAYS) * ajo
+    if step_at is not None:
+        rest = rest + np.where(np.arange(DAYS) >= step_at, share * ajo, 0.0)
+    return np.rint(ajo), np.rint(rest)
+
+
+def test_the_step_of_one_journey_is_found_on_its_day_over_its_metrics():
+    sent = _part("sent", {1: _series(1, 20_000, 22, 0.08), 2: _series(2, 15_000, None, 0)})
+    delivered = _part(
+        "delivered", {1: _series(3, 19_000, 22, 0.08), 2: _series(4, 14_000, None, 0)}
+    )
+    steps = step_days([sent, delivered])
+    assert steps == {1: FIRST + np.timedelta64(22, "D")}
+    column = step_column(sent, steps)
+    journey_one = sent.view.journey == 1
+    after = sent.view.day >= FIRST + np.timedelta64(22, "D")
+    assert (column[journey_one & after] == sent.view.ajo[journey_one & after]).all()
+    assert (column[~(journey_one & after)] == 0).all()
+
+
+def test_no_step_is_read_into_a_steady_difference():
+    parts = [_part("sent", {k: _series(10 + k, 10_000, None, 0) for k in range(1, 6)})]
+    assert step_days(parts) == {}
+    assert step_column(parts[0], {}) is None
