@@ -13,9 +13,16 @@ import pandas as pd
 from bot.config import Settings
 from bot.query import Query
 from bot.reconcile import reconcile
-from bot.reconcile.detectors import Seen
-from bot.reconcile.detectors.timezone import TimeShift
-from bot.reconcile.offsets import offsets
+from bot.reconcile.detectors import CellView, Seen, with_neighbours
+from bot.reconcile.detectors.timezone import (
+    Part,
+    TimeShift,
+    _alike_with_audiences,
+    _Choice,
+    detect,
+)
+from bot.reconcile.offsets import candidates, offsets
+from bot.reconcile.recorded import Recorded
 
 TODAY = date(2026, 11, 29)
 FIRST = date(2026, 10, 10)  # 40 days: Oct 25 (Europe) and Nov 1 (America) inside
@@ -173,7 +180,11 @@ def test_two_zones_fitting_alike_are_both_named_and_the_zone_is_uncertain():
         "CJA's data view looks like America/New_York, 4 hours behind UTC, 5 since Nov 1 "
         "(inferred from 4 series of daily numbers (2 metrics) fitted together"
     ) in evidence
-    assert "America/Chicago changes its clock on the same days and fits as well" in evidence
+    assert (
+        "America/Chicago changes its clock on the same days (or with an audience's) and fits "
+        "as well"
+    ) in evidence
+    assert "the zone named is a guess among these" in evidence
     assert "Europe/London fits almost as well, so the zone is uncertain" in evidence
     assert "17.0 % of each day moves to the previous day, 21.0 % from Nov 2" in evidence
     assert check.startswith("CJA looks about 5 hours behind AJO")
@@ -203,3 +214,64 @@ def test_the_share_that_moves_follows_the_audiences_daylight_saving_end():
     found = sum(abs(row.causes["timezone"]) for row in sent.by_day)
     assert found >= 0.95 * true
     assert abs(sent.causes["unexplained"]) + abs(sent.causes["datasource"]) <= 0.05 * true
+
+
+def test_a_data_view_filter_from_a_date_on_does_not_bend_the_shift():
+    """Besides a data view in Los Angeles, a filter drops 12 % of the journey's events
+    from Oct 30 on: its step is the filter's (unexplained), what moves stays the zone's.
+    With one steady difference for the whole range, the step's remainder (a few percent
+    of every day, one sign before and the other after) bent the shares."""
+    volume = _volume(7, 12_000)
+    ajo, cja = _days(volume, _profile(peak=16, width=4), "America/Los_Angeles")
+    since = (date(2026, 10, 30) - FIRST).days
+    kept = np.where(np.arange(DAYS) >= since, 0.88, 1.0)
+    filtered = np.rint(cja * kept).astype(np.int64)
+    sent = _answer(_frame({(1, "sent"): (ajo, filtered)}), ("sent",))["sent"]
+    days = range(1, DAYS - 1)
+    shift = {FIRST + timedelta(days=i): int(ajo[i] - cja[i]) for i in days}
+    step = {FIRST + timedelta(days=i): int(cja[i] - filtered[i]) for i in days}
+    missed = sum(
+        abs(row.causes["timezone"] - shift[date.fromisoformat(row.label)]) for row in sent.by_day
+    )
+    assert missed <= 0.1 * sum(abs(v) for v in shift.values())
+    assert abs(sent.causes["unexplained"] - sum(step.values())) <= 0.1 * sum(step.values())
+
+
+def test_a_segment_with_no_day_fitted_moves_the_share_of_the_segment_before_it():
+    """Los Angeles goes from 7 to 8 hours behind UTC on Nov 1; the days after the change
+    (and the day before it, whose neighbour is one of them) are all still being processed,
+    not fitted on, so no share of their own was fitted.
+    They move about what the days before did (spread sends: a 24th of a day more), not
+    nothing, as an unfitted share of 0 said."""
+    volume = _volume(3, 12_000)
+    ajo, cja = _days(volume, np.full(24, 1 / 24), "America/Los_Angeles")
+    frame = _frame({(1, "sent"): (ajo, cja)})
+    cells = with_neighbours(frame).iloc[1:-1].reset_index(drop=True)
+    view = CellView.of(cells, TODAY)
+    fitted = view.day < np.datetime64("2026-11-01")
+    every = np.ones(len(view), dtype=bool)
+    part = Part("sent", view, view.ajo - view.cja, fitted, every)
+    # Recorded by a pull, so the zone's own segments are fitted (inferred, a zone keeping
+    # one offset throughout fits the fitted days as well, with one share fewer).
+    known = Recorded(
+        "America/Los_Angeles", "UTC", TODAY, ((FIRST, -7.0), (date(2026, 11, 1), -8.0))
+    )
+    (shift,) = detect([part], "UTC", known).values()
+    after = view.day >= np.datetime64("2026-11-02")
+    true = (view.ajo - view.cja)[after]
+    assert np.abs(shift.amount[after] - true).sum() <= 0.25 * np.abs(true).sum()
+
+
+def test_zones_alike_once_the_audiences_clock_changes_are_allowed_for_are_named():
+    """Against Europe/Paris, Europe/London is an hour behind all along and America/Halifax
+    five hours, four from Oct 25, five from Nov 1. With a European audience's send hours
+    moving on Oct 25 and an American one's on Nov 1, London's fit has Halifax's segments:
+    the daily numbers cannot tell them apart, and the answer must say so."""
+    span = (FIRST, FIRST + timedelta(days=DAYS))
+    zones = candidates("Europe/Paris", *span)
+    halifax = next(z for z in zones if z.zone == "America/Halifax")
+    choice = _Choice(halifax, {}, 100.0, (), "", halifax)
+    alike = _alike_with_audiences(choice, zones, span)
+    assert "Europe/London" in alike
+    assert "America/New_York" in alike
+    assert "Asia/Tokyo" not in alike  # ahead of Paris: another direction

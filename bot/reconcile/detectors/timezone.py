@@ -124,9 +124,9 @@ def _inferred(shift: TimeShift) -> str:
         verb = "change their clocks" if len(shift.alike) > 1 else "changes its clock"
         fits = "fit" if len(shift.alike) > 1 else "fits"
         text += (
-            f"; {join_and(shift.alike)} {verb} on the same days and {fits} as "
-            "well: the hours are read from the share that moves, exact only when events "
-            "spread over the day"
+            f"; {join_and(shift.alike)} {verb} on the same days (or with an audience's) "
+            f"and {fits} as well: the hours are read from the share that moves, exact only "
+            "when events spread over the day, so the zone named is a guess among these"
         )
     if shift.rival:
         text += f"; {shift.rival} fits almost as well, so the zone is uncertain"
@@ -183,6 +183,39 @@ def _audiences(parts: Sequence[Part], choice: _Choice, span: tuple[date, date]) 
     if gain <= choice.gain:
         return choice
     return replace(choice, zone=split, fits=fits, gain=gain, fitted=split)
+
+
+def _alike_with_audiences(choice: _Choice, zones: list[Offsets], span) -> tuple[str, ...]:
+    """The zones changing clocks on the same days as the one named, and those the daily
+    numbers cannot tell from it once an audience's clock changes are allowed for: a zone
+    shifting the same way on every day whose days of change, its own and the audiences',
+    are the named zone's, give or take the day (behind, a change moves the next day's
+    share). Europe/London against Europe/Paris (an hour behind all along) shifts as
+    America/Halifax does (five hours, four from Oct 25, five from Nov 1) once a European
+    audience's send hours move on Oct 25 and an American one's on Nov 1: only the share
+    that moves says which, and that only when events spread over the day."""
+    named = with_audience_changes(choice.fitted, *span)
+    found = list(choice.alike)
+    for zone in zones:
+        if zone.zone == choice.zone.zone or zone.zone in found:
+            continue
+        if _same_changes(with_audience_changes(zone, *span), named):
+            found.append(zone.zone)
+    return tuple(found)
+
+
+def _same_changes(one: Offsets, other: Offsets) -> bool:
+    """Both shift the same way on every day, and each one's days of change are within a
+    day of one of the other's."""
+    starts = [[first for first, _ in z.segments[1:]] for z in (one, other)]
+    for mine, theirs in (starts, starts[::-1]):
+        if any(all(abs((a - b).days) > 1 for b in theirs) for a in mine):
+            return False
+    days = np.array(
+        sorted({first for z in (one, other) for first, _ in z.segments}), dtype="datetime64[D]"
+    )
+    signs = [np.sign(z.hours()[z.segment_of(days)]) for z in (one, other)]
+    return bool((signs[0] == signs[1]).all())
 
 
 def _refines(other: Offsets, zone: Offsets) -> bool:
@@ -253,16 +286,19 @@ def _shrunk(
         view_weight = _added(view_weight, np.where(seen, volume, 0))
     if view_prior is None:
         view_prior = np.clip(view_total / np.maximum(view_weight, 1), 0, 1)
+        view_prior = _carried(view_prior[None, :], (view_weight > 0)[None, :])[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        journey_share = _carried(np.where(weight > 0, total / weight, 0.0), weight > 0)
+    journey_known = (weight > 0).any(axis=1, keepdims=True) & np.ones(width, dtype=bool)
     result = {}
     for part in parts:
         f = fits[part.metric]
         shares = f.shares.copy()
         pulled_on = ~(f.valid & f.two_term)
         where = np.searchsorted(journeys, part.view.groups.keys[pulled_on])
-        mine, weights = total[where], weight[where]
-        own_journey = weights > 0
+        own_journey = journey_known[where]
         with np.errstate(divide="ignore", invalid="ignore"):
-            prior = np.where(own_journey, mine / np.maximum(weights, 1e-300), view_prior)
+            prior = np.where(own_journey, journey_share[where], view_prior)
         prior = np.clip(prior, 0, 1)
         # Another journey's share is a weaker guess (other send hours) than its own.
         tau = np.where(own_journey, 0.25 * prior + 0.01, 0.5 * prior + 0.05)
@@ -274,8 +310,32 @@ def _shrunk(
         rows = np.flatnonzero(pulled_on)
         shares[rows, :width] = np.clip(pulled, 0, 1)
         shares[rows, width:] = 0
+        # A series fitted with two terms or its neighbours keeps its own shares: a segment
+        # none of its days were fitted in takes the nearest segment's.
+        kept = np.flatnonzero(~pulled_on)
+        for block in (slice(0, width), slice(width, 2 * width)):
+            known = np.isfinite(f.spread[kept, block])
+            shares[kept, block] = _carried(f.shares[kept, block], known)
         result[part.metric] = shares
     return result, view_prior
+
+
+def _carried(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """[row, column] `values`, each column not `known` taken from the nearest known column
+    of its row (the columns are segments in time order; the earlier one on a tie). A
+    segment whose days are all still being processed (a clock change a few days before
+    today) moves about what the segment before it did: the change moves one hour's
+    events, which daily numbers cannot say until its days settle; nothing at all, as an
+    unfitted share of 0 said, is the one answer sure to be wrong. Rows knowing no column
+    stay as they are."""
+    if known.all() or not known.any():
+        return values
+    columns = np.arange(values.shape[1])
+    distance = np.abs(columns[:, None] - columns[None, :]).astype(float)  # [to, from]
+    distance = np.where(known[:, None, :], distance[None, :, :], np.inf)
+    nearest = np.argmin(distance, axis=2)  # [row, to]
+    carried = np.take_along_axis(values, nearest, axis=1)
+    return np.where(known | ~known.any(axis=1, keepdims=True), values, carried)
 
 
 def detect(
@@ -312,6 +372,8 @@ def pooled_detect(
     if choice is None or (known is None and choice.gain < GAIN_MIN):
         return {}, None
     choice = _audiences(parts, choice, span)
+    if known is None:
+        choice = replace(choice, alike=_alike_with_audiences(choice, zones, span))
     shares, view_prior = _shrunk(parts, choice.fits)
     sure = known is not None or (not choice.rival and choice.gain >= GAIN_HIGH)
     series = sum(int(f.valid.sum()) for f in choice.fits.values())
