@@ -22,6 +22,7 @@ queue draining over the last days is one-signed and ends the range as a step wou
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,17 +46,38 @@ def step_days(parts: Sequence) -> dict:
     gain = np.zeros((len(keys), width))
     series = np.zeros(len(keys))
     days = np.zeros(len(keys))
+    moment, weight, seen = (np.zeros((len(keys), width)) for _ in range(3))
     for part in parts:
-        used, add, counted = _gains(part, keys, first, width)
+        used, add, counted, (m, w, n) = _gains(part, keys, first, width)
         gain += add
         series += used
         days = np.maximum(days, counted)
+        moment, weight, seen = moment + m, weight + w, seen + n
     best = np.argmax(gain, axis=1)
     top = gain[np.arange(len(keys)), best]
     # One term per series, and which of the days the step starts on.
     penalty = series * np.log(np.maximum(days, 2)) / 2 + np.log(width)
-    clear = (series > 0) & (top > penalty)
+    clear = (series > 0) & (top > penalty) & _lasting(best, moment, weight, seen)
     return {_key(keys[i]): first + np.timedelta64(int(best[i]), "D") for i in np.flatnonzero(clear)}
+
+
+def _lasting(best: np.ndarray, moment, weight, seen) -> np.ndarray:
+    """Per journey, whether the step at `best` holds to the end: a filter is on from a date
+    on, while an outage of a few days, or a backfill, ends. The days after the step are cut
+    in two halves (by days seen); each must show at least half the step, the same way.
+    `moment`, `weight`: per journey and day, the sums of A (r - c A) and of A squared over
+    its series (c each series' steady difference); `seen`: its days counted."""
+    lasting = np.zeros(len(best), dtype=bool)
+    for j, t in enumerate(best):
+        before = moment[j, :t].sum() / max(weight[j, :t].sum(), 1e-9)
+        after = np.flatnonzero(seen[j, t:] > 0) + t
+        if len(after) < 2:
+            continue
+        halves = np.array_split(after, 2)
+        steps = [moment[j, h].sum() / max(weight[j, h].sum(), 1e-9) - before for h in halves]
+        whole = moment[j, after].sum() / max(weight[j, after].sum(), 1e-9) - before
+        lasting[j] = all(np.sign(s) == np.sign(whole) and abs(s) >= abs(whole) / 2 for s in steps)
+    return lasting
 
 
 def _key(key):
@@ -74,6 +96,7 @@ def _gains(part, keys: np.ndarray, first, width: int):
     column = (view.day - first).astype(np.int64)
     a = view.ajo.astype(float)
     r = part.rest.astype(float)
+    kept &= ~_off_their_neighbours(row, column, r / np.maximum(a, 1.0), kept, len(keys), width)
 
     def grid(values: np.ndarray) -> np.ndarray:
         out = np.zeros((len(keys), width))
@@ -94,7 +117,29 @@ def _gains(part, keys: np.ndarray, first, width: int):
     sides = (s_n >= MIN_SIDE) & (c_n - s_n >= MIN_SIDE)
     gain = np.where(sides, c_n / 2 * np.log((sse0 + floor) / (sse1 + floor)), 0.0)
     used = (c_n[:, 0] >= 2 * MIN_SIDE).astype(float)
-    return used, gain, c_n[:, 0]
+    return used, gain, c_n[:, 0], (ar - c * aa, aa, n)
+
+
+# Days either side a day's ratio is compared with, and how many robust deviations off
+# their median it may be: an outage of up to three days stands out, a step does not.
+NEIGHBOURHOOD = 3
+OUTLIER = 4.0
+
+
+def _off_their_neighbours(row, column, ratio, kept, journeys: int, width: int) -> np.ndarray:
+    """Per cell, whether its ratio of gap to volume is far off the median of its journey's
+    days around it (NEIGHBOURHOOD either side): an outage of a few days, which a step on its
+    first day would otherwise fit in part. Every day past a step is near its neighbours."""
+    grid = np.full((journeys, width + 2 * NEIGHBOURHOOD), np.nan)
+    grid[row[kept], column[kept] + NEIGHBOURHOOD] = ratio[kept]
+    windows = np.lib.stride_tricks.sliding_window_view(grid, 2 * NEIGHBOURHOOD + 1, axis=1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        local = np.nanmedian(windows, axis=2)  # [journey, day]
+        off = grid[:, NEIGHBOURHOOD:-NEIGHBOURHOOD] - local
+        spread = 1.4826 * np.nanmedian(np.abs(off), axis=1, keepdims=True)
+    far = np.abs(off) > OUTLIER * np.nan_to_num(spread) + 1e-3
+    return kept & far[row, column]
 
 
 def step_column(part, steps: dict) -> np.ndarray | None:
