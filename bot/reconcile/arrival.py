@@ -309,6 +309,28 @@ def final_until(
     return None
 
 
+def still_to_come(
+    journeys: np.ndarray,
+    ages: np.ndarray,
+    cja: np.ndarray,
+    arrivals: Mapping[str | None, Arrival | None],
+    channels: Mapping[int, tuple[str, ...]] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, the records history says are still to come (the mean of the Poisson
+    `final_until` judges by: CJA's count times share / (1 - share) at the day's age; none
+    where CJA has none, or no share was learned) and that share."""
+    share = np.zeros(len(journeys))
+    keys, inverse = np.unique(journeys, return_inverse=True)
+    for number, key in enumerate(keys.tolist()):
+        curve = _curve(key, arrivals, channels)
+        if curve is not None and curve.shares:
+            mine = inverse.reshape(-1) == number
+            shares = np.asarray(curve.shares)
+            share[mine] = shares[np.clip(ages[mine], 0, len(shares) - 1)]
+    share = np.minimum(share, 0.99)  # a share of 1 (nothing arrived yet) says no count
+    return np.maximum(cja, 0) * share / (1 - share), share
+
+
 def _curve(key, arrivals, channels) -> Arrival | None:
     """The shares still to arrive that judge journey `key`: its channel's (a journey of
     several channels: the slowest of their shares), else every channel's together."""

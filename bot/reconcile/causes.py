@@ -21,7 +21,8 @@ ones left:
    journey beyond the tolerance);
 7. processing lag: the rest of a day that is not final, by Adobe's rule (today), because
    snapshot history shows the source's values still moving at that age, or because Sent's
-   witnesses show CJA still short on a young day across journeys;
+   witnesses show CJA still short on a young day across journeys; on a settled day, the
+   late records history shows still to arrive at its age (taken before step 6);
 8. unexplained: what is left.
 
 Every amount is an integer and each step subtracts what it takes, so sums per day, journey
@@ -334,6 +335,15 @@ def attribute(
         if found:
             ledger.record(found)
 
+    # A settled day still gets its last late records: what history shows still to arrive at
+    # its age is lag, taken before the data sources' difference is judged on it.
+    late = lag.late_records(
+        view,
+        settled & ~holes & ~doubled & ~unlearned,
+        rules,
+        None if pool is None else pool.late,
+    )
+    ledger.record(late)
     band = datasource.band(
         view.journey,
         ledger.rest,
@@ -395,6 +405,7 @@ def attribute(
             retries=facts_of(found) if inferring else None,
             largest_pct=band.largest_pct,
             lag=facts_of(lagged),
+            late=facts_of(late),
         )
     return Attribution(cells, tuple(ledger.findings), pool)
 

@@ -61,6 +61,7 @@ class MetricPool:
     retries: object = None  # the inferred retries finding's facts, if any journey had one
     largest_pct: float = 0.0
     lag: object = None  # the processing-lag finding's facts
+    late: object = None  # the settled days' late records finding's facts
 
 
 @dataclass(frozen=True, eq=False)

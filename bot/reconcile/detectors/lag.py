@@ -5,6 +5,13 @@ default), when snapshot history shows the metric's values still moving at that a
 (bot.reconcile.settling), or when the witnesses show CJA short on a young day across
 journeys (bot.reconcile.reach). Whatever earlier causes left on such a day, outside the
 holes missing data took, is lag.
+
+A settled day is final, not complete: its last few late records (a few tenths of a percent
+of it, fewer than the settling threshold) still arrive for days. On it, lag is the records
+snapshot history shows still to arrive at its age (bot.reconcile.arrival, the share the
+safe range judges late records by), taken before the data sources' difference is judged:
+otherwise every settled day's tail reads as the data sources' wobble and, carried to the
+young days as the journey's usual difference, is taken from lag there too.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import numpy as np
 
 from bot.formatting import format_days
 from bot.metrics import DISPLAY_NAMES, metric_facts
+from bot.reconcile.arrival import still_to_come
 from bot.reconcile.detectors import CellView, Explanation, Finding, Seen
 from bot.reconcile.reach import Reach
 from bot.reconcile.settled import ALL_CHANNELS, window
@@ -32,15 +40,24 @@ class ProcessingLag(Finding):
     witnessed_days: tuple[date, ...]
     # How far short the witnesses showed CJA (percent), on the day furthest behind.
     witnessed_short_pct: float
+    # Settled days given the records history shows still to arrive at their age, and the
+    # largest share (percent) of a day's records still to arrive among them.
+    late_days: tuple[date, ...] = ()
+    late_pct: float = 0.0
 
     @classmethod
     def explain(cls, found: Sequence[ProcessingLag], seen: Seen) -> Explanation:
-        lag = found[0]
-        days = seen.cause_days(cls.cause)
+        young = [f for f in found if not f.late_days and f.amount.any()]
+        late = [f for f in found if f.late_days and f.amount.any()]
+        if not young:
+            return _late_only(late, seen)
+        lag = young[0]
+        days = seen.days(np.any([f.amount != 0 for f in young], axis=0))
         verb = "is" if len(days) == 1 else "are"
         evidence = (
             f"{format_days(days)} {verb} still being processed (the latest day is never final)"
         )
+        evidence += _late_sentence(late)
         check = "leave these days out of the comparison or ask again once they settle"
         witnesses = ", ".join(DISPLAY_NAMES[m] for m in metric_facts(seen.metric).witnesses)
         if lag.witnessed_days and witnesses:
@@ -77,6 +94,60 @@ class ProcessingLag(Finding):
             "days is fitted on older ones: part of this may be the shift, not lag"
         )
         return Explanation("low", evidence, check)
+
+
+def _late_sentence(late: Sequence[ProcessingLag]) -> str:
+    """What the settled days' late records say, inferred from snapshot history."""
+    if not late:
+        return ""
+    days = tuple(sorted({d for f in late for d in f.late_days}))
+    pct = max(f.late_pct for f in late)
+    verb = "has" if len(days) == 1 else "have"
+    return (
+        f"; {format_days(days)} {verb} settled, but CJA may still get late records of "
+        f"{'it' if len(days) == 1 else 'them'}: inferred from past snapshots, in which up to "
+        f"{pct:.2f} % of a day's records were still to arrive at that age"
+    )
+
+
+def _late_only(late: Sequence[ProcessingLag], seen: Seen) -> Explanation:
+    """Lag on settled days alone: the late records history says are still to come."""
+    check = "nothing to fix: the last late records of settled days are still arriving"
+    evidence = _late_sentence(late).removeprefix("; ")
+    if not seen.shifted():
+        return Explanation("medium", evidence, check)
+    evidence += (
+        f"; a time-zone shift was found in {seen.label} too, and what it moved on these days "
+        "is fitted: part of this may be the shift, not lag"
+    )
+    return Explanation("low", evidence, check)
+
+
+def late_records(
+    view: CellView, days: np.ndarray, rules, pooled: ProcessingLag | None = None
+) -> ProcessingLag:
+    """On settled `days`, the records snapshot history shows still to arrive at each day's
+    age (rounded): the tail of CJA's ingestion, which a settled day still gets. Taken
+    whatever else moved the day (a time-zone shift followed imperfectly, the data sources'
+    repeats can leave CJA ahead): the records still to come are there all the same.
+    `pooled`: its facts over every journey (bot.reconcile.pool), when these cells are some
+    journeys'."""
+    expected, share = still_to_come(
+        view.journey, view.age, view.cja, rules.arrivals, rules.channels
+    )
+    expected = np.where(days, np.rint(expected), 0)
+    amount = expected.astype(np.int64)
+    if pooled is not None:
+        return replace(pooled, amount=amount)
+    taken = amount != 0
+    return ProcessingLag(
+        amount=amount,
+        learned_days=(),
+        witnessed_days=(),
+        witnessed_short_pct=0.0,
+        late_days=view.dates(taken),
+        late_pct=round(100 * float(share[taken].max()), 2) if taken.any() else 0.0,
+    )
 
 
 def _whose(whose: str) -> str:
