@@ -135,7 +135,12 @@ def late_records(
     expected, share = still_to_come(
         view.journey, view.age, view.cja, rules.arrivals, rules.channels
     )
-    expected = np.where(days, np.rint(expected), 0)
+    # Only over the ages the shares must have been seen at (bot.reconcile.arrival, the retry
+    # window): older, a rise between captures is values restated (a data source's wobble,
+    # up as often as down), not late records, and no answer should call a month of settled
+    # days still arriving for it.
+    horizon = max(rules.retry_window_days, rules.lag_days)
+    expected = np.where(days & (view.age < horizon), np.rint(expected), 0)
     amount = expected.astype(np.int64)
     if pooled is not None:
         return replace(pooled, amount=amount)
