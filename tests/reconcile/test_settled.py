@@ -163,7 +163,10 @@ def test_a_learned_window_has_the_last_word_over_the_witnesses():
     end = answer["safe_range"]["end"]
     assert end == (TODAY - timedelta(days=3)).isoformat()
     assert answer["safe_range"]["sure"] is True
-    assert min(_lag_days(answer["by_day"])) > end
+    # Days the window calls settled carry none of the witnesses' lag (3 % short across
+    # journeys), only the few late records history shows still to arrive at their age.
+    settled = [row for row in answer["by_day"] if row["day"] <= end]
+    assert all(row["causes"].get("processing_lag", 0) <= 0.005 * row["ajo"] for row in settled)
 
 
 def test_without_a_learned_window_the_witnessed_days_end_the_safe_range():
