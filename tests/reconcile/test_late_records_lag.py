@@ -5,13 +5,16 @@ arrive at its age are processing lag, not the data sources' difference
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from bot.formatting import format_days
 from bot.query import Query
 from bot.reconcile import attributions, reconcile
+from bot.reconcile.detectors.lag import _late_sentence
 from tests.reconcile.series import NAMES, SETTINGS, TODAY, series
 
 CHANNELS = {1: ("email",)}
@@ -96,3 +99,23 @@ def test_lag_on_settled_days_alone_says_it_is_inferred_and_is_not_high():
     assert "inferred from past snapshots" in lag.evidence
     assert "0.30 %" in lag.evidence
     assert "still being processed" not in lag.evidence
+
+
+def test_no_day_reads_as_both_still_being_processed_and_settled():
+    # Email journeys still wait for Dec 4-6 while push journeys have settled them: the late
+    # records of those days are said to be on the journeys where they have settled.
+    day = TODAY - timedelta(days=3)
+    late = [
+        SimpleNamespace(late_days=tuple(day + timedelta(days=n) for n in range(6)), late_pct=0.09)
+    ]
+    young = [day + timedelta(days=n) for n in range(3, 7)]
+    sentence = _late_sentence(late, young)
+    settled, some = late[0].late_days[:3], late[0].late_days[3:]
+    assert (
+        f"of {format_days(settled)}, and of {format_days(some)} on the journeys where" in sentence
+    )
+    assert "have settled, but" not in sentence
+    assert _late_sentence(late, late[0].late_days).startswith(
+        f"; CJA may still get late records of {format_days(late[0].late_days)} on the journeys"
+    )
+    assert _late_sentence(late).startswith(f"; {format_days(late[0].late_days)} have settled")

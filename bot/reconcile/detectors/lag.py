@@ -57,7 +57,7 @@ class ProcessingLag(Finding):
         evidence = (
             f"{format_days(days)} {verb} still being processed (the latest day is never final)"
         )
-        evidence += _late_sentence(late)
+        evidence += _late_sentence(late, days)
         check = "leave these days out of the comparison or ask again once they settle"
         witnesses = ", ".join(DISPLAY_NAMES[m] for m in metric_facts(seen.metric).witnesses)
         if lag.witnessed_days and witnesses:
@@ -96,18 +96,32 @@ class ProcessingLag(Finding):
         return Explanation("low", evidence, check)
 
 
-def _late_sentence(late: Sequence[ProcessingLag]) -> str:
-    """What the settled days' late records say, inferred from snapshot history."""
+def _late_sentence(late: Sequence[ProcessingLag], young: Sequence[date] = ()) -> str:
+    """What the settled days' late records say, inferred from snapshot history. A day may
+    be young on some journeys (email waits for retries) and settled on others: `young`,
+    the days already said to be still being processed, are named apart so that no day reads
+    as both still being processed and settled."""
     if not late:
         return ""
-    days = tuple(sorted({d for f in late for d in f.late_days}))
+    days, young = sorted({d for f in late for d in f.late_days}), set(young)
+    settled = tuple(d for d in days if d not in young)
+    some = tuple(d for d in days if d in young)
     pct = max(f.late_pct for f in late)
-    verb = "has" if len(days) == 1 else "have"
-    return (
-        f"; {format_days(days)} {verb} settled, but CJA may still get late records of "
-        f"{'it' if len(days) == 1 else 'them'}: inferred from past snapshots, in which up to "
-        f"{pct:.2f} % of a day's records were still to arrive at that age"
+    source = (
+        f": inferred from past snapshots, in which up to {pct:.2f} % of a day's records were "
+        "still to arrive at that age"
     )
+    if not some:
+        verb, them = ("has", "it") if len(settled) == 1 else ("have", "them")
+        return (
+            f"; {format_days(settled)} {verb} settled, but CJA may still get late records "
+            f"of {them}{source}"
+        )
+    where = "it has" if len(some) == 1 else "they have"
+    on_some = f"{format_days(some)} on the journeys where {where} settled"
+    if not settled:
+        return f"; CJA may still get late records of {on_some}{source}"
+    return f"; CJA may still get late records of {format_days(settled)}, and of {on_some}{source}"
 
 
 def _late_only(late: Sequence[ProcessingLag], seen: Seen) -> Explanation:
