@@ -22,7 +22,6 @@ queue draining over the last days is one-signed and ends the range as a step wou
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -133,13 +132,25 @@ def _off_their_neighbours(row, column, ratio, kept, journeys: int, width: int) -
     grid = np.full((journeys, width + 2 * NEIGHBOURHOOD), np.nan)
     grid[row[kept], column[kept] + NEIGHBOURHOOD] = ratio[kept]
     windows = np.lib.stride_tricks.sliding_window_view(grid, 2 * NEIGHBOURHOOD + 1, axis=1)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        local = np.nanmedian(windows, axis=2)  # [journey, day]
+    local = nanmedian_last(windows)  # [journey, day]
+    with np.errstate(invalid="ignore"):
         off = grid[:, NEIGHBOURHOOD:-NEIGHBOURHOOD] - local
-        spread = 1.4826 * np.nanmedian(np.abs(off), axis=1, keepdims=True)
+    spread = 1.4826 * nanmedian_last(np.abs(off))[:, None]
     far = np.abs(off) > OUTLIER * np.nan_to_num(spread) + 1e-3
     return kept & far[row, column]
+
+
+def nanmedian_last(values: np.ndarray) -> np.ndarray:
+    """np.nanmedian over the last axis, the same numbers, without its per-row masked-array
+    path (a third of the step's cost at 1,000 journeys): the values sorted (NaN last), the
+    middle one of the n present, or the mean of the two middle ones; NaN where none is."""
+    ordered = np.sort(values, axis=-1)
+    present = np.count_nonzero(~np.isnan(values), axis=-1)
+    last = values.shape[-1] - 1
+    low = np.take_along_axis(ordered, ((present - 1) // 2).clip(0, last)[..., None], -1)[..., 0]
+    high = np.take_along_axis(ordered, (present // 2).clip(0, last)[..., None], -1)[..., 0]
+    middle = np.where(present % 2 == 1, low, (low + high) / 2)
+    return np.where(present > 0, middle, np.nan)
 
 
 def step_column(part, steps: dict) -> np.ndarray | None:

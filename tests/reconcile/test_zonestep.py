@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from bot.reconcile.detectors import CellView
 from bot.reconcile.zonefit import Part
-from bot.reconcile.zonestep import step_column, step_days
+from bot.reconcile.zonestep import nanmedian_last, step_column, step_days
 
 DAYS = 40
 FIRST = np.datetime64("2026-10-01")
@@ -69,3 +72,19 @@ def test_an_outage_of_a_few_days_is_no_step():
     rest = rest + np.where(outage, np.rint(0.33 * ajo), 0)
     sent = _part("sent", {1: (ajo, rest)})
     assert step_days([sent]) == {}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_median_of_present_values_is_numpys_nanmedian(seed):
+    rng = np.random.default_rng(seed)
+    grid = rng.normal(size=(int(rng.integers(1, 40)), int(rng.integers(1, 90))))
+    grid[rng.random(grid.shape) < rng.random()] = np.nan  # from none to every value gone
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(grid, ((0, 0), (3, 3)), constant_values=np.nan), 7, axis=1
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no value: NaN, warned
+        for values in (windows, grid):
+            assert np.array_equal(
+                nanmedian_last(values), np.nanmedian(values, axis=-1), equal_nan=True
+            )
