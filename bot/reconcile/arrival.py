@@ -319,14 +319,17 @@ def still_to_come(
     """Per cell, the records history says are still to come (the mean of the Poisson
     `final_until` judges by: CJA's count times share / (1 - share) at the day's age; none
     where CJA has none, or no share was learned) and that share."""
-    share = np.zeros(len(journeys))
     keys, inverse = np.unique(journeys, return_inverse=True)
-    for number, key in enumerate(keys.tolist()):
-        curve = _curve(key, arrivals, channels)
-        if curve is not None and curve.shares:
-            mine = inverse.reshape(-1) == number
-            shares = np.asarray(curve.shares)
-            share[mine] = shares[np.clip(ages[mine], 0, len(shares) - 1)]
+    inverse = inverse.reshape(-1)
+    # One row of shares per journey (zeros where none was learned), read once per cell by
+    # (journey, age): no pass over every cell per journey.
+    curves = [_curve(key, arrivals, channels) for key in keys.tolist()]
+    rows = [curve.shares if curve is not None else () for curve in curves]
+    lengths = np.array([max(len(row), 1) for row in rows])
+    table = np.zeros((len(keys), int(lengths.max()) if len(keys) else 1))
+    for number, row in enumerate(rows):
+        table[number, : len(row)] = row
+    share = table[inverse, np.clip(ages, 0, lengths[inverse] - 1)] if len(keys) else np.zeros(0)
     share = np.minimum(share, 0.99)  # a share of 1 (nothing arrived yet) says no count
     return np.maximum(cja, 0) * share / (1 - share), share
 

@@ -84,16 +84,10 @@ class ProcessingLag(Finding):
             )
         elif not lag.witnessed_days:
             return Explanation("high", evidence, check)
-        if not seen.shifted():
-            return Explanation("medium", evidence, check)
         # Days beyond Adobe's documented window carry a time-zone shift fitted on older
         # days; what the fit gets wrong on them is left here, as large as a young day's
         # remainder.
-        evidence += (
-            f"; a time-zone shift was found in {seen.label} too, and what it moved on these "
-            "days is fitted on older ones: part of this may be the shift, not lag"
-        )
-        return Explanation("low", evidence, check)
+        return _beside_a_shift(evidence, check, seen, "fitted on older ones")
 
 
 def _late_sentence(late: Sequence[ProcessingLag], young: Sequence[date] = ()) -> str:
@@ -128,11 +122,17 @@ def _late_only(late: Sequence[ProcessingLag], seen: Seen) -> Explanation:
     """Lag on settled days alone: the late records history says are still to come."""
     check = "nothing to fix: the last late records of settled days are still arriving"
     evidence = _late_sentence(late).removeprefix("; ")
+    return _beside_a_shift(evidence, check, seen, "fitted")
+
+
+def _beside_a_shift(evidence: str, check: str, seen: Seen, fitted: str) -> Explanation:
+    """Inferred lag is medium; beside a time-zone shift it is low, since part of what is
+    left on its days may be what the fit of the shift got wrong."""
     if not seen.shifted():
         return Explanation("medium", evidence, check)
     evidence += (
         f"; a time-zone shift was found in {seen.label} too, and what it moved on these days "
-        "is fitted: part of this may be the shift, not lag"
+        f"is {fitted}: part of this may be the shift, not lag"
     )
     return Explanation("low", evidence, check)
 
