@@ -48,12 +48,29 @@ Token = tuple[int, str] | None
 _MARKS_BACK = str.maketrans({alike: mark for mark, alike in LOOKALIKES.items()})
 
 
+# Chat shorthand for calendar words, written out where a date phrase plainly holds it
+# ("last wk", "past 2 mths", "prev qtr"): alone, "wk" or "mo" may be part of a journey name.
+_UNIT_SHORTHAND = {"wk": "week", "mth": "month", "mo": "month", "yr": "year", "qtr": "quarter"}
+_UNIT_CONTEXT = re.compile(
+    r"\b(?P<before>this|last|past|prev|previous|prior|next|[0-9]+|a|one|two|three|four|five|six"
+    r"|seven|eight|nine|ten|twelve)\s*(?P<unit>wk|mth|mo|yr|qtr)(?P<plural>s?)\b"
+)
+_YESTERDAY = re.compile(r"\b(?:yday|yest|ystrdy)\b")
+
+
+def _write_out(match: re.Match[str]) -> str:
+    before = "previous" if match["before"] == "prev" else match["before"]
+    return f"{before} {_UNIT_SHORTHAND[match['unit']]}{match['plural']}"
+
+
 def normalize(text: str) -> str:
     """Lower case, formatting marks back from their look-alikes, one kind of apostrophe and
-    dash, possessives and apostrophes dropped."""
+    dash, possessives and apostrophes dropped, calendar shorthand written out."""
     text = text.translate(_MARKS_BACK)
     text = re.sub(r"[’‘`´]", "'", text.lower())
     text = re.sub(r"'s\b", "", text).replace("'", "")
+    text = _UNIT_CONTEXT.sub(_write_out, text)
+    text = _YESTERDAY.sub("yesterday", text)
     return re.sub(r"[‐‑‒–—−]", "-", text)
 
 

@@ -36,6 +36,12 @@ def span(text: str, order: str | None = None) -> str:
         ("sent this year", "2026-01-01..2026-11-26"),
         ("sent ytd", "2026-01-01..2026-11-26"),
         ("sent last fortnight", "2026-11-13..2026-11-26"),
+        ("delivered numbers off?? last wk", "2026-11-16..2026-11-22"),
+        ("sent past 2 wks", "2026-11-13..2026-11-26"),
+        ("sent prev qtr", "2026-07-01..2026-09-30"),
+        ("sent last 3 mths", "2026-08-27..2026-11-26"),
+        ("clicks this mo", "2026-11-01..2026-11-26"),
+        ("sent yday", "2026-11-25..2026-11-25"),
         ("sent since monday", "2026-11-23..2026-11-26"),
         ("sent last friday", "2026-11-20..2026-11-20"),
         ("sent on thursday", "2026-11-26..2026-11-26"),
@@ -134,3 +140,9 @@ def test_no_date_words_is_the_default_range_and_says_so() -> None:
     assert query.read_as == (
         "Sent · Welcome Series · Oct 28 – Nov 26, 2026 (no dates asked: the last 30 days)"
     )
+
+
+def test_calendar_shorthand_inside_a_journey_name_stays_part_of_the_name() -> None:
+    query = parse_question("sent for wk 48 promo", today=TODAY, journeys=(*JOURNEYS, "WK 48 Promo"))
+    assert query.journeys == ("WK 48 Promo",)
+    assert query.default_dates
