@@ -37,6 +37,7 @@ from bot.language.offers import (
     journey_problem,
     metric_problem,
 )
+from bot.language.phrases import NUMBER_WORDS
 from bot.language.tokens import Token, normalize, tokens
 from bot.language.words import (
     BREAKDOWN_KEYWORDS,
@@ -77,6 +78,9 @@ _DATE_LEADS = frozenset(
     {"since", "before", "after", "until", "till", "during", "around", "over", "last", "past"}
 )
 _ORDINAL = re.compile(r"^[0-9]{1,2}(?:st|nd|rd|th)$")
+# A count of calendar units no rule took ("sent 2 weeks", "vs the 2 before") is a date
+# phrase not understood, though "week" alone is not a date word ("by week", "per day").
+_CALENDAR_UNITS = frozenset(["day", "days", "week", "weeks", "month", "months", "year", "years"])
 _VAGUE_COUNTS = frozenset({"few", "couple", "several"})
 _SKIPPABLE = frozenset(
     {"the", "a", "an", "our", "last", "this", "next", "that", "few", "couple", "several"}
@@ -255,8 +259,11 @@ def _unread_dates(words: list[Token]) -> list[str]:
         if token is None:
             continue
         word = token[1]
+        following = words[i + 1] if i + 1 < len(words) else None
         if word in _DATE_WORDS or _ORDINAL.match(word):
             phrases.append(word)
+        elif _is_count(word) and following and following[1] in {*_CALENDAR_UNITS, "before"}:
+            phrases.append(f"{word} {following[1]}")
         elif word in _DATE_LEADS:
             rest = []
             for following in words[i + 1 : i + 4]:
@@ -269,3 +276,7 @@ def _unread_dates(words: list[Token]) -> list[str]:
             elif _VAGUE_COUNTS.intersection(rest):
                 phrases.append(" ".join([word, *rest]))
     return phrases
+
+
+def _is_count(word: str) -> bool:
+    return word.isdigit() or word in NUMBER_WORDS

@@ -146,3 +146,17 @@ def test_calendar_shorthand_inside_a_journey_name_stays_part_of_the_name() -> No
     query = parse_question("sent for wk 48 promo", today=TODAY, journeys=(*JOURNEYS, "WK 48 Promo"))
     assert query.journeys == ("WK 48 Promo",)
     assert query.default_dates
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [("sent 2 weeks", "2 weeks"), ("opens last 2 weeks vs the 2 before", "2 before")],
+)
+def test_a_count_of_days_or_weeks_no_rule_read_is_asked_back(text: str, phrase: str) -> None:
+    query = read(text)
+    assert query.unclear, text
+    assert any(phrase in str(problem) for problem in query.unclear), query.unclear
+
+
+def test_a_unit_without_a_count_is_not_a_date_phrase() -> None:
+    assert not read("sent by week").unclear
