@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class FakeSlack:
         # An outage: until this monotonic time every API call and response_url post is
         # answered with one of `outage_answers`, in turn (429s with Retry-After, 5xx).
         self.down_until = 0.0
+        self.outage_seconds: float | None = None
         self.outage_answers: list[Failure] = []
         self._outage_turn = itertools.count()
         # (channel, thread_ts) -> Parity's messages in that thread, as conversations.replies
@@ -87,11 +89,18 @@ class FakeSlack:
     def fail(self, method: str, *failures: Failure) -> None:
         self.failures.setdefault(method, []).extend(failures)
 
-    def go_down(self, seconds: float, *answers: Failure) -> None:
+    def go_down(self, seconds: float, *answers: Failure, from_first_call: bool = False) -> None:
+        """Answer with `answers` in turn for `seconds`, from now or (`from_first_call`, for a
+        caller that works a while before it calls, however loaded the machine) from the
+        first call."""
         self.outage_answers = list(answers)
-        self.down_until = time.monotonic() + seconds
+        self.outage_seconds = seconds if from_first_call else None
+        self.down_until = math.inf if from_first_call else time.monotonic() + seconds
 
     def outage_answer(self) -> Failure | None:
+        if self.outage_seconds is not None:  # the outage starts with this call
+            self.down_until = time.monotonic() + self.outage_seconds
+            self.outage_seconds = None
         if time.monotonic() >= self.down_until or not self.outage_answers:
             return None
         return self.outage_answers[next(self._outage_turn) % len(self.outage_answers)]
