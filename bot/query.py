@@ -72,6 +72,9 @@ class Query:
     # How words were read that a reader might not expect ("open rate" read as Opens).
     notes: tuple[str, ...] = ()
     unclear: tuple[Unclear, ...] = ()
+    # Which product the question took to be higher ("why is CJA lower?"): "ajo_higher",
+    # "cja_higher" or None (bot.language.premise).
+    premise: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -126,7 +129,7 @@ class Query:
             "breakdown": self.breakdown,
             "chart": self.chart,
             "unclear": [problem.to_dict() for problem in self.unclear],
-        }
+        } | ({"premise": self.premise} if self.premise else {})
 
     def stored(self) -> dict:
         """Everything needed to rebuild the query (to_dict plus what JSON readers skip)."""
@@ -157,6 +160,7 @@ class Query:
             default_dates=bool(data.get("default_dates", False)),
             ignored=tuple(data.get("ignored", ())),
             notes=tuple(data.get("notes", ())),
+            premise=data.get("premise"),
             unclear=tuple(
                 Unclear(
                     problem["kind"],

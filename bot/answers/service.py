@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.errors import NoSnapshots, ParityError
 from bot.language import parse_question
 from bot.language.offers import DATE_FORMS
+from bot.language.premise import AJO_HIGHER
 from bot.metrics import AJO_ONLY, DISPLAY_NAMES, METRICS
 from bot.ops import telemetry
 from bot.ops.memory import give_back
@@ -98,6 +99,15 @@ class Answer:
     def unexplained_metrics(self) -> tuple[str, ...]:
         return tuple(m.metric for m in self.compared_metrics if m.unexplained)
 
+    @property
+    def premise_contradicted(self) -> tuple[MetricResult, ...]:
+        """The compared metrics whose numbers run against the product the question took to
+        be higher ("why is CJA lower?" where CJA's is higher)."""
+        if self.query.premise is None:
+            return ()
+        ajo_higher = self.query.premise == AJO_HIGHER
+        return tuple(m for m in self.compared_metrics if m.delta and (m.delta > 0) != ajo_higher)
+
     def to_dict(self) -> dict:
         result = {
             "intent": self.intent,
@@ -127,6 +137,11 @@ class Answer:
             result["comparison"] = self.comparison.to_dict()
         if self.ajo_only:
             result["ajo_only"] = list(self.ajo_only)
+        if self.query.premise and self.metrics:
+            result["premise"] = {
+                "said": self.query.premise,
+                "contradicted": [m.metric for m in self.premise_contradicted],
+            }
         return result
 
 
@@ -442,6 +457,8 @@ class Parity:
     def _result_sections(answer: Answer, flavour: str, context: dict) -> list[str]:
         template = "metric.j2" if answer.intent == "reconcile" else "metric_safe.j2"
         sections = []
+        if answer.premise_contradicted:
+            sections.append(render("premise.j2", flavour, **context))
         if answer.intent == "reconcile" and len(answer.compared_metrics) > 1:
             sections.append(render("summary.j2", flavour, **context))
         sections += [render(template, flavour, **{**context, "r": r}) for r in answer.metrics]

@@ -38,6 +38,7 @@ from bot.language.offers import (
     metric_problem,
 )
 from bot.language.phrases import NUMBER_WORDS
+from bot.language.premise import read_premise
 from bot.language.tokens import Token, normalize, tokens
 from bot.language.words import (
     BREAKDOWN_KEYWORDS,
@@ -108,6 +109,7 @@ def parse_question(
     quoted = [match.span() for match in re.finditer(r'"[^"]+"', clean)]
     # Names first: a question about "Приветствие" is in English around a Cyrillic name.
     exact, clean = exact_journeys(clean, journeys)
+    premise = read_premise(clean)
     if _not_a_question(clean):
         return default
     comparing = bool(re.search(r"\bcompar", clean))
@@ -178,7 +180,7 @@ def parse_question(
     if query.intent in _SCOPELESS:
         return replace(default, intent=query.intent)
     ignored = tuple(w for w in named.leftover if w not in STOP_WORDS)
-    query = replace(query, ignored=ignored)
+    query = replace(query, ignored=ignored, premise=premise)
     if dates.relative_only and previous is None:  # "the week before" before what?
         leftover_dates.append(f"the {dates.relative_only.unit} before")
     return _with_problems(

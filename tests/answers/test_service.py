@@ -123,3 +123,20 @@ def test_a_follow_up_keeps_the_conversation_for_a_day_and_no_longer(store, setti
         "and the week before?", conversation="t1"
     )
     assert [p.kind for p in later.query.unclear] == ["date"]
+
+
+def test_a_question_that_has_the_products_backwards_is_told_so_first(store, settings):
+    _store_history(store)  # AJO is higher: CJA's youngest days are still filling in
+    app = Parity(store, settings)
+    backwards = app.ask("why are opens higher in cja?", today=TODAY)
+    first_line = backwards.text.splitlines()[0]
+    opens = backwards.to_dict()["metrics"][0]
+    assert first_line == (
+        "⚠️ The question reads as if CJA were higher, but for Opens CJA is lower here: "
+        f"AJO {opens['ajo']:,} · CJA {opens['cja']:,}."
+    )
+    assert backwards.to_dict()["premise"] == {"said": "cja_higher", "contradicted": ["opens"]}
+    right = app.ask("why is cja lower for opens?", today=TODAY)
+    assert "reads as if" not in right.text
+    assert right.to_dict()["premise"] == {"said": "ajo_higher", "contradicted": []}
+    assert "premise" not in app.ask("why don't opens match?", today=TODAY).to_dict()
