@@ -29,7 +29,7 @@ from bot.reconcile.causes import (
     time_shifts_from_pool,
     wide_gaps,
 )
-from bot.reconcile.detectors import SIDES, with_neighbours
+from bot.reconcile.detectors import SIDES, UNKNOWN_JOURNEY, with_neighbours
 from bot.reconcile.evidence import describe
 from bot.reconcile.pool import Pool
 from bot.reconcile.queue import QUEUE_METRIC, RetryQueue
@@ -57,6 +57,11 @@ __all__ = [
 
 # The oldest age, in days, at which snapshot history is read for values still moving.
 SETTLE_HORIZON_DAYS = 30
+
+# A frame of at most this many rows (a journey's question, a month of one metric) keeps
+# every metric's prepared cells from the time-zone fit to the split, instead of preparing
+# them again: a few MB, against a tenth of such an answer's time spent preparing twice.
+SMALL_FRAME_ROWS = 100_000
 
 
 def metrics_needed(metrics: tuple[str, ...]) -> tuple[str, ...]:
@@ -95,6 +100,7 @@ def rules_for(
     # One threshold for every window (bot.reconcile.settled): the lag step's days and the
     # safe range's are the same days.
     change_pct = settings.settle_change_pct
+    settling = learn(history, metric, change_pct) if history is not None else None
     return Rules(
         calendars=calendars,
         reporting=settings.timezone,
@@ -102,14 +108,12 @@ def rules_for(
         lag_days=settings.lag_days,
         retry_window_days=settings.retry_window_days,
         tolerance_pct=settings.tolerance_for(metric),
-        settling=learn(history, metric, change_pct) if history is not None else None,
+        settling=settling,
         channels=channels,
         by_channel=learn_channels(history, metric, change_pct, _only(channels))
         if channels is not None
         else {},
-        safe_settling=learn(history, metric, change_pct)
-        if channels is not None and history is not None
-        else None,
+        safe_settling=settling if channels is not None else None,
         arrivals=(arrivals if arrivals is not None else _arrivals(settings, history, channels)).get(
             metric_facts(metric).dataset.name, {}
         ),
@@ -124,6 +128,18 @@ def _arrivals(settings: Settings, history: pd.DataFrame | None, channels) -> dic
     """What history says of the records still to arrive at each age, per dataset."""
     horizon = max(settings.retry_window_days, settings.lag_days)
     return learn_by_dataset(history, horizon, _only(channels))
+
+
+def _plain_text(history: pd.DataFrame | None) -> pd.DataFrame | None:
+    """`history` with its text columns (source, metric, channel) as Python strings:
+    learning reads them as arrays per metric, channel and source, dozens of times per
+    question, and a column of pandas' string type is converted again at every read."""
+    if history is None:
+        return None
+    text = [
+        c for c in ("source", "metric", "channel") if c in history and history[c].dtype != object
+    ]
+    return history.astype(dict.fromkeys(text, object)) if text else history
 
 
 def _only(channels: Mapping[int, tuple[str, ...]] | None) -> str:
@@ -216,7 +232,8 @@ def _attributions(
     every metric at once, but only what it reads of each (`Part`): each metric is prepared
     for it and let go, then prepared again when it is split (the same numbers: `prepare`
     is deterministic), but for the last one, whose cells are kept. Holding every metric's
-    prepared cells through the fit was the 13-month question's peak."""
+    prepared cells through the fit was the 13-month question's peak; a small frame's are
+    all kept (`SMALL_FRAME_ROWS`)."""
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     in_range = ((frame["day"] >= start) & (frame["day"] <= end)).to_numpy()
     # Positions of each metric's rows, in frame order: a metric's rows are copied out
@@ -232,8 +249,10 @@ def _attributions(
     def rows_of(metric: str) -> pd.DataFrame:
         where = positions.get(metric)
         cells = with_neighbours(empty if where is None else frame.iloc[where])
-        return cells.loc[(cells["day"] >= start) & (cells["day"] <= end)]
+        day = cells["day"].to_numpy()  # compared as an array: a Series' operators cost more
+        return cells.loc[(day >= start.to_datetime64()) & (day <= end.to_datetime64())]
 
+    history = _plain_text(history)
     arrivals = _arrivals(settings, history, channels)
     retry_queue = RetryQueue.of_frame(frame)
     asked = tuple(dict.fromkeys(query.metrics or reported))
@@ -292,11 +311,14 @@ def _attributions(
             ready = prepare(rows_of(metric), metric, other, gaps)
             extra[metric], extra_gaps[metric] = ready.zone, wide_gaps(ready.gaps)
             del ready
-    parts, kept = {}, None
+    parts, kept, small = {}, None, len(frame) <= SMALL_FRAME_ROWS
+    ready_cells = {}  # every metric's prepared cells, kept where the frame is small
     for metric in asked:
         kept = None  # the previous metric's cells go before this one's are prepared
         kept = prepared(metric)
         parts[metric] = kept.zone
+        if small:
+            ready_cells[metric] = kept
     shifts, zone = {}, None
     if asked:
         if given is None:
@@ -305,10 +327,12 @@ def _attributions(
             shifts = time_shifts_from_pool(parts | extra, rules[asked[0]], given.zone)
             zone = given.zone
     del parts, extra
-    # The last metric is split first, from the cells kept; the others are prepared again.
+    # The last metric is split first, from the cells kept; the others are prepared again
+    # (but in a small frame, where preparing again cost more than keeping them).
     result, pools = {}, {}
     for metric in asked[-1:] + asked[:-1]:
-        ready = kept if metric == asked[-1] else prepared(metric)
+        ready = kept if metric == asked[-1] else ready_cells.pop(metric, None)
+        ready = ready if ready is not None else prepared(metric)
         kept = None
         attribution = attribute(
             ready.cells,
@@ -427,18 +451,36 @@ def _zero_metrics(frame: pd.DataFrame) -> dict[tuple[int, str], tuple[str, ...]]
     return result
 
 
-def _breakdowns(cells: pd.DataFrame, by: str, safe=None) -> list[Breakdown]:
-    """Rows per day or journey, in label order; `safe` (each row's journey keys -> their
-    SafeRanges, all rows at once) gives each journey row its own safe range. Summed with
-    numpy over the cells sorted by label once: pandas' grouping cost more than the
-    diagnosis for a 13-month answer."""
+# The columns a breakdown row sums, in the order of `_summed`'s columns.
+_SUMMED = ("ajo", "cja", *CAUSES)
+
+
+def _summed(cells: pd.DataFrame) -> np.ndarray:
+    """[cell, column] int64: each cell's AJO and CJA values and what each cause took, read
+    from the frame once for the totals, the day rows and the journey rows (column by
+    column: selecting several columns of a frame costs more than reading each)."""
+    if not len(cells):
+        return np.zeros((0, len(_SUMMED)), dtype=np.int64)
+    return np.column_stack([cells[column].to_numpy(np.int64) for column in _SUMMED])
+
+
+def _breakdowns(
+    cells: pd.DataFrame,
+    by: str,
+    values: np.ndarray,
+    safe=None,
+    names: Mapping[int, str] | None = None,
+) -> list[Breakdown]:
+    """Rows per day or journey (named by `names`), in label order, summing `values`
+    (`_summed`); `safe` (each row's journey keys -> their SafeRanges, all rows at once)
+    gives each journey row its own safe range. Summed with numpy over the cells sorted by
+    label once: pandas' grouping cost more than the diagnosis for a 13-month answer."""
     if not len(cells):
         return []
-    labels, inverse = _labelled(cells, by)
+    labels, inverse = _labelled(cells, by, names)
     order = np.argsort(inverse, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(inverse[order]) != 0])
-    columns = ["ajo", "cja", *CAUSES]
-    sums = np.add.reduceat(cells[columns].to_numpy(np.int64)[order], starts, axis=0).tolist()
+    sums = np.add.reduceat(values[order], starts, axis=0).tolist()
     ends = [*starts[1:].tolist(), len(order)]
     ranges = [None] * len(labels)
     if safe is not None:
@@ -467,19 +509,20 @@ def _breakdowns(cells: pd.DataFrame, by: str, safe=None) -> list[Breakdown]:
     return rows
 
 
-def _labelled(cells: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted labels of `cells[by]` and each cell's place among them. A journey's name
-    is the same on all its cells: the names of the distinct keys are sorted, not one
-    string per cell (sorting Python strings was a second per 13-month answer)."""
+def _labelled(
+    cells: pd.DataFrame, by: str, names: Mapping[int, str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted labels of `cells[by]` (for "journey", the `names` of the journey keys)
+    and each cell's place among them. A journey's name is the same on all its cells: the
+    names of the distinct keys are sorted, not one string per cell (sorting Python strings
+    was a second per 13-month answer)."""
     if by != "journey":
         labels, inverse = np.unique(cells[by].to_numpy(), return_inverse=True)
         return labels, inverse.reshape(-1)
     keys, by_key = np.unique(cells["journey_key"].to_numpy(), return_inverse=True)
-    by_key = by_key.reshape(-1)
-    first = np.zeros(len(keys), dtype=np.intp)
-    first[by_key[::-1]] = np.arange(len(by_key))[::-1]  # each key's first cell
-    labels, of_key = np.unique(cells[by].to_numpy()[first], return_inverse=True)
-    return labels, of_key.reshape(-1)[by_key]
+    named = [(names or {}).get(key, UNKNOWN_JOURNEY) for key in keys.tolist()]
+    labels, of_key = np.unique(np.array(named, dtype=object), return_inverse=True)
+    return labels, of_key.reshape(-1)[by_key.reshape(-1)]
 
 
 def _summarize(
@@ -491,8 +534,9 @@ def _summarize(
     details: tuple[CauseDetail, ...],
 ) -> MetricResult:
     cells = attribution.cells
-    cells["journey"] = cells["journey_key"].map(journey_names).fillna("(unknown journey)")
-    totals = {cause: int(cells[cause].sum()) for cause in CAUSES}
+    values = _summed(cells)
+    sums = dict(zip(_SUMMED, values.sum(axis=0).tolist(), strict=True))
+    totals = {cause: sums[cause] for cause in CAUSES}
 
     ranges = AnswerRanges.of_cells(metric, rules, cells)  # once: every journey row reads it
 
@@ -502,19 +546,21 @@ def _summarize(
     def each(rows) -> list[SafeRange]:
         return ranges.each(query.start, query.end, rows)
 
-    by_journey = _breakdowns(cells, "journey", each)
+    by_journey = _breakdowns(cells, "journey", values, each, journey_names)
     # Journeys with the most unexplained difference first: that is where to look.
     by_journey.sort(key=lambda b: (-abs(b.causes["unexplained"]), -abs(b.delta), b.label))
+    day = cells["day"].to_numpy().astype("datetime64[D]")
     cause_days = {
-        cause: tuple(d.date() for d in sorted(cells.loc[cells[cause] != 0, "day"].unique()))
-        for cause in CAUSES
+        cause: tuple(d.item() for d in np.unique(day[values[:, column] != 0]))
+        for column, cause in enumerate(_SUMMED)
+        if cause in CAUSES
     }
     return MetricResult(
         metric=metric,
-        ajo=int(cells["ajo"].sum()),
-        cja=int(cells["cja"].sum()),
+        ajo=sums["ajo"],
+        cja=sums["cja"],
         causes=totals,
-        by_day=tuple(_breakdowns(cells, "day")),
+        by_day=tuple(_breakdowns(cells, "day", values)),
         by_journey=tuple(by_journey),
         # The journeys reported (a journey asked about alone: its row's range).
         safe_range=safe(cells["journey_key"].unique() if len(cells) else None),

@@ -48,6 +48,7 @@ from bot.reconcile.detectors import (
     neighbour,
     timezone,
     unexplained,
+    with_columns,
 )
 from bot.reconcile.pool import MetricPool, ZonePool, facts_of
 from bot.reconcile.reach import arriving_days, behind_elsewhere, pooled, still_processing
@@ -391,8 +392,7 @@ def attribute(
     ledger.record(lagged)
     ledger.record(unexplained.Unexplained(amount=ledger.rest, volume=volume))
 
-    for cause in CAUSES:
-        cells[cause] = ledger.amounts[cause]
+    cells = with_columns(cells, {cause: ledger.amounts[cause] for cause in CAUSES})
     if pool is None:
         pool = MetricPool(
             measured=retries_measured,

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 
-from bot.reconcile.detectors import Explanation, Finding, Seen
+from bot.reconcile.detectors import Explanation, Finding, Groups, Seen
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -79,10 +78,15 @@ def settled_ratio(
     where the journey has fewer than MIN_RECENT_DAYS. A filter or an identity setting that
     keeps CJA 10 % short on settled days keeps it short on the young days too."""
     usable = settled & (volume > 0)
-    frame = pd.DataFrame({"journey": journeys[usable], "ratio": rest[usable] / volume[usable]})
-    latest = frame.groupby("journey", sort=False).tail(RECENT_DAYS).groupby("journey")["ratio"]
-    found = latest.median().where(latest.size() >= MIN_RECENT_DAYS)
-    return pd.Series(journeys).map(found).to_numpy(dtype=float)
+    ratio = np.divide(rest, volume, out=np.zeros(len(rest)), where=usable)
+    groups = Groups.of(journeys)
+    # Each journey's usable cells, journey by journey in day order: the last RECENT_DAYS.
+    index = groups.order[usable[groups.order]]
+    ends = np.cumsum(groups.count(usable))[groups.ids[index]]
+    recent = np.zeros(len(journeys), dtype=bool)
+    recent[index[ends - np.arange(len(index)) <= RECENT_DAYS]] = True
+    found = np.where(groups.count(recent) >= MIN_RECENT_DAYS, groups.median(ratio, recent), np.nan)
+    return groups.per_cell(found)
 
 
 def outliers(rest: np.ndarray, volume: np.ndarray, share: float) -> np.ndarray:
@@ -103,16 +107,10 @@ def band(
     only some journeys'."""
     share = tolerance_pct / 100
     judged = settled & ~outliers(rest, volume, share)
-    frame = pd.DataFrame(
-        {
-            "journey": journeys,
-            "rest": np.where(judged, rest, 0),
-            "volume": np.where(judged, volume, 0).astype(float),
-        }
-    )
-    totals = frame.groupby("journey")[["rest", "volume"]].transform("sum")
-    total_rest = totals["rest"].to_numpy()
-    total_volume = totals["volume"].to_numpy()
+    # Per cell, its journey's judged residual and volume (sums of integers: exact).
+    groups = Groups.of(journeys)
+    total_rest = groups.per_cell(groups.sum(rest, judged))
+    total_volume = groups.per_cell(groups.sum(volume, judged))
     within = np.abs(total_rest) <= share * total_volume
     rates = np.where(total_volume > 0, total_rest / np.maximum(total_volume, 1), 0.0)
     in_band = within & (total_volume > 0)

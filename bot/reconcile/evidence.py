@@ -37,16 +37,16 @@ def describe(
         zero_metrics,
         _settled_until(metric, attribution.cells, rules),
     )
-    cells = attribution.cells
     result = []
     for cause in REGISTRY:
-        amount = int(cells[cause.name].sum()) if cause.name in cells else 0
+        amounts = seen.amounts(cause.name) if cause.name in attribution.cells else None
+        amount = 0 if amounts is None else int(amounts.sum())
         if not amount:
             continue
         found = [f for f in attribution.findings if f.cause == cause.name]
         found.sort(key=lambda f: -int(np.abs(f.amount).sum()))
         confidence, evidence, check = cause.evidence.explain(found, seen)
-        mask = cells[cause.name] != 0
+        mask = amounts != 0
         result.append(
             CauseDetail(
                 cause.name,
@@ -55,7 +55,7 @@ def describe(
                 evidence,
                 check,
                 seen.days(mask),
-                seen.journeys(cells.loc[mask, "journey_key"]),
+                seen.journeys(seen.journey[mask]),
             )
         )
     return tuple(result)

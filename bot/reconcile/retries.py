@@ -114,7 +114,7 @@ def _settled_check(seen: Seen, cause: str) -> str:
     calls settled (the window, AJO's retry queue, days still processed, late records), so
     the check and the answer's range name the same last day; the window alone where none
     of the days asked about has settled."""
-    keys = seen.cells.loc[seen.cells[cause] != 0, "journey_key"].unique()
+    keys = seen.cause_keys(cause)
     last = seen.settled_until(keys) if seen.settled_until is not None else None
     if last is None:
         days = settled.window(seen.metric, seen.rules, keys).days

@@ -264,10 +264,11 @@ def _per_cell(metric: str, rules: Rules, journeys: np.ndarray, part: str) -> np.
 def lag_days_of(cells: pd.DataFrame) -> LagDays:
     """The days an attribution's `cells` put processing lag on, per journey, read once:
     what the safe range reads where its window was not learned (every journey row asks)."""
-    lag = cells.loc[cells["processing_lag"] != 0, ["journey_key", "day"]]
-    days = lag["day"].to_numpy().astype("datetime64[D]")
+    lag = cells["processing_lag"].to_numpy() != 0  # arrays: a frame's .loc costs more
+    keys = cells["journey_key"].to_numpy()[lag]
+    days = cells["day"].to_numpy()[lag].astype("datetime64[D]")
     by_journey: dict[int, set[date]] = {}
-    for key, day in zip(lag["journey_key"].tolist(), days.tolist(), strict=True):
+    for key, day in zip(keys.tolist(), days.tolist(), strict=True):
         by_journey.setdefault(key, set()).add(day)
     return LagDays(by_journey)
 

@@ -24,6 +24,9 @@ from bot.reconcile.rules import Rules
 
 SIDES = SOURCES
 
+# What a journey key no stored name belongs to is called in answers.
+UNKNOWN_JOURNEY = "(unknown journey)"
+
 
 class Explanation(NamedTuple):
     """What a cause detail says: how sure, what was seen, and what to check."""
@@ -52,24 +55,41 @@ class Seen:
     def label(self) -> str:
         return DISPLAY_NAMES[self.metric]
 
+    @cached_property
+    def day(self) -> np.ndarray:
+        """Each cell's day (datetime64[D]): read from the frame once, not per sentence."""
+        return self.cells["day"].to_numpy().astype("datetime64[D]")
+
+    @cached_property
+    def journey(self) -> np.ndarray:
+        """Each cell's journey key."""
+        return self.cells["journey_key"].to_numpy()
+
+    def amounts(self, cause: str) -> np.ndarray:
+        """What `cause` took on each cell."""
+        return self.cells[cause].to_numpy()
+
     def days(self, mask) -> tuple[date, ...]:
-        days = self.cells.loc[mask, "day"].to_numpy().astype("datetime64[D]")
-        return tuple(d.item() for d in np.unique(days))
+        return tuple(d.item() for d in np.unique(self.day[np.asarray(mask)]))
 
     def cause_days(self, cause: str) -> tuple[date, ...]:
         """The days `cause` took part of the gap on."""
-        return self.days(self.cells[cause] != 0)
+        return self.days(self.amounts(cause) != 0)
+
+    def cause_keys(self, cause: str) -> np.ndarray:
+        """The journeys `cause` took part of the gap on, in the order of their cells."""
+        return pd.unique(self.journey[self.amounts(cause) != 0])
 
     def shifted(self) -> bool:
         """A time-zone shift was found in this metric: what is left after it (data source
         on settled days, lag on young ones) may hold the part of the shift a fit of daily
         numbers cannot follow."""
-        return "timezone" in self.cells and bool((self.cells["timezone"] != 0).any())
+        return "timezone" in self.cells and bool(self.amounts("timezone").any())
 
     def journeys(self, keys) -> tuple[str, ...]:
         if isinstance(keys, pd.Series | np.ndarray):
             keys = pd.unique(np.asarray(keys))  # a name per journey, not per cell
-        return tuple(sorted({self.names.get(k, "(unknown journey)") for k in keys}))
+        return tuple(sorted({self.names.get(k, UNKNOWN_JOURNEY) for k in keys}))
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -335,19 +355,28 @@ def with_neighbours(cells: pd.DataFrame) -> pd.DataFrame:
     binary search: a pandas group-by and a MultiIndex reindex cost a one-journey question
     more than its diagnosis.
     """
-    result = cells.copy()
     journey = cells["journey_key"].to_numpy().astype(np.int64)
     day = cells["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
     code = (journey << 32) | (day + _DAY_OFFSET)
     keys, index = np.unique(code, return_inverse=True)
     sums = np.zeros(len(keys), dtype=np.int64)
     np.add.at(sums, index.reshape(-1), cells["ajo"].to_numpy().astype(np.int64))
+    added = {}
     for column, shift in (("ajo_prev", -1), ("ajo_next", 1)):
         wanted = code + shift
         where = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
         found = keys[where] == wanted if len(keys) else np.zeros(len(code), dtype=bool)
-        result[column] = np.where(found, sums[where] if len(keys) else 0, 0).astype(np.int64)
-    return result
+        added[column] = np.where(found, sums[where] if len(keys) else 0, 0).astype(np.int64)
+    return with_columns(cells, added)
+
+
+def with_columns(cells: pd.DataFrame, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """`cells` with these columns (replacing any of the same name), added in one step: on
+    a metric's few hundred cells, setting a column at a time cost a one-journey question
+    more than the arithmetic that filled them."""
+    present = [name for name in columns if name in cells]
+    kept = cells.drop(columns=present) if present else cells
+    return pd.concat([kept, pd.DataFrame(dict(columns), index=cells.index)], axis=1)
 
 
 # Days since 1970 shifted to be non-negative, packed under the journey key in one int64.

@@ -73,7 +73,7 @@ class ProcessingLag(Finding):
             )
         # The window that made these days still being processed: the same one the safe
         # range ends by (bot.reconcile.settled).
-        taken = seen.cells.loc[seen.cells[cls.cause] != 0, "journey_key"].unique()
+        taken = seen.cause_keys(cls.cause)
         chosen = window(seen.metric, seen.rules, taken)
         learned = chosen.learned_from
         if lag.learned_days and learned is not None:

@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from bot.formatting import format_days
-from bot.reconcile.detectors import Explanation, Finding, Seen
+from bot.reconcile.detectors import UNKNOWN_JOURNEY, Explanation, Finding, Seen
 from bot.reconcile.wording import format_names
 
 
@@ -26,19 +26,24 @@ class Unexplained(Finding):
 
     @classmethod
     def explain(cls, found: Sequence[Unexplained], seen: Seen) -> Explanation:
-        cells = seen.cells
-        mask = cells[cls.cause] != 0
-        by_journey = cells.loc[mask].groupby("journey_key")[cls.cause].sum()
-        named = [(seen.names.get(k, "(unknown journey)"), abs(v)) for k, v in by_journey.items()]
+        amounts = seen.amounts(cls.cause)
+        mask = amounts != 0
+        keys, where = np.unique(seen.journey[mask], return_inverse=True)
+        by_journey = np.zeros(len(keys), dtype=np.int64)
+        np.add.at(by_journey, where.reshape(-1), amounts[mask])
+        named = [
+            (seen.names.get(k, UNKNOWN_JOURNEY), abs(v))
+            for k, v in zip(keys.tolist(), by_journey.tolist(), strict=True)
+        ]
         journeys = [name for name, _ in sorted(named, key=lambda n: (-n[1], n[0]))]
         evidence = (
             f"beyond the {seen.rules.tolerance_pct:.1f} % tolerance in "
             f"{format_names(journeys)} ({format_days(seen.days(mask))})"
         )
-        amount = abs(int(cells.loc[mask, cls.cause].sum()))
+        amount = abs(int(amounts[mask].sum()))
         # How far beyond counting noise the unexplained amount is, in standard deviations.
         volume = found[0].volume
-        z = amount / np.sqrt(max(float(volume[mask.to_numpy()].sum()), 1.0))
+        z = amount / np.sqrt(max(float(volume[mask].sum()), 1.0))
         confidence = "high" if z >= 3 else "medium" if z >= 2 else "low"
         check = "check the CJA data view's filters and identity settings"
         return Explanation(confidence, evidence, check)
