@@ -78,13 +78,30 @@ def _misfit(reading: Reading, drain: Drain) -> float:
     return float(((reading.queued - share * x) ** 2 / reading.variance).sum())
 
 
+# Drains whose summed misfit is within this of the least fit the readings as well as it
+# does: the readings cannot tell them apart (chi-square with two degrees of freedom, period
+# and plateau, at one standard deviation).
+TIED_MISFIT = 2.30
+
+
 def fit(readings: list[Reading]) -> Drain:
     """The drain (retry period and plateau share) whose curve fits all journeys' readings
-    best; on a tie the steadier drain, then the shorter period."""
+    best, among those within TIED_MISFIT of the least misfit the steadiest (then the best
+    fitting; on an exact tie the shorter period).
+
+    A plateau says the queued messages wait out the whole period rather than get through
+    along the way: the readings must show that, not only fit it a fraction of a unit
+    better. When a young day reads noisily (today's, as uncertain as its whole shortfall;
+    any day whose witnesses are few), a little processing lag read as retries on a
+    two-day-old day can tip the least misfit from a drain to a two-day plateau, which then
+    gives today no more than yesterday."""
     if not readings:
         return Drain()
-    misfits = [sum(_misfit(r, d) for r in readings) for d in DRAINS]
-    return DRAINS[int(np.argmin(misfits))]
+    misfits = np.array([sum(_misfit(r, d) for r in readings) for d in DRAINS])
+    tied = np.flatnonzero(misfits <= misfits.min() + TIED_MISFIT)
+    steadiest = min(DRAINS[i].staying for i in tied)
+    best = min((i for i in tied if DRAINS[i].staying == steadiest), key=lambda i: misfits[i])
+    return DRAINS[best]
 
 
 # A journey keeps its own drain where the shared one misfits its days by more than this
