@@ -35,13 +35,14 @@ from sqlalchemy import (
     and_,
     between,
     case,
+    column,
     exists,
     func,
     literal,
     select,
     text,
-    tuple_,
     union_all,
+    values,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
@@ -289,13 +290,23 @@ def _history_holders(conn: Connection, source: str, first: date, last: date) -> 
 
 def _holds_any(conn: Connection, snapshot_id: int, numbers: list) -> bool:
     """Whether snapshot `snapshot_id`'s history holds any of `numbers` (metric, day,
-    series_id), looked up by key a few hundred at a time."""
+    series_id), looked up by the history's whole key a few hundred at a time. (A row-value
+    `IN` list searched SQLite's key by the snapshot alone and tested each of its history
+    rows against the list: every row of the snapshot read when none was there.)"""
     sv = superseded_values.c
-    key = tuple_(sv.metric, sv.day, sv.series_id)
     for at in range(0, len(numbers), 300):
-        part = [tuple(n) for n in numbers[at : at + 300]]
-        hit = select(literal(1)).where(sv.snapshot_id == snapshot_id, key.in_(part)).limit(1)
-        if conn.execute(hit).first() is not None:
+        listed = values(
+            column("metric", String), column("day", Date), column("series_id", Integer),
+            name="listed",
+        ).data([tuple(n) for n in numbers[at : at + 300]]).cte()  # fmt: skip
+        same = and_(
+            sv.snapshot_id == snapshot_id,
+            sv.metric == listed.c.metric,
+            sv.day == listed.c.day,
+            sv.series_id == listed.c.series_id,
+        )
+        hit = select(literal(1)).select_from(_LeftFirst(listed, superseded_values, same))
+        if conn.execute(hit.limit(1)).first() is not None:
             return True
     return False
 

@@ -388,6 +388,40 @@ def test_a_recapture_probes_only_snapshots_with_history_of_its_numbers(store, mo
     assert "superseded_values" not in compiled, compiled
 
 
+def test_a_chunks_edge_numbers_are_looked_up_by_the_historys_whole_key(store):
+    """Whether a snapshot's history holds a chunk's first or last series' staged numbers is
+    a search of the history's whole key per number: SQLite searched a row-value `IN` list
+    by the snapshot alone, reading every history row of the snapshot when none was there."""
+    from sqlalchemy import event
+
+    probes = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "superseded_values" in statement and "listed" in statement:
+            probes.append((statement, parameters))
+
+    with store.engine.begin() as conn:
+        _history_and_a_staged_recapture(store, conn)
+        first = conn.scalar(text("SELECT min(id) FROM snapshots"))
+        days = (date(2026, 11, 16), date(2026, 11, 29))
+        event.listen(store.engine, "before_cursor_execute", seen)
+        try:
+            # The staged series is the chunk's only one: its first and last.
+            assert recapture._history_holders(conn, "ajo", *days) == [first]
+            conn.execute(text("UPDATE replacing_values SET day = '2026-11-21'"))
+            assert recapture._history_holders(conn, "ajo", *days) == []
+        finally:
+            event.remove(store.engine, "before_cursor_execute", seen)
+        assert probes
+        if conn.dialect.name != "sqlite":
+            return  # PostgreSQL plans by its statistics; the lookup is the same join
+        statement, parameters = probes[-1]
+        cursor = conn.connection.driver_connection.cursor()
+        plan = "\n".join(str(r[-1]) for r in cursor.execute(f"EXPLAIN QUERY PLAN {statement}",
+                                                             parameters))  # fmt: skip
+    assert "(snapshot_id=? AND metric=? AND day=? AND series_id=?)" in plan, plan
+
+
 def test_a_recapture_reads_its_staged_numbers_once_for_cells_and_counts(store):
     """The daily comparison and snapshot_counts are moved from the staged numbers grouped
     once per cell and replaced snapshot, not each from the staged numbers again (a row per
