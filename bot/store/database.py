@@ -23,6 +23,7 @@ from bot.store.concurrency import BUSY_TIMEOUT_MS, schema_lock
 from bot.store.identity import name_key
 from bot.store.schema import (
     DROP_COLUMNS,
+    FILL_PERCENT,
     MAX_NAME_CHARS,
     PROVENANCE_COLUMNS,
     SCHEMA_VERSION,
@@ -88,6 +89,14 @@ def _snapshot_day_counts(conn: Connection) -> None:
     comparison.rebuild_day_counts(conn)
 
 
+def _fill_percent(conn: Connection) -> None:
+    """Version 10: PostgreSQL leaves room on the pages of the tables a re-capture updates
+    (schema.FILL_PERCENT); pages already written stay as they are."""
+    if conn.dialect.name == "postgresql":
+        for table, percent in FILL_PERCENT.items():
+            conn.execute(text(f"ALTER TABLE {table} SET (fillfactor = {percent})"))
+
+
 # version -> step that brings a database from version-1 to version. create_all adds new
 # tables by itself; steps are for changes to existing ones.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
@@ -99,6 +108,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     7: _settling_moves,
     8: _hourly_counts,
     9: _snapshot_day_counts,
+    10: _fill_percent,
 }
 
 

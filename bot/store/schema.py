@@ -28,7 +28,17 @@ from sqlalchemy import (
 )
 
 # Bump with a new entry in bot.store.database.MIGRATIONS when a table changes.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
+
+# PostgreSQL: how full the writer fills the pages of the tables a re-capture updates
+# (fillfactor, percent). An update writes a new version of its row; one with room on its
+# page is a heap-only update (no new index entries), and the versions it leaves are
+# pruned from the page when it is next written. A daily pull updates one source's values
+# of its days, half of the rows on those pages of current_values, and every cell of the
+# daily comparison and snapshot_counts twice (once per source). Full pages sent every
+# update to another page and both indexes. Version 10 (existing stores: pages written
+# from then on).
+FILL_PERCENT = {"current_values": 60, "daily_comparison": 50, "snapshot_counts": 50}
 
 # One limit for every name a file gives a number (journey names and ids, actions,
 # channels), in characters: checked at ingest (bot.store.identity.name_problem) on both
@@ -142,6 +152,7 @@ current_values = Table(
     # order without sorting. journey_key follows from series_id; it is here for that order.
     PrimaryKeyConstraint("metric", "day", "journey_key", "series_id", "source"),
     sqlite_with_rowid=False,
+    postgresql_with={"fillfactor": FILL_PERCENT["current_values"]},
 )
 
 # Both sources' current values side by side, summed over actions and channels: one row per
@@ -164,6 +175,7 @@ daily_comparison = Table(
     # A question about a few journeys reads their rows, not every journey's days.
     Index("ix_daily_comparison_journey", "journey_key", "metric", "day"),
     sqlite_with_rowid=False,
+    postgresql_with={"fillfactor": FILL_PERCENT["daily_comparison"]},
 )
 
 # How many current values each snapshot holds per (metric, day, journey): the snapshots an
@@ -180,6 +192,7 @@ snapshot_counts = Table(
     PrimaryKeyConstraint("metric", "day", "journey_key", "snapshot_id"),
     Index("ix_snapshot_counts_journey", "journey_key", "metric", "day"),
     sqlite_with_rowid=False,
+    postgresql_with={"fillfactor": FILL_PERCENT["snapshot_counts"]},
 )
 
 # snapshot_counts summed over journeys: how many current values each snapshot holds per

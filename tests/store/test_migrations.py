@@ -8,7 +8,7 @@ from sqlalchemy import inspect, text
 
 from bot.store import Store
 from bot.store.database import MIGRATIONS
-from bot.store.schema import SCHEMA_VERSION
+from bot.store.schema import FILL_PERCENT, SCHEMA_VERSION
 from tests.builders import frame
 
 
@@ -103,3 +103,37 @@ def test_a_version_4_store_gains_provenance_and_keeps_its_snapshots(database_url
     assert {"file_hash", "loaded_by", "pull_parameters", "dropped_at"} <= columns
     assert (before.origin, before.file_name, before.days) == ("old.csv", None, None)
     assert after.days == 1
+
+
+def _fill_percents(store: Store) -> dict[str, str | None]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT relname, array_to_string(reloptions, ',') FROM pg_class "
+                "WHERE relname IN ('current_values', 'daily_comparison', 'snapshot_counts') "
+                "AND relnamespace = current_schema()::regnamespace"
+            )
+        )
+        return dict(rows.all())
+
+
+def test_the_tables_a_recapture_updates_leave_room_on_their_pages(postgres_url):
+    """PostgreSQL: a new store's updated tables are created with their fill percent, and a
+    version 9 store's are set to it (the pages it writes from then on)."""
+    expected = {table: f"fillfactor={percent}" for table, percent in FILL_PERCENT.items()}
+    old = Store.open(postgres_url)
+    created = _fill_percents(old)
+    with old.engine.begin() as conn:
+        for table in FILL_PERCENT:
+            conn.execute(text(f"ALTER TABLE {table} RESET (fillfactor)"))
+        conn.execute(text("UPDATE schema_info SET version = 9"))
+    assert set(_fill_percents(old).values()) == {None}
+    old.close()
+
+    store = Store.open(postgres_url)
+    try:
+        migrated = _fill_percents(store)
+    finally:
+        store.close()
+    assert created == expected
+    assert migrated == expected
