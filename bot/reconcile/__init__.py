@@ -411,10 +411,10 @@ def reconcile_pooled(
     question about any journeys can be answered with later (`pool` for `reconcile`), at no
     cost beyond this answer's."""
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
-    reported = frame if journeys is None else frame.loc[frame["journey_key"].isin(list(journeys))]
-    zero_metrics = _zero_metrics(
-        reported.loc[(reported["day"] >= start) & (reported["day"] <= end)]
-    )
+    inside = ((frame["day"] >= start) & (frame["day"] <= end)).to_numpy()
+    if journeys is not None:
+        inside &= frame["journey_key"].isin(list(journeys)).to_numpy()
+    zero_metrics = _zero_metrics(frame, inside)
 
     def summarized(metric: str, rules: Rules, attribution: Attribution) -> MetricResult:
         if journeys is not None:
@@ -438,17 +438,30 @@ def reconcile_pooled(
     return tuple(results.values()), pool
 
 
-def _zero_metrics(frame: pd.DataFrame) -> dict[tuple[int, str], tuple[str, ...]]:
-    """Per (journey, side): the metrics that side reports nothing for while the other does."""
-    totals = frame.groupby(["journey_key", "metric"])[["ajo", "cja"]].sum().reset_index()
-    result: dict[tuple[int, str], tuple[str, ...]] = {}
-    for side in SIDES:
-        other = "cja" if side == "ajo" else "ajo"
-        zero = totals.loc[(totals[side] == 0) & (totals[other] > 0)]
-        for key, group in zero.groupby("journey_key"):
-            order = {m: i for i, m in enumerate(METRICS)}
-            result[(key, side)] = tuple(sorted(group["metric"], key=order.__getitem__))
-    return result
+def _zero_metrics(
+    frame: pd.DataFrame, inside: np.ndarray
+) -> dict[tuple[int, str], tuple[str, ...]]:
+    """Per (journey, side): the metrics that side reports nothing for while the other does,
+    over the rows `inside` (a mask over `frame`'s: a filtered copy of every row and a
+    group-by over it raised the 13-month question's peak by a quarter at 1,000 journeys).
+    The totals are sums of integer counts, exact in floats (far below 2**53)."""
+    journey = frame["journey_key"].to_numpy()
+    values = {side: frame[side].to_numpy() for side in SIDES}
+    found: dict[tuple[int, str], list[str]] = {}
+    for metric, where in frame.groupby("metric", sort=False).indices.items():
+        where = where[inside[where]]
+        keys, ids = np.unique(journey[where], return_inverse=True)
+        totals = {
+            side: np.bincount(ids.reshape(-1), values[side][where].astype(float), len(keys))
+            for side in SIDES
+        }
+        for side in SIDES:
+            other = "cja" if side == "ajo" else "ajo"
+            zero = (totals[side] == 0) & (totals[other] > 0)
+            for key in keys[zero].tolist():
+                found.setdefault((key, side), []).append(metric)
+    order = {m: i for i, m in enumerate(METRICS)}
+    return {k: tuple(sorted(names, key=order.__getitem__)) for k, names in found.items()}
 
 
 # The columns a breakdown row sums, in the order of `_summed`'s columns.

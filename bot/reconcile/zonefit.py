@@ -202,8 +202,34 @@ def _solve(groups: Groups, x, y, kept, gram, moment, p: int):
     """Least squares on the first `p` columns: (coef, inverse, sse, residual)."""
     inverse = _inverse(gram[:, :p, :p])
     coef = np.einsum("gij,gj->gi", inverse, moment[:, :p])
-    residual = y - np.einsum("ci,ci->c", x[:, :p], groups.per_cell(coef))
+    residual = y - _fitted_values(groups, x[:, :p], coef)
     return coef, inverse, groups.sum(residual * residual, kept), residual
+
+
+# Cells per block of journeys whose coefficients are repeated at once (memory only).
+_BLOCK_CELLS = 1 << 15
+
+
+def _fitted_values(groups: Groups, x: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """Per cell, its row of `x` times its journey's row of `coef`. Where the cells are in
+    group order, a block of journeys at a time: each cell's product is the same operation
+    on the same numbers (einsum's layout per cell unchanged), without a [cell, column]
+    array of coefficients (the fit's largest transient beside its regressors)."""
+    if not groups.in_order or len(x) <= _BLOCK_CELLS:
+        return np.einsum("ci,ci->c", x, groups.per_cell(coef))
+    bounds = groups.bounds
+    out = np.empty(len(x))
+    first = 0
+    while first < len(groups):
+        last = max(
+            first + 1, int(np.searchsorted(bounds, bounds[first] + _BLOCK_CELLS, "right")) - 1
+        )
+        last = min(last, len(groups))
+        cells = slice(bounds[first], bounds[last])
+        repeated = np.repeat(coef[first:last], np.diff(bounds[first : last + 1]), axis=0)
+        np.einsum("ci,ci->c", x[cells], repeated, out=out[cells])
+        first = last
+    return out
 
 
 def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
@@ -233,7 +259,10 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
         outliers &= np.abs(residual) > 4 * groups.per_cell(np.nan_to_num(scale)) + 1
     if outliers.any():
         kept = kept & ~outliers
+        # `x` is made again after: it, `rows` and `rows`' masked copy are not held at once.
+        del x
         gram, moment = _grams(groups, rows, kept)
+        x = np.ascontiguousarray(rows[:-1].T)
     del rows  # read from `x` from here on
     days = groups.count(kept)
     vv = gram[:, 0, 0]

@@ -106,10 +106,17 @@ def comparison_frame(
         raise ValueError("a stored metric is not one Parity knows")  # validated at ingest
     columns = dict(zip(COMPARISON_COLUMNS, values.T, strict=True))
     columns["day"] = columns["day"].astype("datetime64[D]").astype("datetime64[us]")
-    columns["metric"] = np.array(names, dtype=object)[columns["metric"]]
-    frame = pd.DataFrame(columns)
-    frame["metric"] = frame["metric"].astype(str)
-    return frame
+    columns["metric"] = _metric_names(columns["metric"], names)
+    return pd.DataFrame(columns)
+
+
+def _metric_names(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
+    """The metric of each row (its place in `names`) as a categorical in name order: a
+    byte per row, where a string per row was a quarter of the 13-month frame at 1,000
+    journeys, and every copy of a metric's rows took its strings too."""
+    ordered = sorted(set(names))
+    place = np.array([ordered.index(name) for name in names], dtype=np.int8)
+    return pd.Categorical.from_codes(place[codes], categories=ordered)
 
 
 class epoch_days(FunctionElement):

@@ -184,3 +184,31 @@ def test_each_cells_row_of_its_group_is_the_gathered_one(drawn, width, in_order)
         assert spread.tobytes() == gathered.tobytes()
         for i, (_, index) in enumerate(groups):
             assert (spread[index] == values[i]).all()
+
+
+@given(cells, st.integers(1, 6), st.integers(1, 40), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_the_fits_values_a_block_of_journeys_at_a_time_are_the_whole_arrays(
+    drawn, width, block, in_order
+) -> None:
+    """Each cell's fitted value, its journey's coefficients repeated a block of journeys at
+    a time, is byte for byte the one from every cell's row of coefficients at once (the
+    residuals, and so every fit's shares, gains and spreads, stay the same)."""
+    keys = np.array(drawn[0], dtype=np.int64)
+    if not len(keys):
+        return
+    if in_order:
+        keys = np.sort(keys)
+    groups = Groups.of(keys)
+    rng = np.random.default_rng(len(keys) * width + block)
+    x = rng.normal(size=(len(keys), width + 2)) * rng.integers(1, 10**6, width + 2)
+    coef = rng.normal(size=(len(groups), width))
+    whole = np.einsum("ci,ci->c", x[:, :width], groups.per_cell(coef))
+    original = zonefit._BLOCK_CELLS
+    zonefit._BLOCK_CELLS = block
+    try:
+        for columns in (x[:, :width], np.ascontiguousarray(x[:, :width])):
+            found = zonefit._fitted_values(groups, columns, coef)
+            assert found.tobytes() == whole.tobytes()
+    finally:
+        zonefit._BLOCK_CELLS = original

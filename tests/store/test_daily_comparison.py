@@ -528,3 +528,21 @@ def test_dropping_and_undoing_a_snapshot_keeps_the_cells(store):
     assert_kept(store)
     store.drop_snapshot(first.snapshot_id, "test")
     assert_kept(store)
+
+
+def test_the_comparison_names_each_rows_metric_a_byte_each(store):
+    """Metrics read as a categorical in name order (a byte per row, not a string): the
+    same names row for row, whatever order they were asked in."""
+    for metric, value in (("sent", 5), ("clicks", 3), ("opens", 4)):
+        store.save(
+            frame({"source": "ajo", "day": "2026-11-20", "value": value, "metric": metric}),
+            f"{metric}.csv",
+        )
+    for asked in ((), ("sent", "clicks", "opens"), ("opens", "sent")):
+        with store.engine.connect() as conn:
+            read = comparison_frame(conn, date(2026, 11, 1), date(2026, 11, 29), asked)
+        assert isinstance(read["metric"].dtype, pd.CategoricalDtype)
+        assert list(read["metric"].cat.categories) == sorted(read["metric"].cat.categories)
+        by_metric = dict(zip(read["metric"].astype(str), read["ajo"], strict=True))
+        expected = {"sent": 5, "clicks": 3, "opens": 4}
+        assert by_metric == {m: v for m, v in expected.items() if not asked or m in asked}
