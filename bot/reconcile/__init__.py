@@ -16,6 +16,7 @@ import pandas as pd
 
 from bot.config import Settings
 from bot.metrics import METRIC_TABLE, METRICS, metric_facts
+from bot.ops.memory import give_back
 from bot.query import Query
 from bot.reconcile import witnesses
 from bot.reconcile.arrival import learn_by_dataset
@@ -231,9 +232,9 @@ def _attributions(
     Memory: one metric's rows are copied out of `frame` at a time. The time-zone fit needs
     every metric at once, but only what it reads of each (`Part`): each metric is prepared
     for it and let go, then prepared again when it is split (the same numbers: `prepare`
-    is deterministic), but for the last one, whose cells are kept. Holding every metric's
-    prepared cells through the fit was the 13-month question's peak; a small frame's are
-    all kept (`SMALL_FRAME_ROWS`)."""
+    is deterministic), the last one too, but in a small frame, whose metrics' prepared cells
+    are all kept (`SMALL_FRAME_ROWS`). Holding every metric's prepared cells through the fit
+    was the 13-month question's peak."""
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     in_range = ((frame["day"] >= start) & (frame["day"] <= end)).to_numpy()
     # Positions of each metric's rows, in frame order: a metric's rows are copied out
@@ -311,14 +312,19 @@ def _attributions(
             ready = prepare(rows_of(metric), metric, other, gaps)
             extra[metric], extra_gaps[metric] = ready.zone, wide_gaps(ready.gaps)
             del ready
-    parts, kept, small = {}, None, len(frame) <= SMALL_FRAME_ROWS
-    ready_cells = {}  # every metric's prepared cells, kept where the frame is small
+    small = len(frame) <= SMALL_FRAME_ROWS
+    parts, ready_cells = {}, {}  # every metric's prepared cells, kept where the frame is small
     for metric in asked:
-        kept = None  # the previous metric's cells go before this one's are prepared
-        kept = prepared(metric)
-        parts[metric] = kept.zone
+        ready = prepared(metric)
+        parts[metric] = ready.zone
         if small:
-            ready_cells[metric] = kept
+            ready_cells[metric] = ready
+        del ready
+    if not small:
+        # The fit's arrays are the answer's peak: the heap that preparing freed is handed
+        # back first (about 160 MB of it kept at 1,000 journeys, in pieces the fit's do not
+        # reuse).
+        give_back()
     shifts, zone = {}, None
     if asked:
         if given is None:
@@ -327,13 +333,12 @@ def _attributions(
             shifts = time_shifts_from_pool(parts | extra, rules[asked[0]], given.zone)
             zone = given.zone
     del parts, extra
-    # The last metric is split first, from the cells kept; the others are prepared again
-    # (but in a small frame, where preparing again cost more than keeping them).
+    # Each metric is prepared again to be split (none's cells are held through the fit),
+    # but in a small frame, where preparing again cost more than keeping them.
     result, pools = {}, {}
-    for metric in asked[-1:] + asked[:-1]:
-        ready = kept if metric == asked[-1] else ready_cells.pop(metric, None)
+    for metric in asked:
+        ready = ready_cells.pop(metric, None)
         ready = ready if ready is not None else prepared(metric)
-        kept = None
         attribution = attribute(
             ready.cells,
             metric,
@@ -413,7 +418,7 @@ def reconcile_pooled(
     start, end = pd.Timestamp(query.start), pd.Timestamp(query.end)
     inside = ((frame["day"] >= start) & (frame["day"] <= end)).to_numpy()
     if journeys is not None:
-        inside &= frame["journey_key"].isin(list(journeys)).to_numpy()
+        inside = inside & frame["journey_key"].isin(list(journeys)).to_numpy()
     zero_metrics = _zero_metrics(frame, inside)
 
     def summarized(metric: str, rules: Rules, attribution: Attribution) -> MetricResult:

@@ -44,6 +44,6 @@ def test_zero_metrics_over_a_mask_equal_the_filtered_copys(rows, seed, categoric
     inside = rng.random(rows) < 0.7
     journeys = {1, 3} if some else None
     if journeys is not None:
-        inside &= frame["journey_key"].isin(list(journeys)).to_numpy()
+        inside = inside & frame["journey_key"].isin(list(journeys)).to_numpy()
     expected = _grouped(frame.loc[inside].astype({"metric": str}))
     assert _zero_metrics(frame, inside) == expected

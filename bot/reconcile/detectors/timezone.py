@@ -28,6 +28,7 @@ from typing import ClassVar
 import numpy as np
 
 from bot.formatting import format_day
+from bot.ops.memory import give_back
 from bot.reconcile.detectors import Explanation, Finding, Seen, neighbour
 from bot.reconcile.offsets import Offsets, candidates, offsets, with_audience_changes
 from bot.reconcile.pool import ZonePool, facts_of
@@ -371,6 +372,9 @@ def pooled_detect(
     choice = _choose(parts, zones)
     if choice is None or (known is None and choice.gain < GAIN_MIN):
         return {}, None
+    # The audiences' fit has the most columns (the answer's peak): what the candidates'
+    # fits freed is handed back first, not kept in pieces beside it.
+    give_back()
     choice = _audiences(parts, choice, span)
     if known is None:
         choice = replace(choice, alike=_alike_with_audiences(choice, zones, span))
