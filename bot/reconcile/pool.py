@@ -75,6 +75,9 @@ class ZonePool:
     # The zone AJO's hourly counts named instead of the fit's (bot.reconcile.hourly), as
     # Offsets over the range; None when the hours named none (or were not stored).
     from_hours: object = None
+    # What every series said together of each day's deviation from the fitted shares
+    # (bot.reconcile.zonedays.Prior); None when they said nothing.
+    deviation_prior: object = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,10 +11,15 @@ sources' daily wobble, a day's own, has none. Per series, var(e) is read from th
 autocovariance, when it is clearly negative (beyond what independent days show by chance),
 and the wobble's variance from what is left; e is then the posterior mean of the deviations
 given the remainders on settled days (a ridge fit of the differences); young days keep
-the fitted share alone. One tridiagonal system per series, every series solved at once.
+the fitted share alone. A series seldom shows var(e) clearly on its own twenty-odd days, but
+every journey of the data view shares the cause: where all its series show it together
+(`pooled`), each series' is its own shrunk towards theirs (`own_variance`). One
+tridiagonal system per series, every series solved at once.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,22 +32,59 @@ MIN_PAIRS = 10
 NEGATIVE_Z = 2.0
 # A remainder beyond this many robust deviations (an outage) is left out, as in the fit.
 OUTLIER = 4.0
+# The least spread of the series' shares about the pool's (their variance): however alike
+# they look, a series' own pairs still count.
+SPREAD_FLOOR = 1e-4
 
 
-def deviations(
+@dataclass(frozen=True, eq=False)
+class Remainders:
+    """One metric's settled remainders as the deviations are read from them, per series."""
+
+    left: np.ndarray  # per cell: the remainder less the series' steady difference
+    seen: np.ndarray  # per cell: read (settled, shifted, not an outlier)
+    mean: np.ndarray  # per series: the mean of `left` on the days seen
+    variance: np.ndarray  # per series
+    lag_one: np.ndarray  # per series: the lag-one autocovariance over `pairs`
+    pairs: np.ndarray  # per series: consecutive days both seen
+    partner: np.ndarray  # per cell: the neighbour a deviation is shared with (-1: none)
+    step: int
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Per series: enough pairs to read an autocorrelation from."""
+        return (self.pairs >= MIN_PAIRS) & (self.variance > 0)
+
+    @property
+    def rho(self) -> np.ndarray:
+        """Per series, the deviations' share of the variance the autocorrelation says:
+        minus the lag-one autocorrelation, at most 1/2 (all of it deviations); 0 where
+        not usable."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.clip(-self.lag_one / self.variance, -0.5, 0.5)
+        return np.where(self.usable, value, 0.0)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What every series of the data view says, together, of the deviations' share of a
+    series' variance: the pool's mean and the spread of the series' own shares about it
+    beyond what their pairs explain (None from `pooled` where the pool shows nothing)."""
+
+    mean: float
+    spread: float
+
+
+def remainders(
     view: CellView,
     rest: np.ndarray,
     fit_on: np.ndarray,
     shifted: np.ndarray,
     behind: bool,
     stepped: np.ndarray | None = None,
-) -> np.ndarray:
-    """Per cell, what the events moving on its day and on its neighbour's differ from the
-    fitted share by: e(d) - e(d + 1) behind, e(d) - e(d - 1) ahead (0 where nothing is
-    read). `rest`: the gap the fitted shift leaves, per cell; `fit_on`: the days it is read
-    on (settled, whole); `shifted`: the days the zone moves events on; `stepped`: the days
-    from the journey's step on (bot.reconcile.zonestep), whose steady difference is read
-    apart from the days before."""
+) -> Remainders:
+    """The settled remainders of one metric's series, centred, and their lag-one
+    autocovariance (arguments as `deviations`)."""
     groups = view.groups
     ajo = view.ajo.astype(float)
     seen = fit_on & shifted & (ajo > 0)
@@ -67,11 +109,60 @@ def deviations(
     pairs = groups.count(pair)
     products = np.where(pair, centred * centred[np.maximum(partner, 0)], 0.0)
     lag_one = groups.sum(products, pair) / np.maximum(pairs, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        clear = (pairs >= MIN_PAIRS) & (
-            lag_one < -NEGATIVE_Z * variance / np.sqrt(np.maximum(pairs, 1))
-        )
-    own = np.where(clear, -lag_one, 0.0)
+    return Remainders(left, seen, mean, variance, lag_one, pairs, partner, step)
+
+
+def pooled(readings: list[tuple[Remainders, np.ndarray]]) -> Prior | None:
+    """The data view's prior for the deviations' share, from every metric's remainders
+    (each with its series' journeys): the series' shares pooled, weighted by their pairs,
+    when the pooled autocorrelation is below zero by NEGATIVE_Z standard errors; None
+    otherwise.
+
+    A day's send hours vary in every journey of a data view, so its series share the cause,
+    and twenty-odd settled pairs seldom show it alone (an autocorrelation from 20 pairs is
+    off by 0.22; a deviation's is at most -1/2). A journey's metrics carry one deviation
+    (and the data sources' wobble may be one across them too), so each journey's pairs
+    count once in the pool's standard error: its metrics together are no surer than one."""
+    rho, weight, journeys = [], [], {}
+    for reading, keys in readings:
+        usable = reading.usable
+        rho.append(reading.rho[usable])
+        weight.append(reading.pairs[usable].astype(float))
+        for key, count in zip(keys[usable], reading.pairs[usable], strict=True):
+            journeys[key] = max(journeys.get(key, 0), int(count))
+    if not journeys:
+        return None
+    rho, weight = np.concatenate(rho), np.concatenate(weight)
+    mean = float((rho * weight).sum() / weight.sum())
+    if len(rho) < 2 or mean <= NEGATIVE_Z / np.sqrt(sum(journeys.values())):
+        return None
+    # The spread of the series' shares about the pool, less their sampling variance (1 /
+    # pairs each, weighted by pairs: the series' count over the pairs').
+    spread = float((weight * (rho - mean) ** 2).sum() / weight.sum()) - len(rho) / weight.sum()
+    return Prior(mean, max(spread, SPREAD_FLOOR))
+
+
+def deviations(
+    view: CellView,
+    rest: np.ndarray,
+    fit_on: np.ndarray,
+    shifted: np.ndarray,
+    behind: bool,
+    stepped: np.ndarray | None = None,
+    prior: Prior | None = None,
+) -> np.ndarray:
+    """Per cell, what the events moving on its day and on its neighbour's differ from the
+    fitted share by: e(d) - e(d + 1) behind, e(d) - e(d - 1) ahead (0 where nothing is
+    read). `rest`: the gap the fitted shift leaves, per cell; `fit_on`: the days it is read
+    on (settled, whole); `shifted`: the days the zone moves events on; `stepped`: the days
+    from the journey's step on (bot.reconcile.zonestep), whose steady difference is read
+    apart from the days before; `prior`: what every series of the data view says together
+    (`pooled`), None where it says nothing."""
+    groups = view.groups
+    r = remainders(view, rest, fit_on, shifted, behind, stepped)
+    own = own_variance(r, prior)
+    clear = own > 0
+    variance, mean, left, seen, step = r.variance, r.mean, r.left, r.seen, r.step
     # Deviations are read only on the days they are seen on: a young day's remainder holds
     # lag and retries, which one settled neighbour's remainder cannot tell from it.
     free = fit_on & shifted
@@ -90,6 +181,19 @@ def deviations(
     )  # fmt: skip
     moved[index] = deviation - np.where(near >= 0, deviation[np.maximum(near, 0)], 0.0)
     return moved
+
+
+def own_variance(r: Remainders, prior: Prior | None) -> np.ndarray:
+    """Per series, var(e), 0 where nothing is read. Alone, a series reads it when its
+    autocorrelation is below zero by NEGATIVE_Z standard errors of independent days. With
+    the data view's `prior`, every usable series' share is its own shrunk towards the
+    pool's (empirical Bayes: precision `pairs` against 1 / the pool's spread)."""
+    rho, pairs = r.rho, r.pairs
+    alone = r.usable & (rho > NEGATIVE_Z / np.sqrt(np.maximum(pairs, 1)))
+    if prior is None:
+        return np.where(alone, rho * r.variance, 0.0)
+    shrunk = (rho * pairs + prior.mean / prior.spread) / (pairs + 1 / prior.spread)
+    return np.where(r.usable, np.clip(shrunk, 0.0, 0.5) * r.variance, 0.0)
 
 
 def _partner(journey: np.ndarray, day: np.ndarray, step: int) -> np.ndarray:

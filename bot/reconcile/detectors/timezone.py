@@ -34,7 +34,7 @@ from bot.reconcile.offsets import Offsets, candidates, offsets, with_audience_ch
 from bot.reconcile.pool import ZonePool, facts_of
 from bot.reconcile.recorded import Recorded
 from bot.reconcile.wording import format_names, join_and, plural
-from bot.reconcile.zonedays import deviations
+from bot.reconcile.zonedays import Prior, deviations, pooled, remainders
 from bot.reconcile.zonefit import Part, SeriesFit, best_of, fit
 from bot.reconcile.zonestep import step_column, step_days
 
@@ -381,14 +381,15 @@ def pooled_detect(
     shares, view_prior = _shrunk(parts, choice.fits)
     sure = known is not None or (not choice.rival and choice.gain >= GAIN_HIGH)
     series = sum(int(f.valid.sum()) for f in choice.fits.values())
+    prior = _prior(parts, choice.fits, shares, choice.fitted)
     found = {}
     for part in parts:
-        shift = _shift(part, choice, shares[part.metric], sure, known)
+        shift = _shift(part, choice, shares[part.metric], sure, known, prior)
         if shift is not None:
             found[part.metric] = shift
     found = {m: _counted(s, series, len(found)) for m, s in found.items()}
     facts = {m: facts_of(s) for m, s in found.items()}
-    return found, ZonePool(choice.fitted, view_prior, facts)
+    return found, ZonePool(choice.fitted, view_prior, facts, deviation_prior=prior)
 
 
 def _with_steps(parts: Sequence[Part]) -> list[Part]:
@@ -414,37 +415,61 @@ def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeS
         facts = pool.shifts.get(part.metric)
         if facts is None:
             continue
-        amount = _moved(part, fits, shares[part.metric], pool.fitted)
+        amount = _moved(part, fits, shares[part.metric], pool.fitted, pool.deviation_prior)
         found[part.metric] = replace(facts, amount=amount)
     return found
 
 
-def _moved(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets) -> np.ndarray:
+def _moved(
+    part: Part,
+    fits: dict[str, SeriesFit],
+    shares: np.ndarray,
+    zone: Offsets,
+    prior: Prior | None = None,
+) -> np.ndarray:
     """Per cell, the events its series' shares move on the days the shift applies to
     (`zone`: the one the fits were made under), today's unfinished day counted as far as it
     has passed, and what each day moved beyond its share where the series' remainders show
-    it (bot.reconcile.zonedays)."""
+    it, alone or with the data view's `prior` (bot.reconcile.zonedays)."""
+    moved, args = _fitted(part, fits, shares, zone)
+    moved = moved + deviations(*args, prior=prior)
+    return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
+
+
+def _fitted(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
+    """Per cell, what the series' shares move (today's unfinished day as far as it has
+    passed), and the arguments the deviations beyond them are read with."""
     f = fits[part.metric]
     per_cell = part.view.groups.per_cell(shares)
     moved = np.einsum("ci,ci->c", f.columns, per_cell)
-    width = f.width
-    moved = moved + _unfinished(part.view, zone, per_cell[:, :width])
+    moved = moved + _unfinished(part.view, zone, per_cell[:, : f.width])
     hours = zone.hours()[np.clip(zone.segment_of(part.view.day), 0, None)]
     behind = bool((hours < 0).any())
     quiet = part.fit_on if part.quiet is None else part.quiet
     stepped = None if part.step is None else part.step > 0
-    moved = moved + deviations(part.view, part.rest - moved, quiet, hours != 0, behind, stepped)
-    return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
+    return moved, (part.view, part.rest - moved, quiet, hours != 0, behind, stepped)
+
+
+def _prior(
+    parts: Sequence[Part], fits: dict[str, SeriesFit], shares: dict[str, np.ndarray], zone
+) -> Prior | None:
+    """What every series of the data view, every metric's, says together of the day-to-day
+    deviations from the fitted shares (bot.reconcile.zonedays.pooled)."""
+    readings = []
+    for part in parts:
+        _, args = _fitted(part, fits, shares[part.metric], zone)
+        readings.append((remainders(*args), part.view.groups.keys))
+    return pooled(readings)
 
 
 def _counted(shift: TimeShift, series: int, metrics: int) -> TimeShift:
     return replace(shift, series=max(series, 1), metrics=max(metrics, 1))
 
 
-def _shift(part, choice: _Choice, shares, sure: bool, known) -> TimeShift | None:
+def _shift(part, choice: _Choice, shares, sure: bool, known, prior=None) -> TimeShift | None:
     view, groups = part.view, part.view.groups
     f = choice.fits[part.metric]
-    amount = _moved(part, choice.fits, shares, choice.fitted)
+    amount = _moved(part, choice.fits, shares, choice.fitted, prior)
     width = f.width
     if np.abs(amount).sum() < MIN_MOVED:
         return None
