@@ -11,6 +11,7 @@ import unicodedata
 
 from bot.formatting import LOOKALIKES
 from bot.language.dates import blank
+from bot.language.phrases import _UNITS
 
 __all__ = ["Token", "blank", "normalize", "stem", "tokens", "words"]
 
@@ -52,8 +53,8 @@ _MARKS_BACK = str.maketrans({alike: mark for mark, alike in LOOKALIKES.items()})
 # ("last wk", "past 2 mths", "prev qtr"): alone, "wk" or "mo" may be part of a journey name.
 _UNIT_SHORTHAND = {"wk": "week", "mth": "month", "mo": "month", "yr": "year", "qtr": "quarter"}
 _UNIT_CONTEXT = re.compile(
-    r"\b(?P<before>this|last|past|prev|previous|prior|next|[0-9]+|a|one|two|three|four|five|six"
-    r"|seven|eight|nine|ten|twelve)\s*(?P<unit>wk|mth|mo|yr|qtr)(?P<plural>s?)\b"
+    rf"\b(?P<before>this|last|past|prev|previous|prior|next|a|{_UNITS})"
+    r"\s*(?P<unit>wk|mth|mo|yr|qtr)(?P<plural>s?)\b"
 )
 _YESTERDAY = re.compile(r"\b(?:yday|yest|ystrdy)\b")
 
