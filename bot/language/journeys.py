@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process, utils
@@ -76,15 +77,31 @@ def exact_journeys(text: str, journeys: Sequence[str]) -> tuple[list[tuple[int, 
     runs of two or more telling words of one name only ("black friday", "back in stock"),
     before dates are read: "Black Friday" is a journey here, not a Friday."""
     found: list[tuple[int, str]] = []
-    for name, parts in _runs(journeys):
-        pattern = (
-            r"(?<![^\W_])" + r"[\s\-_./&+]*".join(map(re.escape, parts)) + r"(?:s|es)?(?![^\W_])"
-        )
-        for match in re.finditer(pattern, text):
+    for name, parts in _runs_of(tuple(journeys)):
+        if not all(part in text for part in parts):  # a match holds every word as written
+            continue
+        for match in _pattern(parts).finditer(text):
             found.append((match.start(), name))
             length = match.end() - match.start()
             text = text[: match.start()] + MARK + " " * (length - 1) + text[match.end() :]
     return found, text
+
+
+@lru_cache(maxsize=4)
+def _runs_of(journeys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`_runs`, once per list of stored names."""
+    return tuple((name, tuple(parts)) for name, parts in _runs(journeys))
+
+
+@lru_cache(maxsize=8192)
+def _pattern(parts: tuple[str, ...]) -> re.Pattern:
+    """A name's words (or a run of them) as written in a question, compiled once, and only
+    for the names a question holds every word of: compiled for every name at every
+    question, 1,000 journeys' patterns overflowed Python's own cache of 512 and each
+    question compiled them all again (70 ms)."""
+    return re.compile(
+        r"(?<![^\W_])" + r"[\s\-_./&+]*".join(map(re.escape, parts)) + r"(?:s|es)?(?![^\W_])"
+    )
 
 
 def _runs(journeys: Sequence[str]) -> list[tuple[str, list[str]]]:
@@ -111,7 +128,7 @@ def read_journeys(
 ) -> JourneyWords:
     """Journeys named in part, out of order or misspelt; the phrases that look like names
     and match none; and the words that were no name at all."""
-    targets = [(name, [stem(word) for word in words(name)]) for name in journeys]
+    targets = _targets(tuple(journeys))
     result = JourneyWords()
     items = _phrases(tokens, quoted)
     for item in items:
@@ -135,6 +152,13 @@ def read_journeys(
         else:
             result.leftover += item.words
     return result
+
+
+@lru_cache(maxsize=4)
+def _targets(journeys: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each stored name with the stems of its words, once per list of names (at 1,000
+    journeys, stemming them for every question took a few milliseconds)."""
+    return tuple((name, tuple(stem(word) for word in words(name))) for name in journeys)
 
 
 def closest(phrase: str, journeys: Sequence[str]) -> tuple[str, ...]:
@@ -209,7 +233,7 @@ def _is_journey(item) -> bool:
     return item == MARK or (isinstance(item, Phrase) and len(item.hits) == 1)
 
 
-def _match(phrase: Phrase, targets: list[tuple[str, list[str]]]) -> None:
+def _match(phrase: Phrase, targets: Sequence[tuple[str, Sequence[str]]]) -> None:
     stems = [stem(ABBREVIATIONS.get(word, word)) for word in phrase.words]
     telling = [word for word in stems if word not in _WEAK_STEMS]
     phrase.telling = bool(telling)
@@ -222,7 +246,7 @@ def _match(phrase: Phrase, targets: list[tuple[str, list[str]]]) -> None:
         )
 
 
-def _resembles(words_: list[str], target: list[str]) -> bool:
+def _resembles(words_: list[str], target: Sequence[str]) -> bool:
     """Either the phrase as a whole is close to the name (word order and extra words
     forgiven), or each telling word is close to a word of the name, to two of its words
     run together ("winback" for "Win-back"), starts one ("conf"), or is its initials ("bf")."""
@@ -232,7 +256,7 @@ def _resembles(words_: list[str], target: list[str]) -> bool:
     return bool(telling) and all(_word_fits(word, target) for word in telling)
 
 
-def _word_fits(word: str, target: list[str]) -> bool:
+def _word_fits(word: str, target: Sequence[str]) -> bool:
     parts = [part for part in target if part not in _WEAK_STEMS] or target
     joined = [first + second for first, second in pairwise(target)]
     if any(OSA.distance(word, part) <= _typos_allowed(word) for part in [*parts, *joined]):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -90,12 +91,18 @@ def take_metrics(tokens: list[Token], found: MetricWords | None = None) -> Metri
     return found
 
 
+@lru_cache(maxsize=4)
+def _name_stems(names: tuple[str, ...]) -> frozenset[str]:
+    """The stems of the words of these journey names, once per list of names."""
+    return frozenset(stem(word) for name in names for word in words(name))
+
+
 def take_misspelt(
     tokens: list[Token], found: MetricWords, guard: Sequence[str] = ()
 ) -> MetricWords:
     """Words one typo from a metric word ("deliverd", "opnes"), unless they are as close
     to a word of a journey name in `guard` (a journey's words are never a metric)."""
-    names = {stem(word) for name in guard for word in words(name)}
+    names = _name_stems(tuple(guard))
     for i, token in enumerate(tokens):
         if token is None:
             continue
