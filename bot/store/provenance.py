@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, String, func, literal_column, select
+from sqlalchemy import Connection, func, select
 
 from bot.ops.activity import Activity
-from bot.store.reader import FEW_JOURNEYS
+from bot.store.reader import by_journey_index
 from bot.store.schema import (
     current_values,
     snapshot_counts,
@@ -171,7 +171,7 @@ def sources_of(
     """The snapshots holding the current values of these days, metrics and journeys (what
     an answer about them is computed from), each with how many of those numbers it holds;
     oldest capture first."""
-    statement = counted_per_snapshot(conn.dialect.name, start, end, metrics, journey_keys)
+    statement = counted_per_snapshot(start, end, metrics, journey_keys)
     counts = {k: int(n) for k, n in conn.execute(statement).all()}
     if not counts:
         return []
@@ -184,7 +184,6 @@ def sources_of(
 
 
 def counted_per_snapshot(
-    dialect: str,
     start: date,
     end: date,
     metrics: Sequence[str] = (),
@@ -200,15 +199,11 @@ def counted_per_snapshot(
         sc.day >= start, sc.day <= end
     )
     if metrics:
-        metric = sc.metric
-        if dialect == "sqlite" and 0 < len(journey_keys) <= FEW_JOURNEYS:
-            # As the comparison read: without statistics SQLite would walk every journey's
-            # days along the primary key; a unary + keeps it to the journey index.
-            metric = literal_column(f"+{table.name}.metric", String)
-        counted = counted.where(metric.in_(list(metrics)))
+        counted = counted.where(sc.metric.in_(list(metrics)))
     if journey_keys:
         counted = counted.where(sc.journey_key.in_(list(journey_keys)))
-    return counted.group_by(sc.snapshot_id)
+    # As the comparison read: SQLite searches the journey index by its whole key.
+    return by_journey_index(counted, table, journey_keys).group_by(sc.snapshot_id)
 
 
 @dataclass(frozen=True)
