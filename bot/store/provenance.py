@@ -203,7 +203,7 @@ def counted_per_snapshot(
     if journey_keys:
         counted = counted.where(sc.journey_key.in_(list(journey_keys)))
     # As the comparison read: SQLite searches the journey index by its whole key.
-    return by_journey_index(counted, table, journey_keys).group_by(sc.snapshot_id)
+    return by_journey_index(counted, table, journey_keys, metrics).group_by(sc.snapshot_id)
 
 
 @dataclass(frozen=True)

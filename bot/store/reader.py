@@ -91,7 +91,7 @@ def comparison_frame(
         statement = statement.where(dc.metric.in_(metrics))
     if journey_keys:
         statement = statement.where(dc.journey_key.in_(journey_keys))
-    statement = by_journey_index(statement, daily_comparison, journey_keys)
+    statement = by_journey_index(statement, daily_comparison, journey_keys, metrics)
     width = len(COMPARISON_COLUMNS)
     blocks = [np.array(rows, dtype=np.int64) for rows in _raw_chunks(conn, statement)]
     values = np.concatenate(blocks) if blocks else np.zeros((0, width), dtype=np.int64)
@@ -117,9 +117,11 @@ def _metric_names(codes: np.ndarray, names: Sequence[str]) -> pd.Categorical:
 _SQLITE_INDEX = "sqlite"
 
 
-def by_journey_index(statement, table, journey_keys: Sequence[int]):
-    """`statement` (reading `table`, its metrics and days filtered) searching `table`'s
-    journey index by journey, metric and day on SQLite when it names a few journeys.
+def by_journey_index(statement, table, journey_keys: Sequence[int], metrics: Sequence[str]):
+    """`statement` (reading `table`, its days and any `metrics` filtered) searching
+    `table`'s journey index by journey, metric and day on SQLite when it names a few
+    journeys. Without `metrics`, every metric Parity knows is named (the same rows: the
+    writer stores no other), so that the days narrow the search too.
 
     Without statistics SQLite would walk every journey's days along the primary key (and
     with one metric it prefers that key, which holds every column); a unary + on the
@@ -128,6 +130,8 @@ def by_journey_index(statement, table, journey_keys: Sequence[int]):
     comparison read and in its sources, against about 2 with the whole index key)."""
     if not 0 < len(journey_keys) <= FEW_JOURNEYS:
         return statement
+    if not metrics:
+        statement = statement.where(table.c.metric.in_(METRICS))
     index = f"ix_{table.name}_journey"
     return statement.with_hint(table, f"INDEXED BY {index}", _SQLITE_INDEX)
 

@@ -218,13 +218,14 @@ def _plan(store: Store, statement) -> str:
         return "\n".join(str(r[-1]) for r in rows)
 
 
-@pytest.mark.parametrize("journeys", [(), (1,)])
-def test_questions_read_the_comparison_along_an_index(store, journeys, monkeypatch):
+# A journey's question about every metric names none (metrics ()).
+@pytest.mark.parametrize(("journeys", "metrics"), [((), ("sent",)), ((1,), ("sent",)), ((1,), ())])
+def test_questions_read_the_comparison_along_an_index(store, journeys, metrics, monkeypatch):
     store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
     seen = []
     monkeypatch.setattr("bot.store.reader._raw_chunks", lambda conn, s: seen.append(s) or [])
     with store.engine.connect() as conn:
-        comparison_frame(conn, date(2026, 10, 1), date(2026, 11, 29), ("sent",), journeys)
+        comparison_frame(conn, date(2026, 10, 1), date(2026, 11, 29), metrics, journeys)
     plan = _plan(store, seen[0])
     assert "current_values" not in plan
     assert "daily_comparison" in plan
