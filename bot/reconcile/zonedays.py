@@ -150,6 +150,7 @@ def deviations(
     behind: bool,
     stepped: np.ndarray | None = None,
     prior: Prior | None = None,
+    reading: Remainders | None = None,
 ) -> np.ndarray:
     """Per cell, what the events moving on its day and on its neighbour's differ from the
     fitted share by: e(d) - e(d + 1) behind, e(d) - e(d - 1) ahead (0 where nothing is
@@ -157,9 +158,10 @@ def deviations(
     on (settled, whole); `shifted`: the days the zone moves events on; `stepped`: the days
     from the journey's step on (bot.reconcile.zonestep), whose steady difference is read
     apart from the days before; `prior`: what every series of the data view says together
-    (`pooled`), None where it says nothing."""
+    (`pooled`), None where it says nothing; `reading`: `remainders` of these arguments, when
+    already read (for the pool)."""
     groups = view.groups
-    r = remainders(view, rest, fit_on, shifted, behind, stepped)
+    r = reading if reading is not None else remainders(view, rest, fit_on, shifted, behind, stepped)
     own = own_variance(r, prior)
     clear = own > 0
     variance, mean, left, seen, step = r.variance, r.mean, r.left, r.seen, r.step

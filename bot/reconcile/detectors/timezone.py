@@ -34,7 +34,7 @@ from bot.reconcile.offsets import Offsets, candidates, offsets, with_audience_ch
 from bot.reconcile.pool import ZonePool, facts_of
 from bot.reconcile.recorded import Recorded
 from bot.reconcile.wording import format_names, join_and, plural
-from bot.reconcile.zonedays import Prior, deviations, pooled, remainders
+from bot.reconcile.zonedays import Prior, Remainders, deviations, pooled, remainders
 from bot.reconcile.zonefit import Part, SeriesFit, best_of, fit
 from bot.reconcile.zonestep import step_column, step_days
 
@@ -381,10 +381,17 @@ def pooled_detect(
     shares, view_prior = _shrunk(parts, choice.fits)
     sure = known is not None or (not choice.rival and choice.gain >= GAIN_HIGH)
     series = sum(int(f.valid.sum()) for f in choice.fits.values())
-    prior = _prior(parts, choice.fits, shares, choice.fitted)
+    readings = _readings(parts, choice.fits, shares, choice.fitted)
+    prior = pooled(
+        [(r.remainders, p.view.groups.keys) for r, p in zip(readings, parts, strict=True)]
+    )
+    # Each part's reading is let go once its shift is read (those not kept at once).
+    readings = [r.kept() for r in readings]
     found = {}
-    for part in parts:
-        shift = _shift(part, choice, shares[part.metric], sure, known, prior)
+    for index, part in enumerate(parts):
+        reading, readings[index] = readings[index], None
+        shift = _shift(part, choice, shares[part.metric], sure, known, prior, reading)
+        del reading
         if shift is not None:
             found[part.metric] = shift
     found = {m: _counted(s, series, len(found)) for m, s in found.items()}
@@ -426,13 +433,19 @@ def _moved(
     shares: np.ndarray,
     zone: Offsets,
     prior: Prior | None = None,
+    reading: _Reading | None = None,
 ) -> np.ndarray:
     """Per cell, the events its series' shares move on the days the shift applies to
     (`zone`: the one the fits were made under), today's unfinished day counted as far as it
     has passed, and what each day moved beyond its share where the series' remainders show
-    it, alone or with the data view's `prior` (bot.reconcile.zonedays)."""
-    moved, args = _fitted(part, fits, shares, zone)
-    moved = moved + deviations(*args, prior=prior)
+    it, alone or with the data view's `prior` (bot.reconcile.zonedays). `reading`: the
+    part's `_fitted` and remainders, when already read for the prior."""
+    if reading is None:
+        moved, args = _fitted(part, fits, shares, zone)
+        remainders_read = None
+    else:
+        moved, args, remainders_read = reading.moved, reading.args, reading.remainders
+    moved = moved + deviations(*args, prior=prior, reading=remainders_read)
     return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
 
 
@@ -450,26 +463,52 @@ def _fitted(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Of
     return moved, (part.view, part.rest - moved, quiet, hours != 0, behind, stepped)
 
 
-def _prior(
+# Cells of every part at most, for which each part's fitted shift and remainders are kept
+# from the data view's prior to its shift (about 40 bytes a cell: 40 MB), instead of being
+# computed again: a 13-month question at 1,000 journeys (4 M cells) would hold them all
+# at once beside its peak.
+KEPT_READING_CELLS = 1_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class _Reading:
+    """One part's fitted shift (`_fitted`: None when not kept) and the remainders it leaves
+    (which the data view's prior is read from)."""
+
+    moved: np.ndarray | None
+    args: tuple | None
+    remainders: Remainders
+
+    def kept(self) -> _Reading | None:
+        return self if self.moved is not None else None
+
+
+def _readings(
     parts: Sequence[Part], fits: dict[str, SeriesFit], shares: dict[str, np.ndarray], zone
-) -> Prior | None:
-    """What every series of the data view, every metric's, says together of the day-to-day
-    deviations from the fitted shares (bot.reconcile.zonedays.pooled)."""
+) -> list[_Reading]:
+    """Per part, what the data view's prior is read from (the remainders of its fitted
+    shift, bot.reconcile.zonedays.pooled), and the fitted shift itself where the parts are
+    small enough to keep it for the shift's amounts."""
+    keep = sum(len(p.view) for p in parts) <= KEPT_READING_CELLS
     readings = []
     for part in parts:
-        _, args = _fitted(part, fits, shares[part.metric], zone)
-        readings.append((remainders(*args), part.view.groups.keys))
-    return pooled(readings)
+        moved, args = _fitted(part, fits, shares[part.metric], zone)
+        found = remainders(*args)
+        readings.append(_Reading(moved, args, found) if keep else _Reading(None, None, found))
+        del moved, args
+    return readings
 
 
 def _counted(shift: TimeShift, series: int, metrics: int) -> TimeShift:
     return replace(shift, series=max(series, 1), metrics=max(metrics, 1))
 
 
-def _shift(part, choice: _Choice, shares, sure: bool, known, prior=None) -> TimeShift | None:
+def _shift(
+    part, choice: _Choice, shares, sure: bool, known, prior=None, reading=None
+) -> TimeShift | None:
     view, groups = part.view, part.view.groups
     f = choice.fits[part.metric]
-    amount = _moved(part, choice.fits, shares, choice.fitted, prior)
+    amount = _moved(part, choice.fits, shares, choice.fitted, prior, reading)
     width = f.width
     if np.abs(amount).sum() < MIN_MOVED:
         return None
