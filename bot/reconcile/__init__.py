@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ from bot.reconcile.causes import (
 )
 from bot.reconcile.detectors import SIDES, UNKNOWN_JOURNEY, with_neighbours
 from bot.reconcile.evidence import describe
+from bot.reconcile.learned import Learned, learned_from
 from bot.reconcile.pool import Pool
 from bot.reconcile.queue import QUEUE_METRIC, RetryQueue
 from bot.reconcile.result import CAUSES, Breakdown, CauseDetail, MetricResult, SafeRange
@@ -55,6 +57,8 @@ __all__ = [
     "reconcile_pooled",
 ]
 
+
+T = TypeVar("T")
 
 # The oldest age, in days, at which snapshot history is read for values still moving.
 SETTLE_HORIZON_DAYS = 30
@@ -92,16 +96,24 @@ def rules_for(
     queue: RetryQueue | None = None,
     hours: AjoHours | None = None,
     captured_at: datetime | None = None,
+    learned: Learned | None = None,
 ) -> Rules:
     """`arrivals`: the shares still to arrive per dataset (bot.reconcile.arrival), when
     already learned for another metric of the same answer; `metric` takes its dataset's.
     `queue`: AJO's retry queue per journey and day, when its export carried it.
     `hours`: AJO's hourly counts, when a Query Service pull kept them.
-    `captured_at`: when CJA's latest numbers were captured, when known."""
+    `captured_at`: when CJA's latest numbers were captured, when known.
+    `learned`: what was learned before from this `history` (bot.reconcile.learned)."""
     # One threshold for every window (bot.reconcile.settled): the lag step's days and the
     # safe range's are the same days.
     change_pct = settings.settle_change_pct
-    settling = learn(history, metric, change_pct) if history is not None else None
+    once = learned.get if learned is not None else _now
+    settling = (
+        once(("settling", metric, change_pct), lambda: learn(history, metric, change_pct))
+        if history is not None
+        else None
+    )
+    only = _only(channels)
     return Rules(
         calendars=calendars,
         reporting=settings.timezone,
@@ -111,7 +123,10 @@ def rules_for(
         tolerance_pct=settings.tolerance_for(metric),
         settling=settling,
         channels=channels,
-        by_channel=learn_channels(history, metric, change_pct, _only(channels))
+        by_channel=once(
+            ("channels", metric, change_pct, only),
+            lambda: learn_channels(history, metric, change_pct, only),
+        )
         if channels is not None
         else {},
         safe_settling=settling if channels is not None else None,
@@ -125,22 +140,19 @@ def rules_for(
     )
 
 
-def _arrivals(settings: Settings, history: pd.DataFrame | None, channels) -> dict:
+def _arrivals(
+    settings: Settings, history: pd.DataFrame | None, channels, learned: Learned | None = None
+) -> dict:
     """What history says of the records still to arrive at each age, per dataset."""
     horizon = max(settings.retry_window_days, settings.lag_days)
-    return learn_by_dataset(history, horizon, _only(channels))
+    only = _only(channels)
+    once = learned.get if learned is not None else _now
+    return once(("arrivals", horizon, only), lambda: learn_by_dataset(history, horizon, only))
 
 
-def _plain_text(history: pd.DataFrame | None) -> pd.DataFrame | None:
-    """`history` with its text columns (source, metric, channel) as Python strings:
-    learning reads them as arrays per metric, channel and source, dozens of times per
-    question, and a column of pandas' string type is converted again at every read."""
-    if history is None:
-        return None
-    text = [
-        c for c in ("source", "metric", "channel") if c in history and history[c].dtype != object
-    ]
-    return history.astype(dict.fromkeys(text, object)) if text else history
+def _now(key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, with nothing learned before to look it up in."""
+    return compute()
 
 
 def _only(channels: Mapping[int, tuple[str, ...]] | None) -> str:
@@ -253,8 +265,9 @@ def _attributions(
         day = cells["day"].to_numpy()  # compared as an array: a Series' operators cost more
         return cells.loc[(day >= start.to_datetime64()) & (day <= end.to_datetime64())]
 
-    history = _plain_text(history)
-    arrivals = _arrivals(settings, history, channels)
+    learned = learned_from(history)
+    history = learned.plain
+    arrivals = _arrivals(settings, history, channels, learned)
     retry_queue = RetryQueue.of_frame(frame)
     asked = tuple(dict.fromkeys(query.metrics or reported))
     rules = {
@@ -269,6 +282,7 @@ def _attributions(
             retry_queue,
             hours,
             captured_at,
+            learned,
         )
         for m in asked
     }
@@ -307,7 +321,9 @@ def _attributions(
     extra, extra_gaps = {}, {}
     for metric in reported:
         if metric not in rules and metric in positions:
-            other = rules_for(metric, settings, today, history, calendars, arrivals={})
+            other = rules_for(
+                metric, settings, today, history, calendars, arrivals={}, learned=learned
+            )
             gaps = None if given is None else given.extra[metric]
             ready = prepare(rows_of(metric), metric, other, gaps)
             extra[metric], extra_gaps[metric] = ready.zone, wide_gaps(ready.gaps)
