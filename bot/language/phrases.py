@@ -385,6 +385,8 @@ def _since_period(m: re.Match[str], today: date, _order) -> Reading:
         span = latest_month(MONTHS[period.rstrip(".")], today)
         if m["year"]:
             span = month_span(int(m["year"]), MONTHS[period.rstrip(".")])
+            if span is None:  # a year no calendar holds ("since may 0000")
+                return Impossible(m[0])
     else:
         span = {
             "week": week_of(today),

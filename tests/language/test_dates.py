@@ -127,6 +127,8 @@ def test_a_range_reaching_past_today_offers_the_days_so_far() -> None:
         "sent 2 weeks ago",
         "sent since 0000-01-01",
         "sent until 0001-01-05",
+        "sent since may 0000",
+        "sent since the start of may 0000",
     ],
 )
 def test_a_date_phrase_not_understood_is_asked_back_not_defaulted(text: str) -> None:
