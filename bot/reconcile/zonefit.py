@@ -121,6 +121,9 @@ def _fill(out: np.ndarray, view: CellView, zone: Offsets) -> None:
     segment with a shift, the change that moves under it in the zone's direction, then in
     the other direction, then the previous and the next day's terms. Each day's segment,
     and its neighbours', are looked up once for all of them."""
+    if view.grid_days is not None:
+        _fill_grid(out, view, zone)
+        return
     hours = zone.hours()
     one = np.timedelta64(1, "D")
     here, before, after = (zone.segment_of(d) for d in (view.day, view.day - one, view.day + one))
@@ -134,6 +137,59 @@ def _fill(out: np.ndarray, view: CellView, zone: Offsets) -> None:
         own, other = (behind, ahead) if hours[k] < 0 else (ahead, behind)
         out[:, column], out[:, len(moving) + column] = own, other
     out[:, 2 * len(moving) :] = _neighbour_terms(view, hours, here, before, after, ajo, prev, nxt)
+
+
+def _fill_grid(out: np.ndarray, view: CellView, zone: Offsets) -> None:
+    """`_fill` where the cells are a [journey, day] grid with the same days on every row:
+    a day's segment (and its neighbours') is a column's, so each regressor is worked out
+    over the columns of days it can be other than zero, from the same operands as `_fill`
+    (so the same numbers, zeros included), and written in place."""
+    days = view.grid_days
+    shape = (len(view.groups), len(days))
+    hours = zone.hours()
+    one = np.timedelta64(1, "D")
+    here, before, after = (zone.segment_of(d) for d in (days, days - one, days + one))
+    ajo = view.ajo.astype(float).reshape(shape)
+    prev = view.ajo_prev.astype(float).reshape(shape)
+    nxt = view.ajo_next.astype(float).reshape(shape)
+    moving = np.flatnonzero(hours != 0)
+    for column, k in enumerate(moving):
+        mine = here == k
+        for target, edge, values in ((after == k, "behind", nxt), (before == k, "ahead", prev)):
+            own = (edge == "behind") == (hours[k] < 0)
+            written = out[:, column if own else len(moving) + column].reshape(shape)
+            _written(written, mine | target, ajo, mine, values, target)
+    left = 2 * len(moving)
+    hours_here = hours[np.clip(here, 0, None)]
+    shifted, behind = hours_here != 0, hours_here < 0
+    moving_after = hours[np.clip(after, 0, None)] != 0
+    moving_before = hours[np.clip(before, 0, None)] != 0
+    consecutive = (days[1:] - days[:-1]).astype(np.int64) == 1
+    prev2, next2 = prev.copy(), nxt.copy()
+    prev2[:, 1:] = np.where(consecutive, prev[:, :-1], prev[:, 1:])
+    next2[:, :-1] = np.where(consecutive, nxt[:, 1:], nxt[:, :-1])
+    for column, own, (after_values, before_values) in (
+        (left, prev, (ajo, prev2)),
+        (left + 1, nxt, (next2, ajo)),
+    ):
+        into = np.where(
+            behind,
+            np.where(moving_after, after_values, 0.0),
+            np.where(moving_before, before_values, 0.0),
+        )
+        np.subtract(np.where(shifted, own, 0.0), into, out=out[:, column].reshape(shape))
+
+
+def _written(out, span, ajo, mine, values, target) -> None:
+    """`out` ([journey, day]) = where(mine, ajo, 0) - where(target, values, 0), worked out
+    over the columns from the first to the last day in `span` (zeros elsewhere, as the
+    expression gives there)."""
+    out[...] = 0.0
+    found = np.flatnonzero(span)
+    if not len(found):
+        return
+    cut = slice(found[0], found[-1] + 1)
+    out[:, cut] = np.where(mine[cut], ajo[:, cut], 0.0) - np.where(target[cut], values[:, cut], 0.0)
 
 
 def _neighbour_terms(view, hours, here, before, after, ajo, prev, nxt) -> np.ndarray:
@@ -187,6 +243,25 @@ def _grams(groups: Groups, rows: np.ndarray, kept: np.ndarray):
     return product[:, :-1, :-1], product[:, :-1, -1]
 
 
+def _outer_sums(groups: Groups, rows: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """[group, column, column]: the sum of the outer products of `rows`' columns (X's and
+    y) over each group's cells in `cells` (a mask). Integers: exact in any order."""
+    where = np.flatnonzero(cells)
+    picked = rows[:, where]
+    summed = np.zeros((len(groups), len(rows), len(rows)))
+    np.add.at(summed, groups.ids[where], np.einsum("ic,jc->cij", picked, picked))
+    return summed
+
+
+def _without(groups: Groups, rows: np.ndarray, dropped: np.ndarray, gram, moment):
+    """`_grams` once the cells in `dropped` (kept before) are left out: their outer products
+    taken off the sums, not the sums formed again over every cell (a few outliers against
+    a pass over every regressor). Every term is an integer, so the difference is exactly
+    the sum over the cells left."""
+    taken = _outer_sums(groups, rows, dropped)
+    return gram - taken[:, :-1, :-1], moment - taken[:, :-1, -1]
+
+
 def _inverse(gram: np.ndarray) -> np.ndarray:
     """Batched inverse of X'X, scaled to unit diagonal with a tiny ridge: a column a
     journey's days never exercise gets a zero coefficient (its moment is zero) rather than
@@ -215,6 +290,13 @@ def _fitted_values(groups: Groups, x: np.ndarray, coef: np.ndarray) -> np.ndarra
     group order, a block of journeys at a time: each cell's product is the same operation
     on the same numbers (einsum's layout per cell unchanged), without a [cell, column]
     array of coefficients (the fit's largest transient beside its regressors)."""
+    width = groups.regular_width
+    if width is not None and len(groups):
+        # A [journey, day] grid: each journey's row of `coef` read in place for its cells,
+        # not repeated per cell; the same product per cell (the inner loop over columns is
+        # the same: contiguous columns, summed into one number).
+        grid = x.reshape(len(groups), width, x.shape[1])
+        return np.einsum("gci,gi->gc", grid, coef).reshape(-1)
     if not groups.in_order or len(x) <= _BLOCK_CELLS:
         return np.einsum("ci,ci->c", x, groups.per_cell(coef))
     bounds = groups.bounds
@@ -259,10 +341,7 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
         outliers &= np.abs(residual) > 4 * groups.per_cell(np.nan_to_num(scale)) + 1
     if outliers.any():
         kept = kept & ~outliers
-        # `x` is made again after: it, `rows` and `rows`' masked copy are not held at once.
-        del x
-        gram, moment = _grams(groups, rows, kept)
-        x = np.ascontiguousarray(rows[:-1].T)
+        gram, moment = _without(groups, rows, outliers, gram, moment)
     del rows  # read from `x` from here on
     days = groups.count(kept)
     vv = gram[:, 0, 0]
@@ -274,6 +353,7 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
         "two": np.r_[base, NUISANCE + np.arange(2 * k)],
         "neighbours": np.r_[base, NUISANCE + np.arange(k), NUISANCE + 2 * k, NUISANCE + 2 * k + 1],
     }
+    summed = groups.sum(volume, kept)
     for kind, used in layouts.items():
         sub = np.ix_(np.arange(len(groups)), used, used)
         coef, inverse, sse, _ = _solve(
@@ -292,7 +372,7 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
                 spread=spread,
                 view=view,
                 zone=zone,
-                volume=groups.sum(volume, kept),
+                volume=summed,
                 estimable=judged.estimable & (vv > 0),
                 valid=judged.valid & (vv > 0),
             )

@@ -212,3 +212,51 @@ def test_the_fits_values_a_block_of_journeys_at_a_time_are_the_whole_arrays(
             assert found.tobytes() == whole.tobytes()
     finally:
         zonefit._BLOCK_CELLS = original
+
+
+zone_grids = st.tuples(
+    st.integers(1, 7), st.integers(1, 60), st.integers(0, 300), st.sampled_from(
+        ["America/New_York", "Europe/Paris", "Asia/Tokyo", "Australia/Sydney", "UTC"]
+    ), st.integers(0, 99),
+)  # fmt: skip
+
+
+@given(zone_grids)
+@settings(max_examples=150, deadline=None)
+def test_the_zone_fits_grid_layout_gives_the_same_bytes(drawn) -> None:
+    """Cells on a [journey, day] grid (every journey over the same days): the regressors
+    worked out per day's column and the fitted values read per journey's row are the
+    general path's, byte for byte (zeros' signs too); the normal equations with a few
+    cells taken off after equal those formed without them."""
+    from bot.reconcile.offsets import offsets, with_audience_changes
+
+    count, size, offset, name, seed = drawn
+    rng = np.random.default_rng(seed)
+    keys = np.repeat(np.arange(count, dtype=np.int64) * 3 + 1, size)
+    days = np.tile(np.arange(size) + offset, count)
+    ajo = rng.integers(0, 5_000, len(keys)) * (rng.random(len(keys)) < 0.9)
+    view = _view(keys, days, ajo, ajo)
+    view = CellView(**{**vars(view), "ajo_prev": np.roll(view.ajo, 1), "ajo_next": view.ajo[::-1]})
+    first = (view.day.min() - 1).item()
+    last = (view.day.max() + 1).item()
+    zone = with_audience_changes(offsets(name, "America/Los_Angeles", first, last), first, last)
+    general = CellView(**vars(view))
+    general.__dict__["grid_days"] = None  # the cached property, as for cells of any layout
+    assert view.grid_days is not None
+    assert zonefit.design(view, zone).tobytes() == zonefit.design(general, zone).tobytes()
+
+    rows = zonefit._regressors(view, zone, 1, 1)
+    rows[0], rows[-1] = view.ajo, rng.integers(-900, 900, len(keys))
+    x = np.ascontiguousarray(rows[:-1].T)
+    groups = view.groups
+    for p in range(1, x.shape[1] + 1):
+        coef = rng.normal(size=(len(groups), p))
+        fitted = zonefit._fitted_values(groups, x[:, :p], coef)
+        assert fitted.tobytes() == np.einsum("ci,ci->c", x[:, :p], coef[groups.ids]).tobytes()
+
+    kept = rng.random(len(keys)) < 0.8
+    dropped = kept & (rng.random(len(keys)) < 0.1)
+    gram, moment = zonefit._without(groups, rows, dropped, *zonefit._grams(groups, rows, kept))
+    fresh = zonefit._grams(groups, rows, kept & ~dropped)
+    assert gram.tobytes() == fresh[0].tobytes()
+    assert moment.tobytes() == fresh[1].tobytes()

@@ -176,6 +176,17 @@ class CellView:
         """The cells grouped by journey, computed once (a stable sort, then slices)."""
         return Groups.of(self.journey)
 
+    @cached_property
+    def grid_days(self) -> np.ndarray | None:
+        """The days of each journey's row where every journey has the same days, in order
+        (the cells a [journey, day] grid: a day's facts are then a row's, not a cell's);
+        None otherwise."""
+        width = self.groups.regular_width
+        if width is None or not len(self.day):
+            return None
+        grid = self.day.reshape(len(self.groups), width)
+        return grid[0] if (grid == grid[0]).all() else None
+
     def journeys(self) -> Iterator[tuple[object, np.ndarray]]:
         """(journey key, positions of its cells in ascending order) for each journey, in key
         order. Positions, not masks: a mask per journey over every cell is quadratic."""
