@@ -549,3 +549,38 @@ def test_the_comparison_names_each_rows_metric_a_byte_each(store):
         by_metric = dict(zip(read["metric"].astype(str), read["ajo"], strict=True))
         expected = {"sent": 5, "clicks": 3, "opens": 4}
         assert by_metric == {m: v for m, v in expected.items() if not asked or m in asked}
+
+
+def test_the_packed_read_gives_the_plain_reads_frame(store, monkeypatch):
+    """SQLite's many-row read packs each cell's key and row counts into one integer each
+    (bot.store.reader._packed): the frame equals the plain read's, column for column and
+    byte for byte, days before 1970 and negative values included; a journey key too large
+    to pack is read plainly."""
+    rows = [
+        ("sent", "2026-11-20", 7, 2), ("opens", "1969-12-30", -3, 1), ("clicks", "2026-11-21", 0, 3)
+    ]  # fmt: skip
+    for metric, day, value, copies in rows:
+        for copy in range(copies):
+            store.save(
+                frame({"source": "ajo", "day": day, "value": value, "metric": metric,
+                       "action": f"a{copy}"}),
+                f"{metric}{copy}.csv",
+            )  # fmt: skip
+    store.save(frame({"source": "cja", "day": "2026-11-20", "value": 5}), "cja.csv")
+
+    def read(asked=()):
+        with store.engine.connect() as conn:
+            return comparison_frame(conn, date(1969, 12, 1), date(2026, 11, 29), asked)
+
+    for asked in ((), ("opens", "sent")):
+        packed = read(asked)
+        with monkeypatch.context() as plain:
+            plain.setattr(reader, "_packable", lambda conn: False)
+            expected = read(asked)
+        pd.testing.assert_frame_equal(packed, expected)
+        assert len(packed) == (3 if not asked else 2)
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as conn:
+            assert reader._packable(conn)
+            conn.execute(text("UPDATE daily_comparison SET journey_key = :k"), {"k": 1 << 40})
+            assert not reader._packable(conn)
