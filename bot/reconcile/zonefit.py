@@ -258,8 +258,13 @@ def _without(groups: Groups, rows: np.ndarray, dropped: np.ndarray, gram, moment
     taken off the sums, not the sums formed again over every cell (a few outliers against
     a pass over every regressor). Every term is an integer, so the difference is exactly
     the sum over the cells left."""
-    taken = _outer_sums(groups, rows, dropped)
-    return gram - taken[:, :-1, :-1], moment - taken[:, :-1, -1]
+    # Laid out as `_grams` hands them over (views of one [group, column, column] array):
+    # the solves' products read them in the same order.
+    product = np.empty((len(groups), len(rows), len(rows)))
+    product[:, :-1, :-1], product[:, :-1, -1] = gram, moment
+    product[:, -1] = 0.0
+    product = product - _outer_sums(groups, rows, dropped)
+    return product[:, :-1, :-1], product[:, :-1, -1]
 
 
 def _inverse(gram: np.ndarray) -> np.ndarray:
@@ -356,8 +361,13 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     summed = groups.sum(volume, kept)
     for kind, used in layouts.items():
         sub = np.ix_(np.arange(len(groups)), used, used)
+        # A layout of the first columns reads them in place (each cell's product runs over
+        # its contiguous columns either way); the moments are copied as before (their
+        # layout sets the order the coefficients are summed in).
+        prefix = bool((used == np.arange(len(used))).all())
+        columns = x[:, : len(used)] if prefix else x[:, used]
         coef, inverse, sse, _ = _solve(
-            groups, x[:, used], y, kept, gram[sub], moment[:, used], len(used)
+            groups, columns, y, kept, gram[sub], moment[:, used], len(used)
         )
         judged = _judged(groups, coef, inverse, gram[sub], sse, sse0, days, kind, k)
         # Back to the common layout: a column a fit leaves out has share 0, spread inf.

@@ -249,10 +249,16 @@ def test_the_zone_fits_grid_layout_gives_the_same_bytes(drawn) -> None:
     rows[0], rows[-1] = view.ajo, rng.integers(-900, 900, len(keys))
     x = np.ascontiguousarray(rows[:-1].T)
     groups = view.groups
+    uneven = Groups.of(np.sort(rng.integers(0, count + 1, len(keys))))
     for p in range(1, x.shape[1] + 1):
-        coef = rng.normal(size=(len(groups), p))
-        fitted = zonefit._fitted_values(groups, x[:, :p], coef)
-        assert fitted.tobytes() == np.einsum("ci,ci->c", x[:, :p], coef[groups.ids]).tobytes()
+        # The first columns read in place, against a copy of them and each cell's row of
+        # coefficients gathered (the layout the fits read before).
+        copied = np.ascontiguousarray(x[:, :p])
+        for grouped in (groups, uneven):
+            coef = rng.normal(size=(len(grouped), p))
+            fitted = zonefit._fitted_values(grouped, x[:, :p], coef)
+            expected = np.einsum("ci,ci->c", copied, coef[grouped.ids])
+            assert fitted.tobytes() == expected.tobytes()
 
     kept = rng.random(len(keys)) < 0.8
     dropped = kept & (rng.random(len(keys)) < 0.1)
