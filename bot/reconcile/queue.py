@@ -52,6 +52,8 @@ class RetryQueue:
         keys = list(journeys)
         if any(k not in self.counts for k in keys):
             return None
+        if len(keys) == 1:  # a journey row's: its own days, copied at once
+            return dict(self.counts[keys[0]])
         total: dict[int, int] = {}
         for key in keys:
             for day, count in self.counts[key].items():

@@ -146,8 +146,9 @@ def _unpacked(values: np.ndarray) -> dict[str, np.ndarray]:
         "journey_key": key >> (_METRIC_BITS + _DAY_BITS),
         "day": ((key >> _METRIC_BITS) & ((1 << _DAY_BITS) - 1)) - (1 << (_DAY_BITS - 1)),
         "metric": (key & ((1 << _METRIC_BITS) - 1)) - 1,
-        "ajo": values[:, 1],
-        "cja": values[:, 2],
+        # Copied, so that the packed rows are let go before the frame is built.
+        "ajo": values[:, 1].copy(),
+        "cja": values[:, 2].copy(),
         "ajo_rows": counts >> _COUNT_BITS,
         "cja_rows": counts & ((1 << _COUNT_BITS) - 1),
     }
