@@ -256,10 +256,17 @@ def learn_settling(
         # A join kind switched off weighs its plans with a huge cost, over jit_above_cost:
         # PostgreSQL compiled the statement (about 2 s per chunk, of 0.1 s executed).
         conn.execute(text("SET LOCAL jit = off"))
+        # Estimating one joined row, it sorted them all (a million at 250 journeys after
+        # a few pulls: external merge on disk) to group them into a few hundred moves;
+        # hashed in memory, the statement takes half the time. (The history's hash table
+        # takes about 90 MB then, the writer's sort memory as learn_capture sets it.)
+        conn.execute(text("SET LOCAL enable_sort = off"))
+        conn.execute(text(f"SET LOCAL work_mem = '{learned.SORT_MEMORY}'"))
     learned.add(conn, moves)
     if postgres:
         conn.execute(text("SET LOCAL enable_nestloop = DEFAULT"))
         conn.execute(text("SET LOCAL jit = DEFAULT"))
+        conn.execute(text("SET LOCAL enable_sort = DEFAULT"))
 
 
 def _history_holders(conn: Connection, source: str, first: date, last: date) -> list[int]:

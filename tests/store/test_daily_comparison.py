@@ -343,7 +343,11 @@ def test_postgresql_joins_a_recaptures_history_by_hashing(store, monkeypatch):
         recapture.learn_settling(conn, "ajo", captured, date(2026, 11, 16), date(2026, 11, 29))
         assert conn.scalar(text("SHOW enable_nestloop")) == "on"  # for what follows
         assert conn.scalar(text("SHOW jit")) == "on"
+        assert conn.scalar(text("SHOW enable_sort")) == "on"
     assert "superseded_values" in plans[-1], plans[-1]
+    # Grouped by hashing: estimating one row, PostgreSQL sorted a million on disk.
+    assert "HashAggregate" in plans[-1], plans[-1]
+    assert "Sort" not in plans[-1], plans[-1]
     # Not compiled: a join kind switched off makes the plan's cost huge, over JIT's bound.
     assert "JIT" not in plans[-1], plans[-1]
     # (A nested loop over the one listed snapshot's row is no harm: its id is a constant.)
