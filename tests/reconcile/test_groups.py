@@ -266,3 +266,30 @@ def test_the_zone_fits_grid_layout_gives_the_same_bytes(drawn) -> None:
     fresh = zonefit._grams(groups, rows, kept & ~dropped)
     assert gram.tobytes() == fresh[0].tobytes()
     assert moment.tobytes() == fresh[1].tobytes()
+
+
+@given(views)
+@settings(max_examples=200, deadline=None)
+def test_neighbours_are_each_journeys_day_before_and_after(drawn) -> None:
+    """`with_neighbours` (each cell's place among the sorted distinct journey-days read off
+    for the day before and after) gives AJO's sum over the same journey's day before and
+    after, 0 where there is none; repeated and missing days included."""
+    import pandas as pd
+
+    from bot.reconcile.detectors import with_neighbours
+
+    keys, days, ajo = (np.array(x, dtype=np.int64) for x in drawn[:3])
+    cells = pd.DataFrame(
+        {
+            "journey_key": keys,
+            "day": (np.datetime64("2026-01-01") + days).astype("datetime64[us]"),
+            "ajo": ajo,
+        }
+    )
+    found = with_neighbours(cells)
+    summed: dict[tuple[int, int], int] = {}
+    for key, day, value in zip(keys.tolist(), days.tolist(), ajo.tolist(), strict=True):
+        summed[key, day] = summed.get((key, day), 0) + value
+    pairs = list(zip(keys.tolist(), days.tolist(), strict=True))
+    assert found["ajo_prev"].tolist() == [summed.get((k, d - 1), 0) for k, d in pairs]
+    assert found["ajo_next"].tolist() == [summed.get((k, d + 1), 0) for k, d in pairs]

@@ -373,9 +373,19 @@ def with_neighbours(cells: pd.DataFrame) -> pd.DataFrame:
     sums = np.zeros(len(keys), dtype=np.int64)
     np.add.at(sums, index.reshape(-1), cells["ajo"].to_numpy().astype(np.int64))
     added = {}
+    index = index.reshape(-1)
+    last = max(len(keys) - 1, 0)
     for column, shift in (("ajo_prev", -1), ("ajo_next", 1)):
         wanted = code + shift
-        where = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        # Where `np.searchsorted(keys, wanted)` puts it, read off each cell's own place
+        # among the sorted distinct keys (a random binary search per cell cost more than
+        # the rest): the day after is next, if anywhere; the day before is the previous
+        # key when that is it, else the cell's own place.
+        if shift > 0:
+            where = np.minimum(index + 1, last)
+        else:
+            before = np.maximum(index - 1, 0)
+            where = np.where((index > 0) & (keys[before] == wanted), before, index)
         found = keys[where] == wanted if len(keys) else np.zeros(len(code), dtype=bool)
         added[column] = np.where(found, sums[where] if len(keys) else 0, 0).astype(np.int64)
     return with_columns(cells, added)
