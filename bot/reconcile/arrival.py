@@ -23,7 +23,14 @@ settled. So the safe range also asks how many records may still arrive:
   connection); the day is final when they are at most PARITY_SETTLE_CHANGE_PCT of the
   day's values in both products together (the share the evaluation calls final);
 - the range ends on the latest day up to which every day is final with probability at
-  least CONFIDENCE.
+  least CONFIDENCE;
+- a day's own counts say how many of its records CJA still lacks, give or take the data
+  source's noise: AJO's count (final once the day is over) times the journey's usual CJA /
+  AJO ratio on days older than the retry window, less CJA's count. Where the journey has
+  enough such days, the chance is read given that shortfall (the records still to come are
+  the Poisson above, the shortfall is them plus noise as wide as the settled days' own
+  scatter): a day whose CJA count already holds the journey's usual share of AJO's is
+  less likely to get more, one that falls short of it more likely.
 
 A channel's own series teach its share when CJA's were seen at every age up to the retry
 window (as for the windows, bot.reconcile.settled), else every channel's together; with too
@@ -33,7 +40,7 @@ little history nothing is learned and the window alone decides.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -163,12 +170,18 @@ class Volumes:
     """Each journey's cells of an answer, read once: the day (ordinal), CJA's count (the
     records that arrived, a share of those to come) and AJO's and CJA's together (what a
     change is judged against). `of(keys)` picks journeys without a pass over every cell
-    (a by_journey row per journey would be quadratic in journeys)."""
+    (a by_journey row per journey would be quadratic in journeys). `shortfalls`: per
+    journey, aligned with its cells, how many records CJA lacks against the journey's
+    usual ratio and that reading's variance (journeys without enough settled days have
+    none)."""
 
     by_journey: dict[int, np.ndarray]  # journey key -> [3, cells]: day, cja, both
+    shortfalls: dict[int, np.ndarray] = field(default_factory=dict)  # -> [2, cells]
 
     @classmethod
-    def of_cells(cls, cells: pd.DataFrame) -> Volumes:
+    def of_cells(cls, cells: pd.DataFrame, settled_before: date | None = None) -> Volumes:
+        """`settled_before`: the days before it have settled (older than the retry window);
+        they teach each journey's usual ratio. None: no shortfalls are read."""
         if not len(cells):
             return cls({})
         # numpy counts days from 1970-01-01; date.toordinal from 0001-01-01.
@@ -179,12 +192,70 @@ class Volumes:
         order = np.argsort(keys, kind="stable")
         labels, starts = np.unique(keys[order], return_index=True)
         parts = np.split(table[:, order], starts[1:], axis=1)
-        return cls(dict(zip(labels.tolist(), parts, strict=True)))
+        by_journey = dict(zip(labels.tolist(), parts, strict=True))
+        if settled_before is None:
+            return cls(by_journey)
+        short = _shortfalls(table[:, order], starts, settled_before.toordinal())
+        shortfalls = {
+            key: part
+            for key, part in zip(labels.tolist(), np.split(short, starts[1:], axis=1), strict=True)
+            if np.isfinite(part[1]).all()
+        }
+        return cls(by_journey, shortfalls)
 
     def of(self, keys: Iterable[int] | None) -> Volumes:
         if keys is None:
             return self
-        return Volumes({k: self.by_journey[k] for k in keys if k in self.by_journey})
+        return Volumes(
+            {k: self.by_journey[k] for k in keys if k in self.by_journey},
+            {k: self.shortfalls[k] for k in keys if k in self.shortfalls},
+        )
+
+    def shortfall(self, key: int, inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Journey `key`'s shortfall and its variance on the cells `inside` picks (none
+        read: 0 and an infinite variance, which says nothing)."""
+        found = self.shortfalls.get(key)
+        if found is None:
+            count = int(inside.sum())
+            return np.zeros(count), np.full(count, np.inf)
+        return found[0][inside], found[1][inside]
+
+
+# A journey's usual ratio and its scatter need this many settled days with AJO counts.
+SETTLED_DAYS_NEEDED = 7
+# The variance of a shortfall is never taken under this (records squared): the counts are
+# whole records, and a journey whose settled days agree exactly says little about one more.
+MIN_SHORTFALL_VARIANCE = 0.25
+
+
+def _shortfalls(table: np.ndarray, starts: np.ndarray, settled_before: int) -> np.ndarray:
+    """[2, cells] in `table`'s order (sorted by journey, each journey's cells from its
+    start): AJO's count times the journey's CJA / AJO ratio over its settled days, less
+    CJA's count; and the variance of that reading (the settled days' squared residuals per
+    AJO record times AJO's count, plus the ratio's own uncertainty), infinite for journeys
+    with fewer than SETTLED_DAYS_NEEDED settled days."""
+    day, cja, both = table
+    ajo = (both - cja).astype(float)
+    cja = cja.astype(float)
+    journey = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(day))))
+    settled = (day < settled_before) & (ajo > 0)
+    count = np.bincount(journey, weights=settled, minlength=len(starts))
+    ajo_sum = np.bincount(journey, weights=np.where(settled, ajo, 0.0), minlength=len(starts))
+    cja_sum = np.bincount(journey, weights=np.where(settled, cja, 0.0), minlength=len(starts))
+    known = count >= SETTLED_DAYS_NEEDED
+    ratio = np.divide(cja_sum, ajo_sum, out=np.zeros(len(starts)), where=known)
+    residual = cja - ratio[journey] * ajo
+    scatter = np.where(settled, residual**2 / np.where(settled, ajo, 1.0), 0.0)
+    per_record = np.divide(
+        np.bincount(journey, weights=scatter, minlength=len(starts)),
+        count,
+        out=np.zeros(len(starts)),
+        where=known,
+    )
+    uncertainty = np.divide(per_record, ajo_sum, out=np.zeros(len(starts)), where=known)
+    variance = per_record[journey] * ajo + uncertainty[journey] * ajo**2
+    variance = np.where(known[journey], np.maximum(variance, MIN_SHORTFALL_VARIANCE), np.inf)
+    return np.stack([-residual, variance])
 
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -238,6 +309,45 @@ def _summed_tails(mean: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.maximum(tails, 0.0)
 
 
+# Above this many records expected still to come, the day is not judged by its shortfall
+# (the Poisson's own spread then dwarfs a record or two, and the terms would be many).
+SHORTFALL_MEAN_MAX = 50.0
+_TERMS = np.arange(int(SHORTFALL_MEAN_MAX + 12 * np.sqrt(SHORTFALL_MEAN_MAX) + 13))
+_LOG_FACTORIAL = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, len(_TERMS))))])
+
+
+def conditioned_chances(
+    chance: np.ndarray,
+    mean: np.ndarray,
+    allowed: np.ndarray,
+    shortfall: np.ndarray,
+    variance: np.ndarray,
+) -> np.ndarray:
+    """`chance` (P(Poisson(mean) > allowed)) read again given each day's shortfall: the
+    records still to come, k, are Poisson(mean) before the day's counts are looked at, and
+    the shortfall is k plus normal noise of `variance`, so P(k > allowed | shortfall) weighs
+    each k by its Poisson term times the noise's density at shortfall - k. Days with an
+    infinite variance (no shortfall read), none or too many records expected, or a chance
+    already 0 or 1 to a float's precision keep `chance`."""
+    result = chance.copy()
+    judged = np.flatnonzero(
+        np.isfinite(variance)
+        & np.isfinite(mean)
+        & (mean > 0)
+        & (mean <= SHORTFALL_MEAN_MAX)
+        & (chance > 0)
+        & (chance < 1)
+    )
+    if not len(judged):
+        return result
+    lam, short, spread = mean[judged, None], shortfall[judged, None], variance[judged, None]
+    log_weight = _TERMS * np.log(lam) - lam - _LOG_FACTORIAL - (short - _TERMS) ** 2 / (2 * spread)
+    weight = np.exp(log_weight - log_weight.max(axis=1, keepdims=True))
+    beyond = np.floor(allowed[judged, None]) < _TERMS
+    result[judged] = (weight * beyond).sum(axis=1) / weight.sum(axis=1)
+    return result
+
+
 @dataclass(frozen=True)
 class Final:
     """The last day up to which every day is final with probability CONFIDENCE, and why
@@ -261,19 +371,24 @@ def final_until(
 ) -> Final | None:
     """Where late records cut the range `start`..`end` short; None when every day up to
     `end` is final with probability CONFIDENCE, or when no share was learned."""
-    per_curve: dict[int, tuple[Arrival, list[np.ndarray]]] = {}
+    per_curve: dict[int, tuple[Arrival, list[np.ndarray], list[np.ndarray]]] = {}
     for key, table in volumes.by_journey.items():
         curve = _curve(key, arrivals, channels)
         if curve is not None:
-            per_curve.setdefault(id(curve), (curve, []))[1].append(table)
+            _, tables, shorts = per_curve.setdefault(id(curve), (curve, [], []))
+            tables.append(table)
+            shorts.append(np.stack(volumes.shortfall(key, np.ones(table.shape[1], dtype=bool))))
     if not per_curve:
         return None
     first, last, now = start.toordinal(), end.toordinal(), today.toordinal()
-    days, means, judged, shares, arrived = [], [], [], [], []
-    for curve, tables in per_curve.values():
+    days, means, judged, shares, arrived, shortfalls, variances = [], [], [], [], [], [], []
+    for curve, tables, shorts in per_curve.values():
         day, cja, both = np.concatenate(tables, axis=1)
+        short, variance = np.concatenate(shorts, axis=1)
         inside = (day >= first) & (day <= last)
         day, cja, both = day[inside], cja[inside], both[inside]
+        shortfalls.append(short[inside])
+        variances.append(variance[inside])
         ages = np.clip(now - day, 0, len(curve.shares) - 1)
         still = np.asarray(curve.shares)[ages]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -293,8 +408,14 @@ def final_until(
     ajo = total - np.bincount(inverse, weights=np.concatenate(arrived))
     share = np.zeros(len(labels))
     np.maximum.at(share, inverse, np.concatenate(shares))
+    # A day's shortfall is its journeys' summed, as is its variance (an infinite one,
+    # where some journey's was not read, says nothing of the day).
+    shortfall = np.bincount(inverse, weights=np.concatenate(shortfalls))
+    variance = np.bincount(inverse, weights=np.concatenate(variances))
+    allowed = total * change_pct / 100
+    chance = conditioned_chances(exceed_chances(mean, allowed), mean, allowed, shortfall, variance)
     # Every day up to a day is final with the product of each day's chance of being so.
-    sure = np.cumprod(1.0 - exceed_chances(mean, total * change_pct / 100))
+    sure = np.cumprod(1.0 - chance)
     unsure = np.flatnonzero(sure < CONFIDENCE)
     if len(unsure):
         i = int(unsure[0])
@@ -359,7 +480,7 @@ def finals_until(
     same operations on the same numbers, a day's sums over its one cell). Other rows call
     `final_until`."""
     results: list[Final | None] = [None] * len(volumes)
-    single, curves, tables = [], {}, []
+    single, curves, tables, shorts = [], {}, [], []
     for i, (given, end) in enumerate(zip(volumes, ends, strict=True)):
         if len(given.by_journey) != 1:
             results[i] = final_until(today, start, end, change_pct, arrivals, channels, given)
@@ -369,14 +490,17 @@ def finals_until(
         if curve is not None:
             single.append((i, curves.setdefault(id(curve), (len(curves), curve))[0]))
             tables.append(table)
+            shorts.append(np.stack(given.shortfall(key, np.ones(table.shape[1], dtype=bool))))
     if not single:
         return results
     first, now = start.toordinal(), today.toordinal()
     rows = np.repeat(np.arange(len(single)), [t.shape[1] for t in tables])
     day, cja, both = np.concatenate(tables, axis=1)
+    short, variance = np.concatenate(shorts, axis=1)
     last = np.array([ends[i].toordinal() for i, _ in single])[rows]
     inside = (day >= first) & (day <= last)
     rows, day, cja, both = rows[inside], day[inside], cja[inside], both[inside]
+    short, variance = short[inside], variance[inside]
     # A row whose days repeat or go back is judged on its own (its days are summed).
     repeated = np.unique(rows[1:][(rows[1:] == rows[:-1]) & (day[1:] <= day[:-1])])
     for row in repeated.tolist():
@@ -385,6 +509,7 @@ def finals_until(
     if len(repeated):
         keep = ~np.isin(rows, repeated)
         rows, day, cja, both = rows[keep], day[keep], cja[keep], both[keep]
+        short, variance = short[keep], variance[keep]
     if not len(rows):
         return results
     by_curve = sorted(curves.values())
@@ -399,8 +524,10 @@ def finals_until(
         mean = np.where(still < 1, np.maximum(cja, 0) * still / (1 - still), np.inf)
     # As a day's sums over its one cell (np.bincount adds each to 0.0).
     mean, total, arrived = 0.0 + mean, 0.0 + both.astype(float), 0.0 + cja.astype(float)
+    short, variance = 0.0 + short, 0.0 + variance
     share = np.maximum(0.0, still)
-    chance = exceed_chances(mean, total * change_pct / 100)
+    allowed = total * change_pct / 100
+    chance = conditioned_chances(exceed_chances(mean, allowed), mean, allowed, short, variance)
     counts = np.bincount(rows, minlength=len(single))
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     place = np.arange(len(rows)) - starts[rows]

@@ -271,7 +271,8 @@ class AnswerRanges:
 
     @classmethod
     def of_cells(cls, metric: str, rules: Rules, cells: pd.DataFrame) -> AnswerRanges:
-        return cls(metric, rules, lag_days_of(cells), Volumes.of_cells(cells))
+        settled = rules.today - timedelta(days=rules.retry_window_days)
+        return cls(metric, rules, lag_days_of(cells), Volumes.of_cells(cells, settled))
 
     def __call__(self, start: date, end: date, keys: Iterable[int] | None = None) -> SafeRange:
         """The safe range from `start` to `end` of these journeys (every one when None)."""
