@@ -16,6 +16,7 @@ from bot.reconcile import reconcile, rules_for
 from bot.reconcile.arrival import (
     CONFIDENCE,
     Volumes,
+    conditioned_chances,
     exceed_chances,
     final_until,
     finals_until,
@@ -167,12 +168,24 @@ def test_every_day_of_the_range_counts_towards_the_confidence():
     assert together.last == TODAY - timedelta(days=7)
 
 
+def _arriving(ajo: np.ndarray, scatter: int = 0) -> np.ndarray:
+    """CJA's counts of `ajo` (a series ending today): on days older than the retry window,
+    AJO's give or take `scatter` records of the data source's noise; on younger days,
+    AJO's less the share STILL says is still to arrive at the day's age (what a day's
+    shortfall then shows is what history expects)."""
+    ages = np.arange(len(ajo))[::-1]
+    noise = np.where(ages > 7, np.resize([-scatter, scatter, 0], len(ajo)), 0)
+    still = np.array([STILL.get(int(age), 0.0) for age in ages])
+    return np.rint((ajo + noise) * (1 - still)).astype(np.int64)
+
+
 def test_an_answers_safe_range_and_its_journey_rows_follow_the_volume():
     history = _history(("delivered", "bounces"))
+    delivered, bounces = np.full(32, 30_000), np.full(32, 80)
     frame = pd.concat(
         [
-            series(np.full(32, 30_000), np.full(32, 30_000), metric="delivered"),
-            series(np.full(32, 80), np.full(32, 80), metric="bounces"),
+            series(delivered, _arriving(delivered, 150), metric="delivered"),
+            series(bounces, _arriving(bounces, 2), metric="bounces"),
         ]
     )
     query = Query("reconcile", START, TODAY - timedelta(days=1), ("delivered", "bounces"))
@@ -252,3 +265,123 @@ def test_every_rows_late_records_at_once_equal_each_rows_own():
     ]
     assert together == alone
     assert sum(found is not None for found in alone) > 50
+
+
+def _shortfall_end(young: dict[int, int], scatter: int = 2):
+    """Bounces' safe range for one journey at 80 a day whose settled days scatter by
+    `scatter` records, CJA's count of the days `young` names (age -> count) as given, the
+    other young days as history expects; read with shortfalls (against the days older than
+    the retry window) and without."""
+    ajo = np.full(30, 80)
+    cja = _arriving(ajo, scatter)
+    for age, count in young.items():
+        cja[len(ajo) - 1 - age] = count
+    cells = series(ajo, cja, metric="bounces")
+    rules = rules_for("bounces", SETTINGS, TODAY, _learned(), None, CHANNELS)
+    settled = TODAY - timedelta(days=rules.retry_window_days)
+    read = safe_range("bounces", START, TODAY, rules, [1], (), Volumes.of_cells(cells, settled))
+    unread = safe_range("bounces", START, TODAY, rules, [1], (), Volumes.of_cells(cells))
+    return read, unread
+
+
+def test_a_days_own_shortfall_moves_its_chance_of_late_records():
+    expected, unread = _shortfall_end({})
+    # As history expects: the shortfall says what the shares say (a record with a chance
+    # of one in five at 4 days old), and the range ends as without it.
+    assert expected.end == unread.end == TODAY - timedelta(days=5)
+    assert "may still get late records" in expected.reason
+    # A journey whose settled days agree with AJO to the record, CJA holding AJO's count
+    # at 2 to 5 days old: no record is missing there, so none is likely to come, and the
+    # learned window (4 days back) decides.
+    complete, unread = _shortfall_end(dict.fromkeys(range(2, 6), 80), scatter=0)
+    assert unread.end == TODAY - timedelta(days=5)
+    assert complete.end == TODAY - timedelta(days=4)
+    assert "late records" not in complete.reason
+    # Scattering by two records, the same days say too little to move the chance.
+    assert _shortfall_end(dict.fromkeys(range(2, 6), 80))[0].end == TODAY - timedelta(days=5)
+    # Three records short at 5 days old, where history expects 0.1 % still to come: some
+    # are likely still on their way.
+    short, unread = _shortfall_end({5: 77})
+    assert unread.end == TODAY - timedelta(days=5)
+    assert short.end == TODAY - timedelta(days=6)
+    assert "may still get late records" in short.reason
+
+
+def test_a_journey_without_enough_settled_days_has_no_shortfall():
+    ajo = np.full(30, 80)
+    cells = series(ajo, _arriving(ajo, 2), metric="bounces")
+    # Seven settled days read a ratio; six do not.
+    seven = Volumes.of_cells(cells, TODAY - timedelta(days=22))
+    six = Volumes.of_cells(cells, TODAY - timedelta(days=23))
+    assert 1 in seven.shortfalls
+    assert seven.shortfalls[1].shape == (2, 30)
+    assert six.shortfalls == {}
+    assert np.isinf(six.shortfall(1, np.ones(30, dtype=bool))[1]).all()
+
+
+def _conditioned_reference(chance, mean, allowed, shortfall, variance) -> float:
+    """P(K > allowed | shortfall) for K ~ Poisson(mean) and shortfall ~ K + N(0, variance),
+    term by term in plain floats."""
+    if not (math.isfinite(variance) and 0 < mean <= 50 and 0 < chance < 1):
+        return chance
+    weights = [
+        math.exp(
+            -mean + k * math.log(mean) - math.lgamma(k + 1) - (shortfall - k) ** 2 / (2 * variance)
+        )
+        for k in range(200)
+    ]
+    return sum(w for k, w in enumerate(weights) if k > math.floor(allowed)) / sum(weights)
+
+
+def test_a_chance_given_the_shortfall_is_bayes_rule_term_by_term():
+    rng = np.random.default_rng(11)
+    mean = np.concatenate([rng.uniform(0.01, 60, 300), [0.0, 2.0, 2.0]])
+    allowed = np.concatenate([rng.uniform(0, 40, 300), [1.0, 1.0, 1.0]])
+    shortfall = np.concatenate([rng.normal(0, 10, 300), [0.0, 0.0, 0.0]])
+    variance = np.concatenate([rng.uniform(0.25, 30, 300), [1.0, np.inf, 1.0]])
+    prior = exceed_chances(mean, allowed)
+    found = conditioned_chances(prior, mean, allowed, shortfall, variance)
+    expected = [
+        _conditioned_reference(*values)
+        for values in zip(prior.tolist(), mean, allowed, shortfall, variance, strict=True)
+    ]
+    np.testing.assert_allclose(found, expected, rtol=1e-9, atol=1e-12)
+    # No records expected, or no shortfall read: the chance is the Poisson's.
+    assert found[-3] == prior[-3]
+    assert found[-2] == prior[-2]
+    # Nothing missing on the day: a late record is less likely than the Poisson alone says.
+    assert found[-1] < prior[-1]
+
+
+def test_every_rows_late_records_at_once_equal_each_rows_own_with_shortfalls():
+    """As above, with each journey's shortfalls read (some journeys without)."""
+    rng = np.random.default_rng(5)
+    arrivals = {None: learn_arrival(_learned(), 7), "email": learn_arrival(_learned(), 7)}
+    channels = dict.fromkeys(range(30), ("email",))
+    first = TODAY.toordinal() - 40
+    rows, ends = [], []
+    for row in range(300):
+        tables, shortfalls = {}, {}
+        for key in rng.choice(30, 1 if row % 5 else 2, replace=False).tolist():
+            days = np.sort(rng.choice(45, rng.integers(0, 40), replace=False)) + first
+            cja = rng.integers(0, 120, len(days))
+            both = cja + rng.integers(0, 120, len(days))
+            tables[key] = np.stack([days, cja, both]).astype(np.int64)
+            if key % 4:
+                shortfalls[key] = np.stack(
+                    [rng.normal(0, 3, len(days)), rng.uniform(0.25, 9, len(days))]
+                )
+        rows.append(Volumes(tables, shortfalls))
+        ends.append(TODAY - timedelta(days=int(rng.integers(0, 10))))
+    start = TODAY - timedelta(days=35)
+    together = finals_until(TODAY, start, ends, 0.5, arrivals, channels, rows)
+    alone = [
+        final_until(TODAY, start, end, 0.5, arrivals, channels, volumes)
+        for end, volumes in zip(ends, rows, strict=True)
+    ]
+    assert together == alone
+    unread = [
+        final_until(TODAY, start, end, 0.5, arrivals, channels, Volumes(volumes.by_journey))
+        for end, volumes in zip(ends, rows, strict=True)
+    ]
+    assert together != unread  # the shortfalls were read
