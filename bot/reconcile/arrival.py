@@ -312,8 +312,13 @@ def _summed_tails(mean: np.ndarray, n: np.ndarray) -> np.ndarray:
 # Above this many records expected still to come, the day is not judged by its shortfall
 # (the Poisson's own spread then dwarfs a record or two, and the terms would be many).
 SHORTFALL_MEAN_MAX = 50.0
-_TERMS = np.arange(int(SHORTFALL_MEAN_MAX + 12 * np.sqrt(SHORTFALL_MEAN_MAX) + 13))
-_LOG_FACTORIAL = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, len(_TERMS))))])
+# Nor a day the Poisson alone gives less than this chance of a late change: history says
+# days of its age no longer move, and a shortfall there is the data source's (or a filter's)
+# more likely than records on their way; it also spares a long range's old days the sums.
+SHORTFALL_CHANCE_MIN = 1e-3
+_LOG_FACTORIAL = np.concatenate(
+    [[0.0], np.cumsum(np.log(np.arange(1, int(SHORTFALL_MEAN_MAX + 12 * 50**0.5 + 13))))]
+)
 
 
 def conditioned_chances(
@@ -328,22 +333,27 @@ def conditioned_chances(
     the shortfall is k plus normal noise of `variance`, so P(k > allowed | shortfall) weighs
     each k by its Poisson term times the noise's density at shortfall - k. Days with an
     infinite variance (no shortfall read), none or too many records expected, or a chance
-    already 0 or 1 to a float's precision keep `chance`."""
+    under SHORTFALL_CHANCE_MIN or already 1 to a float's precision keep `chance`."""
     result = chance.copy()
     judged = np.flatnonzero(
         np.isfinite(variance)
         & np.isfinite(mean)
         & (mean > 0)
         & (mean <= SHORTFALL_MEAN_MAX)
-        & (chance > 0)
+        & (chance >= SHORTFALL_CHANCE_MIN)
         & (chance < 1)
     )
     if not len(judged):
         return result
     lam, short, spread = mean[judged, None], shortfall[judged, None], variance[judged, None]
-    log_weight = _TERMS * np.log(lam) - lam - _LOG_FACTORIAL - (short - _TERMS) ** 2 / (2 * spread)
+    # Terms up to twelve standard deviations above the largest mean judged at all, the
+    # same for every day (a day's chance does not depend on which others are judged).
+    terms = np.arange(len(_LOG_FACTORIAL))
+    log_weight = (
+        terms * np.log(lam) - lam - _LOG_FACTORIAL[terms] - (short - terms) ** 2 / (2 * spread)
+    )
     weight = np.exp(log_weight - log_weight.max(axis=1, keepdims=True))
-    beyond = np.floor(allowed[judged, None]) < _TERMS
+    beyond = np.floor(allowed[judged, None]) < terms
     result[judged] = (weight * beyond).sum(axis=1) / weight.sum(axis=1)
     return result
 

@@ -15,6 +15,7 @@ from bot.query import Query
 from bot.reconcile import reconcile, rules_for
 from bot.reconcile.arrival import (
     CONFIDENCE,
+    SHORTFALL_CHANCE_MIN,
     Volumes,
     conditioned_chances,
     exceed_chances,
@@ -322,7 +323,7 @@ def test_a_journey_without_enough_settled_days_has_no_shortfall():
 def _conditioned_reference(chance, mean, allowed, shortfall, variance) -> float:
     """P(K > allowed | shortfall) for K ~ Poisson(mean) and shortfall ~ K + N(0, variance),
     term by term in plain floats."""
-    if not (math.isfinite(variance) and 0 < mean <= 50 and 0 < chance < 1):
+    if not (math.isfinite(variance) and 0 < mean <= 50 and SHORTFALL_CHANCE_MIN <= chance < 1):
         return chance
     weights = [
         math.exp(
