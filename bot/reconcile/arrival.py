@@ -195,11 +195,12 @@ class Volumes:
         by_journey = dict(zip(labels.tolist(), parts, strict=True))
         if settled_before is None:
             return cls(by_journey)
-        short = _shortfalls(table[:, order], starts, settled_before.toordinal())
+        short, known = _shortfalls(table[:, order], starts, settled_before.toordinal())
+        pieces = np.split(short, starts[1:], axis=1)
         shortfalls = {
-            key: part
-            for key, part in zip(labels.tolist(), np.split(short, starts[1:], axis=1), strict=True)
-            if np.isfinite(part[1]).all()
+            key: piece
+            for key, piece, read in zip(labels.tolist(), pieces, known.tolist(), strict=True)
+            if read
         }
         return cls(by_journey, shortfalls)
 
@@ -228,12 +229,14 @@ SETTLED_DAYS_NEEDED = 7
 MIN_SHORTFALL_VARIANCE = 0.25
 
 
-def _shortfalls(table: np.ndarray, starts: np.ndarray, settled_before: int) -> np.ndarray:
+def _shortfalls(
+    table: np.ndarray, starts: np.ndarray, settled_before: int
+) -> tuple[np.ndarray, np.ndarray]:
     """[2, cells] in `table`'s order (sorted by journey, each journey's cells from its
     start): AJO's count times the journey's CJA / AJO ratio over its settled days, less
     CJA's count; and the variance of that reading (the settled days' squared residuals per
-    AJO record times AJO's count, plus the ratio's own uncertainty), infinite for journeys
-    with fewer than SETTLED_DAYS_NEEDED settled days."""
+    AJO record times AJO's count, plus the ratio's own uncertainty). And per journey
+    whether it had SETTLED_DAYS_NEEDED settled days (the others' readings mean nothing)."""
     day, cja, both = table
     ajo = (both - cja).astype(float)
     cja = cja.astype(float)
@@ -253,9 +256,10 @@ def _shortfalls(table: np.ndarray, starts: np.ndarray, settled_before: int) -> n
         where=known,
     )
     uncertainty = np.divide(per_record, ajo_sum, out=np.zeros(len(starts)), where=known)
-    variance = per_record[journey] * ajo + uncertainty[journey] * ajo**2
-    variance = np.where(known[journey], np.maximum(variance, MIN_SHORTFALL_VARIANCE), np.inf)
-    return np.stack([-residual, variance])
+    variance = np.maximum(
+        per_record[journey] * ajo + uncertainty[journey] * ajo**2, MIN_SHORTFALL_VARIANCE
+    )
+    return np.stack([-residual, variance]), known
 
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
