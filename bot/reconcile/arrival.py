@@ -39,9 +39,10 @@ little history nothing is learned and the window alone decides.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -176,7 +177,13 @@ class Volumes:
     none)."""
 
     by_journey: dict[int, np.ndarray]  # journey key -> [3, cells]: day, cja, both
-    shortfalls: dict[int, np.ndarray] = field(default_factory=dict)  # -> [2, cells]
+    # journey key -> [2, cells]: shortfall, variance; or what reads them when first asked
+    # (most answers never judge a day by its late records).
+    read: dict[int, np.ndarray] | Callable[[], dict[int, np.ndarray]] = field(default_factory=dict)
+
+    @cached_property
+    def shortfalls(self) -> dict[int, np.ndarray]:
+        return self.read() if callable(self.read) else self.read
 
     @classmethod
     def of_cells(cls, cells: pd.DataFrame, settled_before: date | None = None) -> Volumes:
@@ -191,25 +198,29 @@ class Volumes:
         keys = cells["journey_key"].to_numpy()
         order = np.argsort(keys, kind="stable")
         labels, starts = np.unique(keys[order], return_index=True)
-        parts = np.split(table[:, order], starts[1:], axis=1)
-        by_journey = dict(zip(labels.tolist(), parts, strict=True))
+        ordered = table[:, order]
+        by_journey = dict(zip(labels.tolist(), np.split(ordered, starts[1:], axis=1), strict=True))
         if settled_before is None:
             return cls(by_journey)
-        short, known = _shortfalls(table[:, order], starts, settled_before.toordinal())
-        pieces = np.split(short, starts[1:], axis=1)
-        shortfalls = {
-            key: piece
-            for key, piece, read in zip(labels.tolist(), pieces, known.tolist(), strict=True)
-            if read
-        }
-        return cls(by_journey, shortfalls)
+        settled = settled_before.toordinal()
+
+        def read() -> dict[int, np.ndarray]:
+            short, known = _shortfalls(ordered, starts, settled)
+            pieces = np.split(short, starts[1:], axis=1)
+            return {
+                key: piece
+                for key, piece, seen in zip(labels.tolist(), pieces, known.tolist(), strict=True)
+                if seen
+            }
+
+        return cls(by_journey, read)
 
     def of(self, keys: Iterable[int] | None) -> Volumes:
         if keys is None:
             return self
+        # The picked journeys read their shortfalls from these (read once, when asked).
         return Volumes(
-            {k: self.by_journey[k] for k in keys if k in self.by_journey},
-            {k: self.shortfalls[k] for k in keys if k in self.shortfalls},
+            {k: self.by_journey[k] for k in keys if k in self.by_journey}, lambda: self.shortfalls
         )
 
     def shortfall(self, key: int, inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
