@@ -336,6 +336,17 @@ _LOG_FACTORIAL = np.concatenate(
 )
 
 
+def _judged(chance: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The days whose chance a shortfall would be read for (before any is looked up)."""
+    return (
+        np.isfinite(mean)
+        & (mean > 0)
+        & (mean <= SHORTFALL_MEAN_MAX)
+        & (chance >= SHORTFALL_CHANCE_MIN)
+        & (chance < 1)
+    )
+
+
 def conditioned_chances(
     chance: np.ndarray,
     mean: np.ndarray,
@@ -350,14 +361,7 @@ def conditioned_chances(
     infinite variance (no shortfall read), none or too many records expected, or a chance
     under SHORTFALL_CHANCE_MIN or already 1 to a float's precision keep `chance`."""
     result = chance.copy()
-    judged = np.flatnonzero(
-        np.isfinite(variance)
-        & np.isfinite(mean)
-        & (mean > 0)
-        & (mean <= SHORTFALL_MEAN_MAX)
-        & (chance >= SHORTFALL_CHANCE_MIN)
-        & (chance < 1)
-    )
+    judged = np.flatnonzero(np.isfinite(variance) & _judged(chance, mean))
     if not len(judged):
         return result
     lam, short, spread = mean[judged, None], shortfall[judged, None], variance[judged, None]
@@ -396,24 +400,21 @@ def final_until(
 ) -> Final | None:
     """Where late records cut the range `start`..`end` short; None when every day up to
     `end` is final with probability CONFIDENCE, or when no share was learned."""
-    per_curve: dict[int, tuple[Arrival, list[np.ndarray], list[np.ndarray]]] = {}
+    per_curve: dict[int, tuple[Arrival, list[int], list[np.ndarray]]] = {}
     for key, table in volumes.by_journey.items():
         curve = _curve(key, arrivals, channels)
         if curve is not None:
-            _, tables, shorts = per_curve.setdefault(id(curve), (curve, [], []))
+            _, keys, tables = per_curve.setdefault(id(curve), (curve, [], []))
+            keys.append(key)
             tables.append(table)
-            shorts.append(np.stack(volumes.shortfall(key, np.ones(table.shape[1], dtype=bool))))
     if not per_curve:
         return None
     first, last, now = start.toordinal(), end.toordinal(), today.toordinal()
-    days, means, judged, shares, arrived, shortfalls, variances = [], [], [], [], [], [], []
-    for curve, tables, shorts in per_curve.values():
+    days, means, judged, shares, arrived = [], [], [], [], []
+    for curve, _, tables in per_curve.values():
         day, cja, both = np.concatenate(tables, axis=1)
-        short, variance = np.concatenate(shorts, axis=1)
         inside = (day >= first) & (day <= last)
         day, cja, both = day[inside], cja[inside], both[inside]
-        shortfalls.append(short[inside])
-        variances.append(variance[inside])
         ages = np.clip(now - day, 0, len(curve.shares) - 1)
         still = np.asarray(curve.shares)[ages]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -433,12 +434,19 @@ def final_until(
     ajo = total - np.bincount(inverse, weights=np.concatenate(arrived))
     share = np.zeros(len(labels))
     np.maximum.at(share, inverse, np.concatenate(shares))
-    # A day's shortfall is its journeys' summed, as is its variance (an infinite one,
-    # where some journey's was not read, says nothing of the day).
-    shortfall = np.bincount(inverse, weights=np.concatenate(shortfalls))
-    variance = np.bincount(inverse, weights=np.concatenate(variances))
     allowed = total * change_pct / 100
-    chance = conditioned_chances(exceed_chances(mean, allowed), mean, allowed, shortfall, variance)
+    chance = exceed_chances(mean, allowed)
+    if _judged(chance, mean).any():
+        # A day's shortfall is its journeys' summed, as is its variance (an infinite one,
+        # where some journey's was not read, says nothing of the day).
+        read = [
+            volumes.shortfall(key, (table[0] >= first) & (table[0] <= last))
+            for _, keys, tables in per_curve.values()
+            for key, table in zip(keys, tables, strict=True)
+        ]
+        shortfall = np.bincount(inverse, weights=np.concatenate([r[0] for r in read]))
+        variance = np.bincount(inverse, weights=np.concatenate([r[1] for r in read]))
+        chance = conditioned_chances(chance, mean, allowed, shortfall, variance)
     # Every day up to a day is final with the product of each day's chance of being so.
     sure = np.cumprod(1.0 - chance)
     unsure = np.flatnonzero(sure < CONFIDENCE)
@@ -505,7 +513,7 @@ def finals_until(
     same operations on the same numbers, a day's sums over its one cell). Other rows call
     `final_until`."""
     results: list[Final | None] = [None] * len(volumes)
-    single, curves, tables, shorts = [], {}, [], []
+    single, curves, tables, row_keys = [], {}, [], []
     for i, (given, end) in enumerate(zip(volumes, ends, strict=True)):
         if len(given.by_journey) != 1:
             results[i] = final_until(today, start, end, change_pct, arrivals, channels, given)
@@ -515,17 +523,16 @@ def finals_until(
         if curve is not None:
             single.append((i, curves.setdefault(id(curve), (len(curves), curve))[0]))
             tables.append(table)
-            shorts.append(np.stack(given.shortfall(key, np.ones(table.shape[1], dtype=bool))))
+            row_keys.append(key)
     if not single:
         return results
     first, now = start.toordinal(), today.toordinal()
     rows = np.repeat(np.arange(len(single)), [t.shape[1] for t in tables])
     day, cja, both = np.concatenate(tables, axis=1)
-    short, variance = np.concatenate(shorts, axis=1)
     last = np.array([ends[i].toordinal() for i, _ in single])[rows]
     inside = (day >= first) & (day <= last)
     rows, day, cja, both = rows[inside], day[inside], cja[inside], both[inside]
-    short, variance = short[inside], variance[inside]
+    kept = np.flatnonzero(inside)  # each remaining cell's place among every row's cells
     # A row whose days repeat or go back is judged on its own (its days are summed).
     repeated = np.unique(rows[1:][(rows[1:] == rows[:-1]) & (day[1:] <= day[:-1])])
     for row in repeated.tolist():
@@ -534,7 +541,7 @@ def finals_until(
     if len(repeated):
         keep = ~np.isin(rows, repeated)
         rows, day, cja, both = rows[keep], day[keep], cja[keep], both[keep]
-        short, variance = short[keep], variance[keep]
+        kept = kept[keep]
     if not len(rows):
         return results
     by_curve = sorted(curves.values())
@@ -549,10 +556,16 @@ def finals_until(
         mean = np.where(still < 1, np.maximum(cja, 0) * still / (1 - still), np.inf)
     # As a day's sums over its one cell (np.bincount adds each to 0.0).
     mean, total, arrived = 0.0 + mean, 0.0 + both.astype(float), 0.0 + cja.astype(float)
-    short, variance = 0.0 + short, 0.0 + variance
     share = np.maximum(0.0, still)
     allowed = total * change_pct / 100
-    chance = conditioned_chances(exceed_chances(mean, allowed), mean, allowed, short, variance)
+    chance = exceed_chances(mean, allowed)
+    if _judged(chance, mean).any():
+        every = [
+            np.stack(volumes[i].shortfall(key, np.ones(table.shape[1], dtype=bool)))
+            for (i, _), table, key in zip(single, tables, row_keys, strict=True)
+        ]
+        short, variance = 0.0 + np.concatenate(every, axis=1)[:, kept]
+        chance = conditioned_chances(chance, mean, allowed, short, variance)
     counts = np.bincount(rows, minlength=len(single))
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     place = np.arange(len(rows)) - starts[rows]
