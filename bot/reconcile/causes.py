@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from bot.metrics import metric_facts
-from bot.reconcile import datasource, hourly, retries
+from bot.reconcile import datasource, hourly, retries, zeros
 from bot.reconcile.detectors import (
     CellView,
     Finding,
@@ -169,8 +169,15 @@ def prepare(
     )
     whole = ~holes & ~_spread(view, ajo_missing)
     quiet = settled & whole & (view.age >= rules.retry_window_days)
+    # The shift is also applied to a day one side reports nothing for, whose zero it may
+    # explain (bot.reconcile.zeros: judged in `attribute`), but never fitted there.
     part = timezone.Part(
-        metric, _fitted(reference), ledger.rest.copy(), settled & whole, whole, quiet
+        metric,
+        _fitted(reference),
+        ledger.rest.copy(),
+        settled & whole,
+        zeros.reach(view, gaps, whole),
+        quiet,
     )
     return Prepared(cells, view, ledger, gaps, holes, doubled, whole, part)
 
@@ -267,6 +274,15 @@ def attribute(
     settled = ~lagging
     young = view.age < rules.retry_window_days
     if shift is not None:
+        # A hole whose zero the shift explains is the shift's, not missing data.
+        amount, gaps = zeros.judged(view, ledger.rest, shift.amount, gaps, pool is not None)
+        shift = replace(shift, amount=amount)
+        holes = np.any([g.mask for g in gaps] or [np.zeros(len(view), dtype=bool)], axis=0)
+        ajo_missing = np.any(
+            [g.mask for g in gaps if g.side == "ajo"] or [np.zeros(len(view), dtype=bool)],
+            axis=0,
+        )
+        whole = ~holes & ~_spread(view, ajo_missing)
         ledger.record(shift)
 
     volume = np.maximum(view.ajo, view.cja) - np.abs(ledger.amounts["duplicate_data"])
@@ -305,7 +321,8 @@ def attribute(
             retries.measured(ledger.rest, queued, retrying, usual.rate * volume, usual.spread)
         )
     for finding in gaps:
-        ledger.record(replace(finding, amount=np.where(finding.mask, ledger.rest, 0)))
+        if finding.mask.any():
+            ledger.record(replace(finding, amount=np.where(finding.mask, ledger.rest, 0)))
     volume = volume - np.abs(ledger.amounts["missing_data"])
 
     inferring = retry_affected and not retries_measured

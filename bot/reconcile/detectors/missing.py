@@ -129,6 +129,17 @@ def _finding(
     )
 
 
+def narrowed(
+    view: CellView, rest: np.ndarray, finding: MissingData, dropped: np.ndarray, pooled: bool
+) -> MissingData:
+    """`finding` without the cells `dropped` (another cause explains them): its facts
+    written again from what is left, or kept where they are every journey's (`pooled`)."""
+    mask = finding.mask & ~dropped
+    if pooled or not dropped.any():
+        return replace(finding, amount=np.where(mask, finding.amount, 0))
+    return _finding(view, rest, mask, finding.side, finding.kind.split("_")[0])
+
+
 def detect(
     view: CellView,
     rest: np.ndarray,
