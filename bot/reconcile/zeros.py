@@ -10,11 +10,13 @@ puts wholly on the next day leaves CJA nothing on a journey's last day before a 
 its first, ahead). Those zeros are the shift's, not a dataset missing from the connection.
 
 So the shift is applied to a day hole too (and, for a zero of AJO's, to the days next to
-it, which the fit reads AJO's value of), and the hole is the shift's where what the shift
-moves there accounts for the gap: the same sign, and within a factor MOVED_SHARE of it
-either way. Otherwise the hole stays missing data, and the shift takes nothing on it (nor
-on the days next to a zero of AJO's: that zero may be an export missing a day, which the
-fit should not have read).
+it, which the fit reads AJO's value of), and the hole is the shift's where it stands
+alone (a dataset or an export missing from the connection empties a run of days; a pause
+or a launch makes one empty day at its edge) and what the shift moves there accounts for
+the gap: the same sign, and within a factor MOVED_SHARE of it either way (about all of the
+day, not the share of it a shift moves on other days). Otherwise the hole stays missing
+data, and the shift takes nothing on it (nor on the days next to a zero of AJO's: that
+zero may be an export missing a day, which the fit should not have read).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from bot.reconcile.detectors.missing import MissingData, narrowed
 
 # What the shift moves on a hole must be at least this share of its gap, and the gap at
 # least this share of what it moves: about all of the day, not a share of it.
-MOVED_SHARE = 0.5
+MOVED_SHARE = 0.8
 
 
 def day_holes(gaps: Sequence[MissingData]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -74,8 +76,10 @@ def judged(
         return amount, list(gaps)
     every, ajo = holes
     moved, gap = amount.astype(float), rest.astype(float)
+    alone = ~_beside(view, every & ajo) & ~_beside(view, every & ~ajo)
     explained = (
         every
+        & alone
         & (gap != 0)
         & (np.sign(moved) == np.sign(gap))
         & (np.abs(moved) >= MOVED_SHARE * np.abs(gap))
@@ -88,6 +92,12 @@ def judged(
         for g in gaps
     ]
     return amount.astype(np.int64), result
+
+
+def _beside(view: CellView, mask: np.ndarray) -> np.ndarray:
+    """`mask` and, per cell, whether the day before or after it (same journey) is in
+    `mask` too: a cell of a run of two or more days."""
+    return mask & (neighbour(view, mask, -1) | neighbour(view, mask, 1))
 
 
 def _spread(view: CellView, mask: np.ndarray) -> np.ndarray:
