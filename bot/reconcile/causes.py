@@ -273,17 +273,13 @@ def attribute(
     lagging = view.age < processing_days(metric, rules, view.journey)
     settled = ~lagging
     young = view.age < rules.retry_window_days
+    emptied = np.zeros(len(view), dtype=bool)
     if shift is not None:
         # A hole whose zero the shift explains is the shift's, not missing data.
-        amount, gaps = zeros.judged(view, ledger.rest, shift.amount, gaps, pool is not None)
-        shift = replace(shift, amount=amount)
-        holes = np.any([g.mask for g in gaps] or [np.zeros(len(view), dtype=bool)], axis=0)
-        ajo_missing = np.any(
-            [g.mask for g in gaps if g.side == "ajo"] or [np.zeros(len(view), dtype=bool)],
-            axis=0,
+        amount, gaps, emptied = zeros.judged(
+            view, ledger.rest, shift.amount, gaps, pool is not None
         )
-        whole = ~holes & ~_spread(view, ajo_missing)
-        ledger.record(shift)
+        ledger.record(replace(shift, amount=amount))
 
     volume = np.maximum(view.ajo, view.cja) - np.abs(ledger.amounts["duplicate_data"])
     older = settled & ~young & whole & ~doubled
@@ -324,6 +320,10 @@ def attribute(
         if finding.mask.any():
             ledger.record(replace(finding, amount=np.where(finding.mask, ledger.rest, 0)))
     volume = volume - np.abs(ledger.amounts["missing_data"])
+    # A day the shift emptied (or filled) holds what moved, not a day of the journey's own:
+    # like a hole, it says nothing of the journey's usual difference (`holes` and `whole`
+    # keep it out of the readings of older days too).
+    volume = np.where(emptied, 0, volume)
 
     inferring = retry_affected and not retries_measured
     if inferring:

@@ -66,14 +66,14 @@ def judged(
     amount: np.ndarray,
     gaps: Sequence[MissingData],
     pooled: bool,
-) -> tuple[np.ndarray, list[MissingData]]:
+) -> tuple[np.ndarray, list[MissingData], np.ndarray]:
     """The shift's `amount` with nothing on the holes it does not explain (nor next to
-    such a zero of AJO's), and the `gaps` without the holes it does. `rest`: the gap the
-    causes before the time zone left. `pooled`: the gaps' facts are every journey's
-    (bot.reconcile.pool), kept as they are."""
+    such a zero of AJO's), the `gaps` without the holes it does, and those holes. `rest`:
+    the gap the causes before the time zone left. `pooled`: the gaps' facts are every
+    journey's (bot.reconcile.pool), kept as they are."""
     holes = day_holes(gaps)
     if holes is None:
-        return amount, list(gaps)
+        return amount, list(gaps), np.zeros(len(amount), dtype=bool)
     every, ajo = holes
     moved, gap = amount.astype(float), rest.astype(float)
     alone = ~_beside(view, every & ajo) & ~_beside(view, every & ~ajo)
@@ -91,7 +91,7 @@ def judged(
         narrowed(view, rest, g, explained, pooled) if g.kind.startswith("days_") else g
         for g in gaps
     ]
-    return amount.astype(np.int64), result
+    return amount.astype(np.int64), result, explained
 
 
 def _beside(view: CellView, mask: np.ndarray) -> np.ndarray:
