@@ -171,3 +171,20 @@ def test_days_missing_in_a_run_stay_missing_data_even_where_the_shift_moves_whol
         causes = _day(sent, day)
         assert causes["missing_data"] == ajo[day]
         assert causes.get("timezone", 0) == 0
+
+
+def test_a_day_the_shift_emptied_does_not_make_a_filtered_journey_look_in_band():
+    """A data-view filter keeps CJA 15 % short on every day of a journey that paused; the
+    day the shift filled is the shift's, and its small remainder is no ordinary day: the
+    journey's young days keep its steady shortfall (unexplained), not lag."""
+    profile = _profile(peak=3, width=3)
+    ajo, cja = _days(_volume(5, 6_000, paused=True), profile, "America/New_York")
+    cja = np.rint(cja * 0.85).astype(np.int64)
+    frame = _frame({(1, "sent"): (ajo, cja)})
+    today = FIRST + timedelta(days=DAYS - 1)
+    query = Query("reconcile", FIRST + timedelta(days=1), today, ("sent",))
+    (sent,) = reconcile(frame, query, NAMES, today, Settings(today_override=today))
+    assert _day(sent, PAUSE[-1]).get("missing_data", 0) == 0
+    for day in range(DAYS - 4, DAYS - 1):  # 1 to 3 days old: still being processed
+        causes = _day(sent, day)
+        assert causes["unexplained"] >= 0.1 * ajo[day]
