@@ -313,6 +313,11 @@ def attribute(
     retrying &= retried(rules, view.journey)
     if retry_affected and retries_measured:
         queued = cells["ajo_retries"].to_numpy() if "ajo_retries" in cells else 0 * view.ajo
+        if shift is not None:
+            # AJO counts a queued send on its own day; CJA will count it on the data view's,
+            # where the zone step just moved the share of AJO's sends that leaves the day
+            # (queued ones included): the queue moves with them.
+            queued = shift.redated(view, queued)
         ledger.record(
             retries.measured(ledger.rest, queued, retrying, usual.rate * volume, usual.spread)
         )

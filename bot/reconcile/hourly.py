@@ -88,6 +88,7 @@ def computed(
             explained=found.explained,
             days=part.view.dates(found.amount != 0),
             computed=_evidence(hours, everywhere, shift.zone if named else None, metric, source),
+            leaving=found.leaving,
             confidence="high" if shift.recorded and everywhere else shift.confidence,
         )
     return result, named
@@ -101,6 +102,9 @@ class Recut:
     covered: np.ndarray  # per cell: the hours of both its days were counted
     shares: tuple[float, ...]  # per segment: the share of a day's events that moves
     explained: float  # share of the settled covered days' rest (squared) it accounts for
+    # Per cell: the share of its day's events that leave it (computed where covered, the
+    # fit's elsewhere; None where the fit said none).
+    leaving: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +180,11 @@ def moved(
     left = float(((gap - amount[judged]) ** 2).sum())
     explained = max(1 - left / total, 0.0) if total > 0 else shift.explained
     shares = _shares(shift, zone, view.day, covered, own, own - stays)
-    return Recut(amount, covered, shares, explained)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        counted = np.where(own > 0, (own - stays) / own, 0.0)
+    fitted = shift.leaving if shift.leaving is not None else np.zeros(len(view))
+    leaving = np.where(covered, counted, fitted)
+    return Recut(amount, covered, shares, explained, leaving)
 
 
 def _named(

@@ -73,6 +73,26 @@ class TimeShift(Finding):
     # How the amounts were computed from AJO's hourly counts (bot.reconcile.hourly), as a
     # sentence; empty when fitted from daily numbers alone.
     computed: str = ""
+    # Per cell, the share of AJO's events of its day the data view counts on the
+    # neighbouring day (the previous one behind, the next one ahead); None when not known.
+    # Anything else AJO counts per send and day (its Retries: the sends still queued)
+    # moves with it (`redated`).
+    leaving: np.ndarray | None = None
+
+    def redated(self, view, values: np.ndarray) -> np.ndarray:
+        """`values` (per cell of `view`, counted on AJO's days: its Retries, say) counted
+        on the data view's days instead: each day keeps what does not leave it and gets
+        what leaves its neighbour for it. Unchanged where `leaving` is unknown."""
+        if self.leaving is None or len(self.leaving) != len(view):
+            return values
+        hours = self.zone.hours()[np.clip(self.zone.segment_of(view.day), 0, None)]
+        values = values.astype(float)
+        leaves = values * np.clip(self.leaving, 0.0, 1.0)
+        # Behind, what leaves day d + 1 lands on d; ahead, what leaves d - 1 lands on d.
+        arriving = np.where(
+            neighbour(view, hours, 1) < 0, neighbour(view, leaves, 1), 0.0
+        ) + np.where(neighbour(view, hours, -1) > 0, neighbour(view, leaves, -1), 0.0)
+        return np.rint(values - leaves + arriving).astype(np.int64)
 
     @property
     def direction(self) -> str:
@@ -423,7 +443,8 @@ def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeS
         if facts is None:
             continue
         amount = _moved(part, fits, shares[part.metric], pool.fitted, pool.deviation_prior)
-        found[part.metric] = replace(facts, amount=amount)
+        leaving = _leaving(part, fits, shares[part.metric], pool.fitted)
+        found[part.metric] = replace(facts, amount=amount, leaving=leaving)
     return found
 
 
@@ -447,6 +468,22 @@ def _moved(
         moved, args, remainders_read = reading.moved, reading.args, reading.remainders
     moved = moved + deviations(*args, prior=prior, reading=remainders_read)
     return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
+
+
+def _leaving(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
+    """Per cell, the share of its day's AJO events its series' shares put on the
+    neighbouring day: the share of its segment in the zone's direction, and on today's
+    unfinished day what has passed of it (`_unfinished`); 0 where the shift does not
+    apply. The day-to-day deviations beyond the share (bot.reconcile.zonedays) are a
+    day's send hours, not a share of every send, and are left out."""
+    f = fits[part.metric]
+    per_cell = part.view.groups.per_cell(shares)[:, : f.width]
+    share, passed, usable = _own_share(part.view, zone, per_cell)
+    ajo = part.view.ajo.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        today = np.where(ajo > 0, passed / ajo, share)
+    leaving = np.where(usable, today, share)
+    return np.where(part.apply_to, np.clip(leaving, 0.0, 1.0), 0.0)
 
 
 def _fitted(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
@@ -544,6 +581,7 @@ def _shift(
         alike=() if known is not None else choice.alike,
         rival="" if known is not None else choice.rival,
         recorded=known.describe() if known is not None else "",
+        leaving=_leaving(part, choice.fits, shares, choice.fitted),
     )
 
 
@@ -568,27 +606,36 @@ def _unfinished(view, zone: Offsets, own: np.ndarray) -> np.ndarray:
     week before; without it, or when today so far holds more than UNFINISHED of it, the
     fitted share stands. `own` is, per cell, the shares in the zone's direction, one
     column per segment with a shift."""
+    if not (view.age == 0).any():
+        return np.zeros(len(view))
+    share, passed, usable = _own_share(view, zone, own)
+    correction = np.where(usable, passed - share * view.ajo.astype(float), 0.0)
+    # Behind, yesterday receives what moves from today.
+    hours = zone.hours()[zone.segment_of(view.day)]
+    return correction - neighbour(view, np.where(hours < 0, correction, 0.0), 1)
+
+
+def _own_share(view, zone: Offsets, own: np.ndarray):
+    """Per cell: the fitted share of its segment in the zone's direction (0 where the
+    segment has no shift); the events that have left today so far (`_unfinished`); and
+    whether today's reading replaces the fitted share."""
     today = view.age == 0
-    correction = np.zeros(len(view))
-    if not today.any():
-        return correction
     hours = zone.hours()
     column = np.full(len(hours), -1)
     column[hours != 0] = np.arange(int((hours != 0).sum()))
     segment = zone.segment_of(view.day)
     col = column[segment]
     share = np.clip(np.where(col >= 0, own[np.arange(len(view)), np.maximum(col, 0)], 0.0), 0, 1)
+    if not today.any():
+        return share, share * view.ajo.astype(float), today
     direction = np.sign(hours[segment])
     ajo = view.ajo.astype(float)
     full = _week_before(view).astype(float)
-    fitted = share * ajo
     passed = np.where(
         direction < 0, np.minimum(ajo, share * full), np.maximum(ajo - (1 - share) * full, 0.0)
     )
     usable = today & (col >= 0) & (full > 0) & (ajo <= UNFINISHED * full)
-    correction = np.where(usable, passed - fitted, 0.0)
-    # Behind, yesterday receives what moves from today.
-    return correction - neighbour(view, np.where(direction < 0, correction, 0.0), 1)
+    return share, passed, usable
 
 
 def _week_before(view) -> np.ndarray:
