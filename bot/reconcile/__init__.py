@@ -308,6 +308,7 @@ def _attributions(
                 on=["journey_key", "day"],
                 how="left",
             ).fillna({"ajo_retries": 0})
+            cells = _with_neighbouring_queue(cells, frame, queue)
             older = pd.Timestamp(today) - pd.Timedelta(days=settings.retry_window_days)
             cells = cells.merge(
                 witnesses.summed(inside, metric, older), on=["journey_key", "day"], how="left"
@@ -602,3 +603,17 @@ def _summarize(
         cause_days=cause_days,
         details=details,
     )
+
+
+def _with_neighbouring_queue(cells: pd.DataFrame, frame: pd.DataFrame, queue: str) -> pd.DataFrame:
+    """`cells` with ajo_retries_prev and ajo_retries_next: AJO's Retries of the journey's
+    day before and after, beyond the range's edges too (the frame reaches a day further
+    on each side), for a time-zone shift to move the queue to the data view's days."""
+    rows = frame.loc[frame["metric"].to_numpy() == queue, ["journey_key", "day", "ajo"]]
+    for column, step in (("ajo_retries_prev", 1), ("ajo_retries_next", -1)):
+        moved = rows.assign(day=rows["day"] + pd.Timedelta(days=step))
+        moved = moved.groupby(["journey_key", "day"], as_index=False)["ajo"].sum()
+        cells = cells.merge(
+            moved.rename(columns={"ajo": column}), on=["journey_key", "day"], how="left"
+        ).fillna({column: 0})
+    return cells

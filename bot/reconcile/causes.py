@@ -317,7 +317,9 @@ def attribute(
             # AJO counts a queued send on its own day; CJA will count it on the data view's,
             # where the zone step just moved the share of AJO's sends that leaves the day
             # (queued ones included): the queue moves with them.
-            queued = shift.redated(view, queued)
+            queued = shift.redated(
+                view, queued, _column(cells, "ajo_retries_prev"), _column(cells, "ajo_retries_next")
+            )
         ledger.record(
             retries.measured(ledger.rest, queued, retrying, usual.rate * volume, usual.spread)
         )
@@ -441,3 +443,10 @@ def wide_gaps(gaps) -> tuple:
 def _spread(view: CellView, mask: np.ndarray) -> np.ndarray:
     """`mask` and the days next to its days, within the same journey."""
     return mask | neighbour(view, mask, -1) | neighbour(view, mask, 1)
+
+
+def _column(cells: pd.DataFrame, name: str) -> np.ndarray:
+    """A count column of `cells`, zeros where the frame has none."""
+    if name not in cells:
+        return np.zeros(len(cells), dtype=np.int64)
+    return cells[name].to_numpy().astype(np.int64)

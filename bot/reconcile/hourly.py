@@ -89,6 +89,7 @@ def computed(
             days=part.view.dates(found.amount != 0),
             computed=_evidence(hours, everywhere, shift.zone if named else None, metric, source),
             leaving=found.leaving,
+            arriving=found.arriving,
             confidence="high" if shift.recorded and everywhere else shift.confidence,
         )
     return result, named
@@ -102,9 +103,11 @@ class Recut:
     covered: np.ndarray  # per cell: the hours of both its days were counted
     shares: tuple[float, ...]  # per segment: the share of a day's events that moves
     explained: float  # share of the settled covered days' rest (squared) it accounts for
-    # Per cell: the share of its day's events that leave it (computed where covered, the
-    # fit's elsewhere; None where the fit said none).
+    # Per cell: the share of its day's events that leave it, and of its neighbour's that
+    # land on it (TimeShift.leaving, .arriving): computed where covered, the fit's
+    # elsewhere (None where the fit said none).
     leaving: np.ndarray | None = None
+    arriving: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,11 +183,16 @@ def moved(
     left = float(((gap - amount[judged]) ** 2).sum())
     explained = max(1 - left / total, 0.0) if total > 0 else shift.explained
     shares = _shares(shift, zone, view.day, covered, own, own - stays)
+    # What lands on a day comes from the day after behind, the day before ahead.
+    segment = np.clip(zone.segment_of(view.day), 0, None)
+    other = np.where(zone.hours()[segment] < 0, view.ajo_next, view.ajo_prev).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        counted = np.where(own > 0, (own - stays) / own, 0.0)
-    fitted = shift.leaving if shift.leaving is not None else np.zeros(len(view))
-    leaving = np.where(covered, counted, fitted)
-    return Recut(amount, covered, shares, explained, leaving)
+        leaves = np.where(own > 0, (own - stays) / own, 0.0)
+        lands = np.where(other > 0, (theirs - stays) / other, 0.0)
+    none = np.zeros(len(view))
+    leaving = np.where(covered, leaves, none if shift.leaving is None else shift.leaving)
+    arriving = np.where(covered, lands, none if shift.arriving is None else shift.arriving)
+    return Recut(amount, covered, shares, explained, leaving, arriving)
 
 
 def _named(

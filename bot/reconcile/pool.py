@@ -31,7 +31,8 @@ def facts_of(finding):
     own), so a pool holds no array the size of every journey's cells."""
     if finding is None:
         return None
-    dropped = {"leaving": None} if getattr(finding, "leaving", None) is not None else {}
+    shares = ("leaving", "arriving")  # a time-zone shift's per-cell shares
+    dropped = {name: None for name in shares if getattr(finding, name, None) is not None}
     return replace(finding, amount=np.zeros(0, dtype=np.int64), **dropped)
 
 

@@ -5,6 +5,7 @@ measured retries of a day the zone moved sends to are read there."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,9 +33,8 @@ def _day_of(zone: str) -> np.ndarray:
     """Per hour since FIRST (UTC), its day number in `zone`."""
     tz = ZoneInfo(zone)
     start = datetime.combine(FIRST, datetime.min.time(), UTC)
-    return np.array(
-        [((start + timedelta(hours=h)).astimezone(tz).date() - FIRST).days for h in range(DAYS * 24)]
-    )
+    moments = (start + timedelta(hours=h) for h in range(DAYS * 24))
+    return np.array([(m.astimezone(tz).date() - FIRST).days for m in moments])
 
 
 def _scenario(seed: int = 5):
@@ -64,12 +64,14 @@ def _scenario(seed: int = 5):
     return frame, hours, early, int(queued.sum())
 
 
-def _retries_by_day(hours: AjoHours | None, frame: pd.DataFrame) -> dict[str, int]:
+def _retries_by_day(
+    hours: AjoHours | None, frame: pd.DataFrame, end: date = TODAY - timedelta(days=1)
+) -> dict[str, int]:
     source = SourceCalendar(
         "cja", "America/Los_Angeles", datetime(2026, 11, 20, 6, tzinfo=UTC), "cja-api",
         same_clock("America/Los_Angeles", "UTC"),
     )  # fmt: skip
-    query = Query("reconcile", FIRST + timedelta(days=1), TODAY - timedelta(days=1), ("sent",))
+    query = Query("reconcile", FIRST + timedelta(days=1), end, ("sent",))
     (result,) = reconcile(
         frame, query, NAMES, TODAY, Settings(today_override=TODAY), None,
         Calendars("UTC", (source,)), hours=hours,
@@ -90,6 +92,13 @@ def test_queued_sends_the_zone_moves_are_retries_on_the_data_views_day():
     assert sum(found.values()) <= queued
 
 
+def test_the_queue_of_the_day_after_the_range_lands_on_its_last_day():
+    frame, hours, early, _ = _scenario()
+    before = FIRST + timedelta(days=QUEUED_DAY - 1)
+    found = _retries_by_day(hours, frame, end=before)
+    assert abs(found[str(before)] - early) <= 3
+
+
 def test_without_the_hours_the_fitted_share_moves_the_queue():
     frame, _, early, _ = _scenario()
     found = _retries_by_day(None, frame)
@@ -98,7 +107,7 @@ def test_without_the_hours_the_fitted_share_moves_the_queue():
     assert abs(found[str(FIRST + timedelta(days=QUEUED_DAY - 1))] - early) <= 5
 
 
-def test_redated_keeps_what_stays_and_moves_what_leaves_either_way():
+def test_redated_keeps_what_stays_and_takes_its_share_of_the_neighbours():
     days = np.array(["2026-11-20", "2026-11-21", "2026-11-22"], dtype="datetime64[D]")
     view = CellView(
         journey=np.ones(3, dtype=np.int64), day=days, age=np.array([3, 2, 1]),
@@ -106,22 +115,27 @@ def test_redated_keeps_what_stays_and_moves_what_leaves_either_way():
         ajo_prev=np.zeros(3), ajo_next=np.zeros(3), sibling_ajo=np.zeros(3),
         sibling_cja=np.zeros(3), own_witness=np.zeros(3),
     )  # fmt: skip
+    # Queued: 8 the day before the range, 0, 40, 10 inside it, 20 the day after it.
     queued = np.array([0, 40, 10])
+    before, after = np.array([8, 0, 40]), np.array([40, 10, 20])
     leaving = np.array([0.5, 0.25, 0.5])
 
-    def shift(hours: float) -> TimeShift:
+    def shift(hours: float, arriving) -> TimeShift:
         zone = Offsets("X", "UTC", ((date(2026, 1, 1), hours),))
         return TimeShift(
             amount=np.zeros(3, dtype=np.int64), zone=zone, shares=(0.3,), explained=1.0,
             journeys=(1,), days=(), volume=300, total_gap=0, leaving=leaving,
+            arriving=np.array(arriving),
         )  # fmt: skip
 
-    # Behind: a quarter of the 40 lands the day before, half of the 10 on the 40's day.
-    assert shift(-7).redated(view, queued).tolist() == [10, 35, 5]
-    # Ahead: they land the day after; the last day's half leaves the range.
-    assert shift(3).redated(view, queued).tolist() == [0, 30, 15]
-    unknown = TimeShift(
-        amount=np.zeros(3, dtype=np.int64), zone=Offsets("X", "UTC", ((date(2026, 1, 1), -7),)),
-        shares=(0.3,), explained=1.0, journeys=(1,), days=(), volume=300, total_gap=0,
-    )  # fmt: skip
-    assert unknown.redated(view, queued).tolist() == queued.tolist()
+    # Behind: each day keeps what does not leave it and gets its share of the next day's,
+    # the last one of the day after the range (20).
+    assert shift(-7, [0.25, 0.5, 0.5]).redated(view, queued, before, after).tolist() == [
+        10, 35, 15,
+    ]  # fmt: skip
+    # Ahead: a share of the day before's, the first one of the day before the range (8).
+    assert shift(3, [0.5, 0.5, 0.25]).redated(view, queued, before, after).tolist() == [
+        4, 30, 15,
+    ]  # fmt: skip
+    unknown = replace(shift(-7, [0.0, 0.0, 0.0]), leaving=None, arriving=None)
+    assert unknown.redated(view, queued, before, after).tolist() == queued.tolist()

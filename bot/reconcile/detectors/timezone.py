@@ -74,25 +74,28 @@ class TimeShift(Finding):
     # sentence; empty when fitted from daily numbers alone.
     computed: str = ""
     # Per cell, the share of AJO's events of its day the data view counts on the
-    # neighbouring day (the previous one behind, the next one ahead); None when not known.
-    # Anything else AJO counts per send and day (its Retries: the sends still queued)
-    # moves with it (`redated`).
+    # neighbouring day (the previous one behind, the next one ahead), and the share of the
+    # neighbouring day's (the next one behind, the previous one ahead) it counts on this
+    # day; None when not known. Anything else AJO counts per send and day (its Retries:
+    # the sends still queued) moves with them (`redated`).
     leaving: np.ndarray | None = None
+    arriving: np.ndarray | None = None
 
-    def redated(self, view, values: np.ndarray) -> np.ndarray:
+    def redated(
+        self, view, values: np.ndarray, before: np.ndarray, after: np.ndarray
+    ) -> np.ndarray:
         """`values` (per cell of `view`, counted on AJO's days: its Retries, say) counted
         on the data view's days instead: each day keeps what does not leave it and gets
-        what leaves its neighbour for it. Unchanged where `leaving` is unknown."""
-        if self.leaving is None or len(self.leaving) != len(view):
+        its share of the neighbouring day's (`before`, `after`: per cell, the values of
+        the day before and after, beyond the range's edges too). Unchanged where the
+        shares are unknown."""
+        if self.leaving is None or self.arriving is None or len(self.leaving) != len(view):
             return values
         hours = self.zone.hours()[np.clip(self.zone.segment_of(view.day), 0, None)]
-        values = values.astype(float)
-        leaves = values * np.clip(self.leaving, 0.0, 1.0)
-        # Behind, what leaves day d + 1 lands on d; ahead, what leaves d - 1 lands on d.
-        arriving = np.where(
-            neighbour(view, hours, 1) < 0, neighbour(view, leaves, 1), 0.0
-        ) + np.where(neighbour(view, hours, -1) > 0, neighbour(view, leaves, -1), 0.0)
-        return np.rint(values - leaves + arriving).astype(np.int64)
+        neighbours = np.where(hours < 0, after, np.where(hours > 0, before, 0))
+        kept = values * (1 - np.clip(self.leaving, 0.0, 1.0))
+        moved_in = neighbours * np.clip(self.arriving, 0.0, 1.0)
+        return np.rint(kept + moved_in).astype(np.int64)
 
     @property
     def direction(self) -> str:
@@ -443,8 +446,8 @@ def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeS
         if facts is None:
             continue
         amount = _moved(part, fits, shares[part.metric], pool.fitted, pool.deviation_prior)
-        leaving = _leaving(part, fits, shares[part.metric], pool.fitted)
-        found[part.metric] = replace(facts, amount=amount, leaving=leaving)
+        leaving, arriving = _moving(part, fits, shares[part.metric], pool.fitted)
+        found[part.metric] = replace(facts, amount=amount, leaving=leaving, arriving=arriving)
     return found
 
 
@@ -470,20 +473,42 @@ def _moved(
     return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
 
 
-def _leaving(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
+def _moving(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
     """Per cell, the share of its day's AJO events its series' shares put on the
-    neighbouring day: the share of its segment in the zone's direction, and on today's
-    unfinished day what has passed of it (`_unfinished`); 0 where the shift does not
-    apply. The day-to-day deviations beyond the share (bot.reconcile.zonedays) are a
-    day's send hours, not a share of every send, and are left out."""
+    neighbouring day, and the share of that neighbour's (the day after behind, the day
+    before ahead) they put on this day: each day's share of its segment in the zone's
+    direction, today's unfinished day as far as it has passed (`_unfinished`); 0 where
+    the shift does not apply. The day-to-day deviations beyond the share
+    (bot.reconcile.zonedays) are a day's send hours, not a share of every send, and are
+    left out."""
+    view = part.view
     f = fits[part.metric]
-    per_cell = part.view.groups.per_cell(shares)[:, : f.width]
-    share, passed, usable = _own_share(part.view, zone, per_cell)
-    ajo = part.view.ajo.astype(float)
+    per_cell = view.groups.per_cell(shares)[:, : f.width]
+    share, passed, usable = _own_share(view, zone, per_cell)
+    ajo = view.ajo.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         today = np.where(ajo > 0, passed / ajo, share)
-    leaving = np.where(usable, today, share)
-    return np.where(part.apply_to, np.clip(leaving, 0.0, 1.0), 0.0)
+    leaving = np.clip(np.where(usable, today, share), 0.0, 1.0)
+    # The neighbour's share: its own where it is a cell of the range, else its segment's.
+    hours = zone.hours()
+    column = np.full(len(hours), -1)
+    column[hours != 0] = np.arange(int((hours != 0).sum()))
+    here = np.clip(zone.segment_of(view.day), 0, None)
+    one = np.timedelta64(1, "D")
+    other = np.where(hours[here] < 0, view.day + one, view.day - one)
+    col = column[np.clip(zone.segment_of(other), 0, None)]
+    rows = np.arange(len(view))
+    theirs = np.where(col >= 0, per_cell[rows, np.maximum(col, 0)], 0.0)
+    inside = np.ones(len(view))
+    from_next = neighbour(view, inside, 1) > 0
+    from_prev = neighbour(view, inside, -1) > 0
+    arriving = np.where(
+        hours[here] < 0,
+        np.where(from_next, neighbour(view, leaving, 1), theirs),
+        np.where(from_prev, neighbour(view, leaving, -1), theirs),
+    )
+    arriving = np.where(hours[here] != 0, np.clip(arriving, 0.0, 1.0), 0.0)
+    return np.where(part.apply_to, leaving, 0.0), np.where(part.apply_to, arriving, 0.0)
 
 
 def _fitted(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
@@ -568,6 +593,7 @@ def _shift(
             per_segment.append(float(mean[column]))
             column += 1
     gap = groups.sum(part.rest, part.fit_on)
+    leaving, arriving = _moving(part, choice.fits, shares, choice.fitted)
     return TimeShift(
         amount=amount,
         confidence="high" if high else "medium",
@@ -581,7 +607,8 @@ def _shift(
         alike=() if known is not None else choice.alike,
         rival="" if known is not None else choice.rival,
         recorded=known.describe() if known is not None else "",
-        leaving=_leaving(part, choice.fits, shares, choice.fitted),
+        leaving=leaving,
+        arriving=arriving,
     )
 
 
