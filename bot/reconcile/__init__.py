@@ -31,7 +31,7 @@ from bot.reconcile.causes import (
     time_shifts_from_pool,
     wide_gaps,
 )
-from bot.reconcile.detectors import SIDES, UNKNOWN_JOURNEY, with_neighbours
+from bot.reconcile.detectors import SIDES, UNKNOWN_JOURNEY, with_columns, with_neighbours
 from bot.reconcile.evidence import describe
 from bot.reconcile.learned import Learned, learned_from
 from bot.reconcile.pool import Pool
@@ -608,12 +608,24 @@ def _summarize(
 def _with_neighbouring_queue(cells: pd.DataFrame, frame: pd.DataFrame, queue: str) -> pd.DataFrame:
     """`cells` with ajo_retries_prev and ajo_retries_next: AJO's Retries of the journey's
     day before and after, beyond the range's edges too (the frame reaches a day further
-    on each side), for a time-zone shift to move the queue to the data view's days."""
-    rows = frame.loc[frame["metric"].to_numpy() == queue, ["journey_key", "day", "ajo"]]
-    for column, step in (("ajo_retries_prev", 1), ("ajo_retries_next", -1)):
-        moved = rows.assign(day=rows["day"] + pd.Timedelta(days=step))
-        moved = moved.groupby(["journey_key", "day"], as_index=False)["ajo"].sum()
-        cells = cells.merge(
-            moved.rename(columns={"ajo": column}), on=["journey_key", "day"], how="left"
-        ).fillna({column: 0})
-    return cells
+    on each side), for a time-zone shift to move the queue to the data view's days. Looked
+    up by binary search on one integer code per (journey, day), as `with_neighbours` does."""
+    rows = frame.loc[frame["metric"].to_numpy() == queue]
+    code = _day_codes(rows)
+    keys, index = np.unique(code, return_inverse=True)
+    sums = np.zeros(len(keys), dtype=np.int64)
+    np.add.at(sums, index.reshape(-1), rows["ajo"].fillna(0).to_numpy().astype(np.int64))
+    wanted = _day_codes(cells)
+    added = {}
+    for column, step in (("ajo_retries_prev", -1), ("ajo_retries_next", 1)):
+        where = np.minimum(np.searchsorted(keys, wanted + step), max(len(keys) - 1, 0))
+        found = keys[where] == wanted + step if len(keys) else np.zeros(len(wanted), dtype=bool)
+        added[column] = np.where(found, sums[where] if len(keys) else 0, 0).astype(np.int64)
+    return with_columns(cells, added)
+
+
+def _day_codes(rows: pd.DataFrame) -> np.ndarray:
+    """One int64 per row: its journey key over its day number (non-negative)."""
+    journey = rows["journey_key"].to_numpy().astype(np.int64)
+    day = rows["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    return (journey << 32) | (day + (1 << 31))

@@ -316,10 +316,14 @@ def attribute(
         if shift is not None:
             # AJO counts a queued send on its own day; CJA will count it on the data view's,
             # where the zone step just moved the share of AJO's sends that leaves the day
-            # (queued ones included): the queue moves with them.
-            queued = shift.redated(
+            # (queued ones included): the queue moves with them. But a day's queue holds its
+            # latest sends far more than its earliest (a send leaves it within hours to
+            # days), so which of them the zone moved the day's share does not say: a day
+            # keeps AJO's own count where the zone takes from it, and gets what it moves in.
+            moved = shift.redated(
                 view, queued, _column(cells, "ajo_retries_prev"), _column(cells, "ajo_retries_next")
             )
+            queued = np.maximum(queued, moved)
         ledger.record(
             retries.measured(ledger.rest, queued, retrying, usual.rate * volume, usual.spread)
         )

@@ -105,7 +105,7 @@ class Recut:
     explained: float  # share of the settled covered days' rest (squared) it accounts for
     # Per cell: the share of its day's events that leave it, and of its neighbour's that
     # land on it (TimeShift.leaving, .arriving): computed where covered, the fit's
-    # elsewhere (None where the fit said none).
+    # elsewhere; None for a metric with no retry queue to move.
     leaving: np.ndarray | None = None
     arriving: np.ndarray | None = None
 
@@ -183,15 +183,17 @@ def moved(
     left = float(((gap - amount[judged]) ** 2).sum())
     explained = max(1 - left / total, 0.0) if total > 0 else shift.explained
     shares = _shares(shift, zone, view.day, covered, own, own - stays)
+    if shift.leaving is None or shift.arriving is None:
+        # A metric with no retry queue to move (bot.reconcile.detectors.timezone._moving).
+        return Recut(amount, covered, shares, explained)
     # What lands on a day comes from the day after behind, the day before ahead.
     segment = np.clip(zone.segment_of(view.day), 0, None)
     other = np.where(zone.hours()[segment] < 0, view.ajo_next, view.ajo_prev).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         leaves = np.where(own > 0, (own - stays) / own, 0.0)
         lands = np.where(other > 0, (theirs - stays) / other, 0.0)
-    none = np.zeros(len(view))
-    leaving = np.where(covered, leaves, none if shift.leaving is None else shift.leaving)
-    arriving = np.where(covered, lands, none if shift.arriving is None else shift.arriving)
+    leaving = np.where(covered, leaves, shift.leaving)
+    arriving = np.where(covered, lands, shift.arriving)
     return Recut(amount, covered, shares, explained, leaving, arriving)
 
 

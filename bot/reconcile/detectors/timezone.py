@@ -28,6 +28,7 @@ from typing import ClassVar
 import numpy as np
 
 from bot.formatting import format_day
+from bot.metrics import metric_facts
 from bot.ops.memory import give_back
 from bot.reconcile.detectors import Explanation, Finding, Seen, neighbour
 from bot.reconcile.offsets import Offsets, candidates, offsets, with_audience_changes
@@ -474,13 +475,17 @@ def _moved(
 
 
 def _moving(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
-    """Per cell, the share of its day's AJO events its series' shares put on the
+    """(None, None) for a metric with no retry queue to move (every metric but Sent: two
+    arrays per cell of every metric were a 13-month question's tens of megabytes). Else,
+    per cell, the share of its day's AJO events its series' shares put on the
     neighbouring day, and the share of that neighbour's (the day after behind, the day
     before ahead) they put on this day: each day's share of its segment in the zone's
     direction, today's unfinished day as far as it has passed (`_unfinished`); 0 where
     the shift does not apply. The day-to-day deviations beyond the share
     (bot.reconcile.zonedays) are a day's send hours, not a share of every send, and are
     left out."""
+    if not metric_facts(part.metric).retry_affected:
+        return None, None
     view = part.view
     f = fits[part.metric]
     per_cell = view.groups.per_cell(shares)[:, : f.width]
