@@ -31,9 +31,11 @@ from bot.reconcile.settled import (
     LagDays,
     Window,
     _days_old,
+    channels_window,
     lag_days_of,
     settle_days,
     window,
+    window_of_whom,
 )
 from bot.reconcile.wording import plural
 
@@ -68,8 +70,9 @@ def safe_ranges(
     """`safe_range` for each of `asked` (journeys, processing, volumes): every journey row
     of an answer at once, the late records' chances of all of them computed together
     (bot.reconcile.arrival.finals_until) rather than a pass per row."""
+    windows = _Windows(metric, rules)
     bounds = [
-        _bound(metric, start, rules, journeys, processing, volumes)
+        _bound(metric, start, rules, journeys, processing, volumes, windows)
         for journeys, processing, volumes in asked
     ]
     judged = [
@@ -101,6 +104,24 @@ def safe_ranges(
     return [_ranged(start, end, *bound) for bound in bounds]
 
 
+class _Windows:
+    """`window` of one metric for any journeys, each once per set of channels (and who has
+    an unknown one): an answer's journey rows share a few, and finding one per row was a
+    quarter of the 13-month question's safe ranges at 1,000 journeys."""
+
+    def __init__(self, metric: str, rules: Rules):
+        self.metric, self.rules = metric, rules
+        self.found: dict[tuple, Window] = {}
+
+    def __call__(self, journeys: Iterable[int] | None, retried: bool = False) -> Window:
+        if self.rules.channels is None:
+            return window(self.metric, self.rules, journeys, retried)
+        whom = window_of_whom(self.rules, None if journeys is None else list(journeys))
+        if (whom, retried) not in self.found:
+            self.found[whom, retried] = channels_window(self.metric, self.rules, *whom, retried)
+        return self.found[whom, retried]
+
+
 def _bound(
     metric: str,
     start: date,
@@ -108,13 +129,17 @@ def _bound(
     journeys: Iterable[int] | None,
     processing: Iterable[date],
     volumes: Volumes | None,
+    windows: _Windows | None = None,
 ) -> tuple[Window, date, str]:
     """The window, the last day it calls settled and the note to say after the reason,
     before the late records are judged."""
-    chosen = window(metric, rules, journeys)
+    windows = windows or _Windows(metric, rules)
+    chosen = windows(journeys)
     last_settled = rules.today - timedelta(days=chosen.days)
     if not chosen.learned:
-        chosen, last_settled = _queue_emptied(metric, start, rules, journeys, chosen, last_settled)
+        chosen, last_settled = _queue_emptied(
+            metric, start, rules, journeys, chosen, last_settled, windows
+        )
     if volumes is not None:
         chosen, last_settled = _queue_holds(
             metric, start, rules, journeys, volumes, chosen, last_settled
@@ -187,6 +212,7 @@ def _queue_emptied(
     journeys: Iterable[int] | None,
     chosen: Window,
     last_settled: date,
+    windows: _Windows,
 ) -> tuple[Window, date]:
     """Where the documented retry window held these journeys' days back: the days before
     the oldest one AJO's retry queue still holds messages of (its Retries metric) have had
@@ -203,7 +229,7 @@ def _queue_emptied(
     emptied = rules.queue.emptied_until(retried, start)
     if emptied is None:
         return chosen, last_settled
-    cleared = window(metric, rules, journeys, retried=True)
+    cleared = windows(journeys, retried=True)
     without = rules.today - timedelta(days=cleared.days)
     end = without if emptied == date.max else min(without, emptied - timedelta(rules.lag_days))
     if end <= last_settled:
@@ -245,17 +271,28 @@ def _queue_holds(
         return chosen, last_settled
     day, _, both = np.concatenate(list(volumes.by_journey.values()), axis=1)
     first, last = start.toordinal(), last_settled.toordinal()
-    for ordinal in sorted(d for d in held if first <= d <= last):
-        values = float(both[day == ordinal].sum())
-        if held[ordinal] > values * rules.change_pct / 100:
-            end = date.fromordinal(ordinal - 1)
-            why = (
-                f"ends {format_day(end)}: AJO's retry queue still holds "
-                f"{plural(held[ordinal], 'message')} of {format_day(date.fromordinal(ordinal))} "
-                "(its Retries), which reach CJA when they leave it"
-            )
-            return replace(chosen, why=why), end
-    return chosen, last_settled
+    ordinals = np.fromiter(held, dtype=np.int64, count=len(held))
+    counts = np.fromiter(held.values(), dtype=np.int64, count=len(held))
+    inside = (ordinals >= first) & (ordinals <= last)
+    order = np.argsort(ordinals[inside], kind="stable")
+    ordinals, counts = ordinals[inside][order], counts[inside][order]
+    if not len(ordinals):
+        return chosen, last_settled
+    # Every held day's values at once (whole records: the float sums are exact).
+    place = np.minimum(np.searchsorted(ordinals, day), len(ordinals) - 1)
+    on = ordinals[place] == day
+    values = np.bincount(place[on], weights=both[on], minlength=len(ordinals))
+    beyond = np.flatnonzero(counts > values * rules.change_pct / 100)
+    if not len(beyond):
+        return chosen, last_settled
+    ordinal = int(ordinals[beyond[0]])
+    end = date.fromordinal(ordinal - 1)
+    why = (
+        f"ends {format_day(end)}: AJO's retry queue still holds "
+        f"{plural(held[ordinal], 'message')} of {format_day(date.fromordinal(ordinal))} "
+        "(its Retries), which reach CJA when they leave it"
+    )
+    return replace(chosen, why=why), end
 
 
 @dataclass(frozen=True)

@@ -195,8 +195,20 @@ def window(
     if rules.channels is None:
         return _legacy(metric, rules)
     keys = None if journeys is None else list(journeys)
+    return channels_window(metric, rules, *window_of_whom(rules, keys), retried)
+
+
+def window_of_whom(rules: Rules, keys: list[int] | None) -> tuple[tuple[str, ...], str]:
+    """What `window` reads of these journeys (rules.channels given): their channels and
+    who is named as having an unknown one. Journeys alike in both share a window."""
     channels = channels_of(rules.channels, keys) or (UNKNOWN,)
-    whose = "its" if keys is not None and len(keys) == 1 else "a journey's"
+    return channels, "its" if keys is not None and len(keys) == 1 else "a journey's"
+
+
+def channels_window(
+    metric: str, rules: Rules, channels: tuple[str, ...], whose: str, retried: bool = False
+) -> Window:
+    """`window` of journeys of these `channels` (`window_of_whom`)."""
     windows = [_channel_window(metric, channel, rules, whose, retried) for channel in channels]
     # The slowest; on a tie, the reason that names an unknown channel.
     slowest = max(windows, key=lambda w: (w.days, "counted as email" in w.why))
