@@ -31,7 +31,13 @@ from bot.reconcile.causes import (
     time_shifts_from_pool,
     wide_gaps,
 )
-from bot.reconcile.detectors import SIDES, UNKNOWN_JOURNEY, with_neighbours
+from bot.reconcile.detectors import (
+    SIDES,
+    UNKNOWN_JOURNEY,
+    day_codes,
+    summed_by_code,
+    with_neighbours,
+)
 from bot.reconcile.evidence import describe
 from bot.reconcile.learned import Learned, learned_from
 from bot.reconcile.pool import Pool
@@ -618,21 +624,11 @@ def _neighbouring_queue(
     # Compared as a categorical (its codes): to_numpy() would be an object per row of
     # the whole frame, 160 MB at 13 months of 1,000 journeys.
     rows = frame.loc[(frame["metric"] == queue).to_numpy()]
-    code = _day_codes(rows)
-    keys, index = np.unique(code, return_inverse=True)
-    sums = np.zeros(len(keys), dtype=np.int64)
-    np.add.at(sums, index.reshape(-1), rows["ajo"].fillna(0).to_numpy().astype(np.int64))
-    wanted = _day_codes(cells)
+    keys, _, sums = summed_by_code(day_codes(rows), rows["ajo"].fillna(0).to_numpy())
+    wanted = day_codes(cells)
     added = {}
     for column, step in (("ajo_retries_prev", -1), ("ajo_retries_next", 1)):
         where = np.minimum(np.searchsorted(keys, wanted + step), max(len(keys) - 1, 0))
         found = keys[where] == wanted + step if len(keys) else np.zeros(len(wanted), dtype=bool)
         added[column] = np.where(found, sums[where] if len(keys) else 0, 0).astype(np.int64)
     return added
-
-
-def _day_codes(rows: pd.DataFrame) -> np.ndarray:
-    """One int64 per row: its journey key over its day number (non-negative)."""
-    journey = rows["journey_key"].to_numpy().astype(np.int64)
-    day = rows["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    return (journey << 32) | (day + (1 << 31))

@@ -366,14 +366,9 @@ def with_neighbours(cells: pd.DataFrame) -> pd.DataFrame:
     binary search: a pandas group-by and a MultiIndex reindex cost a one-journey question
     more than its diagnosis.
     """
-    journey = cells["journey_key"].to_numpy().astype(np.int64)
-    day = cells["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    code = (journey << 32) | (day + _DAY_OFFSET)
-    keys, index = np.unique(code, return_inverse=True)
-    sums = np.zeros(len(keys), dtype=np.int64)
-    np.add.at(sums, index.reshape(-1), cells["ajo"].to_numpy().astype(np.int64))
+    code = day_codes(cells)
+    keys, index, sums = summed_by_code(code, cells["ajo"].to_numpy())
     added = {}
-    index = index.reshape(-1)
     last = max(len(keys) - 1, 0)
     for column, shift in (("ajo_prev", -1), ("ajo_next", 1)):
         wanted = code + shift
@@ -389,6 +384,24 @@ def with_neighbours(cells: pd.DataFrame) -> pd.DataFrame:
         found = keys[where] == wanted if len(keys) else np.zeros(len(code), dtype=bool)
         added[column] = np.where(found, sums[where] if len(keys) else 0, 0).astype(np.int64)
     return with_columns(cells, added)
+
+
+def day_codes(rows: pd.DataFrame) -> np.ndarray:
+    """One int64 per row: its journey key over its day number (non-negative), so the day
+    before and after are the code minus and plus one."""
+    journey = rows["journey_key"].to_numpy().astype(np.int64)
+    day = rows["day"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    return (journey << 32) | (day + _DAY_OFFSET)
+
+
+def summed_by_code(code: np.ndarray, values: np.ndarray):
+    """The distinct codes (sorted), each row's place among them, and `values` summed per
+    code (as int64)."""
+    keys, index = np.unique(code, return_inverse=True)
+    index = index.reshape(-1)
+    sums = np.zeros(len(keys), dtype=np.int64)
+    np.add.at(sums, index, values.astype(np.int64))
+    return keys, index, sums
 
 
 def with_columns(cells: pd.DataFrame, columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
