@@ -56,18 +56,23 @@ def step_days(parts: Sequence) -> dict:
     top = gain[np.arange(len(keys)), best]
     # One term per series, and which of the days the step starts on.
     penalty = series * np.log(np.maximum(days, 2)) / 2 + np.log(width)
-    clear = (series > 0) & (top > penalty) & _lasting(best, moment, weight, seen)
+    clear = (series > 0) & (top > penalty)
+    clear &= _lasting(best, moment, weight, seen, clear)
     return {_key(keys[i]): first + np.timedelta64(int(best[i]), "D") for i in np.flatnonzero(clear)}
 
 
-def _lasting(best: np.ndarray, moment, weight, seen) -> np.ndarray:
+def _lasting(best: np.ndarray, moment, weight, seen, asked: np.ndarray) -> np.ndarray:
     """Per journey, whether the step at `best` holds to the end: a filter is on from a date
     on, while an outage of a few days, or a backfill, ends. The days after the step are cut
     in two halves (by days seen); each must show at least half the step, the same way.
     `moment`, `weight`: per journey and day, the sums of A (r - c A) and of A squared over
-    its series (c each series' steady difference); `seen`: its days counted."""
+    its series (c each series' steady difference); `seen`: its days counted. Judged only
+    for the journeys `asked` about (whose step beat its penalty; False for the others): a
+    Python pass per journey, nearly all of them without a step: 6 ms of the 30-day Sent
+    question at 250 journeys."""
     lasting = np.zeros(len(best), dtype=bool)
-    for j, t in enumerate(best):
+    for j in np.flatnonzero(asked).tolist():
+        t = best[j]
         before = moment[j, :t].sum() / max(weight[j, :t].sum(), 1e-9)
         after = np.flatnonzero(seen[j, t:] > 0) + t
         if len(after) < 2:
