@@ -25,9 +25,16 @@ QUEUE_METRIC = "retries"
 @dataclass(frozen=True, eq=False)
 class RetryQueue:
     """Per journey key whose AJO export carried Retries, the days (ordinals) whose queue was
-    not empty at the capture, and how many of the journey's messages it held of each."""
+    not empty at the capture, and how many of the journey's messages it held of each.
 
-    counts: dict[int, dict[int, int]]
+    Arrays, sorted by journey and day: an answer's journey rows read them all at once
+    (bot.reconcile.safe_range), where a dict per journey built and read row by row was
+    the safe ranges' largest cost (a Python pass per journey and day)."""
+
+    known: np.ndarray  # the journey keys whose export carried Retries, sorted
+    key: np.ndarray  # per day held: the journey's key (sorted by key, then day)
+    day: np.ndarray  # its ordinal
+    count: np.ndarray  # the messages held of it, more than 0
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame) -> RetryQueue | None:
@@ -35,30 +42,40 @@ class RetryQueue:
         rows = frame.loc[(frame["metric"] == QUEUE_METRIC) & (frame["ajo_rows"] > 0)]
         if not len(rows):
             return None
-        keys = rows["journey_key"].to_numpy()
+        keys = rows["journey_key"].to_numpy(np.int64)
         days = rows["day"].to_numpy().astype("datetime64[D]").astype(np.int64) + EPOCH_ORDINAL
-        held = rows["ajo"].to_numpy()
+        held = rows["ajo"].to_numpy(np.int64)
         full = held > 0
-        counts: dict[int, dict[int, int]] = {int(k): {} for k in np.unique(keys).tolist()}
-        for key, day, count in zip(
-            keys[full].tolist(), days[full].tolist(), held[full].tolist(), strict=True
-        ):
-            counts[int(key)][int(day)] = counts[int(key)].get(int(day), 0) + int(count)
-        return cls(counts)
+        keys_held, days, held = keys[full], days[full], held[full]
+        order = np.lexsort((days, keys_held))
+        keys_held, days, held = keys_held[order], days[order], held[order]
+        # A journey's day stored twice is held once, its counts added (whole numbers).
+        new = np.ones(len(held), dtype=bool)
+        new[1:] = (keys_held[1:] != keys_held[:-1]) | (days[1:] != days[:-1])
+        first = np.flatnonzero(new)
+        count = np.add.reduceat(held, first) if len(first) else held
+        return cls(np.unique(keys), keys_held[first], days[first], count)
+
+    def knows(self, key: int) -> bool:
+        """Whether this journey's export carried Retries (its queue is known)."""
+        at = np.searchsorted(self.known, key)
+        return bool(at < len(self.known) and self.known[at] == key)
 
     def held(self, journeys: Iterable[int]) -> dict[int, int] | None:
         """Day (ordinal) -> messages of these journeys the queue holds; None when the
         export carried Retries for some of them not."""
-        keys = list(journeys)
-        if any(k not in self.counts for k in keys):
+        keys = np.fromiter(journeys, dtype=np.int64)
+        if not np.isin(keys, self.known).all():
             return None
-        if len(keys) == 1:  # a journey row's: its own days, copied at once
-            return dict(self.counts[keys[0]])
-        total: dict[int, int] = {}
-        for key in keys:
-            for day, count in self.counts[key].items():
-                total[day] = total.get(day, 0) + count
-        return total
+        if len(keys) == 1:  # a journey row's: its own days, a slice
+            low, high = np.searchsorted(self.key, [keys[0], keys[0] + 1])
+            days, counts = self.day[low:high].tolist(), self.count[low:high].tolist()
+            return dict(zip(days, counts, strict=True))
+        picked = np.isin(self.key, keys)
+        days, where = np.unique(self.day[picked], return_inverse=True)
+        total = np.zeros(len(days), dtype=np.int64)
+        np.add.at(total, where, self.count[picked])
+        return dict(zip(days.tolist(), total.tolist(), strict=True))
 
     def emptied_until(self, journeys: Iterable[int], first: date) -> date | None:
         """The last day, from `first` on, up to which no day of these journeys has a message

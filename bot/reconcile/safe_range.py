@@ -71,9 +71,11 @@ def safe_ranges(
     of an answer at once, the late records' chances of all of them computed together
     (bot.reconcile.arrival.finals_until) rather than a pass per row."""
     windows = _Windows(metric, rules)
+    early = [_window_bound(metric, start, rules, journeys, windows) for journeys, _, _ in asked]
+    held = _queues_hold(metric, start, rules, [(j, v) for j, _, v in asked], early)
     bounds = [
-        _bound(metric, start, rules, journeys, processing, volumes, windows)
-        for journeys, processing, volumes in asked
+        _bound(rules, chosen, last_settled, processing)
+        for (chosen, last_settled), (_, processing, _) in zip(held, asked, strict=True)
     ]
     judged = [
         i
@@ -122,28 +124,29 @@ class _Windows:
         return self.found[whom, retried]
 
 
-def _bound(
+def _window_bound(
     metric: str,
     start: date,
     rules: Rules,
     journeys: Iterable[int] | None,
-    processing: Iterable[date],
-    volumes: Volumes | None,
-    windows: _Windows | None = None,
-) -> tuple[Window, date, str]:
-    """The window, the last day it calls settled and the note to say after the reason,
-    before the late records are judged."""
-    windows = windows or _Windows(metric, rules)
+    windows: _Windows,
+) -> tuple[Window, date]:
+    """The window of these journeys and the last day it calls settled, the retry queue's
+    emptied days read where the window is the documented one."""
     chosen = windows(journeys)
     last_settled = rules.today - timedelta(days=chosen.days)
     if not chosen.learned:
         chosen, last_settled = _queue_emptied(
             metric, start, rules, journeys, chosen, last_settled, windows
         )
-    if volumes is not None:
-        chosen, last_settled = _queue_holds(
-            metric, start, rules, journeys, volumes, chosen, last_settled
-        )
+    return chosen, last_settled
+
+
+def _bound(
+    rules: Rules, chosen: Window, last_settled: date, processing: Iterable[date]
+) -> tuple[Window, date, str]:
+    """The window, the last day it calls settled and the note to say after the reason,
+    before the late records are judged (the queue's held days already read)."""
     if not chosen.learned and last_settled > rules.today - timedelta(days=BACKFILL_DAYS):
         last_settled = rules.today - timedelta(days=BACKFILL_DAYS)
         _, _, because = chosen.why.partition(": ")  # the window's own reason, kept
@@ -243,6 +246,100 @@ def _queue_emptied(
     else:
         why = f"{cleared.why}; AJO's retry queue holds none of these days' messages"
     return replace(cleared, why=why, note=chosen.note), end
+
+
+def _queues_hold(
+    metric: str,
+    start: date,
+    rules: Rules,
+    rows: Sequence[tuple[Iterable[int] | None, Volumes | None]],
+    early: list[tuple[Window, date]],
+) -> list[tuple[Window, date]]:
+    """`_queue_holds` for each of `rows` (journeys, volumes), from its window and last
+    settled day in `early`: the rows of one journey each (an answer's journey rows) all at
+    once, each held day of the queue matched with its journey's volume that day in one
+    pass; the others (the whole answer's) one by one."""
+    if rules.queue is None or rules.channels is None or not metric_facts(metric).retry_affected:
+        return early
+    held = list(early)
+    single: dict[int, int] = {}  # row -> its journey, for rows of one journey
+    for i, (journeys, volumes) in enumerate(rows):
+        if volumes is None:
+            continue
+        keys = None if journeys is None else [int(k) for k in journeys]
+        if keys is not None and len(keys) == 1 and set(volumes.by_journey) <= set(keys):
+            single[i] = keys[0]
+        else:
+            held[i] = _queue_holds(metric, start, rules, journeys, volumes, *early[i])
+    if len(set(single.values())) < len(single):  # a journey in two rows: one by one
+        for i in single:
+            held[i] = _queue_holds(metric, start, rules, *rows[i], *early[i])
+        return held
+    for i, (ordinal, count) in _first_held(start, rules, rows, early, single).items():
+        end = date.fromordinal(ordinal - 1)
+        why = (
+            f"ends {format_day(end)}: AJO's retry queue still holds "
+            f"{plural(count, 'message')} of {format_day(date.fromordinal(ordinal))} "
+            "(its Retries), which reach CJA when they leave it"
+        )
+        held[i] = (replace(early[i][0], why=why), end)
+    return held
+
+
+# Packs a row and a day (ordinal) into one integer: date.max is 3,652,059 < 1 << 22.
+_DAY_SPAN = 1 << 22
+
+
+def _first_held(
+    start: date,
+    rules: Rules,
+    rows: Sequence[tuple[Iterable[int] | None, Volumes | None]],
+    early: list[tuple[Window, date]],
+    single: dict[int, int],
+) -> dict[int, tuple[int, int]]:
+    """Per row of `single` (row -> its one journey) whose queue holds a day from `start`
+    to the row's last settled day beyond the settling threshold of that day's values: the
+    oldest such day (ordinal) and the messages held of it. As `_queue_holds` finds it row
+    by row: the same sums of the same cells."""
+    queue = rules.queue
+    picked, keys, lasts, tables = [], [], [], []
+    for i, key in single.items():
+        retried = any(retries(c) for c in rules.channels.get(key, (UNKNOWN,)))
+        table = rows[i][1].by_journey.get(key)
+        if retried and table is not None and queue.knows(key):
+            picked.append(i)
+            keys.append(key)
+            lasts.append(early[i][1].toordinal())
+            tables.append(table)
+    if not picked or not len(queue.key):
+        return {}
+    # Each held day of the picked journeys, with its row (a journey is in one row).
+    keys = np.array(keys, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    at = np.minimum(np.searchsorted(keys[order], queue.key), len(keys) - 1)
+    mine = keys[order][at] == queue.key
+    row = order[at[mine]]
+    day, count = queue.day[mine], queue.count[mine]
+    inside = (day >= start.toordinal()) & (day <= np.array(lasts, dtype=np.int64)[row])
+    held = (row[inside] * _DAY_SPAN + day[inside], count[inside])
+    sort = np.argsort(held[0], kind="stable")  # by row, then day
+    code, count = held[0][sort], held[1][sort]
+    if not len(code):
+        return {}
+    # Every held day's values at once (whole records: the float sums are exact), each
+    # journey's cells in their order, as row by row.
+    cells = np.concatenate(tables, axis=1)
+    cell_row = np.repeat(np.arange(len(tables)), [t.shape[1] for t in tables])
+    cell_code = cell_row * _DAY_SPAN + cells[0]
+    place = np.minimum(np.searchsorted(code, cell_code), len(code) - 1)
+    on = code[place] == cell_code
+    values = np.bincount(place[on], weights=cells[2][on], minlength=len(code))
+    beyond = np.flatnonzero(count > values * rules.change_pct / 100)
+    rows_beyond, first = np.unique(code[beyond] // _DAY_SPAN, return_index=True)
+    return {
+        picked[r]: (int(code[j] % _DAY_SPAN), int(count[j]))
+        for r, j in zip(rows_beyond.tolist(), beyond[first].tolist(), strict=True)
+    }
 
 
 def _queue_holds(

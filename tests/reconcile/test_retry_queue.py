@@ -7,14 +7,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.query import Query
 from bot.reconcile import metrics_needed, reconcile, rules_for
 from bot.reconcile.arrival import Volumes
 from bot.reconcile.queue import RetryQueue
-from bot.reconcile.safe_range import safe_range
+from bot.reconcile.safe_range import _queue_holds, _queues_hold, safe_range, window
 from bot.reconcile.settling import Settling, SourceSettling
 from tests.reconcile.series import NAMES, SETTINGS, TODAY, series
 
@@ -126,3 +129,68 @@ def test_a_queue_holding_more_than_the_threshold_ends_a_learned_window_sooner():
 def test_a_queue_holding_less_than_the_threshold_leaves_the_learned_window():
     # 5 messages are 0.26 % of the day's values: the day is final.
     assert learned_end_of(5).end == TODAY - timedelta(days=3)
+
+
+@st.composite
+def queues(draw):
+    """Journeys 1-6 on random channels, AJO's Retries for some (a day stored twice, days
+    holding none), and each journey's Sent cells: the rules and volumes a safe range reads."""
+    journeys = range(1, 7)
+    channels = {
+        k: draw(st.sampled_from([("email",), ("sms",), ("email", "sms")])) for k in journeys
+    }
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    frames = []
+    for key in journeys:
+        if draw(st.booleans()):
+            held = rng.choice([0, 0, 3, 40, 400], size=30)
+            frames.append(series(held, [0] * 30, metric="retries", journey=key, cja_rows=[0] * 30))
+            if draw(st.booleans()):  # a day stored twice
+                frames.append(frames[-1].iloc[[int(rng.integers(30))]])
+    frame = pd.concat(frames, ignore_index=True) if frames else None
+    queue = RetryQueue.of_frame(frame) if frame is not None else None
+    rules = replace(
+        rules_for("sent", SETTINGS, TODAY, None, None, channels),
+        queue=queue,
+        change_pct=draw(st.sampled_from([0.5, 5.0])),
+    )
+    days = pd.date_range(START, TODAY)
+    cells = pd.concat(
+        [
+            pd.DataFrame(
+                {"journey_key": k, "day": days, "ajo": rng.integers(0, 3_000, 30), "cja": 900}
+            )
+            for k in journeys
+            if draw(st.booleans())
+        ]
+        or [pd.DataFrame({"journey_key": [], "day": [], "ajo": [], "cja": []})],
+        ignore_index=True,
+    )
+    return frame, rules, Volumes.of_cells(cells), list(journeys)
+
+
+@given(queues(), st.integers(0, 12))
+@settings(max_examples=60, deadline=None)
+def test_every_journey_row_held_at_once_equals_row_by_row(drawn, ago):
+    frame, rules, volumes, journeys = drawn
+    start = START + timedelta(days=ago)
+    rows = [([k], volumes.of([k])) for k in journeys] + [(None, volumes)]
+    # Each row's window, and a last settled day of its own.
+    early = [
+        (window("sent", rules, keys), TODAY - timedelta(days=(ago + i) % 6))
+        for i, (keys, _) in enumerate(rows)
+    ]
+    at_once = _queues_hold("sent", start, rules, rows, early)
+    one_by_one = [
+        _queue_holds("sent", start, rules, keys, held, *bound)
+        for (keys, held), bound in zip(rows, early, strict=True)
+    ]
+    assert [(w.why, end) for w, end in at_once] == [(w.why, end) for w, end in one_by_one]
+    if rules.queue is not None:  # the queue's days as a dict per journey, read from the rows
+        for key in journeys:
+            mine = frame.loc[(frame["journey_key"] == key) & (frame["ajo"] > 0)]
+            expected = {}
+            for day, count in zip(mine["day"], mine["ajo"], strict=True):
+                expected[day.date().toordinal()] = expected.get(day.date().toordinal(), 0) + count
+            known = (frame["journey_key"] == key).any()
+            assert rules.queue.held([key]) == (expected if known else None)
