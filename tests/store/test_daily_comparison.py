@@ -223,7 +223,9 @@ def _plan(store: Store, statement) -> str:
 def test_questions_read_the_comparison_along_an_index(store, journeys, metrics, monkeypatch):
     store.save(frame({"source": "ajo", "day": "2026-11-20", "value": 1}), "a.csv")
     seen = []
-    monkeypatch.setattr("bot.store.reader._raw_chunks", lambda conn, s: seen.append(s) or [])
+    monkeypatch.setattr(
+        "bot.store.reader._raw_chunks", lambda conn, s, size=0: seen.append(s) or []
+    )
     with store.engine.connect() as conn:
         comparison_frame(conn, date(2026, 10, 1), date(2026, 11, 29), metrics, journeys)
     plan = _plan(store, seen[0])
@@ -234,6 +236,9 @@ def test_questions_read_the_comparison_along_an_index(store, journeys, metrics, 
         index = "ix_daily_comparison_journey" if journeys else "PRIMARY KEY"
         assert "SEARCH" in plan, plan
         assert index in plan, plan
+        # Grouped per (metric, day) along the key, in its order: no sort (the cells come
+        # in the order the tuples' read gives them).
+        assert "TEMP B-TREE" not in plan, plan
         if journeys:  # by the index's whole key: the journey's other days not read
             assert "(journey_key=? AND metric=? AND day>" in plan, plan
     else:
@@ -555,36 +560,44 @@ def test_the_comparison_names_each_rows_metric_a_byte_each(store):
         assert by_metric == {m: v for m, v in expected.items() if not asked or m in asked}
 
 
-def test_the_packed_read_gives_the_plain_reads_frame(store, monkeypatch):
-    """SQLite's many-row read packs each cell's key and row counts into one integer each
-    (bot.store.reader._packed): the frame equals the plain read's, column for column and
-    byte for byte, days before 1970 and negative values included; a journey key too large
-    to pack is read plainly."""
+def test_the_grouped_read_gives_the_tuples_frame(store, monkeypatch):
+    """SQLite's many-row read hands over one text per (metric, day) with its cells' numbers
+    (bot.store.reader._grouped_read): the frame equals the read of a tuple per cell, column
+    for column, byte for byte and row for row, days before 1970, negative values and a
+    journey key beyond 32 bits included."""
     rows = [
-        ("sent", "2026-11-20", 7, 2), ("opens", "1969-12-30", -3, 1), ("clicks", "2026-11-21", 0, 3)
+        ("sent", "2026-11-20", 7, 2), ("opens", "1969-12-30", -3, 1),
+        ("clicks", "2026-11-21", 0, 3), ("sent", "2026-11-21", 2, 1), ("opens", "2026-11-20", 4, 1),
     ]  # fmt: skip
     for metric, day, value, copies in rows:
         for copy in range(copies):
             store.save(
                 frame({"source": "ajo", "day": day, "value": value, "metric": metric,
                        "action": f"a{copy}"}),
-                f"{metric}{copy}.csv",
+                f"{metric}{day}{copy}.csv",
             )  # fmt: skip
     store.save(frame({"source": "cja", "day": "2026-11-20", "value": 5}), "cja.csv")
+    store.save(frame({"source": "cja", "day": "2026-11-20", "value": 6, "journey": "B"}), "b.csv")
 
     def read(asked=()):
         with store.engine.connect() as conn:
             return comparison_frame(conn, date(1969, 12, 1), date(2026, 11, 29), asked)
 
-    for asked in ((), ("opens", "sent")):
-        packed = read(asked)
-        with monkeypatch.context() as plain:
-            plain.setattr(reader, "_packable", lambda conn: False)
-            expected = read(asked)
-        pd.testing.assert_frame_equal(packed, expected)
-        assert len(packed) == (3 if not asked else 2)
+    def compared():
+        for asked in ((), ("opens", "sent")):
+            grouped = read(asked)
+            with monkeypatch.context() as plain:
+                plain.setattr(reader, "_GROUPED", False)
+                expected = read(asked)
+            pd.testing.assert_frame_equal(grouped, expected)
+            assert len(grouped) == (6 if not asked else 5)
+            assert grouped["journey_key"].nunique() == 2
+
+    compared()
     if store.engine.dialect.name == "sqlite":
-        with store.engine.connect() as conn:
-            assert reader._packable(conn)
-            conn.execute(text("UPDATE daily_comparison SET journey_key = :k"), {"k": 1 << 40})
-            assert not reader._packable(conn)
+        with store.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE daily_comparison SET journey_key = journey_key + :k"), {"k": 1 << 40}
+            )
+        compared()
+        assert read()["journey_key"].min() > 1 << 40
