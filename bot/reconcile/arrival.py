@@ -72,6 +72,8 @@ class Arrival:
 
     shares: tuple[float, ...]
     values: int
+    # Read from the latest capture's own cells (`from_capture`), not from snapshot history.
+    captured: bool = False
 
     def share(self, age: int) -> float:
         """Beyond the ages history saw, the oldest age's share (it only shrinks)."""
@@ -118,6 +120,31 @@ def learn_arrival(
                 share[age], weight[age] = max(change, 0) / final, final
         shares = np.maximum(shares, _non_increasing(share, weight))
     return Arrival(tuple(shares.tolist()), int(seen))
+
+
+def from_capture(cells: pd.DataFrame, today: date, horizon: int) -> Arrival | None:
+    """Where snapshot history taught no shares: the latest capture's own, per age below
+    `horizon` (every journey of an answer together), from what its attribution still
+    expects CJA to receive (processing lag and retries) against what CJA already holds:
+    the capture sees every age at once, its young days still short and its old ones not.
+    Fitted never to grow with age, nothing still to come at `horizon` (the days the
+    attribution reads as settled). None when some age below it holds no records (nothing
+    to read the share from) or the cells carry no attribution."""
+    if not len(cells) or not {"processing_lag", "retries"} <= set(cells.columns):
+        return None
+    days = cells["day"].to_numpy().astype("datetime64[D]").astype(np.int64) + EPOCH_ORDINAL
+    ages = today.toordinal() - days
+    owed = np.maximum(cells["processing_lag"].to_numpy(float), 0) + np.maximum(
+        cells["retries"].to_numpy(float), 0
+    )
+    arrived = np.maximum(cells["cja"].to_numpy(float), 0)
+    young = (ages >= 0) & (ages < horizon)
+    owed_by_age = np.bincount(ages[young], weights=owed[young], minlength=horizon)
+    final = owed_by_age + np.bincount(ages[young], weights=arrived[young], minlength=horizon)
+    if not (final > 0).all():
+        return None
+    shares = _non_increasing(np.append(owed_by_age / final, 0.0), np.append(final, final[-1]))
+    return Arrival(tuple(shares.tolist()), int(young.sum()), captured=True)
 
 
 def _non_increasing(share: np.ndarray, weight: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from bot.formatting import format_day, format_span
 from bot.metrics import DISPLAY_NAMES, metric_facts
-from bot.reconcile.arrival import CONFIDENCE, Volumes, finals_until
+from bot.reconcile.arrival import CONFIDENCE, Volumes, finals_until, from_capture
 from bot.reconcile.channels import UNKNOWN, retries
 from bot.reconcile.result import SafeRange
 from bot.reconcile.rules import Rules
@@ -94,11 +94,12 @@ def safe_ranges(
     for i, late in zip(judged, lates, strict=True):
         if late is not None:
             chosen, _, note = bounds[i]
+            seen = "in this capture" if _captured(rules) else "in past snapshots"
             chosen = replace(
                 chosen,
                 why=f"ends {format_day(late.last)}: {format_day(late.first_unsure)} may still "
-                f"get late records ({late.volume:,} {DISPLAY_NAMES[metric]} that day; in past "
-                f"snapshots {late.share:.2%} of records were still to arrive "
+                f"get late records ({late.volume:,} {DISPLAY_NAMES[metric]} that day; {seen} "
+                f"{late.share:.2%} of records were still to arrive "
                 f"{_days_old(late.age)}), so it is not final with "
                 f"{CONFIDENCE:.0%} confidence",
             )
@@ -163,6 +164,12 @@ def _bound(
             f"processed (CJA still short on it across journeys), and {WITNESSED}",
         )
     return chosen, last_settled, note
+
+
+def _captured(rules: Rules) -> bool:
+    """The shares still to arrive were read from the latest capture, not from history."""
+    shares = rules.arrivals.get(None)
+    return shares is not None and shares.captured
 
 
 def _ranged(start: date, end: date, chosen: Window, last_settled: date, note: str) -> SafeRange:
@@ -406,6 +413,13 @@ class AnswerRanges:
     @classmethod
     def of_cells(cls, metric: str, rules: Rules, cells: pd.DataFrame) -> AnswerRanges:
         settled = rules.today - timedelta(days=rules.retry_window_days)
+        if not any(rules.arrivals.values()):
+            # History taught no shares still to arrive: the capture's own (every journey
+            # of the answer together) judge its days' late records instead of nothing.
+            horizon = max(rules.retry_window_days, rules.lag_days)
+            captured = from_capture(cells, rules.today, horizon)
+            if captured is not None:
+                rules = replace(rules, arrivals={None: captured})
         return cls(metric, rules, lag_days_of(cells), Volumes.of_cells(cells, settled))
 
     def __call__(self, start: date, end: date, keys: Iterable[int] | None = None) -> SafeRange:
