@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from bot.reconcile.detectors import CellView
-from bot.reconcile.detectors.timezone import _unfinished
+from bot.reconcile.detectors.timezone import _own_share, _unfinished
 from bot.reconcile.offsets import offsets
 
 TODAY = date(2026, 11, 20)
@@ -28,7 +28,7 @@ def _correction(zone: str, today: int, week_before: int = 10_000) -> np.ndarray:
     view = _view(ajo)
     shift = offsets(zone, "UTC", FIRST, TODAY)
     own = np.full((len(view), 1), SHARE)
-    return _unfinished(view, shift, own)
+    return _unfinished(view, _own_share(view, shift, own))
 
 
 def test_behind_today_moves_its_first_hours_in_full_once_they_have_passed():

@@ -446,8 +446,8 @@ def detect_from(parts: Sequence[Part], pool: ZonePool | None) -> dict[str, TimeS
         facts = pool.shifts.get(part.metric)
         if facts is None:
             continue
-        amount = _moved(part, fits, shares[part.metric], pool.fitted, pool.deviation_prior)
-        leaving, arriving = _moving(part, fits, shares[part.metric], pool.fitted)
+        amount, own = _moved(part, fits, shares[part.metric], pool.fitted, pool.deviation_prior)
+        leaving, arriving = _moving(part, own, pool.fitted)
         found[part.metric] = replace(facts, amount=amount, leaving=leaving, arriving=arriving)
     return found
 
@@ -459,51 +459,49 @@ def _moved(
     zone: Offsets,
     prior: Prior | None = None,
     reading: _Reading | None = None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, _Own | None]:
     """Per cell, the events its series' shares move on the days the shift applies to
     (`zone`: the one the fits were made under), today's unfinished day counted as far as it
     has passed, and what each day moved beyond its share where the series' remainders show
     it, alone or with the data view's `prior` (bot.reconcile.zonedays). `reading`: the
-    part's `_fitted` and remainders, when already read for the prior."""
+    part's `_fitted` and remainders, when already read for the prior. And the part's
+    `_Own` shares, for `_moving` (None for a metric with no retry queue)."""
     if reading is None:
-        moved, args = _fitted(part, fits, shares, zone)
+        moved, args, own = _fitted(part, fits, shares, zone)
         remainders_read = None
     else:
-        moved, args, remainders_read = reading.moved, reading.args, reading.remainders
+        moved, args, own = reading.moved, reading.args, reading.own
+        remainders_read = reading.remainders
     moved = moved + deviations(*args, prior=prior, reading=remainders_read)
-    return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64)
+    return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64), own
 
 
-def _moving(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
+def _moving(part: Part, own: _Own | None, zone: Offsets):
     """(None, None) for a metric with no retry queue to move (every metric but Sent: two
-    arrays per cell of every metric were a 13-month question's tens of megabytes). Else,
-    per cell, the share of its day's AJO events its series' shares put on the
+    arrays per cell of every metric were a 13-month question's tens of megabytes; its
+    `own` is None). Else, per cell, the share of its day's AJO events its series' shares put on the
     neighbouring day, and the share of that neighbour's (the day after behind, the day
     before ahead) they put on this day: each day's share of its segment in the zone's
     direction, today's unfinished day as far as it has passed (`_unfinished`); 0 where
     the shift does not apply. The day-to-day deviations beyond the share
     (bot.reconcile.zonedays) are a day's send hours, not a share of every send, and are
     left out."""
-    if not metric_facts(part.metric).retry_affected:
+    if own is None:
         return None, None
     view = part.view
-    f = fits[part.metric]
-    per_cell = view.groups.per_cell(shares)[:, : f.width]
-    share, passed, usable = _own_share(view, zone, per_cell)
+    share, passed, usable = own.share, own.passed, own.usable
     ajo = view.ajo.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         today = np.where(ajo > 0, passed / ajo, share)
     leaving = np.clip(np.where(usable, today, share), 0.0, 1.0)
     # The neighbour's share: its own where it is a cell of the range, else its segment's.
-    hours = zone.hours()
-    column = np.full(len(hours), -1)
-    column[hours != 0] = np.arange(int((hours != 0).sum()))
-    here = np.clip(zone.segment_of(view.day), 0, None)
+    hours = own.hours
+    here = np.clip(own.segment, 0, None)
     one = np.timedelta64(1, "D")
     other = np.where(hours[here] < 0, view.day + one, view.day - one)
-    col = column[np.clip(zone.segment_of(other), 0, None)]
+    col = own.column[np.clip(zone.segment_of(other), 0, None)]
     rows = np.arange(len(view))
-    theirs = np.where(col >= 0, per_cell[rows, np.maximum(col, 0)], 0.0)
+    theirs = np.where(col >= 0, own.per_cell[rows, np.maximum(col, 0)], 0.0)
     inside = np.ones(len(view))
     from_next = neighbour(view, inside, 1) > 0
     from_prev = neighbour(view, inside, -1) > 0
@@ -518,16 +516,24 @@ def _moving(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Of
 
 def _fitted(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Offsets):
     """Per cell, what the series' shares move (today's unfinished day as far as it has
-    passed), and the arguments the deviations beyond them are read with."""
+    passed); the arguments the deviations beyond them are read with; and the part's
+    `_Own` shares where `_moving` needs them too (a metric with a retry queue), else
+    None. Read once for both: each took a second gather of the shares per cell and a
+    second look a week back."""
     f = fits[part.metric]
     per_cell = part.view.groups.per_cell(shares)
     moved = np.einsum("ci,ci->c", f.columns, per_cell)
-    moved = moved + _unfinished(part.view, zone, per_cell[:, : f.width])
+    queued = metric_facts(part.metric).retry_affected
+    own = None
+    if queued or (part.view.age == 0).any():
+        own = _own_share(part.view, zone, per_cell[:, : f.width])
+        moved = moved + _unfinished(part.view, own)
     hours = zone.hours()[np.clip(zone.segment_of(part.view.day), 0, None)]
     behind = bool((hours < 0).any())
     quiet = part.fit_on if part.quiet is None else part.quiet
     stepped = None if part.step is None else part.step > 0
-    return moved, (part.view, part.rest - moved, quiet, hours != 0, behind, stepped)
+    args = (part.view, part.rest - moved, quiet, hours != 0, behind, stepped)
+    return moved, args, own if queued else None
 
 
 # Cells of every part at most, for which each part's fitted shift and remainders are kept
@@ -545,6 +551,7 @@ class _Reading:
     moved: np.ndarray | None
     args: tuple | None
     remainders: Remainders
+    own: _Own | None = None
 
     def kept(self) -> _Reading | None:
         return self if self.moved is not None else None
@@ -559,10 +566,10 @@ def _readings(
     keep = sum(len(p.view) for p in parts) <= KEPT_READING_CELLS
     readings = []
     for part in parts:
-        moved, args = _fitted(part, fits, shares[part.metric], zone)
+        moved, args, own = _fitted(part, fits, shares[part.metric], zone)
         found = remainders(*args)
-        readings.append(_Reading(moved, args, found) if keep else _Reading(None, None, found))
-        del moved, args
+        readings.append(_Reading(moved, args, found, own) if keep else _Reading(None, None, found))
+        del moved, args, own
     return readings
 
 
@@ -575,7 +582,7 @@ def _shift(
 ) -> TimeShift | None:
     view, groups = part.view, part.view.groups
     f = choice.fits[part.metric]
-    amount = _moved(part, choice.fits, shares, choice.fitted, prior, reading)
+    amount, own = _moved(part, choice.fits, shares, choice.fitted, prior, reading)
     width = f.width
     if np.abs(amount).sum() < MIN_MOVED:
         return None
@@ -598,7 +605,8 @@ def _shift(
             per_segment.append(float(mean[column]))
             column += 1
     gap = groups.sum(part.rest, part.fit_on)
-    leaving, arriving = _moving(part, choice.fits, shares, choice.fitted)
+    leaving, arriving = _moving(part, own, choice.fitted)
+    del own
     return TimeShift(
         amount=amount,
         confidence="high" if high else "medium",
@@ -626,7 +634,7 @@ WEEK = 7
 UNFINISHED = 0.5
 
 
-def _unfinished(view, zone: Offsets, own: np.ndarray) -> np.ndarray:
+def _unfinished(view, own: _Own) -> np.ndarray:
     """Per cell, what the fitted share gets wrong on today's unfinished day (and, behind,
     on yesterday, which receives today's first hours).
 
@@ -636,30 +644,44 @@ def _unfinished(view, zone: Offsets, own: np.ndarray) -> np.ndarray:
     Ahead, it puts today's last hours on tomorrow: they have not come yet, unless today so
     far holds more than the rest of a full day. A full day is read from the same weekday a
     week before; without it, or when today so far holds more than UNFINISHED of it, the
-    fitted share stands. `own` is, per cell, the shares in the zone's direction, one
-    column per segment with a shift."""
+    fitted share stands. `own` is the cells' `_own_share`."""
     if not (view.age == 0).any():
         return np.zeros(len(view))
-    share, passed, usable = _own_share(view, zone, own)
-    correction = np.where(usable, passed - share * view.ajo.astype(float), 0.0)
+    correction = np.where(own.usable, own.passed - own.share * view.ajo.astype(float), 0.0)
     # Behind, yesterday receives what moves from today.
-    hours = zone.hours()[zone.segment_of(view.day)]
+    hours = own.hours[own.segment]
     return correction - neighbour(view, np.where(hours < 0, correction, 0.0), 1)
 
 
-def _own_share(view, zone: Offsets, own: np.ndarray):
+@dataclass(frozen=True, eq=False)
+class _Own:
+    """One part's shares per cell, read once for `_unfinished` and `_moving`."""
+
+    per_cell: np.ndarray  # [cell, segment with a shift]: the shares in the zone's direction
+    hours: np.ndarray  # per segment of the zone
+    column: np.ndarray  # per segment, its column in `per_cell` (-1: no shift)
+    segment: np.ndarray  # per cell, its segment
+    share: np.ndarray  # per cell, the fitted share of its segment (0 where no shift)
+    passed: np.ndarray  # per cell, the events that have left today so far
+    usable: np.ndarray  # per cell, whether today's reading replaces the fitted share
+
+
+def _own_share(view, zone: Offsets, per_cell: np.ndarray) -> _Own:
     """Per cell: the fitted share of its segment in the zone's direction (0 where the
     segment has no shift); the events that have left today so far (`_unfinished`); and
-    whether today's reading replaces the fitted share."""
+    whether today's reading replaces the fitted share. `per_cell` is, per cell, the
+    shares in the zone's direction, one column per segment with a shift."""
     today = view.age == 0
     hours = zone.hours()
     column = np.full(len(hours), -1)
     column[hours != 0] = np.arange(int((hours != 0).sum()))
     segment = zone.segment_of(view.day)
     col = column[segment]
-    share = np.clip(np.where(col >= 0, own[np.arange(len(view)), np.maximum(col, 0)], 0.0), 0, 1)
+    rows = np.arange(len(view))
+    share = np.clip(np.where(col >= 0, per_cell[rows, np.maximum(col, 0)], 0.0), 0, 1)
     if not today.any():
-        return share, share * view.ajo.astype(float), today
+        passed = share * view.ajo.astype(float)
+        return _Own(per_cell, hours, column, segment, share, passed, today)
     direction = np.sign(hours[segment])
     ajo = view.ajo.astype(float)
     full = _week_before(view).astype(float)
@@ -667,7 +689,7 @@ def _own_share(view, zone: Offsets, own: np.ndarray):
         direction < 0, np.minimum(ajo, share * full), np.maximum(ajo - (1 - share) * full, 0.0)
     )
     usable = today & (col >= 0) & (full > 0) & (ajo <= UNFINISHED * full)
-    return share, passed, usable
+    return _Own(per_cell, hours, column, segment, share, passed, usable)
 
 
 def _week_before(view) -> np.ndarray:
