@@ -178,6 +178,7 @@ def prepare(
         settled & whole,
         zeros.reach(view, gaps, whole),
         quiet,
+        tolerance=rules.tolerance_pct / 100,
     )
     return Prepared(cells, view, ledger, gaps, holes, doubled, whole, part)
 

@@ -49,6 +49,9 @@ class Remainders:
     pairs: np.ndarray  # per series: consecutive days both seen
     partner: np.ndarray  # per cell: the neighbour a deviation is shared with (-1: none)
     step: int
+    # Per series: the least variance the deviations can have, when the data sources'
+    # wobble stays within the tolerance (`least_deviations`); None: not known.
+    least: np.ndarray | None = None
 
     @property
     def usable(self) -> np.ndarray:
@@ -82,6 +85,7 @@ def remainders(
     shifted: np.ndarray,
     behind: bool,
     stepped: np.ndarray | None = None,
+    tolerance: float | None = None,
 ) -> Remainders:
     """The settled remainders of one metric's series, centred, and their lag-one
     autocovariance (arguments as `deviations`)."""
@@ -109,7 +113,22 @@ def remainders(
     pairs = groups.count(pair)
     products = np.where(pair, centred * centred[np.maximum(partner, 0)], 0.0)
     lag_one = groups.sum(products, pair) / np.maximum(pairs, 1)
-    return Remainders(left, seen, mean, variance, lag_one, pairs, partner, step)
+    least = None
+    if tolerance is not None:
+        least = least_deviations(groups, ajo, seen, variance, tolerance)
+    return Remainders(left, seen, mean, variance, lag_one, pairs, partner, step, least)
+
+
+def least_deviations(groups: Groups, ajo, seen, variance, tolerance: float) -> np.ndarray:
+    """Per series, the variance the deviations have at least: a remainder's variance is
+    twice theirs (each shows in two days) plus the data sources' wobble, and that wobble
+    is, by the causes' definitions, within the tolerance of a day's events (a day further
+    off is unexplained), give or take counting noise (a day's events, as for a Poisson
+    count). A journey with all of its variance in swings of several times the tolerance
+    shows deviations however few its pairs, where its autocorrelation, off by 0.22 over
+    twenty pairs, seldom clears two standard errors."""
+    wobble = groups.sum((tolerance * ajo) ** 2 + ajo, seen) / np.maximum(groups.count(seen), 1)
+    return np.maximum(variance - wobble, 0.0) / 2
 
 
 def pooled(readings: list[tuple[Remainders, np.ndarray]]) -> Prior | None:
@@ -149,6 +168,7 @@ def deviations(
     shifted: np.ndarray,
     behind: bool,
     stepped: np.ndarray | None = None,
+    tolerance: float | None = None,
     prior: Prior | None = None,
     reading: Remainders | None = None,
 ) -> np.ndarray:
@@ -157,11 +177,16 @@ def deviations(
     read). `rest`: the gap the fitted shift leaves, per cell; `fit_on`: the days it is read
     on (settled, whole); `shifted`: the days the zone moves events on; `stepped`: the days
     from the journey's step on (bot.reconcile.zonestep), whose steady difference is read
-    apart from the days before; `prior`: what every series of the data view says together
-    (`pooled`), None where it says nothing; `reading`: `remainders` of these arguments, when
-    already read (for the pool)."""
+    apart from the days before; `tolerance`: the share of a day's events the data
+    sources' wobble stays within (`least_deviations`; None: not used); `prior`: what
+    every series of the data view says together (`pooled`), None where it says nothing;
+    `reading`: `remainders` of these arguments, when already read (for the pool)."""
     groups = view.groups
-    r = reading if reading is not None else remainders(view, rest, fit_on, shifted, behind, stepped)
+    r = (
+        reading
+        if reading is not None
+        else remainders(view, rest, fit_on, shifted, behind, stepped, tolerance)
+    )
     own = own_variance(r, prior)
     clear = own > 0
     variance, mean, left, seen, step = r.variance, r.mean, r.left, r.seen, r.step
@@ -193,9 +218,14 @@ def own_variance(r: Remainders, prior: Prior | None) -> np.ndarray:
     rho, pairs = r.rho, r.pairs
     alone = r.usable & (rho > NEGATIVE_Z / np.sqrt(np.maximum(pairs, 1)))
     if prior is None:
-        return np.where(alone, rho * r.variance, 0.0)
-    shrunk = (rho * pairs + prior.mean / prior.spread) / (pairs + 1 / prior.spread)
-    return np.where(r.usable, np.clip(shrunk, 0.0, 0.5) * r.variance, 0.0)
+        own = np.where(alone, rho * r.variance, 0.0)
+    else:
+        shrunk = (rho * pairs + prior.mean / prior.spread) / (pairs + 1 / prior.spread)
+        own = np.where(r.usable, np.clip(shrunk, 0.0, 0.5) * r.variance, 0.0)
+    if r.least is None:
+        return own
+    # At least what the tolerance leaves to the deviations (`least_deviations`).
+    return np.where(r.usable, np.maximum(own, np.minimum(r.least, 0.5 * r.variance)), own)
 
 
 def _partner(journey: np.ndarray, day: np.ndarray, step: int) -> np.ndarray:

@@ -70,6 +70,10 @@ class Part:
     # Per cell, AJO's value from its journey's step on (a data-view filter from a date on,
     # bot.reconcile.zonestep), a second proportional term: None where no journey steps.
     step: np.ndarray | None = None
+    # The share of a day's events the data sources' wobble stays within (the metric's
+    # tolerance): remainders varying beyond it show the shift's day-to-day deviations
+    # (bot.reconcile.zonedays.least_deviations); None: not used.
+    tolerance: float | None = None
 
 
 @dataclass(frozen=True, eq=False)

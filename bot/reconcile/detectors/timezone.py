@@ -532,7 +532,7 @@ def _fitted(part: Part, fits: dict[str, SeriesFit], shares: np.ndarray, zone: Of
     behind = bool((hours < 0).any())
     quiet = part.fit_on if part.quiet is None else part.quiet
     stepped = None if part.step is None else part.step > 0
-    args = (part.view, part.rest - moved, quiet, hours != 0, behind, stepped)
+    args = (part.view, part.rest - moved, quiet, hours != 0, behind, stepped, part.tolerance)
     return moved, args, own if queued else None
 
 
