@@ -22,13 +22,30 @@ def summed(inside: pd.DataFrame, metric: str, older: pd.Timestamp) -> pd.DataFra
     witnesses = metric_facts(metric).witnesses
     rows = inside.loc[inside["metric"].isin(witnesses) & (inside["ajo"] > 0)]
     keys = ["journey_key", "day"]
-    both = rows.loc[rows["cja"] > 0].groupby(keys, as_index=False)[["ajo", "cja"]].sum()
-    both = both.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
     sent = inside.loc[inside["metric"] == metric, [*keys, "ajo"]]
-    return _own(rows, sent, older).merge(both, on=keys, how="left")
+    if rows.empty:  # the columns and types a group-by and a merge give
+        both = rows.groupby(keys, as_index=False)[["ajo", "cja"]].sum()
+        both = both.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
+        return _own(rows, sent, older).merge(both, on=keys, how="left")
+    # One integer per (journey, day): hashing int64 is many times faster than a MultiIndex.
+    cell, codes = pd.factorize(_cell_codes(rows))
+    found = _own(rows, sent, older, cell, codes)
+    # Per cell, the witnesses both sides count, summed (whole counts: the float sums are
+    # exact): a group-by on the two keys and a merge were 70 ms of the 30-day Sent question
+    # at 1,000 journeys. A cell none of whose witnesses CJA counts has none (NaN).
+    both = rows["cja"].to_numpy() > 0
+    counted = np.bincount(cell[both], minlength=len(codes)) > 0
+    for column, side in (("sibling_ajo", "ajo"), ("sibling_cja", "cja")):
+        total = np.bincount(cell[both], rows[side].to_numpy(dtype=float)[both], len(codes))
+        found[column] = (
+            total.astype(np.int64) if counted.all() else np.where(counted, total, np.nan)
+        )
+    return found
 
 
-def _own(rows: pd.DataFrame, sent: pd.DataFrame, older: pd.Timestamp) -> pd.DataFrame:
+def _own(
+    rows: pd.DataFrame, sent: pd.DataFrame, older: pd.Timestamp, cell=None, codes=None
+) -> pd.DataFrame:
     """Per journey, AJO's witness that tracks AJO's Sent most tightly on days up to `older`
     (the smallest day-to-day scatter of Sent beyond it): all witnesses summed, or one alone.
     Where they partition the sends, the sum is exact; where they are counted apart, a large
@@ -37,8 +54,8 @@ def _own(rows: pd.DataFrame, sent: pd.DataFrame, older: pd.Timestamp) -> pd.Data
         return pd.DataFrame({"journey_key": [], "day": [], "own_witness": []}).astype(
             {"journey_key": "int64", "day": "datetime64[us]"}
         )
-    # One integer per (journey, day): hashing int64 is many times faster than a MultiIndex.
-    cell, codes = pd.factorize(_cell_codes(rows))
+    if cell is None:
+        cell, codes = pd.factorize(_cell_codes(rows))
     metric, metrics = pd.factorize(rows["metric"])
     weights = rows["ajo"].to_numpy(dtype=float)
     flat = np.bincount(cell * len(metrics) + metric, weights, len(codes) * len(metrics))

@@ -4,10 +4,15 @@ day, what that says about lag and retries, and measured retries on a day that dr
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.metrics import metric_facts
+from bot.reconcile import witnesses
 from bot.reconcile.detectors import CellView
 from bot.reconcile.reach import pooled
-from tests.reconcile.series import detail, run, series, shifted, volumes
+from tests.reconcile.series import TODAY, detail, run, series, shifted, volumes
 
 
 def _queue(sent: np.ndarray) -> np.ndarray:
@@ -343,3 +348,29 @@ def test_ajos_own_reading_is_set_aside_on_every_journey_when_they_together_disag
     result = run(*frames, start_ago=29, end_ago=1)["sent"]
     assert abs(result.causes["retries"] - total) <= 0.25 * total
     assert "AJO's own Delivered did not confirm it" in detail(result, "retries")["evidence"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), cja_share=st.sampled_from([0.0, 0.5, 1.0]))
+def test_the_witnesses_sums_are_a_group_by_and_a_merge(seed, cja_share):
+    """`witnesses.summed`'s sums per journey and day, read by cell codes, are the group-by
+    of the rows both sides count merged onto AJO's own witness: the same frame, types
+    included (integers where every cell has them, NaN where CJA counts none)."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for journey in range(1, int(rng.integers(1, 5)) + 1):
+        for metric in ("sent", "delivered", "bounces", "errors", "excluded", "opens"):
+            if rng.random() < 0.2:
+                continue
+            ajo = rng.integers(0, 50, 12) * (rng.random(12) < 0.8)
+            cja = rng.integers(0, 50, 12) * (rng.random(12) < cja_share)
+            frames.append(series(ajo, cja, metric=metric, journey=journey))
+    inside = pd.concat(frames, ignore_index=True) if frames else series([], [])
+    older = pd.Timestamp(TODAY) - pd.Timedelta(days=4)
+    found = witnesses.summed(inside, "sent", older)
+    keys = ["journey_key", "day"]
+    rows = inside.loc[inside["metric"].isin(metric_facts("sent").witnesses) & (inside["ajo"] > 0)]
+    both = rows.loc[rows["cja"] > 0].groupby(keys, as_index=False)[["ajo", "cja"]].sum()
+    both = both.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
+    own = found[[*keys, "own_witness"]]
+    pd.testing.assert_frame_equal(found, own.merge(both, on=keys, how="left"))
