@@ -106,7 +106,8 @@ def take_misspelt(
     for i, token in enumerate(tokens):
         if token is None:
             continue
-        if any(OSA.distance(stem(token[1]), word) <= 1 for word in names):
+        stemmed = stem(token[1])  # once, not once per word of every journey name
+        if any(OSA.distance(stemmed, word) <= 1 for word in names):
             continue
         metric = typo_of(token[1])
         if metric:
