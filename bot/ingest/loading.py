@@ -121,6 +121,7 @@ def save_chunks(
             source = replace(source, file_hash=file_hash())
         return store.save(first, origin, source=source)
     chained = itertools.chain((first, second), frames)
+    del first, second  # or the file's first two chunks stay in memory to its end
     # A file that gives a number in two chunks is read again, its repeats checked per chunk.
     again = (lambda: iter(chunks)) if isinstance(chunks, Stream) else None
     return [store.save_stream(chained, origin, source, file_hash=file_hash, again=again)]

@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.errors import BadInput
 from bot.store import bulk, comparison, learned, recapture
 from bot.store.identity import name_problem, resolve_journeys, resolve_series
+from bot.store.pending import PendingAppends
 from bot.store.schema import current_values, snapshots, superseded_values
 
 _HASHED_COLUMNS = ["journey", "journey_id", "action", "channel", "day", "metric", "value"]
@@ -296,6 +297,9 @@ def _save_stream(
     summary: dict | None = None
     snapshot_id = 0
     written: set[int] = set()  # the series earlier chunks gave numbers of
+    # First captures gathered over chunks, appended together (bot.store.pending); a
+    # careful read merges every chunk through the staging table instead.
+    pending = None if careful else PendingAppends()
     for chunk in chunks:
         if chunk.empty:
             continue
@@ -306,16 +310,20 @@ def _save_stream(
         part = _summary(source, captured, chunk, origin)
         if summary is None:
             summary = part
-            pending = f"pending:{uuid.uuid4().hex}"
-            snapshot_id = _insert_snapshot(conn, summary, pending, ingested_at, None, provenance)
+            placeholder = f"pending:{uuid.uuid4().hex}"
+            snapshot_id = _insert_snapshot(
+                conn, summary, placeholder, ingested_at, None, provenance
+            )
         elif (source, part["captured_at"]) != (summary["source"], summary["captured_at"]):
             raise ValueError("a file read in chunks must hold one capture of one product")
         else:
             summary = _merged(summary, part)
         digest.update(content_hash(source, chunk).encode())
-        _write_values(conn, snapshot_id, summary, chunk, written, careful=careful)
+        _write_values(conn, snapshot_id, summary, chunk, written, careful, pending)
+        del chunk  # before the next one is parsed: where an ingest's memory peaks
     if summary is None:
         raise BadInput("the file holds no numbers")
+    _flush(conn, snapshot_id, summary, pending)
     final = digest.hexdigest()
     existing = _stored_snapshot(conn, summary["source"], final)
     if existing is not None:
@@ -354,9 +362,12 @@ def _write_values(
     group: pd.DataFrame,
     written: set[int] | None = None,
     careful: bool = False,
+    pending: PendingAppends | None = None,
 ) -> None:
     """Write `group`'s values; `written`, for a chunk of a file read in chunks: the series
-    its earlier chunks gave numbers of (this chunk's are added)."""
+    its earlier chunks gave numbers of (this chunk's are added); `pending`, the first
+    captures of earlier chunks not appended yet (this chunk's join them when they are
+    first captures too)."""
     journey_keys, series_ids = _series_codes(conn, group)
     day_codes, day_values = pd.factorize(group["day"], sort=True)
     metric_codes, metric_values = pd.factorize(group["metric"], sort=True)
@@ -388,7 +399,36 @@ def _write_values(
         "value": rows["value"],
     }
     captured = summary["captured_at"].replace(tzinfo=None)
-    _store_values(conn, snapshot_id, summary["source"], captured, columns, cells, written, careful)
+    source = summary["source"]
+    if pending is not None and not _overlaps(conn, source, columns, snapshot_id):
+        # First captures: gathered, and appended with later chunks'.
+        written |= set(np.unique(columns["series_id"]).tolist())
+        if pending.add(columns):
+            _flush(conn, snapshot_id, summary, pending)
+        return
+    _flush(conn, snapshot_id, summary, pending)  # the staging path reads what they hold
+    _store_values(conn, snapshot_id, source, captured, columns, cells, written, careful)
+
+
+def _flush(conn: Connection, snapshot_id: int, summary: dict, pending) -> None:
+    """Append the gathered first captures; a number two chunks gave makes the caller
+    read the file again carefully (as a failed append does)."""
+    if pending is None or not pending.parts:
+        return
+    columns, metric, repeated = pending.take()
+    if repeated:
+        raise RepeatedNumbers
+    days = columns["day"].view(np.int64)
+    starts, sums, counts = comparison.cells(metric, days, columns["journey_key"], columns["value"])
+    cells = {
+        "metric": columns["metric"][starts],
+        "day": columns["day"][starts],
+        "journey_key": columns["journey_key"][starts],
+        "value": sums,
+        "rows": counts,
+    }
+    captured = summary["captured_at"].replace(tzinfo=None)
+    _append(conn, snapshot_id, summary["source"], captured, columns, cells)
 
 
 def _in_key_order(metric, day, journey, series_ids, values) -> dict[str, np.ndarray]:

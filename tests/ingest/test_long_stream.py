@@ -13,6 +13,7 @@ from bot.errors import BadInput
 from bot.ingest import read_file, stream_file
 from bot.ingest.limits import Limits
 from bot.ingest.loading import load_file
+from bot.store import Store
 from bot.store.schema import snapshots
 from bot.timing import Clock
 from tests.builders import frame
@@ -150,7 +151,49 @@ def test_a_streamed_file_is_one_snapshot_with_its_sha256(store, tmp_path, monkey
     assert len(_stored(store)) == 6000
 
 
-def test_a_number_repeated_in_a_later_chunk_is_stored_once(store, tmp_path, monkeypatch):
+@pytest.fixture(params=[None, 700], ids=["one append", "an append per 700 rows"])
+def write_rows(request, monkeypatch):
+    """First captures gathered over chunks (bot.store.pending): all in one append, or in
+    several, each of whole chunks."""
+    if request.param:
+        monkeypatch.setattr("bot.store.pending.WRITE_ROWS", request.param)
+
+
+KEPT = {
+    "current_values": "metric, CAST(day AS VARCHAR(10)), journey_key, series_id, value",
+    "daily_comparison": "metric, CAST(day AS VARCHAR(10)), journey_key, ajo, cja, cja_rows",
+    "snapshot_counts": "metric, CAST(day AS VARCHAR(10)), journey_key, numbers",
+    "snapshot_day_counts": "metric, CAST(day AS VARCHAR(10)), numbers",
+}
+
+
+def _kept(store) -> dict[str, list[tuple]]:
+    with store.engine.connect() as conn:
+        return {
+            table: sorted(conn.execute(text(f"SELECT {columns} FROM {table}")).all())
+            for table, columns in KEPT.items()
+        }
+
+
+def test_a_streamed_file_keeps_the_tables_a_whole_read_keeps(
+    store, tmp_path, monkeypatch, write_rows
+):
+    path = tmp_path / "big.csv"
+    path.write_text(long_csv(6000))
+    whole = Store.open(f"sqlite:///{tmp_path / 'whole.db'}")
+    whole.save(read_file(path), "big.csv")
+
+    loaded = _load(store, path, monkeypatch)
+
+    assert loaded.error is None
+    assert _kept(store) == _kept(whole)
+    assert len(_kept(store)["current_values"]) == 6000
+    whole.close()
+
+
+def test_a_number_repeated_in_a_later_chunk_is_stored_once(
+    store, tmp_path, monkeypatch, write_rows
+):
     repeat = "cja,2026-11-29T12:00:00Z,J0,Email 1,email,2026-01-01,sent,1000\n"
     path = tmp_path / "big.csv"
     path.write_text(long_csv(6000, extra=repeat))
@@ -166,7 +209,9 @@ def test_a_number_repeated_in_a_later_chunk_is_stored_once(store, tmp_path, monk
         )
 
 
-def test_a_number_contradicted_in_a_later_chunk_refuses_the_file(store, tmp_path, monkeypatch):
+def test_a_number_contradicted_in_a_later_chunk_refuses_the_file(
+    store, tmp_path, monkeypatch, write_rows
+):
     contradiction = "cja,2026-11-29T12:00:00Z,J0,Email 1,email,2026-01-01,sent,999\n"
     path = tmp_path / "big.csv"
     path.write_text(long_csv(6000, extra=contradiction))
