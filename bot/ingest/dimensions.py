@@ -25,12 +25,15 @@ def dimensions(
     captured_at: np.datetime64,
     constants: Mapping[str, Hashable] | None = None,
     date_order: str | None = None,
+    days: dict[str, Hashable] | None = None,
 ) -> tuple[dict[str, Coded], list[CellError]]:
     """Each dimension column parsed and coded, and the first bad cell of each column.
 
     `constants` give columns the file states once rather than per row (an export's journey,
     its product); they must already be valid values. Dates like 05/11/2026 are read in
-    `date_order` when given, else in the order the column's other dates allow.
+    `date_order` when given, else in the order the column's other dates allow. `days`, for
+    the blocks of one file whose days read alone (ISO, or `date_order` given): the days
+    earlier blocks parsed, kept across them (each block's dictionary holds every day again).
     """
     parsers: dict[str, Callable[[str], Hashable]] = {
         "source": values.source(source),
@@ -52,7 +55,9 @@ def dimensions(
             # unless the caller states them.
             coded[column] = Coded.constant(missing.get(column, ""), table.num_rows)
             continue
-        if column == "day":
+        if column == "day" and days is not None:
+            parse = _remembered(values.day_parser((), date_order), days)
+        elif column == "day":
             parse = values.day_parser(_distinct(table.column(position)), date_order)
         coded[column], error = values.code(
             table.column(position), parse, position=position, name=layout.names[position]
@@ -66,6 +71,17 @@ def dimensions(
         if error:
             errors.append(error)
     return coded, errors
+
+
+def _remembered(parse: Callable[[str], Hashable], known: dict) -> Callable[[str], Hashable]:
+    """`parse`, each text parsed once into `known` (a bad one raises every time)."""
+
+    def parsed(raw: str) -> Hashable:
+        if raw not in known:
+            known[raw] = parse(raw)
+        return known[raw]
+
+    return parsed
 
 
 def _distinct(column: pa.ChunkedArray) -> list[str]:

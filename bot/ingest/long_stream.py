@@ -121,6 +121,7 @@ def _blocks(
     journey = options.journey_name()
     constants = {"journey": journey} if journey and "journey" not in layout.columns else {}
     offset, batch, any_rows, first_capture = 0, first, False, None
+    days: dict = {}  # the days parsed so far: every block's dictionary holds them again
     while batch is not None:
         table = pa.Table.from_batches([batch])
         if offset == 0 and batch is first:
@@ -138,7 +139,7 @@ def _blocks(
                 "a large file's days must all be written as YYYY-MM-DD as its first rows "
                 "are, or be read with --date-order"
             )
-        frame = _frame(table, layout, options, constants, window, header, offset)
+        frame = _frame(table, layout, options, constants, window, header, offset, days)
         offset += table.num_rows
         del table
         pa.default_memory_pool().release_unused()  # or the allocator keeps every block
@@ -194,7 +195,7 @@ def days_read_per_chunk(table: pa.Table, layout: Layout, options: Options) -> bo
     return True
 
 
-def _frame(table, layout, options, constants, window, header, offset) -> pd.DataFrame | None:
+def _frame(table, layout, options, constants, window, header, offset, days) -> pd.DataFrame | None:
     """One block's canonical frame; errors name the file's line."""
 
     def located(error: CellError) -> BadInput:
@@ -211,6 +212,7 @@ def _frame(table, layout, options, constants, window, header, offset) -> pd.Data
         captured_at=options.captured_at,
         constants=constants,
         date_order=options.date_order,
+        days=days,
     )
     found, more = canonical.observations(table, layout, coded)
     del coded
