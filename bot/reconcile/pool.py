@@ -46,6 +46,9 @@ class DayReach:
     want: np.ndarray
     total: np.ndarray
     wobble: float
+    # Per day, how far the journeys' own shares spread around it beyond their usual scatter
+    # (a variance, bot.reconcile.reach.between_journeys).
+    between: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)

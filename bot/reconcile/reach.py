@@ -59,12 +59,17 @@ class Reach:
     others_relvar: np.ndarray | None = None
     # The per-day sums over every journey the shares were read from (bot.reconcile.pool).
     days: DayReach | None = None
+    # How far one journey's own share of its day may be from `share` (a variance).
+    between: np.ndarray | None = None
 
     def take(self, index: np.ndarray) -> Reach:
         """The cells at `index` (as CellView.take)."""
         others = None if self.others is None else self.others[index]
         relvar = None if self.others_relvar is None else self.others_relvar[index]
-        return Reach(self.share[index], self.relvar[index], self.known[index], others, relvar)
+        between = None if self.between is None else self.between[index]
+        return Reach(
+            self.share[index], self.relvar[index], self.known[index], others, relvar, None, between
+        )
 
 
 def _binomial(kept: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -99,7 +104,8 @@ def _group(
         wobble = 0.0
         if len(scatter) >= MIN_SCATTER_DAYS:
             wobble = (1.4826 * float(np.median(np.abs(scatter - np.median(scatter))))) ** 2
-        given = DayReach(days, got, want, total, wobble)
+        between = between_journeys(view, group, older, expected, index, len(days))
+        given = DayReach(days, got, want, total, wobble, between)
     else:
         index = np.searchsorted(given.days, view.day)
     got, want, total, wobble = given.got, given.want, given.total, given.wobble
@@ -110,6 +116,7 @@ def _group(
     total_else = total[index] - np.where(group, view.sibling_ajo, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         others = np.where(want_else > 0.5, got_else / want_else, np.nan)
+    between = np.zeros(len(got)) if given.between is None else given.between
     return (
         share[index],
         (wobble + _binomial(got, total))[index],
@@ -117,7 +124,51 @@ def _group(
         others,
         wobble + _binomial(got_else, total_else),
         given,
+        between[index],
     )
+
+
+def between_journeys(
+    view: CellView,
+    group: np.ndarray,
+    older: np.ndarray,
+    expected: np.ndarray,
+    index: np.ndarray,
+    days: int,
+) -> np.ndarray:
+    """Per day, the variance of the journeys' own shares around the day's beyond what their
+    counting and their own day-to-day scatter on older days explain (DerSimonian-Laird).
+
+    CJA processes a day's events together, but not every journey's events of the day are
+    as far along: on any young day a journey that sent in the day's last hours is further
+    behind (CJA's ingestion delays have a tail of days), and a journey filtered from a
+    recent date is thinner than its older days say. The pooled share is the day's average
+    journey's; this is how far one journey may be from it."""
+    own = np.where(group & (expected > 0), view.sibling_cja / np.maximum(expected, 1e-9), np.nan)
+    groups = view.groups
+    usable = group & (expected > 0)
+    old = usable & older
+    # Each journey's usual scatter of its own share (a data source wobbling apart from
+    # Sent's is in it, and says nothing of the day).
+    scatter = np.where(
+        groups.count(old) >= MIN_SCATTER_DAYS,
+        (1.4826 * groups.mad(np.nan_to_num(own, nan=1.0), old)) ** 2,
+        0.0,
+    )[groups.ids]
+    variance = scatter + _binomial(view.sibling_cja, view.sibling_ajo)
+    weight = np.where(usable, 1.0 / np.maximum(variance, 1e-12), 0.0)
+    value = np.nan_to_num(own)
+
+    def per_day(values: np.ndarray) -> np.ndarray:
+        return np.bincount(index, values, days)
+
+    sw, swx, swxx = per_day(weight), per_day(weight * value), per_day(weight * value * value)
+    sww, k = per_day(weight * weight), per_day(usable.astype(float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = swxx - swx * swx / sw
+        scale = sw - sww / sw
+        tau = (q - (k - 1)) / scale
+    return np.where((k >= 2) & (scale > 0) & np.isfinite(tau), np.maximum(tau, 0.0), 0.0)
 
 
 def pooled(
@@ -146,7 +197,9 @@ def pooled(
     # AJO's Delivered as CJA would show it once processed: its usual ratio, its shift.
     expected = ratio * (view.sibling_ajo - delivered_share * shift)
     usable &= expected > 0
-    share, relvar, seen, others, others_relvar, days = _group(view, usable, older, expected, given)
+    share, relvar, seen, others, others_relvar, days, between = _group(
+        view, usable, older, expected, given
+    )
     known = usable & seen
     return Reach(
         np.where(known, share, 1.0),
@@ -155,6 +208,7 @@ def pooled(
         others,
         others_relvar,
         days,
+        np.where(known, between, 0.0),
     )
 
 

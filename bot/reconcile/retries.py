@@ -10,19 +10,20 @@ Inferred, when AJO's Retries metric is not in the stored exports, only on days y
 the retry queue lasts (QUEUE_DAYS). With a witness stored (from_witnesses): Delivered,
 Bounces, Errors and Excluded come from Sent's dataset, lag and shift like Sent but hold no
 retries, so Sent short of how far they got that day (pooled across journeys,
-bot.reconcile.reach, or, on days where that is clearly more precise, the journey's own:
-what thins a journey's day in CJA, its data source's wobble or the hours it sent at today,
-thins its Sent and its Delivered alike) is retries, days still being processed included;
-each day's reading is then replaced by one curve per journey draining over one retry
-period, journeys that agree sharing their rate and one whose days plainly drain otherwise
-keeping its own period (bot.reconcile.decay), since a single day's reading is as noisy as
-the retries. A journey the witnesses could read keeps what they
-said, none included. Otherwise the retry window alone says where to look: the part of a
-settled young day's shortfall beyond the journey's usual difference. Either way at most
-MAX_SHARE of AJO's Sent (soft bounces are a few percent of sends), and only when the
-journey's share stands out from its noise (NOISE_Z standard deviations). A steady shortfall
-(a filter, say) is the same on old and young days, so it never passes for retries; nor does
-a journey whose older days are all far off: nothing says what is usual.
+bot.reconcile.reach, as uncertain as the journeys' own shares spread around the day's, or,
+on days where that is clearly more precise, the journey's own: what thins a journey's day
+in CJA, its data source's wobble or the hours it sent at, thins its Sent and its Delivered
+alike) is retries, days still being processed included; each day's reading is then
+replaced by one curve per journey draining over one retry period, journeys that agree
+sharing their rate and one whose days plainly drain otherwise keeping its own period
+(bot.reconcile.decay), since a single day's reading is as noisy as the retries. A journey
+the witnesses could read keeps what they said, none included. Otherwise the retry window
+alone says where to look: the part of a settled young day's shortfall beyond the journey's
+usual difference. Either way at most MAX_SHARE of AJO's Sent (soft bounces are a few
+percent of sends), and only when the journey's share stands out from its noise (NOISE_Z
+standard deviations). A steady shortfall (a filter, say) is the same on old and young
+days, so it never passes for retries; nor does a journey whose older days are all far off:
+nothing says what is usual.
 """
 
 from __future__ import annotations
@@ -246,7 +247,8 @@ def _against_cja(
     queued = _beyond(view, days, shift, reach, normal)
     spread = _mad(_beyond(view, old, shift, None, normal))
     counting = view.ajo[days] * np.sqrt(_thinning(view.cja[days], view.ajo[days]))
-    reading = (view.ajo[days] - queued) ** 2 * reach.relvar[days]
+    relvar = reach.relvar[days] + (0.0 if reach.between is None else reach.between[days])
+    reading = (view.ajo[days] - queued) ** 2 * relvar
     hours = np.where(view.age[days] < 1, ((1 - reach.share[days]) * view.ajo[days]) ** 2, 0.0)
     return days, (queued, np.maximum(counting**2 + spread**2 + reading + hours, 1.0))
 
@@ -326,27 +328,30 @@ def _ajos_own(
 AGREEMENT_Z = 2.326
 
 
-def _gap(against, own) -> tuple[float, float]:
-    """Over the days both read: AJO's own reading minus CJA's, each day weighed by its
-    precision (a day either reads poorly counts little), and the sum of the weights."""
+def _gap(against, own, volume: np.ndarray) -> tuple[float, float]:
+    """Over the days both read: AJO's own reading minus CJA's, and the variance of that sum,
+    each day weighed by its precision (a day either reads poorly counts little) and by its
+    `volume` (AJO's Sent, per cell of the readings' view). Where AJO counts a retried
+    message on the day it gets through, its own reading falls short by a share of the
+    queue, so of the day's volume: a small journey's days, precise in counts, would
+    otherwise outweigh the large ones that show the shortfall."""
     if against is None or own is None:
         return 0.0, 0.0
     (cja_days, (cja_q, cja_v)), (own_days, (own_q, own_v)) = against, own
     both = cja_days & own_days
     if not both.any():
         return 0.0, 0.0
-    weight = 1 / (own_v[both[own_days]] + cja_v[both[cja_days]])
-    return float((weight * (own_q[both[own_days]] - cja_q[both[cja_days]])).sum()), float(
-        weight.sum()
-    )
+    weight = volume[both] / (own_v[both[own_days]] + cja_v[both[cja_days]])
+    gap = (weight * (own_q[both[own_days]] - cja_q[both[cja_days]])).sum()
+    return float(gap), float((weight * volume[both]).sum())
 
 
-def _short(gap: float, weight: float) -> bool:
+def _short(gap: float, variance: float) -> bool:
     """AJO's own reading falls short of CJA's beyond the noise of their difference."""
-    return weight > 0 and gap < -AGREEMENT_Z * np.sqrt(weight)
+    return variance > 0 and gap < -AGREEMENT_Z * np.sqrt(variance)
 
 
-def _agreeing(against, own) -> tuple:
+def _agreeing(against, own, volume: np.ndarray) -> tuple:
     """The readings to combine: both when they agree within their noise, else CJA's alone.
 
     AJO's own reading assumes AJO's witnesses count a retried message on its send day. Where
@@ -356,19 +361,20 @@ def _agreeing(against, own) -> tuple:
     however long the queue, below CJA's reading beyond their noise. CJA's reading has no
     such term (its Sent of a day counts that day's sends once they leave the queue), so it
     is the one kept."""
-    return (against, None) if _short(*_gap(against, own)) else (against, own)
+    return (against, None) if _short(*_gap(against, own, volume)) else (against, own)
 
 
 def own_agrees(pairs) -> bool:
-    """Whether AJO's own readings stand, judged over every journey's (CJA's, AJO's own)
-    reading `pairs` together: which day AJO's Delivered counts a retried message on is one
-    setting of the product, not of a journey, and one journey's readings are often too
-    noisy to tell (retries of 0.5 % of a day against a data source wobbling by as much).
+    """Whether AJO's own readings stand, judged over every journey's (CJA's reading, AJO's
+    own, AJO's Sent per day) `pairs` together: which day AJO's Delivered counts a retried
+    message on is one setting of the product, not of a journey, and one journey's readings
+    are often too noisy to tell (retries of 0.5 % of a day against a data source wobbling
+    by as much).
     Summed over the journeys, AJO's reading short of CJA's beyond their noise says AJO
     counts a retried message on the day it gets through: its own readings are then set
     aside on every journey, even where CJA reads nothing to compare them with."""
-    gaps = [_gap(against, own) for against, own in pairs]
-    return not _short(sum(g for g, _ in gaps), sum(w for _, w in gaps))
+    gaps = [_gap(against, own, volume) for against, own, volume in pairs]
+    return not _short(sum(g for g, _ in gaps), sum(v for _, v in gaps))
 
 
 def _combined(n: int, *readings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -423,9 +429,10 @@ def from_witnesses(
         against = _sharper(against, _against_its_own(mine, days, older[cells], shift[cells]))
         own = _ajos_own(mine, days, older[cells])
         journeys.append((cells, mine, against, own))
-    agrees = own_agrees([(a, o) for _, _, a, o in journeys]) if pooled is None else pooled[2]
+    pairs = [(against, own, mine.ajo) for _, mine, against, own in journeys]
+    agrees = own_agrees(pairs) if pooled is None else pooled[2]
     for cells, mine, against, own in journeys:
-        kept = _agreeing(against, own) if agrees else (against, None)
+        kept = _agreeing(against, own, mine.ajo) if agrees else (against, None)
         days, queued, variance = _combined(len(mine), *kept)
         if not days.any():
             continue

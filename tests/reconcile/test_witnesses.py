@@ -374,3 +374,65 @@ def test_the_witnesses_sums_are_a_group_by_and_a_merge(seed, cja_share):
     both = both.rename(columns={"ajo": "sibling_ajo", "cja": "sibling_cja"})
     own = found[[*keys, "own_witness"]]
     pd.testing.assert_frame_equal(found, own.merge(both, on=keys, how="left"))
+
+
+def test_a_journey_that_sent_late_yesterday_is_read_against_its_own_delivered():
+    """Three journeys of 20,000 a day. Yesterday CJA holds 92 % of the one that sent in its
+    last hours and 99 % of the two that sent in the morning (CJA's ingestion delays have a
+    tail of days); the late one also queues 0.5-1.5 % of its sends. Against Delivered pooled
+    across journeys, the late one's yesterday reads its lag as retries and the early ones'
+    read negative (on main: 2,302 read against 706 queued); against each journey's own
+    Delivered, thinned alike, the queue alone is left (AJO's own Delivered says nothing of
+    it, as where AJO counts a retried message on the day it gets through)."""
+    rng = np.random.default_rng(31)
+    frames, queued = [], np.zeros(30, dtype=np.int64)
+    for journey, yesterday in ((1, 0.92), (2, 0.99), (3, 0.99)):
+        sent = volumes(seed=30 + journey, days=30, level=20_000, spread=0.1)
+        if journey == 1:
+            queued[-4:] = np.rint(sent[-4:] * np.array([0.005, 0.008, 0.011, 0.015]))
+        mine = queued if journey == 1 else 0
+        delivered = np.rint(sent * 0.97).astype(np.int64)
+        thinned = rng.normal(1, 0.002, 30)
+        thinned[-2] *= yesterday
+        thinned[-1] *= 0.6
+        frames += [
+            series(sent, np.rint((sent - mine) * thinned), journey=journey),
+            series(delivered, np.rint(delivered * thinned), metric="delivered", journey=journey),
+        ]
+    result = run(*frames)["sent"]
+    by_journey = {b.label: b for b in result.by_journey}
+    late = by_journey["Welcome Series"]
+    assert abs(late.causes["retries"] - queued.sum()) <= 0.25 * queued.sum()
+    assert by_journey["Cart Abandon Reminder"].causes["retries"] == 0
+    assert by_journey["Win-back Offer"].causes["retries"] == 0
+
+
+def test_small_journeys_do_not_outweigh_the_large_ones_that_show_ajo_counting_late():
+    """The three journeys of the test above, where AJO counts a retried message on the day
+    it gets through, beside three of 150 a day queueing as much of their sends (a message
+    or two): in counts, the small ones' readings agree to a message or two, far more
+    precisely than the large ones' hundreds, and weighed by precision alone they swamp the
+    large ones' shortfall (no retries found). AJO's own reading falls short by a share of
+    the queue, so of the day's volume: weighed by it too, the large journeys show it and
+    CJA's reading stands."""
+    rng = np.random.default_rng(4)
+    frames, total = [], 0
+    for journey in (1, 2, 3, 4, 5, 6):
+        level = 20_000 if journey <= 3 else 150
+        sent = volumes(seed=4 + journey, days=30, level=level, spread=0.1)
+        queued = np.zeros(30, dtype=np.int64)
+        queued[-4:] = np.rint(sent[-4:] * np.array([0.004, 0.006, 0.008, 0.01]))
+        delivered = np.rint(sent * 0.97).astype(np.int64)
+        frames += [
+            series(sent, np.rint(sent * rng.normal(1, 0.005, 30)) - queued, journey=journey),
+            series(
+                delivered,
+                np.rint(delivered * rng.normal(1, 0.005, 30)),
+                metric="delivered",
+                journey=journey,
+            ),
+        ]
+        total += int(queued[:-1].sum())
+    result = run(*frames, start_ago=29, end_ago=1)["sent"]
+    assert abs(result.causes["retries"] - total) <= 0.25 * total
+    assert "AJO's own Delivered did not confirm it" in detail(result, "retries")["evidence"]
