@@ -170,15 +170,18 @@ def prepare(
     whole = ~holes & ~_spread(view, ajo_missing)
     quiet = settled & whole & (view.age >= rules.retry_window_days)
     # The shift is also applied to a day one side reports nothing for, whose zero it may
-    # explain (bot.reconcile.zeros: judged in `attribute`), but never fitted there.
+    # explain (bot.reconcile.zeros: judged in `attribute`), but never fitted there; never
+    # to a settled day both report nothing for: nothing left it, nothing reached it.
+    empty = settled & (view.ajo == 0) & (view.cja == 0)
     part = timezone.Part(
         metric,
         _fitted(reference),
         ledger.rest.copy(),
         settled & whole,
-        zeros.reach(view, gaps, whole),
+        zeros.reach(view, gaps, whole) & ~empty,
         quiet,
         tolerance=rules.tolerance_pct / 100,
+        empty=empty,
     )
     return Prepared(cells, view, ledger, gaps, holes, doubled, whole, part)
 

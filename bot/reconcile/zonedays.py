@@ -171,6 +171,7 @@ def deviations(
     tolerance: float | None = None,
     prior: Prior | None = None,
     reading: Remainders | None = None,
+    empty: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per cell, what the events moving on its day and on its neighbour's differ from the
     fitted share by: e(d) - e(d + 1) behind, e(d) - e(d - 1) ahead (0 where nothing is
@@ -180,7 +181,8 @@ def deviations(
     apart from the days before; `tolerance`: the share of a day's events the data
     sources' wobble stays within (`least_deviations`; None: not used); `prior`: what
     every series of the data view says together (`pooled`), None where it says nothing;
-    `reading`: `remainders` of these arguments, when already read (for the pool)."""
+    `reading`: `remainders` of these arguments, when already read (for the pool);
+    `empty`: the settled days both products report nothing for (`_bound`)."""
     groups = view.groups
     r = (
         reading
@@ -191,23 +193,53 @@ def deviations(
     clear = own > 0
     variance, mean, left, seen, step = r.variance, r.mean, r.left, r.seen, r.step
     # Deviations are read only on the days they are seen on: a young day's remainder holds
-    # lag and retries, which one settled neighbour's remainder cannot tell from it.
-    free = fit_on & shifted
+    # lag and retries, which one settled neighbour's remainder cannot tell from it. A day
+    # AJO sent nothing on has nothing to move: no deviation either.
+    sent = view.ajo > 0
+    free = fit_on & shifted & sent
     wobble = np.maximum(variance - 2 * own, 0.05 * variance) + 1.0
+    observed, bound = _bound(r, shifted & sent, empty, shifted)
     moved = np.zeros(len(view))
-    chosen = clear[groups.ids]
+    chosen = (clear | (groups.count(observed) > 0))[groups.ids]
     if not chosen.any():
         return moved
-    # Only the series that show deviations are solved for (often none, or a few).
+    # Only the series that show deviations, or hold an empty day, are solved for (often
+    # none, or a few).
     index = np.flatnonzero(chosen)
     near = _partner(view.journey[index], view.day[index], step)
-    ids = groups.ids[index]
+    # A series showing no deviations of its own still has its empty days' neighbours' read
+    # from them, as freely as its remainders vary.
+    prior_variance = np.where(
+        bound, np.maximum(own, np.maximum(variance, 1.0))[groups.ids], own[groups.ids]
+    )
     deviation = _posterior(
-        Groups.of(view.journey[index]), (left - mean[groups.ids])[index], seen[index],
-        near, step, free[index], own[ids], wobble[ids],
+        Groups.of(view.journey[index]),
+        np.where(observed, rest, left - mean[groups.ids])[index],
+        (seen | observed)[index], near, step, (free | bound)[index],
+        prior_variance[index], np.where(observed, 1.0, wobble[groups.ids])[index],
     )  # fmt: skip
     moved[index] = deviation - np.where(near >= 0, deviation[np.maximum(near, 0)], 0.0)
     return moved
+
+
+def _bound(
+    r: Remainders, can_move: np.ndarray, empty: np.ndarray | None, shifted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The empty days read as exact remainders, and the neighbours whose deviation they
+    fix. A settled day both products report nothing for had nothing leave (AJO sent
+    nothing) and nothing arrive (CJA counted nothing, and no lag holds it back any more),
+    so whatever the fitted share puts there is the neighbour's deviation: that neighbour
+    (the day after behind, the day before ahead) kept it. Its remainder is exact, but for
+    the one event the wobble's floor allows, with no steady difference (nothing to be a
+    share of)."""
+    nothing = np.zeros(len(r.partner), dtype=bool)
+    if empty is None:
+        return nothing, nothing
+    observed = empty & shifted & (r.partner >= 0)
+    observed[observed] &= can_move[r.partner[observed]]
+    bound = nothing.copy()
+    bound[r.partner[observed]] = True
+    return observed, bound
 
 
 def own_variance(r: Remainders, prior: Prior | None) -> np.ndarray:

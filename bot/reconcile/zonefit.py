@@ -74,6 +74,10 @@ class Part:
     # tolerance): remainders varying beyond it show the shift's day-to-day deviations
     # (bot.reconcile.zonedays.least_deviations); None: not used.
     tolerance: float | None = None
+    # Settled days both products report nothing for: the shift moved nothing into or out
+    # of them, so it is not applied there, and what its share put there is the
+    # neighbour's (bot.reconcile.zonedays.deviations). None: none known.
+    empty: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)

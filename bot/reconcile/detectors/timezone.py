@@ -472,7 +472,7 @@ def _moved(
     else:
         moved, args, own = reading.moved, reading.args, reading.own
         remainders_read = reading.remainders
-    moved = moved + deviations(*args, prior=prior, reading=remainders_read)
+    moved = moved + deviations(*args, prior=prior, reading=remainders_read, empty=part.empty)
     return np.where(part.apply_to, np.rint(moved), 0).astype(np.int64), own
 
 
