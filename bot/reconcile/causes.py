@@ -395,11 +395,21 @@ def attribute(
     steady = unjudged & (np.abs(np.nan_to_num(latest)) > share)
     rates = np.where(steady, np.nan_to_num(latest), band.rates)
     expected = np.where(lagging & ~holes, np.rint(rates * volume), 0).astype(np.int64)
-    # Never more than the day's gap, nor against its sign: the rest is lag's to judge.
+    # Never more than the day's gap, nor against its sign: the rest is lag's to judge. But
+    # lag only ever leaves CJA short: a journey whose CJA usually counts more (a negative
+    # rate, the data source's repeats) still does so on a young day whose late records
+    # shrank its gap towards zero or past it, so that usual surplus is taken whole and lag
+    # gets what it hid (capped at the gap, it left lag nothing wherever the gap, lag less
+    # the surplus, came out at or under zero).
+    surplus = (expected < 0) & ~steady
     expected = np.where(
-        np.sign(expected) == np.sign(ledger.rest),
-        np.sign(expected) * np.minimum(np.abs(expected), np.abs(ledger.rest)),
-        np.where(steady, 0, expected),
+        surplus,
+        expected,
+        np.where(
+            np.sign(expected) == np.sign(ledger.rest),
+            np.sign(expected) * np.minimum(np.abs(expected), np.abs(ledger.rest)),
+            np.where(steady, 0, expected),
+        ),
     )
     ledger.record(band.finding(np.where(band.within & ~steady, expected, 0)))
     beyond = np.where(band.within & ~steady, 0, expected)
