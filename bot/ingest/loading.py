@@ -129,7 +129,10 @@ def save_chunks(
 
 def _told(chunks: Iterable[pd.DataFrame], progress: Callable[[int], None]):
     """The chunks, telling `progress` each one's size when the next is asked for (that
-    is, once the writer is done with it)."""
+    is, once the writer is done with it). Only the size is kept: a chunk held here while
+    the next is parsed would be a second chunk in memory at the ingest's peak."""
     for chunk in chunks:
+        rows = len(chunk)
         yield chunk
-        progress(len(chunk))
+        del chunk
+        progress(rows)

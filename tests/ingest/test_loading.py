@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, date, datetime
 
+import pandas as pd
 from sqlalchemy import func, select
 
-from bot.ingest.loading import load_file
+from bot.ingest.loading import _told, load_file
 from bot.store.schema import snapshots
 from bot.timing import Clock
 from tests.ingest.helpers import FIXTURES
@@ -156,3 +159,24 @@ def test_progress_is_told_each_chunk_once_it_is_written(store, tmp_path, monkeyp
     assert loaded.error is None
     assert len(told) > 1  # chunk by chunk, not once at the end
     assert sum(told) == loaded.reports[0].rows == 6000
+
+
+def test_progress_keeps_no_chunk_while_the_next_is_read():
+    """Telling progress a chunk's size must not hold the chunk itself: the writer has let
+    it go by the time the next one is parsed, the ingest's memory peak."""
+    seen: list[weakref.ref] = []
+
+    def chunks():
+        for _ in range(2):
+            if seen:
+                gc.collect()
+                assert seen[-1]() is None, "the previous chunk is still held"
+            frame = pd.DataFrame({"value": range(1000)})
+            seen.append(weakref.ref(frame))
+            yield frame
+            del frame
+
+    told = []
+    for chunk in _told(chunks(), told.append):
+        del chunk
+    assert told == [1000, 1000]
