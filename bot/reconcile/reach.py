@@ -144,9 +144,9 @@ def between_journeys(
     behind (CJA's ingestion delays have a tail of days), and a journey filtered from a
     recent date is thinner than its older days say. The pooled share is the day's average
     journey's; this is how far one journey may be from it."""
-    own = np.where(group & (expected > 0), view.sibling_cja / np.maximum(expected, 1e-9), np.nan)
-    groups = view.groups
     usable = group & (expected > 0)
+    own = np.where(usable, view.sibling_cja / np.maximum(expected, 1e-9), np.nan)
+    groups = view.groups
     old = usable & older
     # Each journey's usual scatter of its own share (a data source wobbling apart from
     # Sent's is in it, and says nothing of the day).

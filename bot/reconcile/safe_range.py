@@ -283,13 +283,7 @@ def _queues_hold(
             held[i] = _queue_holds(metric, start, rules, *rows[i], *early[i])
         return held
     for i, (ordinal, count) in _first_held(start, rules, rows, early, single).items():
-        end = date.fromordinal(ordinal - 1)
-        why = (
-            f"ends {format_day(end)}: AJO's retry queue still holds "
-            f"{plural(count, 'message')} of {format_day(date.fromordinal(ordinal))} "
-            "(its Retries), which reach CJA when they leave it"
-        )
-        held[i] = (replace(early[i][0], why=why), end)
+        held[i] = _held_until(early[i][0], ordinal, count)
     return held
 
 
@@ -390,10 +384,16 @@ def _queue_holds(
     if not len(beyond):
         return chosen, last_settled
     ordinal = int(ordinals[beyond[0]])
+    return _held_until(chosen, ordinal, held[ordinal])
+
+
+def _held_until(chosen: Window, ordinal: int, count: int) -> tuple[Window, date]:
+    """The window ending the day before `ordinal`, whose `count` messages the retry queue
+    still holds, and that day before."""
     end = date.fromordinal(ordinal - 1)
     why = (
         f"ends {format_day(end)}: AJO's retry queue still holds "
-        f"{plural(held[ordinal], 'message')} of {format_day(date.fromordinal(ordinal))} "
+        f"{plural(count, 'message')} of {format_day(date.fromordinal(ordinal))} "
         "(its Retries), which reach CJA when they leave it"
     )
     return replace(chosen, why=why), end
