@@ -57,15 +57,17 @@ def history(b: Builder, before_lag: dict, keep_by_age: np.ndarray) -> pd.DataFra
 
 def fold_history(values: pd.DataFrame | None) -> pd.DataFrame:
     """Values seen in earlier captures (source, metric, age_days, value, latest, and the
-    journey's channel when known) folded as bot.store.reader.settling_history does: per
-    source, metric, channel and age, how much they moved."""
+    journey's channel and the age in quarter days when known) folded as
+    bot.store.reader.settling_history does: per source, metric, channel and age, how much
+    they moved."""
     if values is None or values.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in HISTORY_COLUMNS}).astype(
             {"source": str, "metric": str}
         )
     values = values.assign(change=values["latest"] - values["value"])
     values["abs_change"] = values["change"].abs()
-    keys = ["source", "metric", "age_days", *(["channel"] if "channel" in values else [])]
+    known = [c for c in ("channel", "age_quarters") if c in values]
+    keys = ["source", "metric", "age_days", *known]
     folded = values.groupby(keys, as_index=False).agg(
         series=("value", "size"),
         volume=("value", "sum"),

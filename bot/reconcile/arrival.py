@@ -74,6 +74,9 @@ class Arrival:
     values: int
     # Read from the latest capture's own cells (`from_capture`), not from snapshot history.
     captured: bool = False
+    # Per quarter of a day of age (hours since the day's midnight, as the store counts ages,
+    # over QUARTER_HOURS), where history kept its captures' hours; empty: not kept.
+    quarters: tuple[float, ...] = ()
 
     def share(self, age: int) -> float:
         """Beyond the ages history saw, the oldest age's share (it only shrinks)."""
@@ -119,7 +122,70 @@ def learn_arrival(
                 # Late records only add; a net fall is values restated, not arriving.
                 share[age], weight[age] = max(change, 0) / final, final
         shares = np.maximum(shares, _non_increasing(share, weight))
-    return Arrival(tuple(shares.tolist()), int(seen))
+    quarters = _quarter_shares(history, metrics, channel, unnamed, shares)
+    return Arrival(tuple(shares.tolist()), int(seen), quarters=quarters)
+
+
+def _quarter_shares(
+    history: pd.DataFrame,
+    metrics: tuple[str, ...],
+    channel: str | None,
+    unnamed: str,
+    by_day: np.ndarray,
+) -> tuple[float, ...]:
+    """The shares still to arrive per quarter of a day of age, where the history kept its
+    captures' hours (an `age_quarters` column); empty where it did not. A quarter seen on
+    too few values takes its day's share, and the whole is fitted never to grow with age
+    as the days' shares are.
+
+    A quarter's share only ever raises its day's (`by_day`): read alone, the quarters a
+    day's last hours make lower ended ranges later and made more of them late on the event
+    tuning seeds (whole answers 20 -> 21, journey rows 96 -> 99), where the whole day's
+    share already falls short of what arrives at every capture hour; raised where the
+    capture is early in its day's age, which sees a younger day than the whole-day share
+    assumes (docs/evaluation.md, "Late records read by the capture's hour")."""
+    if "age_quarters" not in history.columns:
+        return ()
+    picked = np.isin(history["metric"].to_numpy(), list(metrics))
+    if channel is not None:
+        if "channel" not in history.columns:
+            return ()
+        named = [_named(c, unnamed) == channel for c in history["channel"].to_numpy().tolist()]
+        picked &= np.array(named, dtype=bool)
+    rows = history.loc[picked, ["source", "age_quarters", "series", "volume", "change"]]
+    count = len(by_day) * QUARTERS_PER_DAY
+    shares = np.zeros(count)
+    for _, own in rows.groupby("source"):
+        summed = own.groupby("age_quarters")[["series", "volume", "change"]].sum()
+        summed = summed.loc[(summed.index >= 0) & (summed.index < count)]
+        share = np.repeat(by_day, QUARTERS_PER_DAY)
+        weight = np.ones(count)
+        quarter = summed.index.to_numpy(np.int64)
+        series, volume, change = (summed[c].to_numpy(float) for c in summed.columns)
+        final = volume + change
+        judged = (series >= MIN_SERIES_PER_AGE) & (final > 0)
+        # Late records only add; a net fall is values restated, not arriving.
+        share[quarter[judged]] = np.maximum(change[judged], 0) / final[judged]
+        weight[quarter[judged]] = final[judged]
+        shares = np.maximum(shares, _non_increasing(share, weight))
+    return tuple(np.maximum(shares, np.repeat(by_day, QUARTERS_PER_DAY)).tolist())
+
+
+# The share still to arrive is read per this many hours of a day's age where history kept
+# its captures' hours: at the same whole-day age a capture at 02:00 sees a day almost a day
+# younger than one at 23:00 (docs/evaluation.md).
+QUARTER_HOURS = 6
+QUARTERS_PER_DAY = 24 // QUARTER_HOURS
+
+
+def shares_at(curve: Arrival, ages: np.ndarray, offset: float | None) -> np.ndarray:
+    """The shares still to arrive at days `ages` whole days old (today 0), the capture taken
+    `offset` hours after today's midnight (as the store counts ages): per quarter day where
+    history kept them and the capture's hour is known, else per whole day."""
+    if offset is None or not curve.quarters:
+        return np.asarray(curve.shares)[np.clip(ages, 0, len(curve.shares) - 1)]
+    quarter = np.floor((ages * 24 + offset) / QUARTER_HOURS).astype(np.int64)
+    return np.asarray(curve.quarters)[np.clip(quarter, 0, len(curve.quarters) - 1)]
 
 
 def from_capture(cells: pd.DataFrame, today: date, horizon: int) -> Arrival | None:
@@ -424,6 +490,7 @@ def final_until(
     arrivals: Mapping[str | None, Arrival | None],
     channels: Mapping[int, tuple[str, ...]] | None,
     volumes: Volumes,
+    offset: float | None = None,
 ) -> Final | None:
     """Where late records cut the range `start`..`end` short; None when every day up to
     `end` is final with probability CONFIDENCE, or when no share was learned."""
@@ -442,8 +509,7 @@ def final_until(
         day, cja, both = np.concatenate(tables, axis=1)
         inside = (day >= first) & (day <= last)
         day, cja, both = day[inside], cja[inside], both[inside]
-        ages = np.clip(now - day, 0, len(curve.shares) - 1)
-        still = np.asarray(curve.shares)[ages]
+        still = shares_at(curve, now - day, offset)
         with np.errstate(divide="ignore", invalid="ignore"):
             # What arrived is 1 - still of the day's records: the rest is still to come.
             mean = np.where(still < 1, np.maximum(cja, 0) * still / (1 - still), np.inf)
@@ -531,6 +597,7 @@ def finals_until(
     arrivals: Mapping[str | None, Arrival | None],
     channels: Mapping[int, tuple[str, ...]] | None,
     volumes: Sequence[Volumes],
+    offset: float | None = None,
 ) -> list[Final | None]:
     """`final_until` for each of `volumes`, from `start` to its own end in `ends`: every
     journey row of an answer at once. A row of one journey with one cell per day (every row
@@ -543,7 +610,9 @@ def finals_until(
     single, curves, tables, row_keys = [], {}, [], []
     for i, (given, end) in enumerate(zip(volumes, ends, strict=True)):
         if len(given.by_journey) != 1:
-            results[i] = final_until(today, start, end, change_pct, arrivals, channels, given)
+            results[i] = final_until(
+                today, start, end, change_pct, arrivals, channels, given, offset
+            )
             continue
         ((key, table),) = given.by_journey.items()
         curve = _curve(key, arrivals, channels)
@@ -564,21 +633,20 @@ def finals_until(
     repeated = np.unique(rows[1:][(rows[1:] == rows[:-1]) & (day[1:] <= day[:-1])])
     for row in repeated.tolist():
         i = single[row][0]
-        results[i] = final_until(today, start, ends[i], change_pct, arrivals, channels, volumes[i])
+        results[i] = final_until(
+            today, start, ends[i], change_pct, arrivals, channels, volumes[i], offset
+        )
     if len(repeated):
         keep = ~np.isin(rows, repeated)
         rows, day, cja, both = rows[keep], day[keep], cja[keep], both[keep]
         kept = kept[keep]
     if not len(rows):
         return results
-    by_curve = sorted(curves.values())
-    longest = max(len(curve.shares) for _, curve in by_curve)
-    shares = np.zeros((len(by_curve), longest))
-    for number, curve in by_curve:
-        shares[number, : len(curve.shares)] = curve.shares
-    lengths = np.array([len(curve.shares) for _, curve in by_curve])
     used = np.array([number for _, number in single])[rows]
-    still = shares[used, np.clip(now - day, 0, lengths[used] - 1)]
+    still = np.zeros(len(day))
+    for number, curve in curves.values():
+        mine = used == number
+        still[mine] = shares_at(curve, now - day[mine], offset)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(still < 1, np.maximum(cja, 0) * still / (1 - still), np.inf)
     # As a day's sums over its one cell (np.bincount adds each to 0.0).

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -90,6 +90,7 @@ def safe_ranges(
         rules.arrivals,
         rules.channels,
         [asked[i][2] for i in judged],
+        capture_offset(rules),
     )
     for i, late in zip(judged, lates, strict=True):
         if late is not None:
@@ -164,6 +165,15 @@ def _bound(
             f"processed (CJA still short on it across journeys), and {WITNESSED}",
         )
     return chosen, last_settled, note
+
+
+def capture_offset(rules: Rules) -> float | None:
+    """Hours from today's midnight to the latest capture, counted as the store counts
+    history's ages (UTC clock time from the day's date); None when not known."""
+    if rules.captured_at is None or rules.captured_at.tzinfo is None:
+        return None
+    taken = rules.captured_at.astimezone(UTC).replace(tzinfo=None)
+    return (taken - datetime.combine(rules.today, time())).total_seconds() / 3600
 
 
 def _captured(rules: Rules) -> bool:

@@ -47,7 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.store.reader import HISTORY_COLUMNS, moves_by, observed_age
+from bot.store.reader import HISTORY_COLUMNS, day_quarter, moves_by, observed_age
 from bot.store.schema import (
     all_observations,
     current_values,
@@ -241,14 +241,17 @@ def history(conn: Connection, captured_since: datetime, metrics: Sequence[str] =
     conditions = [s.captured_at >= since, s.dropped_at.is_(None)]
     if metrics:
         conditions.append(m.metric.in_(list(metrics)))
+    # The capture's hour gives each kept row's age in quarter days (a snapshot's days of
+    # one age in whole days are one day, captured at that hour of its age).
+    quarters = (m.age_days * 4 + day_quarter(s.captured_at)).label("age_quarters")
     group = (s.source, m.metric, m.channel, m.age_days)
     statement = (
-        select(*group, *(func.sum(m[name]) for name in MOVES))
+        select(*group, *(func.sum(m[name]) for name in MOVES), quarters)
         .select_from(settling_moves.join(snapshots, s.id == m.snapshot_id))
         .where(*conditions)
-        .group_by(*group)
+        .group_by(*group, quarters)
         .having(func.sum(m.series) > 0)
-        .order_by(*group)
+        .order_by(*group, quarters)
     )
     return typed(conn.execute(statement).all())
 

@@ -35,7 +35,8 @@ from bot.store.schema import (
 FEW_JOURNEYS = 50
 COMPARISON_COLUMNS = ("journey_key", "day", "metric", "ajo", "cja", "ajo_rows", "cja_rows")
 HISTORY_COLUMNS = (
-    "source", "metric", "channel", "age_days", "series", "volume", "change", "abs_change"
+    "source", "metric", "channel", "age_days", "series", "volume", "change", "abs_change",
+    "age_quarters",
 )  # fmt: skip
 
 
@@ -240,6 +241,26 @@ def _days_sqlite(element, compiler, **kw):
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
+class day_quarter(FunctionElement):
+    """Which quarter of its day (0-3: the UTC clock's hours over 6) a timestamp falls in: a
+    capture's age in quarter days is its age in whole days times 4 plus this."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_quarter)
+def _quarter_standard(element, compiler, **kw):
+    (taken,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST(EXTRACT(HOUR FROM {taken}) AS INTEGER) / 6)"
+
+
+@compiles(day_quarter, "sqlite")
+def _quarter_sqlite(element, compiler, **kw):
+    (taken,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST(strftime('%H', {taken}) AS INTEGER) / 6)"
+
+
 def settling_history(
     conn: Connection,
     captured_since: datetime,
@@ -250,9 +271,11 @@ def settling_history(
 
     Every stored number (journey, action, channel, day) seen by a snapshot captured since
     `captured_since`, at most `max_age_days` after its day, is compared with the same
-    number in the latest such snapshot. One row per (source, metric, age in whole days):
-    `series` numbers seen again later, their `volume` at that age, and the net `change` to
-    their latest value, and the absolute size of those changes (to tell drift from jitter).
+    number in the latest such snapshot. One row per (source, metric, age in whole days, age
+    in quarter days): `series` numbers seen again later, their `volume` at that age, and
+    the net `change` to their latest value, and the absolute size of those changes (to tell
+    drift from jitter). The quarter days say at what hour of the age the capture was taken
+    (bot.reconcile.arrival reads late records by it).
     Window functions pair each value with the latest and GROUP BY folds them, so only a few
     hundred rows leave the database however long the history is.
     """
@@ -285,8 +308,8 @@ def folded(conn: Connection, observations, since: datetime, max_age_days: int, m
     ]
     if metrics:
         conditions.append(o.metric.in_(list(metrics)))
-    grouped = moves_by(observations, s.source, conditions)
-    statement = grouped.order_by(*grouped.selected_columns[:4])
+    grouped = moves_by(observations, s.source, conditions, quarters=True)
+    statement = grouped.order_by(*grouped.selected_columns[:4], grouped.selected_columns[8])
     frame = pd.DataFrame(conn.execute(statement).all(), columns=list(HISTORY_COLUMNS))
     for column in HISTORY_COLUMNS[3:]:
         frame[column] = frame[column].astype("int64")
@@ -298,12 +321,14 @@ def observed_age(observations):
     return whole_days_between(snapshots.c.captured_at, observations.c.day)
 
 
-def moves_by(observations, by, conditions: Sequence):
+def moves_by(observations, by, conditions: Sequence, quarters: bool = False):
     """Per (`by`, metric, channel, age) of `observations` joined to their snapshots where
     `conditions` hold: the values a later capture saw again (`series`), their `volume`,
     and how far they moved to the latest capture, net (`change`) and absolute
     (`abs_change`). The one fold behind both the settling history read at once and the
-    one kept at ingest (bot.store.learned), which must agree exactly."""
+    one kept at ingest (bot.store.learned), which must agree exactly. `quarters`: per age
+    in quarter days too (`age_quarters`, last; the kept fold is per snapshot, whose
+    capture time gives it when read)."""
     o, s = observations.c, snapshots.c
     key = (s.source, o.metric, o.series_id, o.day)
     order = (s.captured_at, s.id)
@@ -313,6 +338,7 @@ def moves_by(observations, by, conditions: Sequence):
             o.metric,
             o.series_id,
             observed_age(observations).label("age_days"),
+            day_quarter(s.captured_at).label("quarter"),
             o.value,
             func.last_value(o.value)
             .over(partition_by=key, order_by=order, rows=(0, None))
@@ -324,6 +350,7 @@ def moves_by(observations, by, conditions: Sequence):
         .subquery("seen")
     )
     v, sr = values.c, series.c
+    by_quarter = [(v.age_days * 4 + v.quarter).label("age_quarters")] if quarters else []
     return (
         select(
             v.by.label(by.name),
@@ -334,10 +361,11 @@ def moves_by(observations, by, conditions: Sequence):
             func.sum(v.value).label("volume"),
             func.sum(v.latest - v.value).label("change"),
             func.sum(func.abs(v.latest - v.value)).label("abs_change"),
+            *by_quarter,
         )
         .select_from(values.join(series, sr.id == v.series_id))
         .where(v.later > 0)
-        .group_by(v.by, v.metric, sr.channel, v.age_days)
+        .group_by(v.by, v.metric, sr.channel, v.age_days, *by_quarter)
     )
 
 

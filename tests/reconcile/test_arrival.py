@@ -5,7 +5,7 @@ arriving at each age, learned from every event-timed metric together."""
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -386,3 +386,39 @@ def test_every_rows_late_records_at_once_equal_each_rows_own_with_shortfalls():
         for end, volumes in zip(ends, rows, strict=True)
     ]
     assert together != unread  # the shortfalls were read
+
+
+# Of a day's records still to come at one whole-day age, the share in each quarter of it:
+# a capture early in the day's age sees more still to come than one late in it.
+QUARTER_WEIGHTS = (1.6, 1.2, 0.8, 0.4)
+
+
+def _by_quarter(history: pd.DataFrame) -> pd.DataFrame:
+    """`history` with each age's values split into its four quarter days (as the store
+    keeps them by the capture's hour), the changes weighted by QUARTER_WEIGHTS."""
+    rows = []
+    for row in history.itertuples(index=False):
+        for quarter, weight in enumerate(QUARTER_WEIGHTS):
+            change = round(row.change * weight / 4)
+            split = row._replace(series=row.series // 4, volume=row.volume // 4,
+                                 change=change, abs_change=abs(change))  # fmt: skip
+            rows.append((*split, row.age_days * 4 + quarter))
+    return pd.DataFrame(rows, columns=[*history.columns, "age_quarters"])
+
+
+def test_late_records_are_read_at_the_captures_hour():
+    """At the same whole-day age, a capture at 01:00 sees a day almost a day younger than
+    one at 20:00: where history kept its captures' hours, the share still to arrive is the
+    capture's quarter's (0.14 % five days old early in the day, 0.1 % over the whole day),
+    and never below the whole day's (late in the day)."""
+    history = _by_quarter(_learned())
+
+    def end(hour: int):
+        taken = datetime.combine(TODAY, time(hour), UTC)
+        rules = rules_for("bounces", SETTINGS, TODAY, history, None, CHANNELS, captured_at=taken)
+        return safe_range("bounces", START, TODAY, rules, [1], (), Volumes.of_cells(_cells(80)))
+
+    assert end(20).end == TODAY - timedelta(days=5)  # as read by whole days
+    early = end(1)
+    assert early.end == TODAY - timedelta(days=6)
+    assert "0.14% of records were still to arrive 5 days old" in early.reason

@@ -133,8 +133,8 @@ def test_a_recapture_teaches_per_channel_and_a_drop_takes_it_back(store):
                                         ("A", "Push 1", "push", 19, "sent", 10)])  # fmt: skip
     history = kept(store, FIRST_CAPTURE)
     assert [tuple(r) for r in history.itertuples(index=False)] == [
-        ("cja", "sent", "email", 3, 1, 90, 10, 10),
-        ("cja", "sent", "push", 3, 1, 10, 0, 0),
+        ("cja", "sent", "email", 3, 1, 90, 10, 10, 13),
+        ("cja", "sent", "push", 3, 1, 10, 0, 0, 13),
     ]
     store.drop_snapshot(second, "U1")
     assert kept(store, FIRST_CAPTURE).empty

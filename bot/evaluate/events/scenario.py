@@ -225,13 +225,15 @@ def _frames(world, layout, exists, ajo_now, cja_now, truth, drawn, retries):
 
 def _history(world, layout, exists, latest, shown, channels, cja_named) -> pd.DataFrame:
     """Earlier captures folded as bot.store.reader.settling_history does: per source, metric,
-    series channel ('' for CJA's unless `cja_named`) and age in whole days (from the day's
-    UTC midnight, as the store counts), how much the values seen then still moved by the
-    latest capture."""
+    series channel ('' for CJA's unless `cja_named`) and age in whole days and in quarter
+    days (from the day's UTC midnight, as the store counts), how much the values seen then
+    still moved by the latest capture."""
     days = np.arange(layout.days) + layout.first
     parts = []
     for capture in world.captures:
-        age = np.floor((capture - days * 24.0) / 24).astype(np.int64)
+        hours = capture - days * 24.0
+        age = np.floor(hours / 24).astype(np.int64)
+        quarters = np.floor(hours / 6).astype(np.int64)
         seen = exists & ((age >= 0) & (age <= HORIZON_DAYS))[None, None, :]
         for source, then, now in zip(("ajo", "cja"), shown(capture), latest, strict=True):
             m, j, d = np.nonzero(seen)
@@ -242,6 +244,7 @@ def _history(world, layout, exists, latest, shown, channels, cja_named) -> pd.Da
                         "metric": np.array(METRICS)[m],
                         "channel": channels[j] if source == "ajo" or cja_named else "",
                         "age_days": age[d],
+                        "age_quarters": quarters[d],
                         "value": then[seen],
                         "latest": now[seen],
                     }
