@@ -29,7 +29,7 @@ a penalty per share fitted (BIC): the zone fitting all series best is the data v
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -78,6 +78,19 @@ class Part:
     # of them, so it is not applied there, and what its share put there is the
     # neighbour's (bot.reconcile.zonedays.deviations). None: none known.
     empty: np.ndarray | None = None
+    # The proportional terms' fit (`_Known`), kept from the first zone fitted: every
+    # candidate zone's baseline is the same fit but for the journeys its outliers change.
+    baseline: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class _Known:
+    """A least-squares fit already made over the same columns, per group: its coefficients
+    and squared residuals, true of another fit's groups in `same` (the same cells kept)."""
+
+    coef: np.ndarray
+    sse: np.ndarray
+    same: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -286,12 +299,56 @@ def _inverse(gram: np.ndarray) -> np.ndarray:
     return np.linalg.inv(scaled) / outer
 
 
-def _solve(groups: Groups, x, y, kept, gram, moment, p: int):
-    """Least squares on the first `p` columns: (coef, inverse, sse, residual)."""
+def _solve(groups: Groups, x, y, kept, gram, moment, p: int, known: _Known | None = None):
+    """Least squares on the first `p` columns: (coef, inverse, sse, residual). With
+    `known`, the squared residuals are taken from it for each group whose cells are its
+    (`known.same`) and whose coefficients are bit for bit its: the same numbers summed in
+    the same order. Only the other groups' cells are read (the residual is then None)."""
     inverse = _inverse(gram[:, :p, :p])
     coef = np.einsum("gij,gj->gi", inverse, moment[:, :p])
+    if known is not None and _REUSE:
+        return coef, inverse, _known_sse(groups, x[:, :p], y, kept, coef, known), None
     residual = y - _fitted_values(groups, x[:, :p], coef)
     return coef, inverse, groups.sum(residual * residual, kept), residual
+
+
+# The squared residuals of a fit already made reused where they are the same (`_Known`):
+# every candidate zone fits each series without and with one share per segment to find its
+# outliers, then again once they are left out, which changes 1-2 % of the journeys; and the
+# proportional terms alone alike under every zone. False: every fit sums every cell's
+# residual (the tests' reference).
+_REUSE = True
+
+
+def _known_sse(groups: Groups, x, y, kept, coef, known: _Known) -> np.ndarray:
+    """Per group, the sum of squared residuals over its cells in `kept`: `known`'s where it
+    holds (its cells and coefficients are these), summed again for the other groups only,
+    each over its own cells in the same order (`_group_sse`)."""
+    bits = np.ascontiguousarray(coef).view(np.uint64)
+    agree = (bits == np.ascontiguousarray(known.coef).view(np.uint64)).all(axis=1)
+    stale = np.flatnonzero(~(known.same & agree))
+    sse = known.sse.copy()
+    if len(stale):
+        sse[stale] = _group_sse(groups, x, y, kept, coef, stale)
+    return sse
+
+
+def _group_sse(groups: Groups, x, y, kept, coef, chosen: np.ndarray) -> np.ndarray:
+    """`groups.sum(residual ** 2, kept)` for the groups `chosen` (ascending) alone: each
+    cell's fitted value the same product as `_fitted_values` takes (a [journey, day] grid's
+    rows, or the cells by their row of `coef`), summed per group in cell order."""
+    width = groups.regular_width
+    if width is not None:
+        grid = x.reshape(len(groups), width, x.shape[1])[chosen]
+        fitted = np.einsum("gci,gi->gc", grid, coef[chosen]).reshape(-1)
+        cells = (chosen[:, None] * width + np.arange(width)).reshape(-1)
+    else:
+        cells = np.flatnonzero(np.isin(groups.ids, chosen))
+        fitted = np.einsum("ci,ci->c", x[cells], coef[groups.ids[cells]])
+    residual = y[cells] - fitted
+    squared = np.where(kept[cells], residual * residual, 0.0)
+    place = np.searchsorted(chosen, groups.ids[cells])
+    return np.bincount(place, squared, minlength=len(chosen))
 
 
 # Cells per block of journeys whose coefficients are repeated at once (memory only).
@@ -348,17 +405,21 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     k = (width - 2) // 2
     # A day far off both first fits (an outage, say) is left out of every fit.
     outliers = kept.copy()
+    # Each first fit, kept for the layouts of the same columns below (`_Known`).
+    first = {}
     for p in (NUISANCE + k, NUISANCE + 2 * k):
-        _, _, _, residual = _solve(groups, x, y, kept, gram, moment, p)
+        coef, _, sse, residual = _solve(groups, x, y, kept, gram, moment, p)
+        first[p] = (coef, sse)
         scale = 1.4826 * groups.mad(residual, kept)
         outliers &= np.abs(residual) > 4 * groups.per_cell(np.nan_to_num(scale)) + 1
+    same = groups.count(outliers) == 0
     if outliers.any():
         kept = kept & ~outliers
         gram, moment = _without(groups, rows, outliers, gram, moment)
     del rows  # read from `x` from here on
     days = groups.count(kept)
     vv = gram[:, 0, 0]
-    _, _, sse0, _ = _solve(groups, x, y, kept, gram, moment, NUISANCE)
+    sse0 = _baseline(part, x, y, kept, gram, moment, same)
     fits = []
     base = np.arange(NUISANCE)
     layouts = {
@@ -374,8 +435,10 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
         # layout sets the order the coefficients are summed in).
         prefix = bool((used == np.arange(len(used))).all())
         columns = x[:, : len(used)] if prefix else x[:, used]
+        done = first.get(len(used)) if prefix else None
+        known = None if done is None else _Known(*done, same)
         coef, inverse, sse, _ = _solve(
-            groups, columns, y, kept, gram[sub], moment[:, used], len(used)
+            groups, columns, y, kept, gram[sub], moment[:, used], len(used), known
         )
         judged = _judged(groups, coef, inverse, gram[sub], sse, sse0, days, kind, k)
         # Back to the common layout: a column a fit leaves out has share 0, spread inf.
@@ -396,6 +459,20 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
             )
         )
     return fits[0], fits[1], fits[2]
+
+
+def _baseline(part: Part, x, y, kept, gram, moment, same: np.ndarray) -> np.ndarray:
+    """Per group, the squared residuals of the proportional terms alone (the baseline every
+    fit is judged against) over the cells in `kept`: `same` says which groups keep all of
+    `part.fit_on`. Those are alike under every zone, so the first zone's are kept on the
+    part and the others' read from them (`_Known`)."""
+    groups = part.view.groups
+    kept_first = part.baseline.get("fit")
+    known = None if kept_first is None else replace(kept_first, same=kept_first.same & same)
+    coef, _, sse0, _ = _solve(groups, x, y, kept, gram, moment, NUISANCE, known)
+    if kept_first is None:
+        part.baseline["fit"] = _Known(coef, sse0, same)
+    return sse0
 
 
 def _judged(groups, coef, inverse, gram, sse, sse0, days, kind: str, k: int) -> SeriesFit:
