@@ -86,11 +86,14 @@ class Part:
 @dataclass(frozen=True, eq=False)
 class _Known:
     """A least-squares fit already made over the same columns, per group: its coefficients
-    and squared residuals, true of another fit's groups in `same` (the same cells kept)."""
+    and squared residuals, true of another fit's groups in `same` (the same cells kept),
+    and the normal equations' matrix and the inverse it was solved with."""
 
     coef: np.ndarray
     sse: np.ndarray
     same: np.ndarray
+    gram: np.ndarray
+    inverse: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -303,11 +306,15 @@ def _solve(groups: Groups, x, y, kept, gram, moment, p: int, known: _Known | Non
     """Least squares on the first `p` columns: (coef, inverse, sse, residual). With
     `known`, the squared residuals are taken from it for each group whose cells are its
     (`known.same`) and whose coefficients are bit for bit its: the same numbers summed in
-    the same order. Only the other groups' cells are read (the residual is then None)."""
+    the same order. Only the other groups' cells are read (the residual is then None), and
+    only the other groups' matrices inverted (each is inverted on its own, so a matrix
+    bit for bit `known`'s has its inverse)."""
+    if known is not None and _REUSE:
+        inverse = _known_inverse(gram[:, :p, :p], known)
+        coef = np.einsum("gij,gj->gi", inverse, moment[:, :p])
+        return coef, inverse, _known_sse(groups, x[:, :p], y, kept, coef, known), None
     inverse = _inverse(gram[:, :p, :p])
     coef = np.einsum("gij,gj->gi", inverse, moment[:, :p])
-    if known is not None and _REUSE:
-        return coef, inverse, _known_sse(groups, x[:, :p], y, kept, coef, known), None
     residual = y - _fitted_values(groups, x[:, :p], coef)
     return coef, inverse, groups.sum(residual * residual, kept), residual
 
@@ -318,6 +325,19 @@ def _solve(groups: Groups, x, y, kept, gram, moment, p: int, known: _Known | Non
 # proportional terms alone alike under every zone. False: every fit sums every cell's
 # residual (the tests' reference).
 _REUSE = True
+
+
+def _known_inverse(gram: np.ndarray, known: _Known) -> np.ndarray:
+    """`_inverse(gram)`: `known`'s for each group whose matrix is bit for bit its, the
+    others inverted (one by one, as the whole batch inverts them)."""
+    bits = np.ascontiguousarray(gram).view(np.uint64).reshape(len(gram), -1)
+    agree = (bits == known.gram.view(np.uint64).reshape(len(gram), -1)).all(axis=1)
+    stale = np.flatnonzero(~(known.same & agree))
+    if not len(stale):
+        return known.inverse
+    inverse = known.inverse.copy()
+    inverse[stale] = _inverse(gram[stale])
+    return inverse
 
 
 def _known_sse(groups: Groups, x, y, kept, coef, known: _Known) -> np.ndarray:
@@ -408,8 +428,8 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
     # Each first fit, kept for the layouts of the same columns below (`_Known`).
     first = {}
     for p in (NUISANCE + k, NUISANCE + 2 * k):
-        coef, _, sse, residual = _solve(groups, x, y, kept, gram, moment, p)
-        first[p] = (coef, sse)
+        coef, inverse, sse, residual = _solve(groups, x, y, kept, gram, moment, p)
+        first[p] = (coef, sse, np.ascontiguousarray(gram[:, :p, :p]), inverse)
         scale = 1.4826 * groups.mad(residual, kept)
         outliers &= np.abs(residual) > 4 * groups.per_cell(np.nan_to_num(scale)) + 1
     same = groups.count(outliers) == 0
@@ -436,7 +456,10 @@ def fit(part: Part, zone: Offsets) -> tuple[SeriesFit, SeriesFit, SeriesFit]:
         prefix = bool((used == np.arange(len(used))).all())
         columns = x[:, : len(used)] if prefix else x[:, used]
         done = first.get(len(used)) if prefix else None
-        known = None if done is None else _Known(*done, same)
+        known = None
+        if done is not None:
+            coef, sse, matrix, inverse = done
+            known = _Known(coef, sse, same, matrix, inverse)
         coef, inverse, sse, _ = _solve(
             groups, columns, y, kept, gram[sub], moment[:, used], len(used), known
         )
@@ -469,9 +492,10 @@ def _baseline(part: Part, x, y, kept, gram, moment, same: np.ndarray) -> np.ndar
     groups = part.view.groups
     kept_first = part.baseline.get("fit")
     known = None if kept_first is None else replace(kept_first, same=kept_first.same & same)
-    coef, _, sse0, _ = _solve(groups, x, y, kept, gram, moment, NUISANCE, known)
+    coef, inverse, sse0, _ = _solve(groups, x, y, kept, gram, moment, NUISANCE, known)
     if kept_first is None:
-        part.baseline["fit"] = _Known(coef, sse0, same)
+        matrix = np.ascontiguousarray(gram[:, :NUISANCE, :NUISANCE])
+        part.baseline["fit"] = _Known(coef, sse0, same, matrix, inverse)
     return sse0
 
 
