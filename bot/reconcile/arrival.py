@@ -152,21 +152,25 @@ def _quarter_shares(
             return ()
         named = [_named(c, unnamed) == channel for c in history["channel"].to_numpy().tolist()]
         picked &= np.array(named, dtype=bool)
-    rows = history.loc[picked, ["source", "age_quarters", "series", "volume", "change"]]
     count = len(by_day) * QUARTERS_PER_DAY
+    quarter = history["age_quarters"].to_numpy(np.int64)
+    picked &= (quarter >= 0) & (quarter < count)
+    sources, quarter = history["source"].to_numpy()[picked], quarter[picked]
+    numbers = [history[c].to_numpy(float)[picked] for c in ("series", "volume", "change")]
     shares = np.zeros(count)
-    for _, own in rows.groupby("source"):
-        summed = own.groupby("age_quarters")[["series", "volume", "change"]].sum()
-        summed = summed.loc[(summed.index >= 0) & (summed.index < count)]
-        share = np.repeat(by_day, QUARTERS_PER_DAY)
-        weight = np.ones(count)
-        quarter = summed.index.to_numpy(np.int64)
-        series, volume, change = (summed[c].to_numpy(float) for c in summed.columns)
+    for source in sorted(set(sources.tolist())):
+        mine = sources == source
+        # Whole records: the float sums are exact.
+        series, volume, change = (
+            np.bincount(quarter[mine], weights=number[mine], minlength=count) for number in numbers
+        )
         final = volume + change
         judged = (series >= MIN_SERIES_PER_AGE) & (final > 0)
+        share = np.repeat(by_day, QUARTERS_PER_DAY)
+        weight = np.ones(count)
         # Late records only add; a net fall is values restated, not arriving.
-        share[quarter[judged]] = np.maximum(change[judged], 0) / final[judged]
-        weight[quarter[judged]] = final[judged]
+        share[judged] = np.maximum(change[judged], 0) / final[judged]
+        weight[judged] = final[judged]
         shares = np.maximum(shares, _non_increasing(share, weight))
     return tuple(np.maximum(shares, np.repeat(by_day, QUARTERS_PER_DAY)).tolist())
 
