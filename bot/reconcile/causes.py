@@ -182,6 +182,7 @@ def prepare(
         quiet,
         tolerance=rules.tolerance_pct / 100,
         empty=empty,
+        unfinished=rules.today_unfinished(),
     )
     return Prepared(cells, view, ledger, gaps, holes, doubled, whole, part)
 

@@ -55,18 +55,34 @@ class Rules:
     # yesterday's end its numbers were read. None: not known (the caller did not say).
     captured_at: datetime | None = None
 
+    def today_unfinished(self) -> bool:
+        """The latest capture was taken before today ended in the reporting zone: today's
+        numbers are a part of the day, however many events it already holds. False when
+        unknown."""
+        zone = self._reporting_zone()
+        if zone is None:
+            return False
+        ended = datetime.combine(self.today + timedelta(days=1), datetime.min.time(), zone)
+        return self.captured_at < ended
+
+    def _reporting_zone(self) -> ZoneInfo | None:
+        """The zone the days are cut in, when the capture time is known: the calendars'
+        when a pull recorded them (as the time-zone diagnosis reads it), else
+        PARITY_TIMEZONE. None when the capture time or the zone is not known."""
+        if self.captured_at is None or self.captured_at.tzinfo is None:
+            return None
+        reporting = self.calendars.reporting if self.calendars is not None else self.reporting
+        try:
+            return ZoneInfo(reporting)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+
     def yesterday_fresh(self) -> bool:
         """The latest capture was taken less than FRESH_HOURS after yesterday ended in the
         reporting zone (or before): yesterday's last hours were only just sent, and how far
         each journey got in CJA still depends on the hour it sent at. False when unknown."""
-        if self.captured_at is None or self.captured_at.tzinfo is None:
-            return False
-        # The zone the days are cut in: the calendars' when a pull recorded them (as the
-        # time-zone diagnosis reads it), else PARITY_TIMEZONE.
-        reporting = self.calendars.reporting if self.calendars is not None else self.reporting
-        try:
-            zone = ZoneInfo(reporting)
-        except (ZoneInfoNotFoundError, ValueError):
+        zone = self._reporting_zone()
+        if zone is None:
             return False
         ended = datetime.combine(self.today, datetime.min.time(), zone)
         return self.captured_at - ended < timedelta(hours=FRESH_HOURS)

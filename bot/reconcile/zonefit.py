@@ -78,6 +78,9 @@ class Part:
     # of them, so it is not applied there, and what its share put there is the
     # neighbour's (bot.reconcile.zonedays.deviations). None: none known.
     empty: np.ndarray | None = None
+    # The capture time says today was still going on when AJO's numbers were read
+    # (Rules.today_unfinished): today so far is then never taken for a whole day.
+    unfinished: bool = False
     # The proportional terms' fit (`_Known`), kept from the first zone fitted: every
     # candidate zone's baseline is the same fit but for the journeys its outliers change.
     baseline: dict = field(default_factory=dict, init=False, repr=False, compare=False)
