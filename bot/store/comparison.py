@@ -45,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.store import bulk
 from bot.store.schema import (
     current_values,
     daily_comparison,
@@ -209,14 +210,24 @@ def _add_staged(conn: Connection, source: str, snapshot_id: int, where) -> None:
     )
 
 
-def _count_up(conn: Connection, rows, emptied: bool = False) -> None:
-    """Add `rows` ((metric, day, journey_key, snapshot_id, numbers)) to snapshot_counts,
-    and their sums over journeys to snapshot_day_counts; with `emptied`, the counts that
-    lost numbers and reached zero go."""
+def count_columns(conn: Connection, columns: dict) -> None:
+    """As `count`, the rows given as numpy columns (one row per key, summed)."""
+    _count_up(conn, None, emptied=True, columns=columns)
+
+
+def _count_up(conn: Connection, rows, emptied: bool = False, columns=None) -> None:
+    """Add `rows` ((metric, day, journey_key, snapshot_id, numbers)), or `columns` (numpy
+    arrays of them), to snapshot_counts, and their sums over journeys to
+    snapshot_day_counts; with `emptied`, the counts that lost numbers and reached zero go."""
     count_staging.create(conn, checkfirst=True)
     conn.execute(count_staging.delete())
-    columns = [c.name for c in count_staging.columns]
-    conn.execute(count_staging.insert().from_select(columns, rows))
+    names = [c.name for c in count_staging.columns]
+    if columns is not None:
+        if len(columns["numbers"]):
+            bulk.insert(conn, count_staging, columns)
+    else:
+        conn.execute(count_staging.insert().from_select(names, rows))
+    columns = names
     if emptied and conn.dialect.name == "postgresql":
         conn.execute(text(f"ANALYZE {count_staging.name}"))  # looked up by key: see below
     st, sc, sd = count_staging.c, snapshot_counts.c, snapshot_day_counts.c

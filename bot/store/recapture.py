@@ -1,5 +1,7 @@
 """What a re-capture changes in the tables kept beside the values, read from the values it
-replaces, before the merge.
+replaces, before the merge. (The staged numbers beside those values are read back once and
+summed in numpy: bot.store.restaged. What is left here is settling's re-comparison of the
+numbers' earlier captures, over `replacing` when some snapshot's history holds them.)
 
 A daily pull re-captures every number of its last days. Recomputing the cells it touched
 from current_values, and folding every capture of its numbers for what they teach about
@@ -34,7 +36,6 @@ from sqlalchemy import (
     Table,
     and_,
     between,
-    case,
     exists,
     func,
     literal,
@@ -45,19 +46,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
-from bot.store import comparison, learned
+from bot.store import learned
 from bot.store.reader import whole_days_between
 from bot.store.schema import (
     MAX_NAME_CHARS,
-    current_values,
-    series,
     snapshots,
     superseded_values,
 )
 
-# Per transaction: each staged number beside the current value it would replace (the old_
-# columns NULL where there is none). Read by everything a re-capture changes, so that
-# current_values is joined once.
+# Per transaction: the staged numbers beside the current values they replace, filled by the
+# writer (bot.store.restaged) only when some snapshot's history holds them, for settling's
+# re-comparison of their earlier captures.
 replacing = Table(
     "replacing_values",
     MetaData(),
@@ -79,139 +78,45 @@ replacing = Table(
 )
 
 
-def stage(conn: Connection, staging: Table, same_key, captured: datetime) -> None:
-    """Fill `replacing` from `staging` (captured at `captured`) joined (`same_key`) with the
-    current values."""
-    c, st, sr = current_values.c, staging.c, series.c
-    replacing.create(conn, checkfirst=True)
-    conn.execute(replacing.delete())
-    rows = select(
-        st.metric,
-        st.day,
-        st.journey_key,
-        st.series_id,
-        st.value,
-        c.snapshot_id,
-        c.value,
-        c.captured_at,
-        sr.channel,
-        whole_days_between(literal(captured, DateTime), st.day),
-        whole_days_between(c.captured_at, st.day),
-    ).select_from(staging.outerjoin(current_values, same_key).join(series, sr.id == st.series_id))
-    conn.execute(replacing.insert().from_select([c.name for c in replacing.columns], rows))
-    if conn.dialect.name == "postgresql":
-        conn.execute(text(f"ANALYZE {replacing.name}"))
-
-
-def later_stored(conn: Connection, captured: datetime) -> bool:
-    """Whether some staged number has a current value captured after `captured`."""
-    r = replacing.c
-    return bool(conn.scalar(select(exists().where(r.old_captured_at > captured))))
-
-
-def replaced(captured: datetime):
-    """The staged numbers that replace a current value, as (snapshot_id, metric, day,
-    series_id, value) of the value replaced: what moves into the history."""
-    r = replacing.c
-    return select(r.old_snapshot_id, r.metric, r.day, r.series_id, r.old_value).where(
-        r.old_captured_at <= captured
-    )
-
-
-def kept_out(snapshot_id: int, captured: datetime):
-    """The staged numbers a later stored capture replaced: history from the start."""
-    r = replacing.c
-    return select(literal(snapshot_id, Integer), r.metric, r.day, r.series_id, r.value).where(
-        r.old_captured_at > captured
-    )
-
-
-# Per transaction: the staged numbers grouped per cell and replaced snapshot, with what they
-# move (one pass over the staged numbers, which the daily comparison and snapshot_counts
-# both read: a row per number and move, grouped again per snapshot, was the largest pass).
-cell_moves = Table(
-    "replacing_cells",
-    MetaData(),
-    Column("metric", String(32), nullable=False),
-    Column("day", Date, nullable=False),
-    Column("journey_key", Integer, nullable=False),
-    Column("old_snapshot_id", Integer),
-    # how far the cell's side moves, and how many numbers it gains (new keys)
-    Column("moved", BigInteger, nullable=False),
-    Column("added", Integer, nullable=False),
-    # numbers the new snapshot gains, and the replaced snapshot loses
-    Column("gained", Integer, nullable=False),
-    Column("lost", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-
-
-def update_cells(conn: Connection, source: str, snapshot_id: int, captured: datetime) -> None:
-    """Before the merge: add to the daily comparison and to snapshot_counts what the staged
-    values change (a staged value replaces a current one captured no later than it)."""
-    r = replacing.c
-    new, wins = r.old_value.is_(None), r.old_captured_at <= captured
-
-    def counted(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    grouped = (r.metric, r.day, r.journey_key, r.old_snapshot_id)
-    per_snapshot = select(
-        *grouped,
-        func.sum(case((new, r.value), (wins, r.value - r.old_value), else_=0)),
-        counted(new),
-        counted(new | wins),
-        counted(wins),
-    ).group_by(*grouped)
-    cell_moves.create(conn, checkfirst=True)
-    conn.execute(cell_moves.delete())
-    conn.execute(
-        cell_moves.insert().from_select([c.name for c in cell_moves.columns], per_snapshot)
-    )
-    if conn.dialect.name == "postgresql":
-        conn.execute(text(f"ANALYZE {cell_moves.name}"))
-    m = cell_moves.c
-    cell = (m.metric, m.day, m.journey_key)
-    zero = literal(0, BigInteger)
-    sides = {source: func.sum(m.moved), f"{source}_rows": func.sum(m.added)}
-    sums = select(*cell, *(sides.get(n, zero) for n in ("ajo", "cja", "ajo_rows", "cja_rows")))
-    comparison.add(conn, sums.group_by(*cell), source)
-    # A number the new snapshot gains, and one the replaced value's snapshot loses.
-    gained = select(*cell, literal(snapshot_id, Integer).label("snapshot_id"), m.gained)
-    lost = select(*cell, m.old_snapshot_id, -m.lost)
-    moves = union_all(gained.where(m.gained > 0), lost.where(m.lost > 0)).subquery("moves")
-    v = moves.c
-    counted_key = (v.metric, v.day, v.journey_key, v.snapshot_id)
-    by_snapshot = select(*counted_key, func.sum(list(v)[-1])).group_by(*counted_key)
-    comparison.count(conn, by_snapshot)
-    cell_moves.drop(conn)
-
-
 def learn_settling(
-    conn: Connection, source: str, captured: datetime, first: date, last: date
+    conn: Connection,
+    source: str,
+    captured: datetime,
+    first: date,
+    last: date,
+    now=None,
+    holding: list[int] | None = None,
 ) -> None:
     """Before the merge, when no staged number has a capture later than `captured`: add
-    what the new capture teaches, and what it changes in what the earlier ones taught."""
+    what the new capture teaches, and what it changes in what the earlier ones taught.
+    `now`, if given, is what the replaced values teach (summed by the writer, a select of
+    the settling_moves columns), and `holding` the snapshots whose history to re-compare
+    (`replacing` is read only if some are)."""
     r, sv, s = replacing.c, superseded_values.c, snapshots.c
     horizon = learned.HORIZON_DAYS
     # The replaced value (never a dropped snapshot's: a drop re-elects the current value)
     # now has a later capture: the new one.
     now_compared = (
-        select(
-            r.old_snapshot_id.label("snapshot_id"),
-            r.metric,
-            r.channel,
-            r.old_age.label("age_days"),
-            func.count().label("series"),
-            func.sum(r.old_value).label("volume"),
-            func.sum(r.value - r.old_value).label("change"),
-            func.sum(func.abs(r.value - r.old_value)).label("abs_change"),
+        now
+        if now is not None
+        else (
+            select(
+                r.old_snapshot_id.label("snapshot_id"),
+                r.metric,
+                r.channel,
+                r.old_age.label("age_days"),
+                func.count().label("series"),
+                func.sum(r.old_value).label("volume"),
+                func.sum(r.value - r.old_value).label("change"),
+                func.sum(func.abs(r.value - r.old_value)).label("abs_change"),
+            )
+            .where(between(r.new_age, 0, horizon), between(r.old_age, 0, horizon))
+            .group_by(r.old_snapshot_id, r.metric, r.channel, r.old_age)
         )
-        .where(between(r.new_age, 0, horizon), between(r.old_age, 0, horizon))
-        .group_by(r.old_snapshot_id, r.metric, r.channel, r.old_age)
     )
     # Earlier captures were compared with the replaced value, the latest; now with the new.
-    holding = _history_holders(conn, source, first, last)
+    if holding is None:
+        holding = _history_holders(conn, source, first, last)
     earlier_age = whole_days_between(s.captured_at, sv.day)
     same_number = and_(sv.metric == r.metric, sv.day == r.day, sv.series_id == r.series_id)
     zero = literal(0, BigInteger)
@@ -269,21 +174,29 @@ def learn_settling(
         conn.execute(text("SET LOCAL enable_sort = DEFAULT"))
 
 
-def _history_holders(conn: Connection, source: str, first: date, last: date) -> list[int]:
+def _history_holders(
+    conn: Connection, source: str, first: date, last: date, staged=None
+) -> list[int]:
     """`source`'s snapshots with history rows that can be a staged number's. Each staged
     number probes the history once per snapshot listed: a re-capture's own snapshot, or one
     whose history so far is of other numbers (a file's earlier chunks' numbers), would be
     probed for nothing. Listed: a snapshot with history of the staged metrics and days and
     of a series strictly inside the staged series' range, or (a chunk's first and last
-    series, which the chunks before and after it share) of one of those series' numbers."""
+    series, which the chunks before and after it share) of one of those series' numbers.
+    `staged`: (lowest series, highest, metrics, the edge series' numbers) when the writer
+    has them (bot.store.restaged.edges), else read from `replacing`."""
     r, sv, s = replacing.c, superseded_values.c, snapshots.c
-    low, high = conn.execute(select(func.min(r.series_id), func.max(r.series_id))).one()
+    if staged is not None:
+        low, high, metrics, edges = staged
+    else:
+        low, high = conn.execute(select(func.min(r.series_id), func.max(r.series_id))).one()
     if low is None:
         return []
-    metrics = list(conn.scalars(select(r.metric).distinct()))
-    edges = conn.execute(
-        select(r.metric, r.day, r.series_id).where(r.series_id.in_({low, high}))
-    ).all()
+    if staged is None:
+        metrics = list(conn.scalars(select(r.metric).distinct()))
+        edges = conn.execute(
+            select(r.metric, r.day, r.series_id).where(r.series_id.in_({low, high}))
+        ).all()
     in_range = and_(sv.metric.in_(metrics), sv.day >= first, sv.day <= last)
     inside = exists().where(
         sv.snapshot_id == s.id, in_range, sv.series_id > low, sv.series_id < high

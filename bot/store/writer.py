@@ -39,7 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import BadInput
-from bot.store import bulk, comparison, learned, recapture
+from bot.store import bulk, comparison, learned, recapture, restaged
 from bot.store.identity import name_problem, resolve_journeys, resolve_series
 from bot.store.pending import PendingAppends
 from bot.store.schema import current_values, snapshots, superseded_values
@@ -480,26 +480,68 @@ def _store_values(
         return
     staging.create(conn, checkfirst=True)
     conn.execute(delete(staging))
-    bulk.insert(conn, staging, columns)
+    positions = np.arange(len(columns["value"]), dtype=np.int64)
+    bulk.insert(conn, staging, {**columns, "position": positions})
     if conn.dialect.name == "postgresql":
         # A temporary table has no statistics until analysed: the planner would guess.
         conn.execute(text(f"ANALYZE {staging.name}"))
     first, last = _day_range(columns["day"])
     if repeats:
         _drop_repeats(conn, snapshot_id, source, first, last, repeats)
-    recapture.stage(conn, staging, _staged_key(conn, source, first, last), captured)
-    # What the capture changes beside the values, read before the merge from the values
-    # it replaces (bot.store.recapture); settling through a fold of every capture of its
-    # numbers after the merge when one of them has a later capture stored.
-    later = recapture.later_stored(conn, captured)
-    recapture.update_cells(conn, source, snapshot_id, captured)
+    # The staged numbers beside the values they replace, read back once; what the capture
+    # changes beside the values is summed from them in numpy (bot.store.restaged), before
+    # the merge. Settling goes through a fold of every capture of its numbers after the
+    # merge when one of them has a later capture stored.
+    key = _staged_key(conn, source, first, last)
+    staged = restaged.fetch(conn, staging, key, columns, captured)
+    later = bool(staged.later.any())
+    _move_cells(conn, source, snapshot_id, staged)
     if not later:
-        recapture.learn_settling(conn, source, captured, first, last)
-    _merge_staging(conn, snapshot_id, source, captured)
+        _learn_settling(conn, source, captured, first, last, staged)
+    _merge_staging(conn, snapshot_id, source, captured, staged)
     if later:
         learned.learn_capture(conn, source, staging, first, last, snapshot_id, captured)
-    recapture.replacing.drop(conn)
     staging.drop(conn)
+
+
+def _move_cells(conn: Connection, source: str, snapshot_id: int, staged) -> None:
+    """Before the merge: add to the daily comparison and to snapshot_counts what the staged
+    values change (a staged value replaces a current one captured no later than it)."""
+    comparison.cell_staging.create(conn, checkfirst=True)
+    conn.execute(delete(comparison.cell_staging))
+    bulk.insert(conn, comparison.cell_staging, restaged.cells(staged))
+    st = comparison.cell_staging.c
+    zero = literal(0, BigInteger)
+    sides = {source: st.value, f"{source}_rows": st.rows}
+    names = ("ajo", "cja", "ajo_rows", "cja_rows")
+    rows = select(st.metric, st.day, st.journey_key, *(sides.get(n, zero) for n in names))
+    comparison.add(conn, rows.where(true()), source)  # SQLite: a WHERE before ON CONFLICT
+    comparison.cell_staging.drop(conn)
+    comparison.count_columns(conn, restaged.counts(staged, snapshot_id))
+
+
+def _learn_settling(conn, source: str, captured: datetime, first, last, staged) -> None:
+    """What the capture teaches about settling (bot.store.recapture.learn_settling): the
+    replaced values' part summed here, the re-comparison of earlier captures in SQL over
+    `replacing`, filled only when some snapshot's history holds the staged numbers."""
+    now = restaged.staged_moves(conn, restaged.now_compared(conn, staged, learned.HORIZON_DAYS))
+    holding = recapture._history_holders(conn, source, first, last, restaged.edges(staged))
+    if holding:
+        new_age = staged.new_age()
+        usable = staged.take(
+            np.flatnonzero(staged.has_old & (new_age >= 0) & (new_age <= learned.HORIZON_DAYS))
+        )
+        recapture.replacing.create(conn, checkfirst=True)
+        conn.execute(delete(recapture.replacing))
+        if len(usable.value):
+            channel = restaged.channels(conn, usable.series_id)
+            bulk.insert(conn, recapture.replacing, restaged.replacing_columns(usable, channel))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"ANALYZE {recapture.replacing.name}"))
+    recapture.learn_settling(conn, source, captured, first, last, now=now, holding=holding)
+    restaged.moves_staging.drop(conn)
+    if holding:
+        recapture.replacing.drop(conn)
 
 
 def _staged_key(conn: Connection, source: str, first: date, last: date):
@@ -582,20 +624,17 @@ def _overlaps(conn: Connection, source: str, columns: dict, besides: int | None 
     return conn.execute(query.limit(1)).first() is not None
 
 
-def _merge_staging(conn: Connection, snapshot_id: int, source: str, captured: datetime) -> None:
+def _merge_staging(
+    conn: Connection, snapshot_id: int, source: str, captured: datetime, staged
+) -> None:
     """Staged values replace older current ones; the replaced and the stale go to history
-    (both read from bot.store.recapture's `replacing`, the staged values beside the ones
-    they replace)."""
+    (both known from `staged`, the staged values beside the ones they replace: current
+    values this capture replaces, ties won by the later ingest, and staged values an
+    already stored later capture replaced, history from the start)."""
     st = staging.c
-    history = [
-        superseded_values.c[name] for name in ("snapshot_id", "metric", "day", "series_id", "value")
-    ]
-    # Current values this capture replaces (ties: the later ingest wins).
-    conn.execute(insert(superseded_values).from_select(history, recapture.replaced(captured)))
-    # Staged values an already stored later capture replaced: history from the start.
-    conn.execute(
-        insert(superseded_values).from_select(history, recapture.kept_out(snapshot_id, captured))
-    )
+    history = restaged.history_rows(staged, snapshot_id)
+    if len(history["value"]):
+        bulk.insert(conn, superseded_values, history)
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     rows = select(
         st.metric,
@@ -631,5 +670,7 @@ staging = Table(
     Column("journey_key", Integer, nullable=False),
     Column("series_id", Integer, nullable=False),
     Column("value", BigInteger, nullable=False),
+    # the row's place in the writer's columns: what is read back is matched by it
+    Column("position", Integer),
     prefixes=["TEMPORARY"],
 )
