@@ -329,8 +329,15 @@ def attribute(
                 view, queued, _column(cells, "ajo_retries_prev"), _column(cells, "ajo_retries_next")
             )
             queued = np.maximum(queued, moved)
+        # A day AJO's own Retries still finds messages of holds them, whatever the window
+        # learned from history says (a capture early in today still holds the last sends of
+        # the day four days back, inside the 84 hours): the safe range ends before such a
+        # day too (bot.reconcile.safe_range, "AJO's retry queue still holds").
+        holding = young & retried(rules, view.journey) & (queued > 0)
         ledger.record(
-            retries.measured(ledger.rest, queued, retrying, usual.rate * volume, usual.spread)
+            retries.measured(
+                ledger.rest, queued, retrying | holding, usual.rate * volume, usual.spread
+            )
         )
     for finding in gaps:
         if finding.mask.any():

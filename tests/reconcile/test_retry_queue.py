@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bot.query import Query
 from bot.reconcile import metrics_needed, reconcile, rules_for
 from bot.reconcile.arrival import Volumes
+from bot.reconcile.causes import attribute
 from bot.reconcile.queue import RetryQueue
 from bot.reconcile.safe_range import _queue_holds, _queues_hold, safe_range, window
 from bot.reconcile.settling import Settling, SourceSettling
@@ -194,3 +195,24 @@ def test_every_journey_row_held_at_once_equals_row_by_row(drawn, ago):
                 expected[day.date().toordinal()] = expected.get(day.date().toordinal(), 0) + count
             known = (frame["journey_key"] == key).any()
             assert rules.queue.held([key]) == (expected if known else None)
+
+
+def test_a_day_the_queue_still_holds_gets_its_retries_past_a_learned_window():
+    """History says Sent settles in 3 days, but this capture (taken early in today) finds
+    AJO's queue still holding 40 messages of 4 days back: CJA's Sent is short of them
+    there beyond the journey's usual 4 %, and they are retries, as the safe range, which
+    ends before that day, says."""
+    learned = Settling(
+        "sent",
+        (SourceSettling("ajo", 100, None, 10), SourceSettling("cja", 100, 2, 10)),
+        consulted=True,
+    )
+    rules = replace(
+        rules_for("sent", SETTINGS, TODAY, None, None, {1: ("email",)}),
+        settling=learned,
+        safe_settling=learned,
+    )
+    held = np.array([40 if ago == 4 else 0 for ago in range(29, -1, -1)])
+    cells = series(1_000 + held, [960] * 30).drop(columns="metric").assign(ajo_retries=held)
+    found = attribute(cells, "sent", rules).cells
+    assert found["retries"].tolist() == held.tolist()
