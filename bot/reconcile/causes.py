@@ -362,6 +362,7 @@ def attribute(
             reach,
             usual.spread,
             None if pool is None else (pool.drain, pool.shared, pool.own_agrees),
+            rules.today_elapsed(),
         )
         found = retries.inferred(
             view,

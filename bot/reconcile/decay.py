@@ -5,14 +5,14 @@ at least 6 for marketing), set per email channel configuration; a message whose 
 clears leaves the queue delivered along the way, one whose bounce never clears waits out
 the whole period and then bounces. So the share of a day's sends still queued falls with
 the day's age and is gone after the period, in a shape between two: a steady drain, share x
-(1 - age / period) with ages counted from the middle of the day, where most queued messages
-get through; and a plateau, the whole share until the period ends, where most never do
-(the day's sends leave over the day they turn `period` old). Each journey has its own share
-(its audience's soft bounces); the period and the shape are one per configuration, so they
-are fitted once, across journeys. Journeys may be sent through different configurations,
-though: one whose own days plainly reject the shared drain (one precise journey's days can
-set a one-day period under which another's three-day-old queue is nothing) keeps the drain
-its own days fit.
+(1 - age / period) with ages counted from the middle of the day's sends to the capture
+(`queue_age`), where most queued messages get through; and a plateau, the whole share until
+the period ends, where most never do (the day's sends leave over the day they turn `period`
+old). Each journey has its own share (its audience's soft bounces); the period and the
+shape are one per configuration, so they are fitted once, across journeys. Journeys may be
+sent through different configurations, though: one whose own days plainly reject the shared
+drain (one precise journey's days can set a one-day period under which another's
+three-day-old queue is nothing) keeps the drain its own days fit.
 
 One day's reading of a journey's retries is as noisy as the retries themselves (the two
 products' data sources wobble by a few tenths of a percent from day to day), but the
@@ -45,6 +45,18 @@ class Drain:
         steady = np.clip(1 - (age + 0.5) / self.period, 0, 1)
         plateau = np.clip(self.period + 0.5 - age, 0, 1)
         return self.staying * plateau + (1 - self.staying) * steady
+
+
+def queue_age(age: np.ndarray, elapsed: float) -> np.ndarray:
+    """A day's age as `Drain.still_queued` reads it, from its age in days before today and
+    the share of today gone at the capture (`elapsed`): the still_queued curve counts a day
+    as half a day old at age 0. A capture taken in the morning finds yesterday's sends
+    younger than a day, and today's few hours old: read as though the capture came at the
+    day's end, today's queue (nearly all of its soft bounces still being retried) was given
+    half a day's drain, and an older day's queue read as drained by up to a day more than
+    it was. Equal to `age` when the capture is at the end of today (`elapsed` 1), as when
+    its time is not known."""
+    return np.where(age <= 0, elapsed / 2 - 0.5, age + elapsed - 1.0)
 
 
 DRAINS = tuple(Drain(period, staying) for staying in STAYING for period in PERIODS)

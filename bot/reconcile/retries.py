@@ -401,6 +401,7 @@ def from_witnesses(
     reach: Reach,
     scatter: np.ndarray | None = None,
     pooled: tuple | None = None,
+    elapsed: float = 1.0,
 ) -> Witnessed:
     """Queued retries on young days, days still being processed included, read from Sent's
     witnesses (bot.reconcile.witnesses; Delivered below stands for them).
@@ -414,7 +415,9 @@ def from_witnesses(
     the journey's day-to-day `scatter`), as with measured retries.
 
     `pooled` ((drain, shared rate, whether AJO's own readings stand) over every journey,
-    bot.reconcile.pool) when `view` holds only some journeys' cells.
+    bot.reconcile.pool) when `view` holds only some journeys' cells. `elapsed`: the share of
+    today gone at the capture (Rules.today_elapsed), which says how old each day's sends
+    are (bot.reconcile.decay.queue_age).
     """
     amount = np.zeros(len(view), dtype=np.int64)
     read = np.zeros(len(view), dtype=bool)
@@ -438,7 +441,8 @@ def from_witnesses(
             continue
         confirmed[cells] = all(reading is not None for reading in kept)
         index = cells[days]
-        readings.append(decay.Reading(index, queued, variance, mine.ajo[days], mine.age[days]))
+        age = decay.queue_age(mine.age[days], elapsed)
+        readings.append(decay.Reading(index, queued, variance, mine.ajo[days], age))
         read[cells] = True
     if pooled is None:
         drain = decay.fit(readings)

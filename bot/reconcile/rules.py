@@ -87,6 +87,15 @@ class Rules:
         ended = datetime.combine(self.today, datetime.min.time(), zone)
         return self.captured_at - ended < timedelta(hours=FRESH_HOURS)
 
+    def today_elapsed(self) -> float:
+        """The share of today gone at the latest capture in the reporting zone (0 to 1); 1
+        when unknown (the capture taken as late as it can be, as before its time was kept)."""
+        zone = self._reporting_zone()
+        if zone is None:
+            return 1.0
+        began = datetime.combine(self.today, datetime.min.time(), zone)
+        return min(max((self.captured_at - began) / timedelta(days=1), 0.0), 1.0)
+
 
 # How long after yesterday's end a capture still sees yesterday as fresh: a quarter of a day
 # (CJA processes most events within hours, but a journey that sent in yesterday's last hours
