@@ -186,34 +186,17 @@ def _pooled_gain(fits: dict[str, SeriesFit], judged: dict[str, np.ndarray] | Non
 
 
 def _showing(candidates: list[dict[str, SeriesFit]]) -> dict[str, np.ndarray]:
-    """Per metric, the series a zone is judged on: those some candidate zone fits better
-    than no shift, penalty included, and those precise enough to have shown an hour's
-    share (HOUR_SHARE at two standard errors) under some zone, which showing nothing
-    speak against every zone. A series neither (a journey of a few dozen events a day,
-    whose day-to-day swing the data sources' wobble hides) adds only its penalty, the
-    more for the zone with more segments: on tuning seed 4 #30 of the event simulator
-    (UTC against Europe/Berlin) such series cost the zone changing its offset on Oct 25
-    16 more than one that does not, and no zone was found, though the data view's one
-    large journey showed it under every zone."""
+    """Per metric, the series some candidate zone fits better than no shift, penalty
+    included. A series no zone helps (a journey of a few dozen events a day, whose
+    day-to-day swing the data sources' wobble hides) adds only its penalty, the more for
+    the zone with more segments: ten such series cost a zone changing its offset once 15
+    more than one that does not, and hid a 2-hour shift (1 from Oct 25) that the data
+    view's one large journey showed under every zone (tuning seed 4 #30 of the event
+    simulator: UTC against Europe/Berlin, no zone found)."""
     metrics = candidates[0].keys()
-    judged = {}
-    for m in metrics:
-        shows = np.logical_or.reduce([c[m].valid & (c[m].gain > 0) for c in candidates])
-        precise = np.logical_or.reduce([c[m].valid & _could_show_an_hour(c[m]) for c in candidates])
-        judged[m] = shows | precise
-    return judged
-
-
-# A share of the day an hour's events make when a day's sends spread evenly over it.
-HOUR_SHARE = 1 / 24
-
-
-def _could_show_an_hour(f: SeriesFit) -> np.ndarray:
-    """[journey]: every share in the zone's direction known to within half an hour's."""
-    spread = f.spread[:, : f.width]
-    return np.isfinite(spread).any(axis=1) & (
-        np.where(np.isfinite(spread), spread, 0.0) <= HOUR_SHARE / 2
-    ).all(axis=1)
+    return {
+        m: np.logical_or.reduce([c[m].valid & (c[m].gain > 0) for c in candidates]) for m in metrics
+    }
 
 
 def _choose(parts: Sequence[Part], zones: list[Offsets]) -> _Choice | None:
