@@ -166,60 +166,33 @@ class _Choice:
     alike: tuple[str, ...]
     rival: str
     fitted: Offsets  # the zone `fits` were made under (of the same structure as `zone`)
-    # The gain over the series some zone shows a shift in (`_showing`), which the zone was
-    # chosen by and GAIN_MIN judges; `gain` is every valid series' (the high label's).
-    shown: float = 0.0
 
 
 def _fits(parts: Sequence[Part], zone: Offsets) -> dict[str, SeriesFit]:
     return {p.metric: best_of(*fit(p, zone)) for p in parts}
 
 
-def _pooled_gain(fits: dict[str, SeriesFit], judged: dict[str, np.ndarray] | None) -> float:
-    """The gain of every series judged (every valid one when `judged` is None), summed."""
-    return float(
-        sum(
-            f.gain[f.valid if judged is None else f.valid & judged[m]].sum()
-            for m, f in fits.items()
-        )
-    )
-
-
-def _showing(candidates: list[dict[str, SeriesFit]]) -> dict[str, np.ndarray]:
-    """Per metric, the series some candidate zone fits better than no shift, penalty
-    included. A series no zone helps (a journey of a few dozen events a day, whose
-    day-to-day swing the data sources' wobble hides) adds only its penalty, the more for
-    the zone with more segments: ten such series cost a zone changing its offset once 15
-    more than one that does not, and hid a 2-hour shift (1 from Oct 25) that the data
-    view's one large journey showed under every zone (tuning seed 4 #30 of the event
-    simulator: UTC against Europe/Berlin, no zone found)."""
-    metrics = candidates[0].keys()
-    return {
-        m: np.logical_or.reduce([c[m].valid & (c[m].gain > 0) for c in candidates]) for m in metrics
-    }
-
-
 def _choose(parts: Sequence[Part], zones: list[Offsets]) -> _Choice | None:
-    """The zone whose segments fit every series best, pooled over the series some zone
-    shows a shift in (`_showing`; every series when only one zone is tried)."""
+    """The zone whose segments fit every series best, pooled."""
     by_structure: dict[tuple, list[Offsets]] = {}
     for zone in zones:
         by_structure.setdefault(zone.structure, []).append(zone)
-    if not by_structure:
+    scored = []
+    for group in by_structure.values():
+        fits = _fits(parts, group[0])
+        gain = float(sum(f.gain[f.valid].sum() for f in fits.values()))
+        scored.append((gain, group, fits))
+    if not scored:
         return None
-    tried = [(group, _fits(parts, group[0])) for group in by_structure.values()]
-    judged = _showing([fits for _, fits in tried]) if len(tried) > 1 else None
-    scored = [(_pooled_gain(fits, judged), group, fits) for group, fits in tried]
     scored.sort(key=lambda s: -s[0])
-    shown, group, fits = scored[0]
-    gain = _pooled_gain(fits, None)
+    gain, group, fits = scored[0]
     named = _name(group, fits)
     rival = ""
     others = [s for s in scored[1:] if not _refines(s[1][0], group[0])]
-    if others and shown - others[0][0] < AMBIGUOUS:
+    if others and gain - others[0][0] < AMBIGUOUS:
         rival = _name(others[0][1], others[0][2]).zone
     alike = tuple(z.zone for z in group if z is not named)
-    return _Choice(named, fits, gain, alike, rival, group[0], shown)
+    return _Choice(named, fits, gain, alike, rival, group[0])
 
 
 def _audiences(parts: Sequence[Part], choice: _Choice, span: tuple[date, date]) -> _Choice:
@@ -231,7 +204,7 @@ def _audiences(parts: Sequence[Part], choice: _Choice, span: tuple[date, date]) 
     if split is choice.zone:
         return choice
     fits = _fits(parts, split)
-    gain = _pooled_gain(fits, None)
+    gain = float(sum(f.gain[f.valid].sum() for f in fits.values()))
     if gain <= choice.gain:
         return choice
     return replace(choice, zone=split, fits=fits, gain=gain, fitted=split)
@@ -421,7 +394,7 @@ def pooled_detect(
     else:
         zones = candidates(reporting or "UTC", *span)
     choice = _choose(parts, zones)
-    if choice is None or (known is None and choice.shown < GAIN_MIN):
+    if choice is None or (known is None and choice.gain < GAIN_MIN):
         return {}, None
     # The audiences' fit has the most columns (the answer's peak): what the candidates'
     # fits freed is handed back first, not kept in pieces beside it.
