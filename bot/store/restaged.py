@@ -18,13 +18,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    BigInteger,
     Column,
     Connection,
     DateTime,
-    Integer,
     MetaData,
-    String,
     Table,
     case,
     func,
@@ -35,7 +32,7 @@ from sqlalchemy import (
 
 from bot.store import bulk
 from bot.store.reader import whole_days_between
-from bot.store.schema import MAX_NAME_CHARS, current_values, series
+from bot.store.schema import current_values, series, settling_moves
 
 _DAY_US = 86_400_000_000
 
@@ -245,14 +242,8 @@ def now_compared(conn: Connection, staged: Restaged, horizon: int) -> dict[str, 
 moves_staging = Table(
     "staging_moves",
     MetaData(),
-    Column("snapshot_id", Integer, nullable=False),
-    Column("metric", String(32), nullable=False),
-    Column("channel", String(MAX_NAME_CHARS), nullable=False),
-    Column("age_days", Integer, nullable=False),
-    Column("series", BigInteger, nullable=False),
-    Column("volume", BigInteger, nullable=False),
-    Column("change", BigInteger, nullable=False),
-    Column("abs_change", BigInteger, nullable=False),
+    # settling_moves' columns, so the two cannot drift apart; no key: rows are summed in SQL.
+    *(Column(c.name, c.type, nullable=False) for c in settling_moves.columns),
     prefixes=["TEMPORARY"],
 )
 
