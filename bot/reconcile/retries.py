@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import ClassVar
 
 import numpy as np
@@ -124,6 +124,31 @@ def _settled_check(seen: Seen, cause: str) -> str:
     return (
         f"compare days up to {format_day(last)} ({plural(days, 'day')} back, once values have "
         "settled): retries converge into delivered or bounces by then"
+    ) + _still_queued_inside(seen, cause, last)
+
+
+def _still_queued_inside(seen: Seen, cause: str, last: date) -> str:
+    """The retries found on days the check still calls comparable: the safe range keeps a
+    day whose queue is small beside its values, and a reader who sees that day among the
+    days "still being retried" is told why, and how much, rather than left with two answers."""
+    inside = seen.day <= np.datetime64(last, "D")
+    queued = int(seen.amounts(cause)[inside].sum())
+    if not queued:
+        return ""
+    on = inside & (seen.amounts(cause) != 0)
+    held = seen.days(on)
+    there = np.isin(seen.day, seen.day[on])  # every journey's cells of those days
+    share = 100 * queued / max(int(seen.cells["ajo"].to_numpy()[there].sum()), 1)
+    if share <= seen.rules.change_pct:
+        return (
+            f"; the {queued:,} still queued of {format_days(held)} are {share:.2f} % of "
+            f"AJO's {seen.label} there, within the {seen.rules.change_pct:g} % a settled "
+            "day may still move by"
+        )
+    verb = "holds" if len(held) == 1 else "hold"
+    return (
+        f"; {format_days(held)} still {verb} {queued:,} of them ({share:.2f} % of AJO's "
+        f"{seen.label} there): leave those days out too where exact figures matter"
     )
 
 

@@ -17,7 +17,9 @@ from bot.query import Query
 from bot.reconcile import metrics_needed, reconcile, rules_for
 from bot.reconcile.arrival import Volumes
 from bot.reconcile.causes import attribute
+from bot.reconcile.detectors import Seen
 from bot.reconcile.queue import RetryQueue
+from bot.reconcile.retries import _settled_check
 from bot.reconcile.safe_range import _queue_holds, _queues_hold, safe_range, window
 from bot.reconcile.settling import Settling, SourceSettling
 from tests.reconcile.series import NAMES, SETTINGS, TODAY, series
@@ -216,3 +218,40 @@ def test_a_day_the_queue_still_holds_gets_its_retries_past_a_learned_window():
     cells = series(1_000 + held, [960] * 30).drop(columns="metric").assign(ajo_retries=held)
     found = attribute(cells, "sent", rules).cells
     assert found["retries"].tolist() == held.tolist()
+
+
+def _retries_check(queued_on_last_day: int) -> str:
+    """The retries check for two journeys' Sent on Nov 24-29, the safe range ending Nov 25
+    (4 days back), with retries found on Nov 26-29 and `queued_on_last_day` on Nov 25."""
+    days = pd.to_datetime([f"2026-11-{d}" for d in range(24, 30)])
+    cells = pd.DataFrame(
+        {
+            "journey_key": np.repeat([1, 2], 6),
+            "day": np.tile(days, 2),
+            "ajo": [1_000] * 12,
+            "retries": [0, queued_on_last_day, 30, 40, 60, 90] + [0] * 6,
+        }
+    )
+    rules = rules_for("sent", SETTINGS, TODAY, None, None, {1: ("email",), 2: ("email",)})
+    seen = Seen("sent", cells, rules, NAMES, {}, lambda keys: TODAY - timedelta(days=4))
+    return _settled_check(seen, "retries")
+
+
+def test_a_check_says_why_a_comparable_day_still_has_retries():
+    # 6 queued of Nov 25 beside its 2,000 Sent (both journeys) are 0.30 %: the safe range
+    # keeps the day, and the check says so instead of naming it comparable in silence.
+    check = _retries_check(6)
+    assert check.startswith("compare days up to Nov 25 (4 days back")
+    assert check.endswith(
+        "; the 6 still queued of Nov 25 are 0.30 % of AJO's Sent there, within the 0.5 % "
+        "a settled day may still move by"
+    )
+    assert _retries_check(0).endswith("retries converge into delivered or bounces by then")
+
+
+def test_a_comparable_day_holding_many_retries_is_named_as_a_risk():
+    check = _retries_check(40)
+    assert check.endswith(
+        "; Nov 25 still holds 40 of them (2.00 % of AJO's Sent there): leave those days out "
+        "too where exact figures matter"
+    )
