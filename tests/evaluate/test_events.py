@@ -159,6 +159,8 @@ def drift():
         scenario.history,
         scenario.calendars,
         channels=scenario.channels,
+        hours=scenario.hours,
+        captured_at=scenario.captured_at,  # the late-records bound reads the capture's hour
     )
     return scenario, split(scenario, settings), answers
 
